@@ -1,0 +1,155 @@
+//! DynamoDB's errors: one enum of AWS error codes, each with its `__type` namespace and HTTP
+//! status. Internal failures are logged and shown to clients only as `InternalServerError`.
+
+use std::fmt;
+
+use store::StoreError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    Validation,
+    Serialization,
+    UnknownOperation,
+    ResourceNotFound,
+    ResourceInUse,
+    ConditionalCheckFailed,
+    LimitExceeded,
+    ItemCollectionSizeLimitExceeded,
+    ProvisionedThroughputExceeded,
+    TransactionConflict,
+    AccessDenied,
+    InternalServerError,
+}
+
+impl ErrorCode {
+    /// The short code SDKs match on.
+    pub fn aws_code(self) -> &'static str {
+        match self {
+            ErrorCode::Validation => "ValidationException",
+            ErrorCode::Serialization => "SerializationException",
+            ErrorCode::UnknownOperation => "UnknownOperationException",
+            ErrorCode::ResourceNotFound => "ResourceNotFoundException",
+            ErrorCode::ResourceInUse => "ResourceInUseException",
+            ErrorCode::ConditionalCheckFailed => "ConditionalCheckFailedException",
+            ErrorCode::LimitExceeded => "LimitExceededException",
+            ErrorCode::ItemCollectionSizeLimitExceeded => "ItemCollectionSizeLimitExceededException",
+            ErrorCode::ProvisionedThroughputExceeded => "ProvisionedThroughputExceededException",
+            ErrorCode::TransactionConflict => "TransactionConflictException",
+            ErrorCode::AccessDenied => "AccessDeniedException",
+            ErrorCode::InternalServerError => "InternalServerError",
+        }
+    }
+
+    /// The namespace AWS puts before `#` in `__type`: validation and framing errors come from
+    /// the Coral front end, the rest from the DynamoDB service model.
+    pub fn namespace(self) -> &'static str {
+        match self {
+            ErrorCode::Validation => "com.amazon.coral.validate",
+            ErrorCode::Serialization | ErrorCode::UnknownOperation | ErrorCode::AccessDenied => {
+                "com.amazon.coral.service"
+            }
+            _ => "com.amazonaws.dynamodb.v20120810",
+        }
+    }
+
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InternalServerError => 500,
+            _ => 400,
+        }
+    }
+}
+
+/// An error as the client will see it.
+#[derive(Clone, Debug)]
+pub struct DynamoError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Extra members of the error body, e.g. `Item` for ReturnValuesOnConditionCheckFailure.
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl DynamoError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> DynamoError {
+        DynamoError { code, message: message.into(), extra: None }
+    }
+
+    pub fn validation(message: impl Into<String>) -> DynamoError {
+        DynamoError::new(ErrorCode::Validation, message)
+    }
+
+    pub fn not_found() -> DynamoError {
+        DynamoError::new(ErrorCode::ResourceNotFound, "Requested resource not found")
+    }
+
+    pub fn table_not_found(name: &str) -> DynamoError {
+        DynamoError::new(
+            ErrorCode::ResourceNotFound,
+            format!("Requested resource not found: Table: {name} not found"),
+        )
+    }
+
+    pub fn internal() -> DynamoError {
+        DynamoError::new(ErrorCode::InternalServerError, "Internal server error")
+    }
+
+    /// The whole error body as awsJson renders it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut body = self.extra.clone().unwrap_or_default();
+        body.insert(
+            "__type".into(),
+            format!("{}#{}", self.code.namespace(), self.code.aws_code()).into(),
+        );
+        body.insert("message".into(), self.message.clone().into());
+        serde_json::Value::Object(body)
+    }
+}
+
+impl fmt::Display for DynamoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.aws_code(), self.message)
+    }
+}
+
+impl From<StoreError> for DynamoError {
+    fn from(e: StoreError) -> DynamoError {
+        tracing::error!(error = %e, "storage failure");
+        DynamoError::internal()
+    }
+}
+
+impl From<item::expr::ExprError> for DynamoError {
+    fn from(e: item::expr::ExprError) -> DynamoError {
+        DynamoError::validation(e.message)
+    }
+}
+
+/// Coral's constraint messages: "1 validation error detected: Value 'x' at 'tableName' failed to
+/// satisfy constraint: Member must …", several joined with "; ".
+#[derive(Default)]
+pub struct Constraints(Vec<String>);
+
+impl Constraints {
+    pub fn push(&mut self, value: impl fmt::Display, member: &str, constraint: &str) {
+        self.0.push(format!(
+            "Value '{value}' at '{member}' failed to satisfy constraint: Member must {constraint}"
+        ));
+    }
+
+    pub fn push_null(&mut self, member: &str) {
+        self.0.push(format!(
+            "Value null at '{member}' failed to satisfy constraint: Member must not be null"
+        ));
+    }
+
+    pub fn into_result(self) -> Result<(), DynamoError> {
+        match self.0.len() {
+            0 => Ok(()),
+            n => Err(DynamoError::validation(format!(
+                "{n} validation error{} detected: {}",
+                if n == 1 { "" } else { "s" },
+                self.0.join("; ")
+            ))),
+        }
+    }
+}

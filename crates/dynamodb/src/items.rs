@@ -1,0 +1,180 @@
+//! Items at rest: extracting and checking primary keys, the stored encoding, and the one
+//! function every write goes through so that item, statistics and change log move together.
+
+use item::size::{item_size, MAX_ITEM_SIZE, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
+use item::{Item, Value};
+use serde_json::json;
+use store::{StoreError, WriteCtx};
+
+use crate::catalog::Catalog;
+use crate::clock;
+use crate::error::DynamoError;
+use crate::schema::{KeyAttr, KeyShape, TableMeta};
+
+/// Version byte in front of every stored item; bump with the store's format version.
+const ITEM_FORMAT: u8 = 1;
+
+pub fn encode_item(item: &Item) -> Vec<u8> {
+    let mut out = vec![ITEM_FORMAT];
+    // Serialising a serde_json::Value to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, &item::json::item_to_json(item));
+    out
+}
+
+pub fn decode_item(bytes: &[u8]) -> Result<Item, StoreError> {
+    match bytes.split_first() {
+        Some((&ITEM_FORMAT, rest)) => {
+            let v: serde_json::Value =
+                serde_json::from_slice(rest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            item::json::item_from_json(&v).map_err(StoreError::Corrupt)
+        }
+        _ => Err(StoreError::Corrupt("unknown item format".into())),
+    }
+}
+
+/// Where a key came from decides AWS's wording when it is wrong.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    /// A whole item (PutItem): missing or mistyped keys are described.
+    Item,
+    /// A `Key` parameter: it must name exactly the key attributes.
+    Key,
+}
+
+/// Checks the key attributes of `item` against the table and returns the encoded key.
+pub fn key_bytes(shape: &KeyShape, item: &Item, source: KeySource) -> Result<Vec<u8>, DynamoError> {
+    if source == KeySource::Key {
+        let expected = 1 + usize::from(shape.range.is_some());
+        if item.len() != expected || shape.names().any(|n| !item.contains_key(n)) {
+            return Err(DynamoError::validation("The provided key element does not match the schema"));
+        }
+    }
+    let hash = key_value(&shape.hash, item, source)?;
+    let range = match &shape.range {
+        Some(r) => Some(key_value(r, item, source)?),
+        None => None,
+    };
+    if key_part_size(hash) > MAX_PARTITION_KEY_BYTES {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of{MAX_PARTITION_KEY_BYTES} bytes"
+        )));
+    }
+    if range.is_some_and(|r| key_part_size(r) > MAX_SORT_KEY_BYTES) {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of {MAX_SORT_KEY_BYTES} bytes"
+        )));
+    }
+    item::keycodec::encode_key(hash, range)
+        .ok_or_else(|| DynamoError::validation("The provided key element does not match the schema"))
+}
+
+fn key_part_size(v: &Value) -> usize {
+    match v {
+        Value::S(s) => s.len(),
+        Value::B(b) => b.len(),
+        other => item::size::value_size(other),
+    }
+}
+
+fn key_value<'a>(attr: &KeyAttr, item: &'a Item, source: KeySource) -> Result<&'a Value, DynamoError> {
+    let Some(v) = item.get(&attr.name) else {
+        return Err(DynamoError::validation(match source {
+            KeySource::Item => format!("One or more parameter values were invalid: Missing the key {} in the item", attr.name),
+            KeySource::Key => "The provided key element does not match the schema".to_string(),
+        }));
+    };
+    if v.type_name() != attr.ty {
+        return Err(DynamoError::validation(match source {
+            KeySource::Item => format!(
+                "One or more parameter values were invalid: Type mismatch for key {} expected: {} actual: {}",
+                attr.name,
+                attr.ty,
+                v.type_name()
+            ),
+            KeySource::Key => "The provided key element does not match the schema".to_string(),
+        }));
+    }
+    let empty_kind = match v {
+        Value::S(s) if s.is_empty() => Some("string"),
+        Value::B(b) if b.is_empty() => Some("binary"),
+        _ => None,
+    };
+    if let Some(kind) = empty_kind {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {}",
+            attr.name
+        )));
+    }
+    Ok(v)
+}
+
+/// Only the key attributes of `item`.
+pub fn key_of(shape: &KeyShape, item: &Item) -> Item {
+    shape
+        .names()
+        .filter_map(|n| item.get(n).map(|v| (n.to_string(), v.clone())))
+        .collect()
+}
+
+pub fn check_item_size(item: &Item) -> Result<usize, DynamoError> {
+    let size = item_size(item);
+    if size > MAX_ITEM_SIZE {
+        return Err(DynamoError::validation("Item size has exceeded the maximum allowed size"));
+    }
+    Ok(size)
+}
+
+pub fn read_item(ctx: &WriteCtx<'_>, meta: &TableMeta, key: &[u8]) -> Result<Option<Item>, StoreError> {
+    ctx.get(&meta.items_table(), key)?.map(|b| decode_item(&b)).transpose()
+}
+
+/// Who made a change; TTL deletions are the service's, everything else the user's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    User,
+}
+
+/// Replaces the item at `key` (`old` is what the job read there) with `new`, or deletes it when
+/// `new` is None, in the job's transaction, together with the table statistics and one change-log
+/// record. A write that changes nothing leaves no record.
+pub fn apply_write(
+    ctx: &mut WriteCtx<'_>,
+    meta: &TableMeta,
+    key: &[u8],
+    old: Option<&Item>,
+    new: Option<&Item>,
+    origin: Origin,
+) -> Result<(), StoreError> {
+    let table = meta.items_table();
+    match new {
+        Some(item) => {
+            ctx.insert(&table, key, &encode_item(item))?;
+        }
+        None => {
+            if old.is_none() {
+                return Ok(());
+            }
+            ctx.remove(&table, key)?;
+        }
+    }
+    let size = |i: Option<&Item>| i.map_or(0, |i| item_size(i) as i64);
+    let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
+    Catalog::add_stats(ctx, meta, count_delta, size(new) - size(old))?;
+    if old == new {
+        return Ok(());
+    }
+    let shape = meta.key_shape();
+    let keys = key_of(&shape, new.or(old).unwrap_or(&Item::new()));
+    let record = json!({
+        "table": meta.table_name,
+        "table_id": meta.table_id,
+        "at_ms": clock::now_millis(),
+        "origin": match origin { Origin::User => "user" },
+        "keys": item::json::item_to_json(&keys),
+        "old": old.map(item::json::item_to_json),
+        "new": new.map(item::json::item_to_json),
+    });
+    let bytes = serde_json::to_vec(&record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    ctx.append_change(&bytes)?;
+    Ok(())
+}

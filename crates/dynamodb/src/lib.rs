@@ -1,0 +1,103 @@
+//! The DynamoDB service: awsJson 1.0 request bodies in, response bodies out. One module per
+//! operation under `ops/`; tables and items live in the store.
+//!
+//! Architecture invariants:
+//! - Wire JSON stops at the `ops` modules: they turn requests into `item::Item`s and schema
+//!   types and render results back; the store sees only encoded keys and items.
+//! - Every item write goes through `items::apply_write` inside a store write job, so the item,
+//!   the table statistics and the change-log record commit together.
+
+pub mod catalog;
+pub mod clock;
+pub mod error;
+mod items;
+mod ops;
+pub mod schema;
+
+use std::sync::Arc;
+
+pub use error::{DynamoError, ErrorCode};
+use store::Store;
+
+use crate::catalog::Catalog;
+
+/// What the service knows about its installation.
+#[derive(Clone, Debug)]
+pub struct Env {
+    pub account_id: String,
+}
+
+/// Per-request facts from the transport.
+#[derive(Clone, Debug)]
+pub struct CallCtx {
+    /// The region of the request's SigV4 credential scope.
+    pub region: String,
+    /// The Host header the request was sent to.
+    pub host: String,
+}
+
+/// The DynamoDB service over one store.
+pub struct Dynamo {
+    pub(crate) store: Store,
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) env: Env,
+}
+
+impl Dynamo {
+    pub fn open(store: Store, env: Env) -> Result<Dynamo, store::StoreError> {
+        let catalog = Arc::new(Catalog::load(&store.read()?)?);
+        Ok(Dynamo { store, catalog, env })
+    }
+
+    /// Runs one operation on a raw JSON request body.
+    pub async fn call(&self, op: Operation, body: &[u8], call: &CallCtx) -> Result<serde_json::Value, DynamoError> {
+        ops::dispatch(self, op, body, call).await
+    }
+}
+
+macro_rules! operations {
+    ($($name:ident),* $(,)?) => {
+        /// Every operation this service implements; the single source of truth for names.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Operation { $($name),* }
+
+        impl Operation {
+            /// From the operation name in `X-Amz-Target` (after the `DynamoDB_20120810.` prefix).
+            pub fn from_name(name: &str) -> Option<Operation> {
+                match name {
+                    $(stringify!($name) => Some(Operation::$name),)*
+                    _ => None,
+                }
+            }
+
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$name => stringify!($name)),* }
+            }
+
+            /// The IAM action a policy names for this operation.
+            pub fn iam_action(self) -> String {
+                format!("dynamodb:{}", self.name())
+            }
+        }
+    };
+}
+
+operations!(
+    CreateTable,
+    DescribeTable,
+    ListTables,
+    DeleteTable,
+    UpdateTable,
+    DescribeLimits,
+    DescribeEndpoints,
+    TagResource,
+    UntagResource,
+    ListTagsOfResource,
+    PutItem,
+    GetItem,
+    UpdateItem,
+    DeleteItem,
+);
+
+/// The `X-Amz-Target` prefix of DynamoDB.
+pub const TARGET_PREFIX: &str = "DynamoDB_20120810";

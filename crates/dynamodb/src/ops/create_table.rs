@@ -1,0 +1,312 @@
+//! CreateTable.
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use super::describe_table::describe;
+use super::validate::{self, invalid_parameter as invalid, KeySchemaOf, ThroughputIn};
+use crate::catalog::TableStats;
+use crate::clock;
+use crate::error::{Constraints, DynamoError, ErrorCode};
+use crate::schema::{
+    AttributeDefinition, GlobalIndex, KeySchemaElement, LocalIndex, Projection, Sse, StreamState, TableMeta, Tag,
+    Throughput,
+};
+use crate::{CallCtx, Dynamo};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Request {
+    table_name: Option<String>,
+    key_schema: Option<Vec<KeySchemaElement>>,
+    attribute_definitions: Option<Vec<AttributeDefinition>>,
+    billing_mode: Option<String>,
+    provisioned_throughput: Option<ThroughputIn>,
+    global_secondary_indexes: Option<Vec<GsiIn>>,
+    local_secondary_indexes: Option<Vec<LsiIn>>,
+    stream_specification: Option<StreamSpecIn>,
+    #[serde(rename = "SSESpecification")]
+    sse_specification: Option<SseSpecIn>,
+    tags: Option<Vec<Tag>>,
+    deletion_protection_enabled: Option<bool>,
+    table_class: Option<String>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct GsiIn {
+    pub index_name: Option<String>,
+    pub key_schema: Option<Vec<KeySchemaElement>>,
+    pub projection: Option<Projection>,
+    pub provisioned_throughput: Option<ThroughputIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct LsiIn {
+    index_name: Option<String>,
+    key_schema: Option<Vec<KeySchemaElement>>,
+    projection: Option<Projection>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct StreamSpecIn {
+    pub stream_enabled: Option<bool>,
+    pub stream_view_type: Option<String>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct SseSpecIn {
+    pub enabled: Option<bool>,
+    #[serde(rename = "SSEType")]
+    pub sse_type: Option<String>,
+    #[serde(rename = "KMSMasterKeyId")]
+    pub kms_master_key_id: Option<String>,
+}
+
+pub(super) async fn handle(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<Json, DynamoError> {
+    let meta = validate_request(svc, req, call)?;
+    let catalog = svc.catalog.clone();
+    let meta = svc
+        .store
+        .write(move |ctx| {
+            if catalog.get(&meta.table_name).is_some() {
+                return Ok(Err(DynamoError::new(
+                    ErrorCode::ResourceInUse,
+                    format!("Table already exists: {}", meta.table_name),
+                )));
+            }
+            Ok(Ok(catalog.put(ctx, meta)?))
+        })
+        .await??;
+    Ok(json!({ "TableDescription": describe(&meta, TableStats::default(), Some("CREATING")) }))
+}
+
+fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableMeta, DynamoError> {
+    let mut c = Constraints::default();
+    validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
+    match &req.attribute_definitions {
+        None => c.push_null("attributeDefinitions"),
+        Some(defs) => validate::attribute_constraints(&mut c, defs),
+    }
+    match &req.key_schema {
+        None => c.push_null("keySchema"),
+        Some(ks) => validate::key_schema_constraints(&mut c, ks, "keySchema"),
+    }
+    validate::billing_mode(&mut c, req.billing_mode.as_deref());
+    if let Some(t) = &req.provisioned_throughput {
+        validate::throughput_constraints(&mut c, t, "provisionedThroughput");
+    }
+    if let Some(s) = &req.stream_specification {
+        if s.stream_enabled.is_none() {
+            c.push_null("streamSpecification.streamEnabled");
+        }
+        validate::stream_view_type(&mut c, s.stream_view_type.as_deref());
+    }
+    c.into_result()?;
+
+    let name = req.table_name.unwrap_or_default();
+    let key_schema = req.key_schema.unwrap_or_default();
+    let defs = req.attribute_definitions.unwrap_or_default();
+    validate::key_schema_shape(&key_schema, KeySchemaOf::Table)?;
+
+    let pay_per_request = req.billing_mode.as_deref() == Some("PAY_PER_REQUEST");
+    let throughput = match (pay_per_request, req.provisioned_throughput) {
+        (true, Some(_)) => {
+            return Err(invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"))
+        }
+        (true, None) => Throughput::default(),
+        (false, None) if req.billing_mode.is_some() => {
+            return Err(invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"))
+        }
+        (false, None) => return Err(DynamoError::validation("No provisioned throughput specified for the table")),
+        (false, Some(t)) => Throughput {
+            read_capacity_units: t.read_capacity_units.unwrap_or_default(),
+            write_capacity_units: t.write_capacity_units.unwrap_or_default(),
+            ..Throughput::default()
+        },
+    };
+
+    let mut key_names: BTreeSet<String> = key_schema.iter().map(|k| k.attribute_name.clone()).collect();
+    let table_hash = key_schema.first().map(|k| k.attribute_name.clone()).unwrap_or_default();
+    let has_range = key_schema.len() > 1;
+    let mut index_names = BTreeSet::new();
+    let mut projected = 0usize;
+
+    let mut local_indexes = Vec::new();
+    if let Some(lsis) = req.local_secondary_indexes {
+        if lsis.is_empty() {
+            return Err(invalid("List of LocalSecondaryIndexes is empty"));
+        }
+        if !has_range {
+            return Err(invalid(
+                "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+            ));
+        }
+        if lsis.len() > validate::MAX_LSIS {
+            return Err(invalid("Number of LocalSecondaryIndexes exceeds per-table limit of 5"));
+        }
+        for lsi in lsis {
+            let (index_name, ks, projection) = index_common(lsi.index_name, lsi.key_schema, lsi.projection)?;
+            let index_hash = ks.first().map(|k| k.attribute_name.clone()).unwrap_or_default();
+            if index_hash != table_hash {
+                return Err(invalid(format!(
+                    "Index KeySchema does not have the same leading hash key as table KeySchema for index: {index_name}. index hash key: {index_hash}, table hash key: {table_hash}"
+                )));
+            }
+            if ks.len() < 2 {
+                return Err(invalid(format!("Index KeySchema does not have a range key for index: {index_name}")));
+            }
+            validate::projection(&projection, &index_name, &mut projected)?;
+            if !index_names.insert(index_name.clone()) {
+                return Err(invalid(format!("Duplicate index name: {index_name}")));
+            }
+            key_names.extend(ks.iter().map(|k| k.attribute_name.clone()));
+            local_indexes.push(LocalIndex { index_name, key_schema: ks, projection });
+        }
+    }
+
+    let mut global_indexes = Vec::new();
+    if let Some(gsis) = req.global_secondary_indexes {
+        if gsis.is_empty() {
+            return Err(invalid("List of GlobalSecondaryIndexes is empty"));
+        }
+        if gsis.len() > validate::MAX_GSIS {
+            return Err(invalid("GlobalSecondaryIndex count exceeds the per-table limit of 20"));
+        }
+        for gsi in gsis {
+            let g = global_index(gsi, pay_per_request, &mut projected)?;
+            if !index_names.insert(g.index_name.clone()) {
+                return Err(invalid(format!("Duplicate index name: {}", g.index_name)));
+            }
+            key_names.extend(g.key_schema.iter().map(|k| k.attribute_name.clone()));
+            global_indexes.push(g);
+        }
+    }
+    validate::definitions_match(&defs, &key_names, !index_names.is_empty())?;
+
+    let region = call.region.clone();
+    let arn = format!("arn:aws:dynamodb:{region}:{}:table/{name}", svc.env.account_id);
+    let now = clock::now_epoch_seconds();
+    let stream = stream_state(req.stream_specification.as_ref())?;
+    let sse = sse_state(req.sse_specification.as_ref(), &region, &svc.env.account_id)?;
+    Ok(TableMeta {
+        table_name: name,
+        table_id: clock::uuid(),
+        table_arn: arn,
+        creation_date_time: now,
+        key_schema,
+        attribute_definitions: defs,
+        billing_mode: if pay_per_request { "PAY_PER_REQUEST" } else { "PROVISIONED" }.into(),
+        billing_mode_updated: pay_per_request.then_some(now),
+        throughput,
+        global_indexes,
+        local_indexes,
+        stream,
+        sse,
+        tags: req.tags.unwrap_or_default(),
+        deletion_protection: req.deletion_protection_enabled.unwrap_or(false),
+        table_class: req.table_class.unwrap_or_else(|| "STANDARD".into()),
+    })
+}
+
+fn index_common(
+    name: Option<String>,
+    key_schema: Option<Vec<KeySchemaElement>>,
+    projection: Option<Projection>,
+) -> Result<(String, Vec<KeySchemaElement>, Projection), DynamoError> {
+    let mut c = Constraints::default();
+    match &name {
+        None => c.push_null("indexName"),
+        Some(n) => validate::name_constraints(&mut c, n, "indexName"),
+    }
+    match &key_schema {
+        None => c.push_null("keySchema"),
+        Some(ks) => validate::key_schema_constraints(&mut c, ks, "keySchema"),
+    }
+    if projection.is_none() {
+        c.push_null("projection");
+    }
+    c.into_result()?;
+    let name = name.unwrap_or_default();
+    let ks = key_schema.unwrap_or_default();
+    validate::key_schema_shape(&ks, KeySchemaOf::Index(&name))?;
+    Ok((name, ks, projection.unwrap_or_default()))
+}
+
+/// Validates one GSI definition (CreateTable, or UpdateTable's Create action).
+pub(super) fn global_index(gsi: GsiIn, pay_per_request: bool, projected: &mut usize) -> Result<GlobalIndex, DynamoError> {
+    let (index_name, key_schema, projection) = index_common(gsi.index_name, gsi.key_schema, gsi.projection)?;
+    validate::projection(&projection, &index_name, projected)?;
+    let throughput = match (pay_per_request, gsi.provisioned_throughput) {
+        (true, Some(_)) => {
+            return Err(invalid(format!(
+                "ProvisionedThroughput should not be specified for index: {index_name} when BillingMode is PAY_PER_REQUEST"
+            )))
+        }
+        (true, None) => Throughput::default(),
+        (false, None) => {
+            return Err(invalid(format!("ProvisionedThroughput must be specified for index: {index_name}")))
+        }
+        (false, Some(t)) => {
+            let mut c = Constraints::default();
+            validate::throughput_constraints(&mut c, &t, "provisionedThroughput");
+            c.into_result()?;
+            Throughput {
+                read_capacity_units: t.read_capacity_units.unwrap_or_default(),
+                write_capacity_units: t.write_capacity_units.unwrap_or_default(),
+                ..Throughput::default()
+            }
+        }
+    };
+    Ok(GlobalIndex {
+        index_name,
+        key_schema,
+        projection,
+        provisioned_throughput: Some(throughput),
+        index_status: "ACTIVE".into(),
+    })
+}
+
+pub(super) fn stream_state(spec: Option<&StreamSpecIn>) -> Result<Option<StreamState>, DynamoError> {
+    let Some(spec) = spec else { return Ok(None) };
+    match (spec.stream_enabled.unwrap_or(false), spec.stream_view_type.as_deref()) {
+        (true, Some(view)) => Ok(Some(StreamState {
+            enabled: true,
+            view_type: view.to_string(),
+            label: clock::iso8601_millis(clock::now_millis()),
+        })),
+        (true, None) => Err(invalid("StreamSpecification must have StreamViewType when StreamEnabled is true")),
+        (false, Some(_)) => Err(invalid("StreamSpecification must not have StreamViewType when StreamEnabled is false")),
+        (false, None) => Ok(None),
+    }
+}
+
+/// SSE with a KMS key. Keys given as ids or aliases are reported as ARNs, as AWS does.
+pub(super) fn sse_state(spec: Option<&SseSpecIn>, region: &str, account: &str) -> Result<Option<Sse>, DynamoError> {
+    let Some(spec) = spec else { return Ok(None) };
+    if !spec.enabled.unwrap_or(false) {
+        if spec.kms_master_key_id.is_some() {
+            return Err(invalid("SSEType and KMSMasterKeyId can only be specified when SSE is enabled")); // message unverified
+        }
+        return Ok(None);
+    }
+    if let Some(t) = spec.sse_type.as_deref() {
+        if t != "KMS" {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{t}' at 'sSESpecification.sSEType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS]"
+            )));
+        }
+    }
+    let key = match spec.kms_master_key_id.as_deref() {
+        Some(k) if k.starts_with("arn:") => k.to_string(),
+        Some(k) if k.starts_with("alias/") => format!("arn:aws:kms:{region}:{account}:{k}"),
+        Some(k) => format!("arn:aws:kms:{region}:{account}:key/{k}"),
+        None => format!("arn:aws:kms:{region}:{account}:alias/aws/dynamodb"),
+    };
+    Ok(Some(Sse { sse_type: "KMS".into(), kms_master_key_arn: key }))
+}

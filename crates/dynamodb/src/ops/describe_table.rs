@@ -1,0 +1,118 @@
+//! DescribeTable, and the TableDescription every table operation returns.
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value as Json};
+
+use super::validate;
+use crate::catalog::{Catalog, TableStats};
+use crate::error::DynamoError;
+use crate::schema::{TableMeta, Throughput};
+use crate::Dynamo;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Request {
+    table_name: Option<String>,
+}
+
+pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+    let name = validate::require_table_name(req.table_name.as_deref())?;
+    let meta = svc.catalog.get(name).ok_or_else(|| DynamoError::table_not_found(name))?;
+    let stats = Catalog::stats(&svc.store.read()?, &meta)?;
+    Ok(json!({ "Table": describe(&meta, stats, None) }))
+}
+
+fn throughput(t: &Throughput) -> Json {
+    let mut out = Map::new();
+    out.insert("NumberOfDecreasesToday".into(), t.number_of_decreases_today.into());
+    out.insert("ReadCapacityUnits".into(), t.read_capacity_units.into());
+    out.insert("WriteCapacityUnits".into(), t.write_capacity_units.into());
+    if let Some(d) = t.last_increase_date_time {
+        out.insert("LastIncreaseDateTime".into(), d.into());
+    }
+    if let Some(d) = t.last_decrease_date_time {
+        out.insert("LastDecreaseDateTime".into(), d.into());
+    }
+    Json::Object(out)
+}
+
+/// The TableDescription of `meta`; `status` overrides ACTIVE for the responses of
+/// CreateTable (CREATING) and DeleteTable (DELETING).
+pub(super) fn describe(meta: &TableMeta, stats: TableStats, status: Option<&str>) -> Json {
+    let mut d = Map::new();
+    d.insert("TableName".into(), meta.table_name.clone().into());
+    d.insert("TableId".into(), meta.table_id.clone().into());
+    d.insert("TableArn".into(), meta.table_arn.clone().into());
+    d.insert("TableStatus".into(), status.unwrap_or("ACTIVE").into());
+    d.insert("CreationDateTime".into(), meta.creation_date_time.into());
+    d.insert("KeySchema".into(), json!(meta.key_schema));
+    d.insert("AttributeDefinitions".into(), json!(meta.attribute_definitions));
+    d.insert("ProvisionedThroughput".into(), throughput(&meta.throughput));
+    d.insert("ItemCount".into(), stats.item_count.into());
+    d.insert("TableSizeBytes".into(), stats.size_bytes.into());
+    if meta.pay_per_request() || meta.billing_mode_updated.is_some() {
+        let mut summary = Map::new();
+        summary.insert("BillingMode".into(), meta.billing_mode.clone().into());
+        if let Some(t) = meta.billing_mode_updated {
+            summary.insert("LastUpdateToPayPerRequestDateTime".into(), t.into());
+        }
+        d.insert("BillingModeSummary".into(), Json::Object(summary));
+    }
+    if !meta.global_indexes.is_empty() {
+        let gsis: Vec<Json> = meta
+            .global_indexes
+            .iter()
+            .map(|g| {
+                json!({
+                    "IndexName": g.index_name,
+                    "KeySchema": g.key_schema,
+                    "Projection": g.projection,
+                    "IndexStatus": g.index_status,
+                    "ProvisionedThroughput": throughput(&g.provisioned_throughput.clone().unwrap_or_default()),
+                    "IndexSizeBytes": 0,
+                    "ItemCount": 0,
+                    "IndexArn": format!("{}/index/{}", meta.table_arn, g.index_name),
+                })
+            })
+            .collect();
+        d.insert("GlobalSecondaryIndexes".into(), gsis.into());
+    }
+    if !meta.local_indexes.is_empty() {
+        let lsis: Vec<Json> = meta
+            .local_indexes
+            .iter()
+            .map(|l| {
+                json!({
+                    "IndexName": l.index_name,
+                    "KeySchema": l.key_schema,
+                    "Projection": l.projection,
+                    "IndexSizeBytes": 0,
+                    "ItemCount": 0,
+                    "IndexArn": format!("{}/index/{}", meta.table_arn, l.index_name),
+                })
+            })
+            .collect();
+        d.insert("LocalSecondaryIndexes".into(), lsis.into());
+    }
+    if let Some(s) = &meta.stream {
+        if s.enabled {
+            d.insert(
+                "StreamSpecification".into(),
+                json!({"StreamEnabled": true, "StreamViewType": s.view_type}),
+            );
+        }
+        d.insert("LatestStreamLabel".into(), s.label.clone().into());
+        d.insert("LatestStreamArn".into(), format!("{}/stream/{}", meta.table_arn, s.label).into());
+    }
+    if let Some(sse) = &meta.sse {
+        d.insert(
+            "SSEDescription".into(),
+            json!({"Status": "ENABLED", "SSEType": sse.sse_type, "KMSMasterKeyArn": sse.kms_master_key_arn}),
+        );
+    }
+    d.insert("DeletionProtectionEnabled".into(), meta.deletion_protection.into());
+    if meta.table_class != "STANDARD" {
+        d.insert("TableClassSummary".into(), json!({"TableClass": meta.table_class}));
+    }
+    Json::Object(d)
+}

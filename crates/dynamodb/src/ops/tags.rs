@@ -1,0 +1,130 @@
+//! TagResource, UntagResource, ListTagsOfResource on table ARNs.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use crate::error::{Constraints, DynamoError, ErrorCode};
+use crate::schema::{TableMeta, Tag};
+use crate::Dynamo;
+
+const MAX_TAGS: usize = 50;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TagRequest {
+    resource_arn: Option<String>,
+    tags: Option<Vec<Tag>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct UntagRequest {
+    resource_arn: Option<String>,
+    tag_keys: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ListRequest {
+    resource_arn: Option<String>,
+}
+
+fn arn_constraints(c: &mut Constraints, arn: Option<&str>) {
+    match arn {
+        None => c.push_null("resourceArn"),
+        Some(a) if a.is_empty() => c.push(a, "resourceArn", "have length greater than or equal to 1"),
+        Some(a) if a.len() > 1283 => c.push(a, "resourceArn", "have length less than or equal to 1283"),
+        Some(_) => {}
+    }
+}
+
+fn table_by_arn(svc: &Dynamo, arn: &str) -> Result<Arc<TableMeta>, DynamoError> {
+    if !arn.starts_with("arn:") || arn.split(':').count() < 6 {
+        return Err(DynamoError::validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}")));
+    }
+    find(svc.catalog.all(), arn)
+}
+
+fn find(tables: Vec<Arc<TableMeta>>, arn: &str) -> Result<Arc<TableMeta>, DynamoError> {
+    tables.into_iter().find(|t| t.table_arn == arn).ok_or_else(|| {
+        DynamoError::new(ErrorCode::ResourceNotFound, format!("Requested resource not found: ResourcArn: {arn} not found"))
+    })
+}
+
+pub(super) async fn tag(svc: &Dynamo, req: TagRequest) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    arn_constraints(&mut c, req.resource_arn.as_deref());
+    if req.tags.is_none() {
+        c.push_null("tags");
+    }
+    c.into_result()?;
+    let arn = req.resource_arn.unwrap_or_default();
+    let tags = req.tags.unwrap_or_default();
+    for t in &tags {
+        if t.key.is_empty() || t.key.chars().count() > 128 || t.value.chars().count() > 256 {
+            return Err(DynamoError::validation("One or more parameter values were invalid: Invalid tag key or value")); // message unverified
+        }
+    }
+    table_by_arn(svc, &arn)?;
+    let catalog = svc.catalog.clone();
+    svc.store
+        .write(move |ctx| {
+            let meta = match find(catalog.all(), &arn) {
+                Ok(m) => m,
+                Err(e) => return Ok(Err(e)),
+            };
+            let mut next = (*meta).clone();
+            for t in tags {
+                match next.tags.iter_mut().find(|x| x.key == t.key) {
+                    Some(existing) => existing.value = t.value,
+                    None => next.tags.push(t),
+                }
+            }
+            if next.tags.len() > MAX_TAGS {
+                return Ok(Err(DynamoError::new(
+                    ErrorCode::LimitExceeded,
+                    "The number of tags for this resource exceeds the maximum allowed of 50", // message unverified
+                )));
+            }
+            catalog.put(ctx, next)?;
+            Ok(Ok(()))
+        })
+        .await??;
+    Ok(json!({}))
+}
+
+pub(super) async fn untag(svc: &Dynamo, req: UntagRequest) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    arn_constraints(&mut c, req.resource_arn.as_deref());
+    if req.tag_keys.is_none() {
+        c.push_null("tagKeys");
+    }
+    c.into_result()?;
+    let arn = req.resource_arn.unwrap_or_default();
+    let keys = req.tag_keys.unwrap_or_default();
+    table_by_arn(svc, &arn)?;
+    let catalog = svc.catalog.clone();
+    svc.store
+        .write(move |ctx| {
+            let meta = match find(catalog.all(), &arn) {
+                Ok(m) => m,
+                Err(e) => return Ok(Err(e)),
+            };
+            let mut next = (*meta).clone();
+            next.tags.retain(|t| !keys.contains(&t.key));
+            catalog.put(ctx, next)?;
+            Ok(Ok(()))
+        })
+        .await??;
+    Ok(json!({}))
+}
+
+pub(super) fn list(svc: &Dynamo, req: ListRequest) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    arn_constraints(&mut c, req.resource_arn.as_deref());
+    c.into_result()?;
+    let meta = table_by_arn(svc, req.resource_arn.as_deref().unwrap_or_default())?;
+    Ok(json!({ "Tags": meta.tags }))
+}

@@ -1,0 +1,272 @@
+//! UpdateTable: billing mode, throughput, GSI create/update/delete, streams, SSE, deletion
+//! protection. Applied in one write job against the catalog's current definition.
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use super::create_table::{global_index, sse_state, stream_state, GsiIn, SseSpecIn, StreamSpecIn};
+use super::describe_table::describe;
+use super::validate::{self, invalid_parameter as invalid, ThroughputIn};
+use crate::catalog::Catalog;
+use crate::clock;
+use crate::error::{Constraints, DynamoError, ErrorCode};
+use crate::schema::{AttributeDefinition, TableMeta, Throughput};
+use crate::Dynamo;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Request {
+    table_name: Option<String>,
+    attribute_definitions: Option<Vec<AttributeDefinition>>,
+    billing_mode: Option<String>,
+    provisioned_throughput: Option<ThroughputIn>,
+    global_secondary_index_updates: Option<Vec<GsiUpdate>>,
+    stream_specification: Option<StreamSpecIn>,
+    #[serde(rename = "SSESpecification")]
+    sse_specification: Option<SseSpecIn>,
+    deletion_protection_enabled: Option<bool>,
+    table_class: Option<String>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GsiUpdate {
+    create: Option<GsiIn>,
+    update: Option<GsiThroughputUpdate>,
+    delete: Option<IndexRef>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GsiThroughputUpdate {
+    index_name: String,
+    provisioned_throughput: Option<ThroughputIn>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct IndexRef {
+    index_name: String,
+}
+
+pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
+    validate::billing_mode(&mut c, req.billing_mode.as_deref());
+    if let Some(t) = &req.provisioned_throughput {
+        validate::throughput_constraints(&mut c, t, "provisionedThroughput");
+    }
+    if let Some(defs) = &req.attribute_definitions {
+        validate::attribute_constraints(&mut c, defs);
+    }
+    c.into_result()?;
+    if req.billing_mode.is_none()
+        && req.provisioned_throughput.is_none()
+        && req.global_secondary_index_updates.is_none()
+        && req.stream_specification.is_none()
+        && req.sse_specification.is_none()
+        && req.deletion_protection_enabled.is_none()
+        && req.table_class.is_none()
+    {
+        return Err(DynamoError::validation(
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+        ));
+    }
+    let name = req.table_name.clone().unwrap_or_default();
+    let catalog = svc.catalog.clone();
+    let account = svc.env.account_id.clone();
+    let (meta, stats) = svc
+        .store
+        .write(move |ctx| {
+            let Some(current) = catalog.get(&name) else {
+                return Ok(Err(DynamoError::table_not_found(&name)));
+            };
+            let next = match apply(&current, req, &account) {
+                Ok(next) => next,
+                Err(e) => return Ok(Err(e)),
+            };
+            let stats = Catalog::stats_in(ctx, &next)?;
+            Ok(Ok((catalog.put(ctx, next)?, stats)))
+        })
+        .await??;
+    Ok(json!({ "TableDescription": describe(&meta, stats, Some("UPDATING")) }))
+}
+
+fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, DynamoError> {
+    let mut next = current.clone();
+    let now = clock::now_epoch_seconds();
+    let region = region_of(&current.table_arn);
+
+    if let Some(mode) = req.billing_mode.as_deref() {
+        match mode {
+            "PAY_PER_REQUEST" => {
+                if req.provisioned_throughput.is_some() {
+                    return Err(invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+                }
+                if !current.pay_per_request() {
+                    next.billing_mode_updated = Some(now);
+                }
+                next.billing_mode = mode.into();
+                next.throughput = Throughput::default();
+                for g in &mut next.global_indexes {
+                    g.provisioned_throughput = Some(Throughput::default());
+                }
+            }
+            _ => {
+                if current.pay_per_request() && req.provisioned_throughput.is_none() {
+                    return Err(invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"));
+                }
+                next.billing_mode = mode.into();
+            }
+        }
+    }
+    if let Some(t) = req.provisioned_throughput {
+        if next.pay_per_request() {
+            return Err(invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+        }
+        let was_provisioned = !current.pay_per_request();
+        next.throughput = change_throughput(&current.throughput, t, now, was_provisioned)?;
+    }
+
+    if let Some(updates) = req.global_secondary_index_updates {
+        let mut defs = next.attribute_definitions.clone();
+        for d in req.attribute_definitions.unwrap_or_default() {
+            match defs.iter_mut().find(|x| x.attribute_name == d.attribute_name) {
+                Some(existing) => *existing = d,
+                None => defs.push(d),
+            }
+        }
+        for u in updates {
+            if let Some(create) = u.create {
+                let mut projected = 0;
+                let g = global_index(create, next.pay_per_request(), &mut projected)?;
+                if next.global_indexes.iter().any(|x| x.index_name == g.index_name)
+                    || next.local_indexes.iter().any(|x| x.index_name == g.index_name)
+                {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Index {} already exists", // message unverified
+                        g.index_name
+                    )));
+                }
+                if next.global_indexes.len() >= validate::MAX_GSIS {
+                    return Err(DynamoError::new(
+                        ErrorCode::LimitExceeded,
+                        "Subscriber limit exceeded: The number of global secondary indexes exceeds the per-table limit of 20",
+                    ));
+                }
+                next.global_indexes.push(g);
+            }
+            if let Some(update) = u.update {
+                let pay = next.pay_per_request();
+                let Some(g) = next.global_indexes.iter_mut().find(|x| x.index_name == update.index_name) else {
+                    return Err(DynamoError::new(
+                        ErrorCode::ResourceNotFound,
+                        format!("Requested resource not found: Index: {} not found", update.index_name), // message unverified
+                    ));
+                };
+                if let Some(t) = update.provisioned_throughput {
+                    if pay {
+                        return Err(invalid(format!(
+                            "ProvisionedThroughput should not be specified for index: {} when BillingMode is PAY_PER_REQUEST",
+                            g.index_name
+                        )));
+                    }
+                    let cur = g.provisioned_throughput.clone().unwrap_or_default();
+                    g.provisioned_throughput = Some(change_throughput(&cur, t, now, true)?);
+                }
+            }
+            if let Some(delete) = u.delete {
+                let before = next.global_indexes.len();
+                next.global_indexes.retain(|x| x.index_name != delete.index_name);
+                if next.global_indexes.len() == before {
+                    return Err(DynamoError::new(
+                        ErrorCode::ResourceNotFound,
+                        format!("Requested resource not found: Index: {} not found", delete.index_name), // message unverified
+                    ));
+                }
+            }
+        }
+        // Keep exactly the definitions some key still uses, as AWS does after index changes.
+        let mut used: BTreeSet<String> = next.key_schema.iter().map(|k| k.attribute_name.clone()).collect();
+        for g in &next.global_indexes {
+            used.extend(g.key_schema.iter().map(|k| k.attribute_name.clone()));
+        }
+        for l in &next.local_indexes {
+            used.extend(l.key_schema.iter().map(|k| k.attribute_name.clone()));
+        }
+        let undefined: Vec<String> = used.iter().filter(|u| !defs.iter().any(|d| &d.attribute_name == *u)).cloned().collect();
+        if !undefined.is_empty() {
+            return Err(invalid(format!(
+                "Global Secondary Index hash key not specified in Attribute Definitions.Type unknown. {} not present in AttributeDefinitions", // message unverified
+                undefined.join(", ")
+            )));
+        }
+        defs.retain(|d| used.contains(&d.attribute_name));
+        next.attribute_definitions = defs;
+    }
+
+    if let Some(spec) = req.stream_specification {
+        let enable = spec.stream_enabled.unwrap_or(false);
+        let currently = current.stream.as_ref().is_some_and(|s| s.enabled);
+        if enable && currently {
+            return Err(DynamoError::validation(format!(
+                "Table already has an enabled stream: TableName: {}",
+                current.table_name
+            )));
+        }
+        if !enable && !currently {
+            return Err(DynamoError::validation("Table already has no stream enabled")); // message unverified
+        }
+        if enable {
+            next.stream = stream_state(Some(&spec))?;
+        } else if let Some(s) = &mut next.stream {
+            if spec.stream_view_type.is_some() {
+                return Err(invalid("StreamSpecification must not have StreamViewType when StreamEnabled is false"));
+            }
+            s.enabled = false;
+        }
+    }
+    if let Some(sse) = req.sse_specification {
+        next.sse = sse_state(Some(&sse), &region, account)?;
+    }
+    if let Some(p) = req.deletion_protection_enabled {
+        next.deletion_protection = p;
+    }
+    if let Some(class) = req.table_class {
+        if !matches!(class.as_str(), "STANDARD" | "STANDARD_INFREQUENT_ACCESS") {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{class}' at 'tableClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, STANDARD_INFREQUENT_ACCESS]"
+            )));
+        }
+        next.table_class = class;
+    }
+    Ok(next)
+}
+
+fn change_throughput(cur: &Throughput, t: ThroughputIn, now: f64, was_provisioned: bool) -> Result<Throughput, DynamoError> {
+    let read = t.read_capacity_units.unwrap_or(cur.read_capacity_units);
+    let write = t.write_capacity_units.unwrap_or(cur.write_capacity_units);
+    if was_provisioned && read == cur.read_capacity_units && write == cur.write_capacity_units {
+        return Err(DynamoError::validation(format!(
+            "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {read}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {write}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+            cur.read_capacity_units, cur.write_capacity_units
+        )));
+    }
+    let mut next = cur.clone();
+    next.read_capacity_units = read;
+    next.write_capacity_units = write;
+    if read > cur.read_capacity_units || write > cur.write_capacity_units {
+        next.last_increase_date_time = Some(now);
+    }
+    if read < cur.read_capacity_units || write < cur.write_capacity_units {
+        next.last_decrease_date_time = Some(now);
+        next.number_of_decreases_today += 1;
+    }
+    Ok(next)
+}
+
+fn region_of(arn: &str) -> String {
+    arn.split(':').nth(3).unwrap_or("us-east-1").to_string()
+}

@@ -1,0 +1,209 @@
+//! Validation shared by the table operations, with AWS's messages.
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+
+use crate::error::{Constraints, DynamoError};
+use crate::schema::{AttributeDefinition, KeySchemaElement, Projection};
+
+pub const MAX_GSIS: usize = 20;
+pub const MAX_LSIS: usize = 5;
+pub const MAX_PROJECTED_ATTRIBUTES: usize = 100;
+
+/// "One or more parameter values were invalid: …", AWS's prefix for semantic validation errors.
+pub fn invalid_parameter(msg: impl AsRef<str>) -> DynamoError {
+    DynamoError::validation(format!("One or more parameter values were invalid: {}", msg.as_ref()))
+}
+
+/// Coral's constraints on a table name (also index names: 3..255, same pattern).
+pub fn table_name(c: &mut Constraints, name: Option<&str>, member: &str) {
+    let Some(name) = name else {
+        c.push_null(member);
+        return;
+    };
+    name_constraints(c, name, member);
+}
+
+pub fn name_constraints(c: &mut Constraints, name: &str, member: &str) {
+    if !name.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.' | '-')) {
+        c.push(name, member, "satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+    }
+    if name.len() < 3 {
+        c.push(name, member, "have length greater than or equal to 3");
+    }
+    if name.len() > 255 {
+        c.push(name, member, "have length less than or equal to 255");
+    }
+}
+
+/// A data-plane table name: the same constraints, checked alone.
+pub fn require_table_name(name: Option<&str>) -> Result<&str, DynamoError> {
+    let mut c = Constraints::default();
+    table_name(&mut c, name, "tableName");
+    c.into_result()?;
+    Ok(name.unwrap_or_default())
+}
+
+/// Coral's enum and length constraints on a key schema.
+pub fn key_schema_constraints(c: &mut Constraints, schema: &[KeySchemaElement], member: &str) {
+    for (i, k) in schema.iter().enumerate() {
+        if !matches!(k.key_type.as_str(), "HASH" | "RANGE") {
+            c.push(&k.key_type, &format!("{member}.{}.member.keyType", i + 1), "satisfy enum value set: [HASH, RANGE]");
+        }
+        if k.attribute_name.is_empty() {
+            c.push("", &format!("{member}.{}.member.attributeName", i + 1), "have length greater than or equal to 1");
+        }
+    }
+    if schema.is_empty() {
+        c.push("[]", member, "have length greater than or equal to 1");
+    }
+    if schema.len() > 2 {
+        c.push(format_list(schema.iter().map(|k| k.attribute_name.as_str())), member, "have length less than or equal to 2");
+    }
+}
+
+pub fn attribute_constraints(c: &mut Constraints, defs: &[AttributeDefinition]) {
+    for (i, d) in defs.iter().enumerate() {
+        if !matches!(d.attribute_type.as_str(), "S" | "N" | "B") {
+            c.push(
+                &d.attribute_type,
+                &format!("attributeDefinitions.{}.member.attributeType", i + 1),
+                "satisfy enum value set: [B, N, S]",
+            );
+        }
+    }
+}
+
+fn format_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    format!("[{}]", items.collect::<Vec<_>>().join(", "))
+}
+
+/// The shape rules of one key schema (table or index) once Coral's constraints passed.
+pub fn key_schema_shape(schema: &[KeySchemaElement], what: KeySchemaOf<'_>) -> Result<(), DynamoError> {
+    let Some(first) = schema.first() else { return Ok(()) };
+    if first.key_type != "HASH" {
+        return Err(match what {
+            KeySchemaOf::Table => DynamoError::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"),
+            KeySchemaOf::Index(name) => invalid(format!("Index KeySchema does not have a hash key for index: {name}")),
+        });
+    }
+    if let Some(second) = schema.get(1) {
+        if second.key_type != "RANGE" {
+            return Err(DynamoError::validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"));
+        }
+        if second.attribute_name == first.attribute_name {
+            return Err(DynamoError::validation(
+                "Invalid KeySchema: The second KeySchemaElement has the same name as the first KeySchemaElement",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+pub enum KeySchemaOf<'a> {
+    Table,
+    Index(&'a str),
+}
+
+/// Every key attribute (table and indexes) must be defined, and every definition used.
+pub fn definitions_match(
+    defs: &[AttributeDefinition],
+    key_names: &BTreeSet<String>,
+    has_indexes: bool,
+) -> Result<(), DynamoError> {
+    let mut seen = BTreeSet::new();
+    for d in defs {
+        if !seen.insert(d.attribute_name.as_str()) {
+            return Err(invalid("Cannot have two attributes with the same name"));
+        }
+    }
+    let defined: BTreeSet<String> = defs.iter().map(|d| d.attribute_name.clone()).collect();
+    let undefined: Vec<&str> = key_names.iter().filter(|k| !defined.contains(*k)).map(String::as_str).collect();
+    if !undefined.is_empty() {
+        return Err(invalid(format!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: {}, AttributeDefinitions: {}",
+            format_list(undefined.into_iter()),
+            format_list(defs.iter().map(|d| d.attribute_name.as_str()))
+        )));
+    }
+    if defined.len() != key_names.len() {
+        return Err(if has_indexes {
+            invalid(format!(
+                "Some AttributeDefinitions are not used. AttributeDefinitions: {}, keys used: {}",
+                format_list(defs.iter().map(|d| d.attribute_name.as_str())),
+                format_list(key_names.iter().map(String::as_str))
+            ))
+        } else {
+            invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+        });
+    }
+    Ok(())
+}
+
+/// Throughput as requests carry it: either unit may be missing.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ThroughputIn {
+    pub read_capacity_units: Option<i64>,
+    pub write_capacity_units: Option<i64>,
+}
+
+pub fn throughput_constraints(c: &mut Constraints, t: &ThroughputIn, member: &str) {
+    for (v, name) in [(t.read_capacity_units, "readCapacityUnits"), (t.write_capacity_units, "writeCapacityUnits")] {
+        match v {
+            None => c.push_null(&format!("{member}.{name}")),
+            Some(v) if v < 1 => c.push(v, &format!("{member}.{name}"), "have value greater than or equal to 1"),
+            Some(_) => {}
+        }
+    }
+}
+
+pub fn projection(p: &Projection, index: &str, projected_total: &mut usize) -> Result<(), DynamoError> {
+    let non_key = p.non_key_attributes.as_ref();
+    match p.projection_type.as_deref() {
+        Some("ALL") | Some("KEYS_ONLY") if non_key.is_some() => Err(invalid(format!(
+            "ProjectionType is {}, but NonKeyAttributes is specified",
+            p.projection_type.as_deref().unwrap_or_default()
+        ))),
+        Some("ALL") | Some("KEYS_ONLY") => Ok(()),
+        Some("INCLUDE") => match non_key {
+            None => Err(invalid("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")),
+            Some(attrs) => {
+                *projected_total += attrs.len();
+                if *projected_total > MAX_PROJECTED_ATTRIBUTES {
+                    return Err(invalid("Number of projected attributes in all indexes exceeds limit of 100"));
+                }
+                let _ = index;
+                Ok(())
+            }
+        },
+        Some(other) => Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]"
+        ))),
+        None => Err(invalid("Unknown ProjectionType: null")),
+    }
+}
+
+pub fn billing_mode(c: &mut Constraints, mode: Option<&str>) {
+    if let Some(m) = mode {
+        if !matches!(m, "PROVISIONED" | "PAY_PER_REQUEST") {
+            c.push(m, "billingMode", "satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]");
+        }
+    }
+}
+
+pub fn stream_view_type(c: &mut Constraints, v: Option<&str>) {
+    if let Some(v) = v {
+        if !matches!(v, "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY") {
+            c.push(
+                v,
+                "streamSpecification.streamViewType",
+                "satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]",
+            );
+        }
+    }
+}
+
+use invalid_parameter as invalid;

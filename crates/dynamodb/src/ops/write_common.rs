@@ -1,0 +1,153 @@
+//! What the item operations share: expression parameters (and their legacy counterparts),
+//! ReturnValues, and the error a failed condition returns.
+
+use std::collections::HashMap;
+
+use item::expr::{self, Condition, Context, ExprKind};
+use item::{Item, Value};
+use serde_json::{Map, Value as Json};
+
+use super::expression_values;
+use crate::error::{DynamoError, ErrorCode};
+
+/// ExpressionAttributeNames/Values of a request, decoded and checked for emptiness.
+pub(super) struct ExprParams {
+    pub names: Option<HashMap<String, String>>,
+    pub values: Option<HashMap<String, Value>>,
+}
+
+impl ExprParams {
+    pub fn new(
+        names: Option<HashMap<String, String>>,
+        values: Option<&HashMap<String, Json>>,
+    ) -> Result<ExprParams, DynamoError> {
+        if names.as_ref().is_some_and(HashMap::is_empty) {
+            return Err(DynamoError::validation("ExpressionAttributeNames must not be empty"));
+        }
+        if values.is_some_and(HashMap::is_empty) {
+            return Err(DynamoError::validation("ExpressionAttributeValues must not be empty"));
+        }
+        Ok(ExprParams { names, values: expression_values(values)? })
+    }
+
+    pub fn context(&self) -> Context<'_> {
+        Context::new(self.names.as_ref(), self.values.as_ref())
+    }
+
+    /// AWS refuses names/values when no expression uses them at all; `null_exprs` is AWS's
+    /// wording of which expressions were missing ("ConditionExpression is null").
+    pub fn require_expressions(&self, any_expression: bool, null_exprs: &str) -> Result<(), DynamoError> {
+        if any_expression {
+            return Ok(());
+        }
+        if self.names.is_some() {
+            return Err(DynamoError::validation("ExpressionAttributeNames can only be specified when using expressions"));
+        }
+        if self.values.is_some() {
+            return Err(DynamoError::validation(format!(
+                "ExpressionAttributeValues can only be specified when using expressions: {null_exprs}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// AWS's refusal to mix the legacy parameters with expressions.
+pub(super) fn no_mixing(legacy: &[(&str, bool)], expressions: &[(&str, bool)]) -> Result<(), DynamoError> {
+    let legacy: Vec<&str> = legacy.iter().filter(|(_, set)| *set).map(|(n, _)| *n).collect();
+    let exprs: Vec<&str> = expressions.iter().filter(|(_, set)| *set).map(|(n, _)| *n).collect();
+    if legacy.is_empty() || exprs.is_empty() {
+        return Ok(());
+    }
+    Err(DynamoError::validation(format!(
+        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
+        legacy.join(", "),
+        exprs.join(", ")
+    )))
+}
+
+/// The write's condition, from ConditionExpression or the legacy Expected/ConditionalOperator.
+pub(super) fn write_condition(
+    expression: Option<&str>,
+    expected: Option<&Json>,
+    conditional_operator: Option<&str>,
+    ctx: &mut Context<'_>,
+) -> Result<Option<Condition>, DynamoError> {
+    if let Some(text) = expression {
+        return Ok(Some(expr::parse_condition(text, ctx, ExprKind::Condition)?));
+    }
+    if let Some(expected) = expected {
+        return Ok(Some(expr::condition_from_expected(expected, conditional_operator)?));
+    }
+    if conditional_operator.is_some() {
+        return Err(DynamoError::validation(
+            "ConditionalOperator can only be used when Filter or Expected has two or more elements", // message unverified
+        ));
+    }
+    Ok(None)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ReturnValues {
+    None,
+    AllOld,
+    UpdatedOld,
+    AllNew,
+    UpdatedNew,
+}
+
+/// Decodes ReturnValues; PutItem and DeleteItem accept only NONE and ALL_OLD.
+pub(super) fn return_values(raw: Option<&str>, update: bool) -> Result<ReturnValues, DynamoError> {
+    let rv = match raw {
+        None | Some("NONE") => ReturnValues::None,
+        Some("ALL_OLD") => ReturnValues::AllOld,
+        Some("UPDATED_OLD") => ReturnValues::UpdatedOld,
+        Some("ALL_NEW") => ReturnValues::AllNew,
+        Some("UPDATED_NEW") => ReturnValues::UpdatedNew,
+        Some(other) => {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"
+            )))
+        }
+    };
+    if !update && !matches!(rv, ReturnValues::None | ReturnValues::AllOld) {
+        return Err(DynamoError::validation("ReturnValues can only be ALL_OLD or NONE"));
+    }
+    Ok(rv)
+}
+
+/// ReturnValuesOnConditionCheckFailure: whether to return the item with the failure.
+pub(super) fn return_old_on_failure(raw: Option<&str>) -> Result<bool, DynamoError> {
+    match raw {
+        None | Some("NONE") => Ok(false),
+        Some("ALL_OLD") => Ok(true),
+        Some(other) => Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]"
+        ))),
+    }
+}
+
+pub(super) fn condition_failed(old: Option<&Item>, return_old: bool) -> DynamoError {
+    let mut e = DynamoError::new(ErrorCode::ConditionalCheckFailed, "The conditional request failed");
+    if let (true, Some(item)) = (return_old, old) {
+        let mut extra = Map::new();
+        extra.insert("Item".into(), item::json::item_to_json(item));
+        e.extra = Some(extra);
+    }
+    e
+}
+
+/// Checks `cond` against the current item; a failure carries the item when asked to.
+pub(super) fn check(cond: Option<&Condition>, old: Option<&Item>, return_old: bool) -> Result<(), DynamoError> {
+    match cond {
+        Some(c) if !c.evaluate(old)? => Err(condition_failed(old, return_old)),
+        _ => Ok(()),
+    }
+}
+
+/// Puts `Attributes` in the response when the item is there.
+pub(super) fn attributes(out: &mut Map<String, Json>, item: Option<&Item>) {
+    if let Some(item) = item {
+        out.insert("Attributes".into(), item::json::item_to_json(item));
+    }
+}

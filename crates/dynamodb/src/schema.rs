@@ -1,0 +1,174 @@
+//! Table definitions: the shapes CreateTable takes and DescribeTable returns, which are also
+//! what the catalog stores (as JSON, inside the store's versioned format).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeySchemaElement {
+    pub attribute_name: String,
+    pub key_type: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeDefinition {
+    pub attribute_name: String,
+    pub attribute_type: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Projection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projection_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_key_attributes: Option<Vec<String>>,
+}
+
+/// Provisioned capacity and AWS's bookkeeping of its changes (times in epoch seconds).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Throughput {
+    pub read_capacity_units: i64,
+    pub write_capacity_units: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_increase_date_time: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_decrease_date_time: Option<f64>,
+    #[serde(default)]
+    pub number_of_decreases_today: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct GlobalIndex {
+    pub index_name: String,
+    pub key_schema: Vec<KeySchemaElement>,
+    pub projection: Projection,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioned_throughput: Option<Throughput>,
+    pub index_status: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct LocalIndex {
+    pub index_name: String,
+    pub key_schema: Vec<KeySchemaElement>,
+    pub projection: Projection,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// The stream a table has now, if any, and the label of the latest one (kept after a stream is
+/// disabled, as DescribeTable keeps showing LatestStreamArn).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamState {
+    pub enabled: bool,
+    pub view_type: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Sse {
+    /// "KMS"; AWS-owned-key encryption is the absence of this record.
+    pub sse_type: String,
+    pub kms_master_key_arn: String,
+}
+
+/// One table in the catalog.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TableMeta {
+    pub table_name: String,
+    pub table_id: String,
+    pub table_arn: String,
+    pub creation_date_time: f64,
+    pub key_schema: Vec<KeySchemaElement>,
+    pub attribute_definitions: Vec<AttributeDefinition>,
+    pub billing_mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_mode_updated: Option<f64>,
+    /// For PAY_PER_REQUEST tables AWS still reports 0/0.
+    pub throughput: Throughput,
+    #[serde(default)]
+    pub global_indexes: Vec<GlobalIndex>,
+    #[serde(default)]
+    pub local_indexes: Vec<LocalIndex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sse: Option<Sse>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub deletion_protection: bool,
+    #[serde(default = "standard_class")]
+    pub table_class: String,
+}
+
+fn standard_class() -> String {
+    "STANDARD".into()
+}
+
+/// A key attribute: its name and scalar type ("S", "N" or "B").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyAttr {
+    pub name: String,
+    pub ty: String,
+}
+
+/// The primary key of a table or index, resolved against the attribute definitions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyShape {
+    pub hash: KeyAttr,
+    pub range: Option<KeyAttr>,
+}
+
+impl KeyShape {
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.hash.name.as_str()).chain(self.range.as_ref().map(|r| r.name.as_str()))
+    }
+}
+
+impl TableMeta {
+    pub fn key_shape(&self) -> KeyShape {
+        shape_of(&self.key_schema, &self.attribute_definitions)
+    }
+
+    pub fn pay_per_request(&self) -> bool {
+        self.billing_mode == "PAY_PER_REQUEST"
+    }
+
+    /// The redb table holding this table's items. Keyed by id, not name, so a table deleted and
+    /// created again never sees the old one's items.
+    pub fn items_table(&self) -> String {
+        format!("ddb.items.{}", self.table_id)
+    }
+}
+
+/// Resolves a validated key schema. Types of undefined attributes read as "S": validation
+/// refuses such schemas before they are stored, so the fallback is never used for real.
+pub fn shape_of(schema: &[KeySchemaElement], defs: &[AttributeDefinition]) -> KeyShape {
+    let attr = |name: &str| KeyAttr {
+        name: name.to_string(),
+        ty: defs
+            .iter()
+            .find(|d| d.attribute_name == name)
+            .map_or_else(|| "S".to_string(), |d| d.attribute_type.clone()),
+    };
+    let hash = schema
+        .iter()
+        .find(|k| k.key_type == "HASH")
+        .map_or_else(|| attr(""), |k| attr(&k.attribute_name));
+    let range = schema.iter().find(|k| k.key_type == "RANGE").map(|k| attr(&k.attribute_name));
+    KeyShape { hash, range }
+}

@@ -1,0 +1,80 @@
+//! `dynostack`: the binary. Reads the configuration, opens the store, starts the services and
+//! the HTTP front, and shuts down cleanly on SIGINT/SIGTERM.
+
+mod config;
+mod installation;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+
+use crate::config::{Cli, Command, ServeArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DYNOSTACK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dynostack: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let auth = args.auth_mode()?;
+    if matches!(auth, auth::Mode::Open) && !args.listen.ip().is_loopback() && !args.allow_open_remote {
+        return Err(format!(
+            "refusing to listen on {} without credentials: open mode accepts any access key. \
+             Give --credentials FILE, or --allow-open-remote if you mean it",
+            args.listen
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let (store, where_) = if args.in_memory {
+            (store::Store::in_memory(), "in memory (nothing is written to disk)".to_string())
+        } else {
+            let dir = args.data_dir();
+            (store::Store::open_dir(&dir), dir.display().to_string())
+        };
+        let store = store.map_err(|e| format!("cannot open the store: {e}"))?;
+        let account_id = installation::account_id(&store).await.map_err(|e| format!("cannot read the installation: {e}"))?;
+        let dynamodb = dynamodb::Dynamo::open(store.clone(), dynamodb::Env { account_id: account_id.clone() })
+            .map_err(|e| format!("cannot load the catalog: {e}"))?;
+        let state = server::shared(server::State { dynamodb, auth });
+        let (listener, addr) = server::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        println!("data: {where_}");
+        println!("account: {account_id}");
+        println!("listening on http://{addr}");
+        server::serve(listener, Arc::clone(&state), shutdown_signal()).await;
+        store.shutdown();
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real binary, driven by aws-sdk-rust.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+
+mod durability;
+mod items;
+mod sigv4;
+mod tables;

@@ -1,0 +1,115 @@
+//! The connection loop and the per-request pipeline:
+//! body (bounded) → route → SigV4 → service → protocol rendering.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::protocol::aws_json;
+use crate::request_id::new_request_id;
+use crate::route::{route, Endpoint};
+use crate::{SharedState, MAX_BODY_BYTES};
+
+const CORAL: &str = "com.amazon.coral.service";
+
+/// Serves until `shutdown` resolves, then stops accepting and waits (bounded) for the requests
+/// in flight to finish.
+pub async fn serve(listener: TcpListener, state: SharedState, shutdown: impl Future<Output = ()>) {
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = match accepted {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let state = state.clone();
+                let service = service_fn(move |req| {
+                    let state = state.clone();
+                    async move { Ok::<_, Infallible>(handle(state, req).await) }
+                });
+                let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
+        tracing::warn!("connections still open after 10 s; closing them");
+    }
+}
+
+async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let request_id = new_request_id();
+    let (parts, body) = req.into_parts();
+    if parts.method == Method::GET && parts.uri.path() == "/" {
+        // DynamoDB answers a plain GET on its endpoint with a health line; load balancers use it.
+        return Response::new(Full::new(Bytes::from_static(b"healthy: dynostack")));
+    }
+    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return aws_json::error(413, CORAL, "RequestEntityTooLarge", "Request entity too large", &request_id);
+        }
+    };
+
+    let headers: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v)))
+        .collect();
+    let auth_req = auth::Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+        body: &body,
+    };
+    let verified = match auth::verify(&auth_req, &state.auth, SystemTime::now()) {
+        Ok(v) => v,
+        Err(e) => return aws_json::error(e.http_status(), CORAL, e.aws_code(), &e.message(), &request_id),
+    };
+    let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    let host = parts.headers.get(hyper::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+
+    match route(target, Some(&verified.service)) {
+        Endpoint::DynamoDb(op) => {
+            let call = dynamodb::CallCtx { region: verified.region.clone(), host: host.to_string() };
+            match state.dynamodb.call(op, &body, &call).await {
+                Ok(out) => aws_json::respond(200, &out, &request_id),
+                Err(e) => aws_json::respond(e.code.http_status(), &e.to_json(), &request_id),
+            }
+        }
+        Endpoint::Unknown(name) => {
+            tracing::debug!(target = %name, "unknown operation");
+            aws_json::error(400, CORAL, "UnknownOperationException", "", &request_id)
+        }
+    }
+}
+
+/// Keeps `Arc` in the signature of callers that build state once.
+pub fn shared(state: crate::State) -> SharedState {
+    Arc::new(state)
+}

@@ -1,0 +1,41 @@
+//! The HTTP front: one port for every AWS service of the stack. It reads the request, finds
+//! the service and operation (X-Amz-Target, the SigV4 credential scope), checks the signature,
+//! hands the body to the service and renders the answer in that service's protocol.
+//!
+//! Architecture invariants:
+//! - Only `protocol` knows wire framing (headers, envelopes, checksums); services return JSON
+//!   values or their own error types.
+//! - No request path unwraps or panics: every failure becomes an AWS error response, and an
+//!   internal failure is shown only as InternalServerError.
+
+mod http;
+mod protocol;
+mod request_id;
+mod route;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use auth::Mode;
+use dynamodb::Dynamo;
+use tokio::net::TcpListener;
+
+pub use http::{serve, shared};
+
+/// Everything a request may need, shared by all connections.
+pub struct State {
+    pub dynamodb: Dynamo,
+    pub auth: Mode,
+}
+
+/// Binds `addr` (port 0 picks a free one) and returns the listener with its real address.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
+}
+
+pub type SharedState = Arc<State>;
+
+/// Largest request body accepted: DynamoDB's 16 MB batch limit plus room for the envelope.
+pub const MAX_BODY_BYTES: usize = 17 * 1024 * 1024;

@@ -1,0 +1,3 @@
+//! Wire framing of responses. awsJson only for now; awsQuery, restJson1 and rpcv2Cbor join here.
+
+pub mod aws_json;
