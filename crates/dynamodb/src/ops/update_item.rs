@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use item::expr::{self, Update};
+use item::expr::{self, Projection, Update};
 use item::Item;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
@@ -88,6 +88,10 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         }
     }
     let _ = req.return_item_collection_metrics;
+    // UPDATED_OLD/UPDATED_NEW return just what the update's paths reach, nested parts included.
+    let updated = Projection::from_paths(
+        update.as_ref().map(|u| u.paths().into_iter().cloned().collect()).unwrap_or_default(),
+    );
 
     let catalog = svc.catalog.clone();
     let table_id = meta.table_id.clone();
@@ -116,10 +120,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         .await??;
 
     let mut out = Map::new();
-    let touched = |item: &Item| -> Item {
-        let names = update.as_ref().map(Update::touched_attributes).unwrap_or_default();
-        item.iter().filter(|(k, _)| names.iter().any(|n| n == *k)).map(|(k, v)| (k.clone(), v.clone())).collect()
-    };
+    let touched = |item: &Item| -> Item { updated.apply(item) };
     match rv {
         ReturnValues::None => {}
         ReturnValues::AllOld => common::attributes(&mut out, old.as_ref()),

@@ -74,7 +74,7 @@ pub(super) fn write_condition(
     ctx: &mut Context<'_>,
 ) -> Result<Option<Condition>, DynamoError> {
     if let Some(text) = expression {
-        return Ok(Some(expr::parse_condition(text, ctx, ExprKind::Condition)?));
+        return Ok(Some(expr::parse_condition(text, ctx, ExprKind::ConditionExpression)?));
     }
     if let Some(expected) = expected {
         return Ok(Some(expr::condition_from_expected(expected, conditional_operator)?));

@@ -66,12 +66,12 @@ async fn numbers_are_exact_and_normalised() {
         .table_name("nums")
         .key("pk", s("a"))
         .update_expression("SET v = v + :big")
-        .expression_attribute_values(":big", n("99999999999999999999999999999999999998.5"))
+        .expression_attribute_values(":big", n("9999999999999999999999999999999999998.5"))
         .return_values(ReturnValue::UpdatedNew)
         .send()
         .await
         .unwrap();
-    assert_eq!(out.attributes().unwrap()["v"], n("100000000000000000000000000000000000000"));
+    assert_eq!(out.attributes().unwrap()["v"], n("10000000000000000000000000000000000000"));
 
     let (code, message) = error_of(client.put_item().table_name("nums").item("pk", s("b")).item("v", n("1e126")).send().await);
     assert_eq!(code, "ValidationException");

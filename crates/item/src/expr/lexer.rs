@@ -164,10 +164,6 @@ impl<'s> Cursor<'s> {
         self.src.get(t.start..t.end).unwrap_or("")
     }
 
-    pub fn text(&self) -> &'s str {
-        self.text_of(self.peek())
-    }
-
     pub fn bump(&mut self) {
         if self.pos + 1 < self.toks.len() {
             self.pos += 1;
@@ -275,6 +271,7 @@ pub(crate) fn parse_index(digits: &str) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

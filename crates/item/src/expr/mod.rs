@@ -26,6 +26,7 @@ mod update;
 mod update_parse;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests;
 
 use std::collections::{BTreeSet, HashMap};
@@ -119,17 +120,16 @@ impl<'a> Context<'a> {
     /// After parsing every expression of a request: AWS's errors for placeholders no expression
     /// used, names first. Keys are listed sorted (AWS's own order is its hash order).
     pub fn check_all_used(&self) -> Result<(), ExprError> {
-        let unused = |keys: Vec<&String>, used: &BTreeSet<String>| {
+        fn unused<'k>(keys: impl Iterator<Item = &'k String>, used: &BTreeSet<String>) -> Vec<&'k str> {
             let mut v: Vec<&str> = keys
-                .into_iter()
                 .filter(|k| !used.contains(*k))
                 .map(String::as_str)
                 .collect();
             v.sort_unstable();
             v
-        };
+        }
         if let Some(names) = self.names {
-            let v = unused(names.keys().collect(), &self.used_names);
+            let v = unused(names.keys(), &self.used_names);
             if !v.is_empty() {
                 return Err(ExprError::new(format!(
                     "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
@@ -138,7 +138,7 @@ impl<'a> Context<'a> {
             }
         }
         if let Some(values) = self.values {
-            let v = unused(values.keys().collect(), &self.used_values);
+            let v = unused(values.keys(), &self.used_values);
             if !v.is_empty() {
                 return Err(ExprError::new(format!(
                     "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",

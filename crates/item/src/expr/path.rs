@@ -29,6 +29,11 @@ impl Path {
         }
     }
 
+    /// A path from already-resolved elements (the parsers guarantee a name comes first).
+    pub(crate) fn from_resolved(elements: Vec<PathElement>) -> Path {
+        Path { elements }
+    }
+
     /// A path from its elements; `None` unless it starts with a name.
     pub fn from_elements(elements: Vec<PathElement>) -> Option<Path> {
         match elements.first() {
@@ -263,6 +268,7 @@ impl PathSet {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
