@@ -32,8 +32,11 @@ impl Catalog {
     pub fn load(read: &ReadCtx) -> Result<Catalog, StoreError> {
         let mut tables = BTreeMap::new();
         let mut bad = None;
-        read.scan(TABLES, (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded), false, |_, v| {
-            match serde_json::from_slice::<TableMeta>(v) {
+        read.scan(
+            TABLES,
+            (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+            false,
+            |_, v| match serde_json::from_slice::<TableMeta>(v) {
                 Ok(meta) => {
                     tables.insert(meta.table_name.clone(), Arc::new(meta));
                     ScanControl::Continue
@@ -42,12 +45,14 @@ impl Catalog {
                     bad = Some(e.to_string());
                     ScanControl::Stop
                 }
-            }
-        })?;
+            },
+        )?;
         if let Some(e) = bad {
             return Err(StoreError::Corrupt(format!("catalog record: {e}")));
         }
-        Ok(Catalog { tables: RwLock::new(tables) })
+        Ok(Catalog {
+            tables: RwLock::new(tables),
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<TableMeta>> {
@@ -61,15 +66,25 @@ impl Catalog {
 
     /// Names in order, from after `start` (exclusive), at most `limit`.
     pub fn names(&self) -> Vec<String> {
-        self.tables.read().map(|t| t.keys().cloned().collect()).unwrap_or_default()
+        self.tables
+            .read()
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn all(&self) -> Vec<Arc<TableMeta>> {
-        self.tables.read().map(|t| t.values().cloned().collect()).unwrap_or_default()
+        self.tables
+            .read()
+            .map(|t| t.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Persists `meta` in the job's transaction and publishes it.
-    pub fn put(&self, ctx: &mut WriteCtx<'_>, meta: TableMeta) -> Result<Arc<TableMeta>, StoreError> {
+    pub fn put(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        meta: TableMeta,
+    ) -> Result<Arc<TableMeta>, StoreError> {
         let bytes = serde_json::to_vec(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         ctx.insert(TABLES, meta.table_name.as_bytes(), &bytes)?;
         let meta = Arc::new(meta);
@@ -122,9 +137,16 @@ impl Catalog {
 }
 
 fn decode_stats(bytes: Option<Vec<u8>>) -> TableStats {
-    let Some(b) = bytes else { return TableStats::default() };
-    let word = |r: std::ops::Range<usize>| {
-        b.get(r).and_then(|s| s.try_into().ok()).map_or(0, u64::from_be_bytes)
+    let Some(b) = bytes else {
+        return TableStats::default();
     };
-    TableStats { item_count: word(0..8), size_bytes: word(8..16) }
+    let word = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .and_then(|s| s.try_into().ok())
+            .map_or(0, u64::from_be_bytes)
+    };
+    TableStats {
+        item_count: word(0..8),
+        size_bytes: word(8..16),
+    }
 }

@@ -12,7 +12,9 @@ pub fn now_epoch_seconds() -> f64 {
 }
 
 pub fn now_millis() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// A random u64 from the standard library's per-process random keys mixed with a counter:
@@ -31,7 +33,14 @@ pub fn uuid() -> String {
     let b = random_u64();
     let hex = format!("{a:016x}{b:016x}");
     let s = |from: usize, to: usize| hex.get(from..to).unwrap_or("0");
-    format!("{}-{}-4{}-a{}-{}", s(0, 8), s(8, 12), s(13, 16), s(17, 20), s(20, 32))
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        s(0, 8),
+        s(8, 12),
+        s(13, 16),
+        s(17, 20),
+        s(20, 32)
+    )
 }
 
 /// ISO-8601 with milliseconds and no zone, the form of stream labels ("2024-01-01T00:00:00.000").

@@ -32,7 +32,9 @@ impl ErrorCode {
             ErrorCode::ResourceInUse => "ResourceInUseException",
             ErrorCode::ConditionalCheckFailed => "ConditionalCheckFailedException",
             ErrorCode::LimitExceeded => "LimitExceededException",
-            ErrorCode::ItemCollectionSizeLimitExceeded => "ItemCollectionSizeLimitExceededException",
+            ErrorCode::ItemCollectionSizeLimitExceeded => {
+                "ItemCollectionSizeLimitExceededException"
+            }
             ErrorCode::ProvisionedThroughputExceeded => "ProvisionedThroughputExceededException",
             ErrorCode::TransactionConflict => "TransactionConflictException",
             ErrorCode::AccessDenied => "AccessDeniedException",
@@ -71,7 +73,11 @@ pub struct DynamoError {
 
 impl DynamoError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> DynamoError {
-        DynamoError { code, message: message.into(), extra: None }
+        DynamoError {
+            code,
+            message: message.into(),
+            extra: None,
+        }
     }
 
     pub fn validation(message: impl Into<String>) -> DynamoError {
@@ -100,7 +106,16 @@ impl DynamoError {
             "__type".into(),
             format!("{}#{}", self.code.namespace(), self.code.aws_code()).into(),
         );
-        body.insert("message".into(), self.message.clone().into());
+        // AWS quirk: an error body that carries an Item (ReturnValuesOnConditionCheckFailure)
+        // spells the member "Message"; every other body "message". Empty messages are omitted.
+        if !self.message.is_empty() {
+            let member = if body.contains_key("Item") {
+                "Message"
+            } else {
+                "message"
+            };
+            body.insert(member.into(), self.message.clone().into());
+        }
         serde_json::Value::Object(body)
     }
 }

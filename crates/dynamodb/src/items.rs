@@ -46,7 +46,9 @@ pub fn key_bytes(shape: &KeyShape, item: &Item, source: KeySource) -> Result<Vec
     if source == KeySource::Key {
         let expected = 1 + usize::from(shape.range.is_some());
         if item.len() != expected || shape.names().any(|n| !item.contains_key(n)) {
-            return Err(DynamoError::validation("The provided key element does not match the schema"));
+            return Err(DynamoError::validation(
+                "The provided key element does not match the schema",
+            ));
         }
     }
     let hash = key_value(&shape.hash, item, source)?;
@@ -64,8 +66,9 @@ pub fn key_bytes(shape: &KeyShape, item: &Item, source: KeySource) -> Result<Vec
             "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of {MAX_SORT_KEY_BYTES} bytes"
         )));
     }
-    item::keycodec::encode_key(hash, range)
-        .ok_or_else(|| DynamoError::validation("The provided key element does not match the schema"))
+    item::keycodec::encode_key(hash, range).ok_or_else(|| {
+        DynamoError::validation("The provided key element does not match the schema")
+    })
 }
 
 fn key_part_size(v: &Value) -> usize {
@@ -76,10 +79,17 @@ fn key_part_size(v: &Value) -> usize {
     }
 }
 
-fn key_value<'a>(attr: &KeyAttr, item: &'a Item, source: KeySource) -> Result<&'a Value, DynamoError> {
+fn key_value<'a>(
+    attr: &KeyAttr,
+    item: &'a Item,
+    source: KeySource,
+) -> Result<&'a Value, DynamoError> {
     let Some(v) = item.get(&attr.name) else {
         return Err(DynamoError::validation(match source {
-            KeySource::Item => format!("One or more parameter values were invalid: Missing the key {} in the item", attr.name),
+            KeySource::Item => format!(
+                "One or more parameter values were invalid: Missing the key {} in the item",
+                attr.name
+            ),
             KeySource::Key => "The provided key element does not match the schema".to_string(),
         }));
     };
@@ -119,13 +129,21 @@ pub fn key_of(shape: &KeyShape, item: &Item) -> Item {
 pub fn check_item_size(item: &Item) -> Result<usize, DynamoError> {
     let size = item_size(item);
     if size > MAX_ITEM_SIZE {
-        return Err(DynamoError::validation("Item size has exceeded the maximum allowed size"));
+        return Err(DynamoError::validation(
+            "Item size has exceeded the maximum allowed size",
+        ));
     }
     Ok(size)
 }
 
-pub fn read_item(ctx: &WriteCtx<'_>, meta: &TableMeta, key: &[u8]) -> Result<Option<Item>, StoreError> {
-    ctx.get(&meta.items_table(), key)?.map(|b| decode_item(&b)).transpose()
+pub fn read_item(
+    ctx: &WriteCtx<'_>,
+    meta: &TableMeta,
+    key: &[u8],
+) -> Result<Option<Item>, StoreError> {
+    ctx.get(&meta.items_table(), key)?
+        .map(|b| decode_item(&b))
+        .transpose()
 }
 
 /// Who made a change; TTL deletions are the service's, everything else the user's.

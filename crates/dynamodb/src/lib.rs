@@ -46,11 +46,20 @@ pub struct Dynamo {
 impl Dynamo {
     pub fn open(store: Store, env: Env) -> Result<Dynamo, store::StoreError> {
         let catalog = Arc::new(Catalog::load(&store.read()?)?);
-        Ok(Dynamo { store, catalog, env })
+        Ok(Dynamo {
+            store,
+            catalog,
+            env,
+        })
     }
 
     /// Runs one operation on a raw JSON request body.
-    pub async fn call(&self, op: Operation, body: &[u8], call: &CallCtx) -> Result<serde_json::Value, DynamoError> {
+    pub async fn call(
+        &self,
+        op: Operation,
+        body: &[u8],
+        call: &CallCtx,
+    ) -> Result<serde_json::Value, DynamoError> {
         ops::dispatch(self, op, body, call).await
     }
 }

@@ -169,6 +169,9 @@ pub fn shape_of(schema: &[KeySchemaElement], defs: &[AttributeDefinition]) -> Ke
         .iter()
         .find(|k| k.key_type == "HASH")
         .map_or_else(|| attr(""), |k| attr(&k.attribute_name));
-    let range = schema.iter().find(|k| k.key_type == "RANGE").map(|k| attr(&k.attribute_name));
+    let range = schema
+        .iter()
+        .find(|k| k.key_type == "RANGE")
+        .map(|k| attr(&k.attribute_name));
     KeyShape { hash, range }
 }

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "dynostack", version, about = "A local, durable DynamoDB and the AWS services around it")]
+#[command(
+    name = "dynostack",
+    version,
+    about = "A local, durable DynamoDB and the AWS services around it"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -50,9 +54,13 @@ impl ServeArgs {
     }
 
     pub fn auth_mode(&self) -> Result<auth::Mode, String> {
-        let Some(path) = &self.credentials else { return Ok(auth::Mode::Open) };
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let creds = auth::Credentials::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let Some(path) = &self.credentials else {
+            return Ok(auth::Mode::Open);
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let creds =
+            auth::Credentials::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         if creds.is_empty() {
             return Err(format!("{} holds no access keys", path.display()));
         }

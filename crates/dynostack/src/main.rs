@@ -34,7 +34,10 @@ fn main() -> ExitCode {
 
 fn serve(args: ServeArgs) -> Result<(), String> {
     let auth = args.auth_mode()?;
-    if matches!(auth, auth::Mode::Open) && !args.listen.ip().is_loopback() && !args.allow_open_remote {
+    if matches!(auth, auth::Mode::Open)
+        && !args.listen.ip().is_loopback()
+        && !args.allow_open_remote
+    {
         return Err(format!(
             "refusing to listen on {} without credentials: open mode accepts any access key. \
              Give --credentials FILE, or --allow-open-remote if you mean it",
@@ -47,17 +50,29 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
         let (store, where_) = if args.in_memory {
-            (store::Store::in_memory(), "in memory (nothing is written to disk)".to_string())
+            (
+                store::Store::in_memory(),
+                "in memory (nothing is written to disk)".to_string(),
+            )
         } else {
             let dir = args.data_dir();
             (store::Store::open_dir(&dir), dir.display().to_string())
         };
         let store = store.map_err(|e| format!("cannot open the store: {e}"))?;
-        let account_id = installation::account_id(&store).await.map_err(|e| format!("cannot read the installation: {e}"))?;
-        let dynamodb = dynamodb::Dynamo::open(store.clone(), dynamodb::Env { account_id: account_id.clone() })
-            .map_err(|e| format!("cannot load the catalog: {e}"))?;
+        let account_id = installation::account_id(&store)
+            .await
+            .map_err(|e| format!("cannot read the installation: {e}"))?;
+        let dynamodb = dynamodb::Dynamo::open(
+            store.clone(),
+            dynamodb::Env {
+                account_id: account_id.clone(),
+            },
+        )
+        .map_err(|e| format!("cannot load the catalog: {e}"))?;
         let state = server::shared(server::State { dynamodb, auth });
-        let (listener, addr) = server::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let (listener, addr) = server::bind(args.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         println!("data: {where_}");
         println!("account: {account_id}");
         println!("listening on http://{addr}");

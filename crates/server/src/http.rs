@@ -56,7 +56,10 @@ pub async fn serve(listener: TcpListener, state: SharedState, shutdown: impl Fut
         }
     }
     drop(listener);
-    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("connections still open after 10 s; closing them");
     }
 }
@@ -68,12 +71,57 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
         // DynamoDB answers a plain GET on its endpoint with a health line; load balancers use it.
         return Response::new(Full::new(Bytes::from_static(b"healthy: dynostack")));
     }
+    if parts.method != Method::POST {
+        // No service of this build takes other methods; AWS answers them 404.
+        let mut resp = aws_json::respond(404, &serde_json::json!({}), &request_id, None);
+        *resp.status_mut() = hyper::StatusCode::NOT_FOUND;
+        return resp;
+    }
+    let content_type = parts
+        .headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok());
+    // The front end answers in this order, before looking at credentials: unknown operation,
+    // then a body that is not JSON (dynalite recorded this order from DynamoDB).
+    let endpoint = route(target, auth_scope_service(&parts.headers).as_deref());
+    if let Endpoint::Unknown(name) = &endpoint {
+        tracing::debug!(target = %name, "unknown operation");
+        return aws_json::error(
+            400,
+            CORAL,
+            "UnknownOperationException",
+            "",
+            &request_id,
+            content_type,
+        );
+    }
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            return aws_json::error(413, CORAL, "RequestEntityTooLarge", "Request entity too large", &request_id);
+            return aws_json::error(
+                413,
+                CORAL,
+                "RequestEntityTooLarge",
+                "Request entity too large",
+                &request_id,
+                content_type,
+            );
         }
     };
+    if !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+        return aws_json::error(
+            400,
+            CORAL,
+            "SerializationException",
+            "",
+            &request_id,
+            content_type,
+        );
+    }
 
     let headers: Vec<(&str, &str)> = parts
         .headers
@@ -89,24 +137,55 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
     };
     let verified = match auth::verify(&auth_req, &state.auth, SystemTime::now()) {
         Ok(v) => v,
-        Err(e) => return aws_json::error(e.http_status(), CORAL, e.aws_code(), &e.message(), &request_id),
+        Err(e) => {
+            return aws_json::error(
+                e.http_status(),
+                CORAL,
+                e.aws_code(),
+                &e.message(),
+                &request_id,
+                content_type,
+            )
+        }
     };
-    let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok());
-    let host = parts.headers.get(hyper::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let host = parts
+        .headers
+        .get(hyper::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
 
-    match route(target, Some(&verified.service)) {
+    match endpoint {
         Endpoint::DynamoDb(op) => {
-            let call = dynamodb::CallCtx { region: verified.region.clone(), host: host.to_string() };
+            let call = dynamodb::CallCtx {
+                region: verified.region.clone(),
+                host: host.to_string(),
+            };
             match state.dynamodb.call(op, &body, &call).await {
-                Ok(out) => aws_json::respond(200, &out, &request_id),
-                Err(e) => aws_json::respond(e.code.http_status(), &e.to_json(), &request_id),
+                Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
+                Err(e) => aws_json::respond(
+                    e.code.http_status(),
+                    &e.to_json(),
+                    &request_id,
+                    content_type,
+                ),
             }
         }
-        Endpoint::Unknown(name) => {
-            tracing::debug!(target = %name, "unknown operation");
-            aws_json::error(400, CORAL, "UnknownOperationException", "", &request_id)
-        }
+        Endpoint::Unknown(_) => aws_json::error(
+            400,
+            CORAL,
+            "UnknownOperationException",
+            "",
+            &request_id,
+            content_type,
+        ),
     }
+}
+
+/// The service named by the SigV4 credential scope, read without verifying anything; routing
+/// needs it before the signature is checked.
+fn auth_scope_service(headers: &hyper::HeaderMap) -> Option<String> {
+    let value = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
+    auth::parse_authorization(value).ok().map(|h| h.service)
 }
 
 /// Keeps `Arc` in the signature of callers that build state once.

@@ -32,7 +32,9 @@ mod tests {
     fn ids_look_like_aws_ones() {
         let a = super::new_request_id();
         assert_eq!(a.len(), 52);
-        assert!(a.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
         assert_ne!(a, super::new_request_id());
     }
 }

@@ -31,9 +31,21 @@ mod tests {
 
     #[test]
     fn routes_dynamodb_targets() {
-        assert_eq!(route(Some("DynamoDB_20120810.PutItem"), None), Endpoint::DynamoDb(Operation::PutItem));
-        assert!(matches!(route(Some("DynamoDB_20120810.Nope"), None), Endpoint::Unknown(_)));
-        assert!(matches!(route(Some("Other.PutItem"), None), Endpoint::Unknown(_)));
-        assert!(matches!(route(None, Some("dynamodb")), Endpoint::Unknown(_)));
+        assert_eq!(
+            route(Some("DynamoDB_20120810.PutItem"), None),
+            Endpoint::DynamoDb(Operation::PutItem)
+        );
+        assert!(matches!(
+            route(Some("DynamoDB_20120810.Nope"), None),
+            Endpoint::Unknown(_)
+        ));
+        assert!(matches!(
+            route(Some("Other.PutItem"), None),
+            Endpoint::Unknown(_)
+        ));
+        assert!(matches!(
+            route(None, Some("dynamodb")),
+            Endpoint::Unknown(_)
+        ));
     }
 }

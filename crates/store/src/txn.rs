@@ -35,7 +35,12 @@ impl WriteCtx<'_> {
     }
 
     /// Stores `value` under `key`, returning what was there.
-    pub fn insert(&mut self, name: &str, key: &[u8], value: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+    pub fn insert(
+        &mut self,
+        name: &str,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         let mut t = self.tx.open_table(table(name))?;
         let old = t.insert(key, value)?.map(|v| v.value().to_vec());
         Ok(old)
@@ -139,7 +144,14 @@ fn scan_table(
     mut visit: impl FnMut(&[u8], &[u8]) -> ScanControl,
 ) -> Result<(), StoreError> {
     let iter = t.range::<&[u8]>(range)?;
-    let mut step = |entry: Result<(redb::AccessGuard<'_, &'static [u8]>, redb::AccessGuard<'_, &'static [u8]>), redb::StorageError>| -> Result<ScanControl, StoreError> {
+    let mut step = |entry: Result<
+        (
+            redb::AccessGuard<'_, &'static [u8]>,
+            redb::AccessGuard<'_, &'static [u8]>,
+        ),
+        redb::StorageError,
+    >|
+     -> Result<ScanControl, StoreError> {
         let (k, v) = entry?;
         Ok(visit(k.value(), v.value()))
     };

@@ -110,7 +110,11 @@ fn fail_all(batch: Vec<Job>, err: &StoreError) {
     drop(batch);
 }
 
-fn commit_batch(db: &Database, batch: Vec<Job>, next_seq: &mut Option<u64>) -> Result<(), StoreError> {
+fn commit_batch(
+    db: &Database,
+    batch: Vec<Job>,
+    next_seq: &mut Option<u64>,
+) -> Result<(), StoreError> {
     let tx = match db.begin_write() {
         Ok(tx) => tx,
         Err(e) => {
@@ -131,7 +135,11 @@ fn commit_batch(db: &Database, batch: Vec<Job>, next_seq: &mut Option<u64>) -> R
     };
     let mut completions = Vec::with_capacity(batch.len());
     {
-        let mut ctx = WriteCtx { tx: &tx, next_seq: &mut seq, appended: 0 };
+        let mut ctx = WriteCtx {
+            tx: &tx,
+            next_seq: &mut seq,
+            appended: 0,
+        };
         for job in batch {
             completions.push(job(&mut ctx));
         }

@@ -36,7 +36,10 @@ async fn writes_survive_reopen_and_log_in_order() {
         ScanControl::Continue
     })
     .unwrap();
-    assert_eq!(seqs, (0..10).map(|i| (u64::from(i) + 1, i)).collect::<Vec<_>>());
+    assert_eq!(
+        seqs,
+        (0..10).map(|i| (u64::from(i) + 1, i)).collect::<Vec<_>>()
+    );
     // The sequence carries on after a reopen.
     let seq = s.write(|ctx| ctx.append_change(b"x")).await.unwrap();
     assert_eq!(seq, 11);
@@ -50,7 +53,9 @@ async fn concurrent_jobs_are_serialised() {
             let s = s.clone();
             tokio::spawn(async move {
                 s.write(|ctx| {
-                    let cur = ctx.get("c", b"n")?.map_or(0u64, |v| u64::from_be_bytes(v.try_into().unwrap_or([0; 8])));
+                    let cur = ctx
+                        .get("c", b"n")?
+                        .map_or(0u64, |v| u64::from_be_bytes(v.try_into().unwrap_or([0; 8])));
                     ctx.insert("c", b"n", &(cur + 1).to_be_bytes())?;
                     Ok(())
                 })
@@ -73,8 +78,11 @@ async fn refuses_an_unknown_format_version() {
         let db = redb::Database::create(dir.path().join(store::DB_FILE)).unwrap();
         let tx = db.begin_write().unwrap();
         {
-            let mut t = tx.open_table(redb::TableDefinition::<&str, &[u8]>::new("store.meta")).unwrap();
-            t.insert("format_version", 99u64.to_be_bytes().as_slice()).unwrap();
+            let mut t = tx
+                .open_table(redb::TableDefinition::<&str, &[u8]>::new("store.meta"))
+                .unwrap();
+            t.insert("format_version", 99u64.to_be_bytes().as_slice())
+                .unwrap();
         }
         tx.commit().unwrap();
     }

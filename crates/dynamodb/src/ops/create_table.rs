@@ -11,8 +11,8 @@ use crate::catalog::TableStats;
 use crate::clock;
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{
-    AttributeDefinition, GlobalIndex, KeySchemaElement, LocalIndex, Projection, Sse, StreamState, TableMeta, Tag,
-    Throughput,
+    AttributeDefinition, GlobalIndex, KeySchemaElement, LocalIndex, Projection, Sse, StreamState,
+    TableMeta, Tag, Throughput,
 };
 use crate::{CallCtx, Dynamo};
 
@@ -68,7 +68,11 @@ pub(super) struct SseSpecIn {
     pub kms_master_key_id: Option<String>,
 }
 
-pub(super) async fn handle(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<Json, DynamoError> {
+pub(super) async fn handle(
+    svc: &Dynamo,
+    req: Request,
+    call: &CallCtx,
+) -> Result<Json, DynamoError> {
     let meta = validate_request(svc, req, call)?;
     let catalog = svc.catalog.clone();
     let meta = svc
@@ -88,7 +92,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request, call: &CallCtx) -> Result
 
 fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableMeta, DynamoError> {
     let mut c = Constraints::default();
-    validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
+    validate::create_table_name_constraints(&mut c, req.table_name.as_deref());
     match &req.attribute_definitions {
         None => c.push_null("attributeDefinitions"),
         Some(defs) => validate::attribute_constraints(&mut c, defs),
@@ -108,11 +112,11 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         validate::stream_view_type(&mut c, s.stream_view_type.as_deref());
     }
     c.into_result()?;
+    validate::create_table_name_length(req.table_name.as_deref())?;
 
     let name = req.table_name.unwrap_or_default();
     let key_schema = req.key_schema.unwrap_or_default();
     let defs = req.attribute_definitions.unwrap_or_default();
-    validate::key_schema_shape(&key_schema, KeySchemaOf::Table)?;
 
     let pay_per_request = req.billing_mode.as_deref() == Some("PAY_PER_REQUEST");
     let throughput = match (pay_per_request, req.provisioned_throughput) {
@@ -120,10 +124,9 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
             return Err(invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"))
         }
         (true, None) => Throughput::default(),
-        (false, None) if req.billing_mode.is_some() => {
+        (false, None) => {
             return Err(invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"))
         }
-        (false, None) => return Err(DynamoError::validation("No provisioned throughput specified for the table")),
         (false, Some(t)) => Throughput {
             read_capacity_units: t.read_capacity_units.unwrap_or_default(),
             write_capacity_units: t.write_capacity_units.unwrap_or_default(),
@@ -131,8 +134,40 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         },
     };
 
-    let mut key_names: BTreeSet<String> = key_schema.iter().map(|k| k.attribute_name.clone()).collect();
-    let table_hash = key_schema.first().map(|k| k.attribute_name.clone()).unwrap_or_default();
+    if let Some(t) = &req.provisioned_throughput {
+        validate::throughput_bounds(t)?;
+    }
+    // AWS's order and wording (as dynalite recorded them): undefined key attributes first,
+    // worded differently for one and two keys, then the key types.
+    let undefined = key_schema
+        .iter()
+        .any(|k| !defs.iter().any(|d| d.attribute_name == k.attribute_name));
+    let same_name_one_def = key_schema.len() == 2
+        && key_schema.first().map(|k| &k.attribute_name)
+            == key_schema.get(1).map(|k| &k.attribute_name)
+        && defs.len() == 1;
+    if key_schema.len() == 2 && (undefined || same_name_one_def) {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: Some index key attribute have no definition",
+        ));
+    }
+    if undefined {
+        return Err(invalid(format!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            key_schema.iter().map(|k| k.attribute_name.as_str()).collect::<Vec<_>>().join(", "),
+            defs.iter().map(|d| d.attribute_name.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    validate::key_schema_shape(&key_schema, KeySchemaOf::Table)?;
+
+    let mut key_names: BTreeSet<String> = key_schema
+        .iter()
+        .map(|k| k.attribute_name.clone())
+        .collect();
+    let table_hash = key_schema
+        .first()
+        .map(|k| k.attribute_name.clone())
+        .unwrap_or_default();
     let has_range = key_schema.len() > 1;
     let mut index_names = BTreeSet::new();
     let mut projected = 0usize;
@@ -148,25 +183,37 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
             ));
         }
         if lsis.len() > validate::MAX_LSIS {
-            return Err(invalid("Number of LocalSecondaryIndexes exceeds per-table limit of 5"));
+            return Err(invalid(
+                "Number of LocalSecondaryIndexes exceeds per-table limit of 5",
+            ));
         }
         for lsi in lsis {
-            let (index_name, ks, projection) = index_common(lsi.index_name, lsi.key_schema, lsi.projection)?;
-            let index_hash = ks.first().map(|k| k.attribute_name.clone()).unwrap_or_default();
+            let (index_name, ks, projection) =
+                index_common(lsi.index_name, lsi.key_schema, lsi.projection)?;
+            let index_hash = ks
+                .first()
+                .map(|k| k.attribute_name.clone())
+                .unwrap_or_default();
             if index_hash != table_hash {
                 return Err(invalid(format!(
                     "Index KeySchema does not have the same leading hash key as table KeySchema for index: {index_name}. index hash key: {index_hash}, table hash key: {table_hash}"
                 )));
             }
             if ks.len() < 2 {
-                return Err(invalid(format!("Index KeySchema does not have a range key for index: {index_name}")));
+                return Err(invalid(format!(
+                    "Index KeySchema does not have a range key for index: {index_name}"
+                )));
             }
             validate::projection(&projection, &index_name, &mut projected)?;
             if !index_names.insert(index_name.clone()) {
                 return Err(invalid(format!("Duplicate index name: {index_name}")));
             }
             key_names.extend(ks.iter().map(|k| k.attribute_name.clone()));
-            local_indexes.push(LocalIndex { index_name, key_schema: ks, projection });
+            local_indexes.push(LocalIndex {
+                index_name,
+                key_schema: ks,
+                projection,
+            });
         }
     }
 
@@ -176,7 +223,9 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
             return Err(invalid("List of GlobalSecondaryIndexes is empty"));
         }
         if gsis.len() > validate::MAX_GSIS {
-            return Err(invalid("GlobalSecondaryIndex count exceeds the per-table limit of 20"));
+            return Err(invalid(
+                "GlobalSecondaryIndex count exceeds the per-table limit of 20",
+            ));
         }
         for gsi in gsis {
             let g = global_index(gsi, pay_per_request, &mut projected)?;
@@ -190,7 +239,10 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
     validate::definitions_match(&defs, &key_names, !index_names.is_empty())?;
 
     let region = call.region.clone();
-    let arn = format!("arn:aws:dynamodb:{region}:{}:table/{name}", svc.env.account_id);
+    let arn = format!(
+        "arn:aws:dynamodb:{region}:{}:table/{name}",
+        svc.env.account_id
+    );
     let now = clock::now_epoch_seconds();
     let stream = stream_state(req.stream_specification.as_ref())?;
     let sse = sse_state(req.sse_specification.as_ref(), &region, &svc.env.account_id)?;
@@ -201,7 +253,12 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         creation_date_time: now,
         key_schema,
         attribute_definitions: defs,
-        billing_mode: if pay_per_request { "PAY_PER_REQUEST" } else { "PROVISIONED" }.into(),
+        billing_mode: if pay_per_request {
+            "PAY_PER_REQUEST"
+        } else {
+            "PROVISIONED"
+        }
+        .into(),
         billing_mode_updated: pay_per_request.then_some(now),
         throughput,
         global_indexes,
@@ -239,8 +296,13 @@ fn index_common(
 }
 
 /// Validates one GSI definition (CreateTable, or UpdateTable's Create action).
-pub(super) fn global_index(gsi: GsiIn, pay_per_request: bool, projected: &mut usize) -> Result<GlobalIndex, DynamoError> {
-    let (index_name, key_schema, projection) = index_common(gsi.index_name, gsi.key_schema, gsi.projection)?;
+pub(super) fn global_index(
+    gsi: GsiIn,
+    pay_per_request: bool,
+    projected: &mut usize,
+) -> Result<GlobalIndex, DynamoError> {
+    let (index_name, key_schema, projection) =
+        index_common(gsi.index_name, gsi.key_schema, gsi.projection)?;
     validate::projection(&projection, &index_name, projected)?;
     let throughput = match (pay_per_request, gsi.provisioned_throughput) {
         (true, Some(_)) => {
@@ -272,26 +334,41 @@ pub(super) fn global_index(gsi: GsiIn, pay_per_request: bool, projected: &mut us
     })
 }
 
-pub(super) fn stream_state(spec: Option<&StreamSpecIn>) -> Result<Option<StreamState>, DynamoError> {
+pub(super) fn stream_state(
+    spec: Option<&StreamSpecIn>,
+) -> Result<Option<StreamState>, DynamoError> {
     let Some(spec) = spec else { return Ok(None) };
-    match (spec.stream_enabled.unwrap_or(false), spec.stream_view_type.as_deref()) {
+    match (
+        spec.stream_enabled.unwrap_or(false),
+        spec.stream_view_type.as_deref(),
+    ) {
         (true, Some(view)) => Ok(Some(StreamState {
             enabled: true,
             view_type: view.to_string(),
             label: clock::iso8601_millis(clock::now_millis()),
         })),
-        (true, None) => Err(invalid("StreamSpecification must have StreamViewType when StreamEnabled is true")),
-        (false, Some(_)) => Err(invalid("StreamSpecification must not have StreamViewType when StreamEnabled is false")),
+        (true, None) => Err(invalid(
+            "StreamSpecification must have StreamViewType when StreamEnabled is true",
+        )),
+        (false, Some(_)) => Err(invalid(
+            "StreamSpecification must not have StreamViewType when StreamEnabled is false",
+        )),
         (false, None) => Ok(None),
     }
 }
 
 /// SSE with a KMS key. Keys given as ids or aliases are reported as ARNs, as AWS does.
-pub(super) fn sse_state(spec: Option<&SseSpecIn>, region: &str, account: &str) -> Result<Option<Sse>, DynamoError> {
+pub(super) fn sse_state(
+    spec: Option<&SseSpecIn>,
+    region: &str,
+    account: &str,
+) -> Result<Option<Sse>, DynamoError> {
     let Some(spec) = spec else { return Ok(None) };
     if !spec.enabled.unwrap_or(false) {
         if spec.kms_master_key_id.is_some() {
-            return Err(invalid("SSEType and KMSMasterKeyId can only be specified when SSE is enabled")); // message unverified
+            return Err(invalid(
+                "SSEType and KMSMasterKeyId can only be specified when SSE is enabled",
+            )); // message unverified
         }
         return Ok(None);
     }
@@ -306,7 +383,36 @@ pub(super) fn sse_state(spec: Option<&SseSpecIn>, region: &str, account: &str) -
         Some(k) if k.starts_with("arn:") => k.to_string(),
         Some(k) if k.starts_with("alias/") => format!("arn:aws:kms:{region}:{account}:{k}"),
         Some(k) => format!("arn:aws:kms:{region}:{account}:key/{k}"),
-        None => format!("arn:aws:kms:{region}:{account}:alias/aws/dynamodb"),
+        None => format!(
+            "arn:aws:kms:{region}:{account}:key/{}",
+            managed_key_id(region, account)
+        ),
     };
-    Ok(Some(Sse { sse_type: "KMS".into(), kms_master_key_arn: key }))
+    Ok(Some(Sse {
+        sse_type: "KMS".into(),
+        kms_master_key_arn: key,
+    }))
+}
+
+/// The id of the AWS managed key `alias/aws/dynamodb`: one per account and region, stable.
+fn managed_key_id(region: &str, account: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut words = [0u64; 2];
+    for (i, w) in words.iter_mut().enumerate() {
+        // DefaultHasher with fixed keys is deterministic across runs, which is what we need here.
+        #[allow(deprecated)]
+        let mut h = std::hash::SipHasher::new_with_keys(0x6479_6e6f, i as u64);
+        (region, account, "aws/dynamodb").hash(&mut h);
+        *w = h.finish();
+    }
+    let hex = format!("{:016x}{:016x}", words[0], words[1]);
+    let s = |a: usize, b: usize| hex.get(a..b).unwrap_or("0");
+    format!(
+        "{}-{}-{}-{}-{}",
+        s(0, 8),
+        s(8, 12),
+        s(12, 16),
+        s(16, 20),
+        s(20, 32)
+    )
 }

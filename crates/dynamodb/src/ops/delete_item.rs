@@ -36,16 +36,26 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     c.into_result()?;
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
     let rv = common::return_values(req.return_values.as_deref(), false)?;
-    let return_old = common::return_old_on_failure(req.return_values_on_condition_check_failure.as_deref())?;
+    let return_old =
+        common::return_old_on_failure(req.return_values_on_condition_check_failure.as_deref())?;
     let key_item = item_param(req.key.as_ref().unwrap_or(&Json::Null))?;
 
     common::no_mixing(
-        &[("Expected", req.expected.is_some()), ("ConditionalOperator", req.conditional_operator.is_some())],
+        &[
+            ("Expected", req.expected.is_some()),
+            ("ConditionalOperator", req.conditional_operator.is_some()),
+        ],
         &[("ConditionExpression", req.condition_expression.is_some())],
     )?;
-    let params = ExprParams::new(req.expression_attribute_names, req.expression_attribute_values.as_ref())?;
-    params.require_expressions(req.condition_expression.is_some(), "ConditionExpression is null")?;
-    let mut ctx = params.context();
+    let params = ExprParams::new(
+        req.expression_attribute_names,
+        req.expression_attribute_values.as_ref(),
+    )?;
+    params.require_expressions(
+        req.condition_expression.is_some(),
+        "ConditionExpression is null",
+    )?;
+    let mut ctx = params.context()?;
     let cond = common::write_condition(
         req.condition_expression.as_deref(),
         req.expected.as_ref(),

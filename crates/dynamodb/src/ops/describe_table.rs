@@ -17,14 +17,20 @@ pub(super) struct Request {
 
 pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let name = validate::require_table_name(req.table_name.as_deref())?;
-    let meta = svc.catalog.get(name).ok_or_else(|| DynamoError::table_not_found(name))?;
+    let meta = svc
+        .catalog
+        .get(name)
+        .ok_or_else(|| DynamoError::table_not_found(name))?;
     let stats = Catalog::stats(&svc.store.read()?, &meta)?;
     Ok(json!({ "Table": describe(&meta, stats, None) }))
 }
 
 fn throughput(t: &Throughput) -> Json {
     let mut out = Map::new();
-    out.insert("NumberOfDecreasesToday".into(), t.number_of_decreases_today.into());
+    out.insert(
+        "NumberOfDecreasesToday".into(),
+        t.number_of_decreases_today.into(),
+    );
     out.insert("ReadCapacityUnits".into(), t.read_capacity_units.into());
     out.insert("WriteCapacityUnits".into(), t.write_capacity_units.into());
     if let Some(d) = t.last_increase_date_time {
@@ -46,7 +52,10 @@ pub(super) fn describe(meta: &TableMeta, stats: TableStats, status: Option<&str>
     d.insert("TableStatus".into(), status.unwrap_or("ACTIVE").into());
     d.insert("CreationDateTime".into(), meta.creation_date_time.into());
     d.insert("KeySchema".into(), json!(meta.key_schema));
-    d.insert("AttributeDefinitions".into(), json!(meta.attribute_definitions));
+    d.insert(
+        "AttributeDefinitions".into(),
+        json!(meta.attribute_definitions),
+    );
     d.insert("ProvisionedThroughput".into(), throughput(&meta.throughput));
     d.insert("ItemCount".into(), stats.item_count.into());
     d.insert("TableSizeBytes".into(), stats.size_bytes.into());
@@ -102,7 +111,10 @@ pub(super) fn describe(meta: &TableMeta, stats: TableStats, status: Option<&str>
             );
         }
         d.insert("LatestStreamLabel".into(), s.label.clone().into());
-        d.insert("LatestStreamArn".into(), format!("{}/stream/{}", meta.table_arn, s.label).into());
+        d.insert(
+            "LatestStreamArn".into(),
+            format!("{}/stream/{}", meta.table_arn, s.label).into(),
+        );
     }
     if let Some(sse) = &meta.sse {
         d.insert(
@@ -110,9 +122,15 @@ pub(super) fn describe(meta: &TableMeta, stats: TableStats, status: Option<&str>
             json!({"Status": "ENABLED", "SSEType": sse.sse_type, "KMSMasterKeyArn": sse.kms_master_key_arn}),
         );
     }
-    d.insert("DeletionProtectionEnabled".into(), meta.deletion_protection.into());
+    d.insert(
+        "DeletionProtectionEnabled".into(),
+        meta.deletion_protection.into(),
+    );
     if meta.table_class != "STANDARD" {
-        d.insert("TableClassSummary".into(), json!({"TableClass": meta.table_class}));
+        d.insert(
+            "TableClassSummary".into(),
+            json!({"TableClass": meta.table_class}),
+        );
     }
     Json::Object(d)
 }

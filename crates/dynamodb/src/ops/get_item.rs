@@ -32,7 +32,11 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     }
     if let Some(a) = &req.attributes_to_get {
         if a.is_empty() {
-            c.push("[]", "attributesToGet", "have length greater than or equal to 1");
+            c.push(
+                "[]",
+                "attributesToGet",
+                "have length greater than or equal to 1",
+            );
         }
     }
     c.into_result()?;
@@ -43,8 +47,11 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         &[("ProjectionExpression", req.projection_expression.is_some())],
     )?;
     let params = ExprParams::new(req.expression_attribute_names, None)?;
-    params.require_expressions(req.projection_expression.is_some(), "ProjectionExpression is null")?;
-    let mut ctx = params.context();
+    params.require_expressions(
+        req.projection_expression.is_some(),
+        "ProjectionExpression is null",
+    )?;
+    let mut ctx = params.context()?;
     let projection = match (&req.projection_expression, &req.attributes_to_get) {
         (Some(text), _) => Some(expr::parse_projection(text, &mut ctx)?),
         (None, Some(names)) => Some(expr::projection_from_attributes_to_get(names)?),
@@ -68,6 +75,11 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         };
         out.insert("Item".into(), item::json::item_to_json(&shown));
     }
-    add_capacity(&mut out, detail, &meta.table_name, read_units(size, req.consistent_read.unwrap_or(false)));
+    add_capacity(
+        &mut out,
+        detail,
+        &meta.table_name,
+        read_units(size, req.consistent_read.unwrap_or(false)),
+    );
     Ok(Json::Object(out))
 }

@@ -29,7 +29,11 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let limit = req.limit.map_or(100, |l| l as usize);
     let names = svc.catalog.names();
     let start = req.exclusive_start_table_name.unwrap_or_default();
-    let page: Vec<String> = names.into_iter().filter(|n| *n > start).take(limit + 1).collect();
+    let page: Vec<String> = names
+        .into_iter()
+        .filter(|n| *n > start)
+        .take(limit + 1)
+        .collect();
     let mut out = Map::new();
     let more = page.len() > limit;
     let page: Vec<String> = page.into_iter().take(limit).collect();

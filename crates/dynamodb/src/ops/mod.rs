@@ -52,7 +52,11 @@ pub(crate) async fn dispatch(
 /// Decodes a request body. Malformed JSON or members of the wrong JSON type are the Coral
 /// front end's SerializationException, before any validation.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, DynamoError> {
-    let body = if body.is_empty() { b"{}".as_slice() } else { body };
+    let body = if body.is_empty() {
+        b"{}".as_slice()
+    } else {
+        body
+    };
     serde_json::from_slice(body).map_err(|e| {
         let message = if e.is_syntax() || e.is_eof() {
             "Start of structure or map found where not expected.".to_string()
@@ -64,15 +68,17 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, DynamoError> {
 }
 
 /// `ExpressionAttributeValues` decoded, with AWS's wording for a bad value.
-fn expression_values(raw: Option<&HashMap<String, Json>>) -> Result<Option<HashMap<String, Value>>, DynamoError> {
+fn expression_values(
+    raw: Option<&HashMap<String, Json>>,
+) -> Result<Option<HashMap<String, Value>>, DynamoError> {
     let Some(raw) = raw else { return Ok(None) };
     let mut out = HashMap::with_capacity(raw.len());
     for (k, v) in raw {
         let value = item::json::decode_value(v).map_err(|e| match e {
             DecodeError::Serialization(m) => DynamoError::new(ErrorCode::Serialization, m),
-            DecodeError::Validation(m) => {
-                DynamoError::validation(format!("ExpressionAttributeValues contains invalid value: {m} for key {k}"))
-            }
+            DecodeError::Validation(m) => DynamoError::validation(format!(
+                "ExpressionAttributeValues contains invalid value: {m} for key {k}"
+            )),
         })?;
         out.insert(k.clone(), value);
     }
@@ -107,7 +113,12 @@ fn capacity_detail(raw: Option<&str>) -> Result<CapacityDetail, DynamoError> {
 }
 
 /// Adds `ConsumedCapacity` to a response when asked for.
-fn add_capacity(out: &mut serde_json::Map<String, Json>, detail: CapacityDetail, table: &str, units: f64) {
+fn add_capacity(
+    out: &mut serde_json::Map<String, Json>,
+    detail: CapacityDetail,
+    table: &str,
+    units: f64,
+) {
     let cc = match detail {
         CapacityDetail::None => return,
         CapacityDetail::Total => serde_json::json!({"TableName": table, "CapacityUnits": units}),

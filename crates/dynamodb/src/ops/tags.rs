@@ -34,23 +34,35 @@ pub(super) struct ListRequest {
 fn arn_constraints(c: &mut Constraints, arn: Option<&str>) {
     match arn {
         None => c.push_null("resourceArn"),
-        Some(a) if a.is_empty() => c.push(a, "resourceArn", "have length greater than or equal to 1"),
-        Some(a) if a.len() > 1283 => c.push(a, "resourceArn", "have length less than or equal to 1283"),
+        Some(a) if a.is_empty() => {
+            c.push(a, "resourceArn", "have length greater than or equal to 1")
+        }
+        Some(a) if a.len() > 1283 => {
+            c.push(a, "resourceArn", "have length less than or equal to 1283")
+        }
         Some(_) => {}
     }
 }
 
 fn table_by_arn(svc: &Dynamo, arn: &str) -> Result<Arc<TableMeta>, DynamoError> {
     if !arn.starts_with("arn:") || arn.split(':').count() < 6 {
-        return Err(DynamoError::validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}")));
+        return Err(DynamoError::validation(format!(
+            "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
+        )));
     }
     find(svc.catalog.all(), arn)
 }
 
 fn find(tables: Vec<Arc<TableMeta>>, arn: &str) -> Result<Arc<TableMeta>, DynamoError> {
-    tables.into_iter().find(|t| t.table_arn == arn).ok_or_else(|| {
-        DynamoError::new(ErrorCode::ResourceNotFound, format!("Requested resource not found: ResourcArn: {arn} not found"))
-    })
+    tables
+        .into_iter()
+        .find(|t| t.table_arn == arn)
+        .ok_or_else(|| {
+            DynamoError::new(
+                ErrorCode::ResourceNotFound,
+                format!("Requested resource not found: ResourcArn: {arn} not found"),
+            )
+        })
 }
 
 pub(super) async fn tag(svc: &Dynamo, req: TagRequest) -> Result<Json, DynamoError> {
@@ -64,7 +76,9 @@ pub(super) async fn tag(svc: &Dynamo, req: TagRequest) -> Result<Json, DynamoErr
     let tags = req.tags.unwrap_or_default();
     for t in &tags {
         if t.key.is_empty() || t.key.chars().count() > 128 || t.value.chars().count() > 256 {
-            return Err(DynamoError::validation("One or more parameter values were invalid: Invalid tag key or value")); // message unverified
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: Invalid tag key or value",
+            )); // message unverified
         }
     }
     table_by_arn(svc, &arn)?;

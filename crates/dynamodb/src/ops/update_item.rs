@@ -40,7 +40,8 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     c.into_result()?;
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
     let rv = common::return_values(req.return_values.as_deref(), true)?;
-    let return_old = common::return_old_on_failure(req.return_values_on_condition_check_failure.as_deref())?;
+    let return_old =
+        common::return_old_on_failure(req.return_values_on_condition_check_failure.as_deref())?;
     let key_item = item_param(req.key.as_ref().unwrap_or(&Json::Null))?;
 
     common::no_mixing(
@@ -54,12 +55,15 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             ("ConditionExpression", req.condition_expression.is_some()),
         ],
     )?;
-    let params = ExprParams::new(req.expression_attribute_names, req.expression_attribute_values.as_ref())?;
+    let params = ExprParams::new(
+        req.expression_attribute_names,
+        req.expression_attribute_values.as_ref(),
+    )?;
     params.require_expressions(
         req.update_expression.is_some() || req.condition_expression.is_some(),
         "UpdateExpression and ConditionExpression are null",
     )?;
-    let mut ctx = params.context();
+    let mut ctx = params.context()?;
     let update: Option<Update> = match (&req.update_expression, &req.attribute_updates) {
         (Some(text), _) => Some(expr::parse_update(text, &mut ctx)?),
         (None, Some(au)) => Some(expr::update_from_attribute_updates(au)?),
@@ -90,7 +94,10 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let _ = req.return_item_collection_metrics;
     // UPDATED_OLD/UPDATED_NEW return just what the update's paths reach, nested parts included.
     let updated = Projection::from_paths(
-        update.as_ref().map(|u| u.paths().into_iter().cloned().collect()).unwrap_or_default(),
+        update
+            .as_ref()
+            .map(|u| u.paths().into_iter().cloned().collect())
+            .unwrap_or_default(),
     );
 
     let catalog = svc.catalog.clone();
@@ -111,8 +118,10 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                     return Ok(Err(e.into()));
                 }
             }
-            if let Err(e) = items::check_item_size(&new) {
-                return Ok(Err(e));
+            if item::size::item_size(&new) > item::size::MAX_ITEM_SIZE {
+                return Ok(Err(DynamoError::validation(
+                    "Item size to update has exceeded the maximum allowed size",
+                )));
             }
             items::apply_write(tx, &meta, &key, old.as_ref(), Some(&new), Origin::User)?;
             Ok(Ok((old, new)))
@@ -125,10 +134,21 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         ReturnValues::None => {}
         ReturnValues::AllOld => common::attributes(&mut out, old.as_ref()),
         ReturnValues::AllNew => common::attributes(&mut out, Some(&new)),
-        ReturnValues::UpdatedOld => common::attributes(&mut out, old.as_ref().map(touched).filter(|i| !i.is_empty()).as_ref()),
-        ReturnValues::UpdatedNew => common::attributes(&mut out, Some(touched(&new)).filter(|i| !i.is_empty()).as_ref()),
+        ReturnValues::UpdatedOld => common::attributes(
+            &mut out,
+            old.as_ref().map(touched).filter(|i| !i.is_empty()).as_ref(),
+        ),
+        ReturnValues::UpdatedNew => common::attributes(
+            &mut out,
+            Some(touched(&new)).filter(|i| !i.is_empty()).as_ref(),
+        ),
     }
     let old_size = old.as_ref().map_or(0, item::size::item_size);
-    add_capacity(&mut out, detail, &meta.table_name, write_units(old_size, item::size::item_size(&new)));
+    add_capacity(
+        &mut out,
+        detail,
+        &meta.table_name,
+        write_units(old_size, item::size::item_size(&new)),
+    );
     Ok(Json::Object(out))
 }

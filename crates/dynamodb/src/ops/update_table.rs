@@ -116,7 +116,9 @@ fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, 
             }
             _ => {
                 if current.pay_per_request() && req.provisioned_throughput.is_none() {
-                    return Err(invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"));
+                    return Err(invalid(
+                        "ProvisionedThroughput must be specified when BillingMode is PROVISIONED",
+                    ));
                 }
                 next.billing_mode = mode.into();
             }
@@ -133,7 +135,10 @@ fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, 
     if let Some(updates) = req.global_secondary_index_updates {
         let mut defs = next.attribute_definitions.clone();
         for d in req.attribute_definitions.unwrap_or_default() {
-            match defs.iter_mut().find(|x| x.attribute_name == d.attribute_name) {
+            match defs
+                .iter_mut()
+                .find(|x| x.attribute_name == d.attribute_name)
+            {
                 Some(existing) => *existing = d,
                 None => defs.push(d),
             }
@@ -142,8 +147,14 @@ fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, 
             if let Some(create) = u.create {
                 let mut projected = 0;
                 let g = global_index(create, next.pay_per_request(), &mut projected)?;
-                if next.global_indexes.iter().any(|x| x.index_name == g.index_name)
-                    || next.local_indexes.iter().any(|x| x.index_name == g.index_name)
+                if next
+                    .global_indexes
+                    .iter()
+                    .any(|x| x.index_name == g.index_name)
+                    || next
+                        .local_indexes
+                        .iter()
+                        .any(|x| x.index_name == g.index_name)
                 {
                     return Err(DynamoError::validation(format!(
                         "One or more parameter values were invalid: Index {} already exists", // message unverified
@@ -160,10 +171,17 @@ fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, 
             }
             if let Some(update) = u.update {
                 let pay = next.pay_per_request();
-                let Some(g) = next.global_indexes.iter_mut().find(|x| x.index_name == update.index_name) else {
+                let Some(g) = next
+                    .global_indexes
+                    .iter_mut()
+                    .find(|x| x.index_name == update.index_name)
+                else {
                     return Err(DynamoError::new(
                         ErrorCode::ResourceNotFound,
-                        format!("Requested resource not found: Index: {} not found", update.index_name), // message unverified
+                        format!(
+                            "Index {} for table {} does not exist",
+                            update.index_name, current.table_name
+                        ), // message unverified past "Index x for table"
                     ));
                 };
                 if let Some(t) = update.provisioned_throughput {
@@ -179,24 +197,36 @@ fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, 
             }
             if let Some(delete) = u.delete {
                 let before = next.global_indexes.len();
-                next.global_indexes.retain(|x| x.index_name != delete.index_name);
+                next.global_indexes
+                    .retain(|x| x.index_name != delete.index_name);
                 if next.global_indexes.len() == before {
                     return Err(DynamoError::new(
                         ErrorCode::ResourceNotFound,
-                        format!("Requested resource not found: Index: {} not found", delete.index_name), // message unverified
+                        format!(
+                            "Index {} for table {} does not exist",
+                            delete.index_name, current.table_name
+                        ), // message unverified past "Index x for table"
                     ));
                 }
             }
         }
         // Keep exactly the definitions some key still uses, as AWS does after index changes.
-        let mut used: BTreeSet<String> = next.key_schema.iter().map(|k| k.attribute_name.clone()).collect();
+        let mut used: BTreeSet<String> = next
+            .key_schema
+            .iter()
+            .map(|k| k.attribute_name.clone())
+            .collect();
         for g in &next.global_indexes {
             used.extend(g.key_schema.iter().map(|k| k.attribute_name.clone()));
         }
         for l in &next.local_indexes {
             used.extend(l.key_schema.iter().map(|k| k.attribute_name.clone()));
         }
-        let undefined: Vec<String> = used.iter().filter(|u| !defs.iter().any(|d| &d.attribute_name == *u)).cloned().collect();
+        let undefined: Vec<String> = used
+            .iter()
+            .filter(|u| !defs.iter().any(|d| &d.attribute_name == *u))
+            .cloned()
+            .collect();
         if !undefined.is_empty() {
             return Err(invalid(format!(
                 "Global Secondary Index hash key not specified in Attribute Definitions.Type unknown. {} not present in AttributeDefinitions", // message unverified
@@ -217,13 +247,17 @@ fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, 
             )));
         }
         if !enable && !currently {
-            return Err(DynamoError::validation("Table already has no stream enabled")); // message unverified
+            return Err(DynamoError::validation(
+                "Table already has no stream enabled",
+            )); // message unverified
         }
         if enable {
             next.stream = stream_state(Some(&spec))?;
         } else if let Some(s) = &mut next.stream {
             if spec.stream_view_type.is_some() {
-                return Err(invalid("StreamSpecification must not have StreamViewType when StreamEnabled is false"));
+                return Err(invalid(
+                    "StreamSpecification must not have StreamViewType when StreamEnabled is false",
+                ));
             }
             s.enabled = false;
         }
@@ -245,7 +279,12 @@ fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, 
     Ok(next)
 }
 
-fn change_throughput(cur: &Throughput, t: ThroughputIn, now: f64, was_provisioned: bool) -> Result<Throughput, DynamoError> {
+fn change_throughput(
+    cur: &Throughput,
+    t: ThroughputIn,
+    now: f64,
+    was_provisioned: bool,
+) -> Result<Throughput, DynamoError> {
     let read = t.read_capacity_units.unwrap_or(cur.read_capacity_units);
     let write = t.write_capacity_units.unwrap_or(cur.write_capacity_units);
     if was_provisioned && read == cur.read_capacity_units && write == cur.write_capacity_units {

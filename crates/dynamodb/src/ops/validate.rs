@@ -13,7 +13,10 @@ pub const MAX_PROJECTED_ATTRIBUTES: usize = 100;
 
 /// "One or more parameter values were invalid: …", AWS's prefix for semantic validation errors.
 pub fn invalid_parameter(msg: impl AsRef<str>) -> DynamoError {
-    DynamoError::validation(format!("One or more parameter values were invalid: {}", msg.as_ref()))
+    DynamoError::validation(format!(
+        "One or more parameter values were invalid: {}",
+        msg.as_ref()
+    ))
 }
 
 /// Coral's constraints on a table name (also index names: 3..255, same pattern).
@@ -25,9 +28,48 @@ pub fn table_name(c: &mut Constraints, name: Option<&str>, member: &str) {
     name_constraints(c, name, member);
 }
 
+/// CreateTable's name: Coral checks the pattern; the length has its own message since AWS
+/// widened the member's constraint (for ARNs) and checks 3..255 in the service.
+pub fn create_table_name_constraints(c: &mut Constraints, name: Option<&str>) {
+    match name {
+        None => c.push_null("tableName"),
+        Some(n)
+            if !n.is_empty()
+                && !n
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.' | '-')) =>
+        {
+            c.push(
+                n,
+                "tableName",
+                "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+            )
+        }
+        Some(_) => {}
+    }
+}
+
+pub fn create_table_name_length(name: Option<&str>) -> Result<(), DynamoError> {
+    let len = name.map_or(0, str::len);
+    if !(3..=255).contains(&len) {
+        return Err(DynamoError::validation(
+            "TableName must be at least 3 characters long and at most 255 characters long",
+        ));
+    }
+    Ok(())
+}
+
 pub fn name_constraints(c: &mut Constraints, name: &str, member: &str) {
-    if !name.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.' | '-')) {
-        c.push(name, member, "satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.' | '-'))
+    {
+        c.push(
+            name,
+            member,
+            "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+        );
     }
     if name.len() < 3 {
         c.push(name, member, "have length greater than or equal to 3");
@@ -49,17 +91,29 @@ pub fn require_table_name(name: Option<&str>) -> Result<&str, DynamoError> {
 pub fn key_schema_constraints(c: &mut Constraints, schema: &[KeySchemaElement], member: &str) {
     for (i, k) in schema.iter().enumerate() {
         if !matches!(k.key_type.as_str(), "HASH" | "RANGE") {
-            c.push(&k.key_type, &format!("{member}.{}.member.keyType", i + 1), "satisfy enum value set: [HASH, RANGE]");
+            c.push(
+                &k.key_type,
+                &format!("{member}.{}.member.keyType", i + 1),
+                "satisfy enum value set: [HASH, RANGE]",
+            );
         }
         if k.attribute_name.is_empty() {
-            c.push("", &format!("{member}.{}.member.attributeName", i + 1), "have length greater than or equal to 1");
+            c.push(
+                "",
+                &format!("{member}.{}.member.attributeName", i + 1),
+                "have length greater than or equal to 1",
+            );
         }
     }
     if schema.is_empty() {
         c.push("[]", member, "have length greater than or equal to 1");
     }
     if schema.len() > 2 {
-        c.push(format_list(schema.iter().map(|k| k.attribute_name.as_str())), member, "have length less than or equal to 2");
+        c.push(
+            format_list(schema.iter().map(|k| k.attribute_name.as_str())),
+            member,
+            "have length less than or equal to 2",
+        );
     }
 }
 
@@ -80,21 +134,36 @@ fn format_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// The shape rules of one key schema (table or index) once Coral's constraints passed.
-pub fn key_schema_shape(schema: &[KeySchemaElement], what: KeySchemaOf<'_>) -> Result<(), DynamoError> {
-    let Some(first) = schema.first() else { return Ok(()) };
+pub fn key_schema_shape(
+    schema: &[KeySchemaElement],
+    what: KeySchemaOf<'_>,
+) -> Result<(), DynamoError> {
+    let Some(first) = schema.first() else {
+        return Ok(());
+    };
+    if schema
+        .get(1)
+        .is_some_and(|second| second.attribute_name == first.attribute_name)
+    {
+        // (Checked first: AWS reports it before the key types.)
+        return Err(DynamoError::validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
+    }
     if first.key_type != "HASH" {
         return Err(match what {
-            KeySchemaOf::Table => DynamoError::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"),
-            KeySchemaOf::Index(name) => invalid(format!("Index KeySchema does not have a hash key for index: {name}")),
+            KeySchemaOf::Table => DynamoError::validation(
+                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+            ),
+            KeySchemaOf::Index(name) => invalid(format!(
+                "Index KeySchema does not have a hash key for index: {name}"
+            )),
         });
     }
     if let Some(second) = schema.get(1) {
         if second.key_type != "RANGE" {
-            return Err(DynamoError::validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"));
-        }
-        if second.attribute_name == first.attribute_name {
             return Err(DynamoError::validation(
-                "Invalid KeySchema: The second KeySchemaElement has the same name as the first KeySchemaElement",
+                "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
             ));
         }
     }
@@ -120,7 +189,11 @@ pub fn definitions_match(
         }
     }
     let defined: BTreeSet<String> = defs.iter().map(|d| d.attribute_name.clone()).collect();
-    let undefined: Vec<&str> = key_names.iter().filter(|k| !defined.contains(*k)).map(String::as_str).collect();
+    let undefined: Vec<&str> = key_names
+        .iter()
+        .filter(|k| !defined.contains(*k))
+        .map(String::as_str)
+        .collect();
     if !undefined.is_empty() {
         return Err(invalid(format!(
             "Some index key attributes are not defined in AttributeDefinitions. Keys: {}, AttributeDefinitions: {}",
@@ -150,17 +223,46 @@ pub struct ThroughputIn {
     pub write_capacity_units: Option<i64>,
 }
 
+/// The largest capacity AWS accepts in a request before its account limits apply.
+pub const MAX_CAPACITY_UNITS: i64 = 1_000_000_000_000;
+
+/// AWS's bound on capacity values, checked after Coral's constraints.
+pub fn throughput_bounds(t: &ThroughputIn) -> Result<(), DynamoError> {
+    for (v, name) in [
+        (t.read_capacity_units, "ReadCapacityUnits"),
+        (t.write_capacity_units, "WriteCapacityUnits"),
+    ] {
+        if let Some(v) = v.filter(|v| *v > MAX_CAPACITY_UNITS) {
+            return Err(DynamoError::validation(format!(
+                "Given value {v} for {name} is out of bounds"
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn throughput_constraints(c: &mut Constraints, t: &ThroughputIn, member: &str) {
-    for (v, name) in [(t.read_capacity_units, "readCapacityUnits"), (t.write_capacity_units, "writeCapacityUnits")] {
+    for (v, name) in [
+        (t.read_capacity_units, "readCapacityUnits"),
+        (t.write_capacity_units, "writeCapacityUnits"),
+    ] {
         match v {
             None => c.push_null(&format!("{member}.{name}")),
-            Some(v) if v < 1 => c.push(v, &format!("{member}.{name}"), "have value greater than or equal to 1"),
+            Some(v) if v < 1 => c.push(
+                v,
+                &format!("{member}.{name}"),
+                "have value greater than or equal to 1",
+            ),
             Some(_) => {}
         }
     }
 }
 
-pub fn projection(p: &Projection, index: &str, projected_total: &mut usize) -> Result<(), DynamoError> {
+pub fn projection(
+    p: &Projection,
+    index: &str,
+    projected_total: &mut usize,
+) -> Result<(), DynamoError> {
     let non_key = p.non_key_attributes.as_ref();
     match p.projection_type.as_deref() {
         Some("ALL") | Some("KEYS_ONLY") if non_key.is_some() => Err(invalid(format!(
@@ -189,14 +291,21 @@ pub fn projection(p: &Projection, index: &str, projected_total: &mut usize) -> R
 pub fn billing_mode(c: &mut Constraints, mode: Option<&str>) {
     if let Some(m) = mode {
         if !matches!(m, "PROVISIONED" | "PAY_PER_REQUEST") {
-            c.push(m, "billingMode", "satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]");
+            c.push(
+                m,
+                "billingMode",
+                "satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]",
+            );
         }
     }
 }
 
 pub fn stream_view_type(c: &mut Constraints, v: Option<&str>) {
     if let Some(v) = v {
-        if !matches!(v, "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY") {
+        if !matches!(
+            v,
+            "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY"
+        ) {
             c.push(
                 v,
                 "streamSpecification.streamViewType",

@@ -22,26 +22,42 @@ impl ExprParams {
         values: Option<&HashMap<String, Json>>,
     ) -> Result<ExprParams, DynamoError> {
         if names.as_ref().is_some_and(HashMap::is_empty) {
-            return Err(DynamoError::validation("ExpressionAttributeNames must not be empty"));
+            return Err(DynamoError::validation(
+                "ExpressionAttributeNames must not be empty",
+            ));
         }
         if values.is_some_and(HashMap::is_empty) {
-            return Err(DynamoError::validation("ExpressionAttributeValues must not be empty"));
+            return Err(DynamoError::validation(
+                "ExpressionAttributeValues must not be empty",
+            ));
         }
-        Ok(ExprParams { names, values: expression_values(values)? })
+        Ok(ExprParams {
+            names,
+            values: expression_values(values)?,
+        })
     }
 
-    pub fn context(&self) -> Context<'_> {
-        Context::new(self.names.as_ref(), self.values.as_ref())
+    /// The parsing context, after AWS's checks of the placeholder keys' syntax.
+    pub fn context(&self) -> Result<Context<'_>, DynamoError> {
+        let ctx = Context::new(self.names.as_ref(), self.values.as_ref());
+        ctx.validate_keys()?;
+        Ok(ctx)
     }
 
     /// AWS refuses names/values when no expression uses them at all; `null_exprs` is AWS's
     /// wording of which expressions were missing ("ConditionExpression is null").
-    pub fn require_expressions(&self, any_expression: bool, null_exprs: &str) -> Result<(), DynamoError> {
+    pub fn require_expressions(
+        &self,
+        any_expression: bool,
+        null_exprs: &str,
+    ) -> Result<(), DynamoError> {
         if any_expression {
             return Ok(());
         }
         if self.names.is_some() {
-            return Err(DynamoError::validation("ExpressionAttributeNames can only be specified when using expressions"));
+            return Err(DynamoError::validation(
+                "ExpressionAttributeNames can only be specified when using expressions",
+            ));
         }
         if self.values.is_some() {
             return Err(DynamoError::validation(format!(
@@ -53,9 +69,20 @@ impl ExprParams {
 }
 
 /// AWS's refusal to mix the legacy parameters with expressions.
-pub(super) fn no_mixing(legacy: &[(&str, bool)], expressions: &[(&str, bool)]) -> Result<(), DynamoError> {
-    let legacy: Vec<&str> = legacy.iter().filter(|(_, set)| *set).map(|(n, _)| *n).collect();
-    let exprs: Vec<&str> = expressions.iter().filter(|(_, set)| *set).map(|(n, _)| *n).collect();
+pub(super) fn no_mixing(
+    legacy: &[(&str, bool)],
+    expressions: &[(&str, bool)],
+) -> Result<(), DynamoError> {
+    let legacy: Vec<&str> = legacy
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(n, _)| *n)
+        .collect();
+    let exprs: Vec<&str> = expressions
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(n, _)| *n)
+        .collect();
     if legacy.is_empty() || exprs.is_empty() {
         return Ok(());
     }
@@ -74,10 +101,17 @@ pub(super) fn write_condition(
     ctx: &mut Context<'_>,
 ) -> Result<Option<Condition>, DynamoError> {
     if let Some(text) = expression {
-        return Ok(Some(expr::parse_condition(text, ctx, ExprKind::ConditionExpression)?));
+        return Ok(Some(expr::parse_condition(
+            text,
+            ctx,
+            ExprKind::ConditionExpression,
+        )?));
     }
     if let Some(expected) = expected {
-        return Ok(Some(expr::condition_from_expected(expected, conditional_operator)?));
+        return Ok(Some(expr::condition_from_expected(
+            expected,
+            conditional_operator,
+        )?));
     }
     if conditional_operator.is_some() {
         return Err(DynamoError::validation(
@@ -111,7 +145,9 @@ pub(super) fn return_values(raw: Option<&str>, update: bool) -> Result<ReturnVal
         }
     };
     if !update && !matches!(rv, ReturnValues::None | ReturnValues::AllOld) {
-        return Err(DynamoError::validation("ReturnValues can only be ALL_OLD or NONE"));
+        return Err(DynamoError::validation(
+            "ReturnValues can only be ALL_OLD or NONE",
+        ));
     }
     Ok(rv)
 }
@@ -128,7 +164,10 @@ pub(super) fn return_old_on_failure(raw: Option<&str>) -> Result<bool, DynamoErr
 }
 
 pub(super) fn condition_failed(old: Option<&Item>, return_old: bool) -> DynamoError {
-    let mut e = DynamoError::new(ErrorCode::ConditionalCheckFailed, "The conditional request failed");
+    let mut e = DynamoError::new(
+        ErrorCode::ConditionalCheckFailed,
+        "The conditional request failed",
+    );
     if let (true, Some(item)) = (return_old, old) {
         let mut extra = Map::new();
         extra.insert("Item".into(), item::json::item_to_json(item));
@@ -138,7 +177,11 @@ pub(super) fn condition_failed(old: Option<&Item>, return_old: bool) -> DynamoEr
 }
 
 /// Checks `cond` against the current item; a failure carries the item when asked to.
-pub(super) fn check(cond: Option<&Condition>, old: Option<&Item>, return_old: bool) -> Result<(), DynamoError> {
+pub(super) fn check(
+    cond: Option<&Condition>,
+    old: Option<&Item>,
+    return_old: bool,
+) -> Result<(), DynamoError> {
     match cond {
         Some(c) if !c.evaluate(old)? => Err(condition_failed(old, return_old)),
         _ => Ok(()),

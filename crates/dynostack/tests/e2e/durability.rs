@@ -22,7 +22,9 @@ struct Ledger {
 
 fn no_retry_client(endpoint: &str) -> Client {
     Client::from_conf(
-        config_for(endpoint, "AKIDEXAMPLE", "secret").retry_config(RetryConfig::disabled()).build(),
+        config_for(endpoint, "AKIDEXAMPLE", "secret")
+            .retry_config(RetryConfig::disabled())
+            .build(),
     )
 }
 
@@ -69,7 +71,14 @@ async fn sigkill_loses_no_acknowledged_write() {
     let client = server.client();
     create_table(&client, "ledger", None).await;
     for w in 0..WRITERS {
-        client.put_item().table_name("ledger").item("pk", AV::S(format!("counter-{w}"))).item("v", AV::N("0".into())).send().await.unwrap();
+        client
+            .put_item()
+            .table_name("ledger")
+            .item("pk", AV::S(format!("counter-{w}")))
+            .item("v", AV::N("0".into()))
+            .send()
+            .await
+            .unwrap();
     }
     let ledgers: Vec<Arc<Mutex<Ledger>>> = (0..WRITERS).map(|_| Arc::default()).collect();
     let tasks: Vec<_> = ledgers
@@ -80,7 +89,10 @@ async fn sigkill_loses_no_acknowledged_write() {
     // Let the writers get going, then kill the server mid-stream.
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let total: usize = ledgers.iter().map(|l| l.lock().unwrap().acked_keys.len()).sum();
+        let total: usize = ledgers
+            .iter()
+            .map(|l| l.lock().unwrap().acked_keys.len())
+            .sum();
         if total >= 200 {
             break;
         }
@@ -97,20 +109,63 @@ async fn sigkill_loses_no_acknowledged_write() {
         let l = ledger.lock().unwrap();
         let last_acked = l.acked_keys.last().copied();
         for &i in &l.acked_keys {
-            let got = client.get_item().table_name("ledger").key("pk", AV::S(format!("w{w}-{i}"))).consistent_read(true).send().await.unwrap();
+            let got = client
+                .get_item()
+                .table_name("ledger")
+                .key("pk", AV::S(format!("w{w}-{i}")))
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap();
             assert!(got.item().is_some(), "acknowledged write w{w}-{i} was lost");
             checked += 1;
         }
         // Nothing beyond what was sent: the key after the in-flight one never existed.
-        let next = l.in_flight_key.map_or(last_acked.map_or(0, |x| x + 1), |x| x + 1);
-        let beyond = client.get_item().table_name("ledger").key("pk", AV::S(format!("w{w}-{next}"))).consistent_read(true).send().await.unwrap();
-        assert!(beyond.item().is_none(), "w{w}-{next} was never written but exists");
-        let counter = client.get_item().table_name("ledger").key("pk", AV::S(format!("counter-{w}"))).consistent_read(true).send().await.unwrap();
-        let v: u64 = counter.item().unwrap()["v"].as_n().unwrap().parse().unwrap();
-        assert!(v == l.acked_version || v == l.acked_version + 1, "counter-{w} is {v}, acknowledged {}", l.acked_version);
+        let next = l
+            .in_flight_key
+            .map_or(last_acked.map_or(0, |x| x + 1), |x| x + 1);
+        let beyond = client
+            .get_item()
+            .table_name("ledger")
+            .key("pk", AV::S(format!("w{w}-{next}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            beyond.item().is_none(),
+            "w{w}-{next} was never written but exists"
+        );
+        let counter = client
+            .get_item()
+            .table_name("ledger")
+            .key("pk", AV::S(format!("counter-{w}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        let v: u64 = counter.item().unwrap()["v"]
+            .as_n()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            v == l.acked_version || v == l.acked_version + 1,
+            "counter-{w} is {v}, acknowledged {}",
+            l.acked_version
+        );
     }
     assert!(checked >= 200);
-    let count = client.describe_table().table_name("ledger").send().await.unwrap().table().unwrap().item_count().unwrap();
+    let count = client
+        .describe_table()
+        .table_name("ledger")
+        .send()
+        .await
+        .unwrap()
+        .table()
+        .unwrap()
+        .item_count()
+        .unwrap();
     assert!(count as usize >= checked + WRITERS);
 }
 
@@ -121,7 +176,14 @@ async fn concurrent_conditional_increments_lose_nothing() {
     let server = Server::start();
     let client = server.client();
     create_table(&client, "counter", None).await;
-    client.put_item().table_name("counter").item("pk", AV::S("c".into())).item("v", AV::N("0".into())).send().await.unwrap();
+    client
+        .put_item()
+        .table_name("counter")
+        .item("pk", AV::S("c".into()))
+        .item("v", AV::N("0".into()))
+        .send()
+        .await
+        .unwrap();
     let conflicts = Arc::new(Mutex::new(0usize));
     let tasks: Vec<_> = (0..CLIENTS)
         .map(|_| {
@@ -130,7 +192,14 @@ async fn concurrent_conditional_increments_lose_nothing() {
             tokio::spawn(async move {
                 let mut done = 0;
                 while done < EACH {
-                    let cur = client.get_item().table_name("counter").key("pk", AV::S("c".into())).consistent_read(true).send().await.unwrap();
+                    let cur = client
+                        .get_item()
+                        .table_name("counter")
+                        .key("pk", AV::S("c".into()))
+                        .consistent_read(true)
+                        .send()
+                        .await
+                        .unwrap();
                     let v: u64 = cur.item().unwrap()["v"].as_n().unwrap().parse().unwrap();
                     let res = client
                         .update_item()
@@ -144,7 +213,10 @@ async fn concurrent_conditional_increments_lose_nothing() {
                         .await;
                     match res {
                         Ok(_) => done += 1,
-                        Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                        Err(e)
+                            if e.as_service_error()
+                                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                        {
                             *conflicts.lock().unwrap() += 1;
                         }
                         Err(e) => panic!("{e:?}"),
@@ -156,8 +228,18 @@ async fn concurrent_conditional_increments_lose_nothing() {
     for t in tasks {
         t.await.unwrap();
     }
-    let end = client.get_item().table_name("counter").key("pk", AV::S("c".into())).consistent_read(true).send().await.unwrap();
-    assert_eq!(end.item().unwrap()["v"], AV::N((CLIENTS * EACH).to_string()));
+    let end = client
+        .get_item()
+        .table_name("counter")
+        .key("pk", AV::S("c".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        end.item().unwrap()["v"],
+        AV::N((CLIENTS * EACH).to_string())
+    );
     // The test means something only if clients really raced.
     assert!(*conflicts.lock().unwrap() > 0, "no client ever conflicted");
 
@@ -183,6 +265,15 @@ async fn concurrent_conditional_increments_lose_nothing() {
     for t in tasks {
         t.await.unwrap();
     }
-    let end = client.get_item().table_name("counter").key("pk", AV::S("added".into())).send().await.unwrap();
-    assert_eq!(end.item().unwrap()["v"], AV::N((CLIENTS * EACH).to_string()));
+    let end = client
+        .get_item()
+        .table_name("counter")
+        .key("pk", AV::S("added".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        end.item().unwrap()["v"],
+        AV::N((CLIENTS * EACH).to_string())
+    );
 }

@@ -70,7 +70,9 @@ impl Server {
                 }
             }
         });
-        self.endpoint = rx.recv_timeout(Duration::from_secs(30)).expect("server did not report its address");
+        self.endpoint = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server did not report its address");
         self.child = Some(child);
     }
 
@@ -85,7 +87,10 @@ impl Server {
     /// SIGTERM and wait: the graceful path.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
             let _ = c.wait();
         }
     }
@@ -102,7 +107,11 @@ impl Server {
     }
 
     pub fn client(&self) -> Client {
-        client_for(&self.endpoint, "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+        client_for(
+            &self.endpoint,
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        )
     }
 }
 
@@ -135,26 +144,57 @@ where
         Ok(r) => panic!("expected an error, got {r:?}"),
         Err(e) => {
             let meta = aws_sdk_dynamodb::error::ProvideErrorMetadata::meta(&e).clone();
-            (meta.code().unwrap_or("").to_string(), meta.message().unwrap_or("").to_string())
+            (
+                meta.code().unwrap_or("").to_string(),
+                meta.message().unwrap_or("").to_string(),
+            )
         }
     }
 }
 
 /// Creates a PAY_PER_REQUEST table keyed by `pk` (S) and, if given, `sk` of type `sk_type`.
-pub async fn create_table(client: &Client, name: &str, sk: Option<(&str, aws_sdk_dynamodb::types::ScalarAttributeType)>) {
-    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+pub async fn create_table(
+    client: &Client,
+    name: &str,
+    sk: Option<(&str, aws_sdk_dynamodb::types::ScalarAttributeType)>,
+) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
     let mut req = client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(
-            AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap(),
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
         )
-        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap());
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        );
     if let Some((sk, ty)) = sk {
         req = req
-            .attribute_definitions(AttributeDefinition::builder().attribute_name(sk).attribute_type(ty).build().unwrap())
-            .key_schema(KeySchemaElement::builder().attribute_name(sk).key_type(KeyType::Range).build().unwrap());
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(sk)
+                    .attribute_type(ty)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(sk)
+                    .key_type(KeyType::Range)
+                    .build()
+                    .unwrap(),
+            );
     }
     req.send().await.unwrap();
 }

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue as AV, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType};
+use aws_sdk_dynamodb::types::{
+    AttributeValue as AV, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+};
 
 use crate::harness::{create_table, error_of, Server};
 
@@ -18,19 +20,34 @@ fn every_type() -> HashMap<String, AV> {
     HashMap::from([
         ("pk".to_string(), s("k1")),
         ("str".to_string(), s("héllo")),
-        ("num".to_string(), n("12345678901234567890123456789012345678")),
-        ("small".to_string(), n("-0.000000000000000000000000000000000000000001")),
+        (
+            "num".to_string(),
+            n("12345678901234567890123456789012345678"),
+        ),
+        (
+            "small".to_string(),
+            n("-0.000000000000000000000000000000000000000001"),
+        ),
         ("bin".to_string(), AV::B(Blob::new(vec![0u8, 1, 2, 255]))),
         ("yes".to_string(), AV::Bool(true)),
         ("nothing".to_string(), AV::Null(true)),
         (
             "map".to_string(),
-            AV::M(HashMap::from([("inner".to_string(), AV::L(vec![s("a"), n("1"), AV::Bool(false)]))])),
+            AV::M(HashMap::from([(
+                "inner".to_string(),
+                AV::L(vec![s("a"), n("1"), AV::Bool(false)]),
+            )])),
         ),
-        ("list".to_string(), AV::L(vec![AV::M(HashMap::new()), AV::L(vec![])])),
+        (
+            "list".to_string(),
+            AV::L(vec![AV::M(HashMap::new()), AV::L(vec![])]),
+        ),
         ("ss".to_string(), AV::Ss(vec!["x".into(), "y".into()])),
         ("ns".to_string(), AV::Ns(vec!["1".into(), "2.5".into()])),
-        ("bs".to_string(), AV::Bs(vec![Blob::new(vec![1u8]), Blob::new(vec![2u8])])),
+        (
+            "bs".to_string(),
+            AV::Bs(vec![Blob::new(vec![1u8]), Blob::new(vec![2u8])]),
+        ),
         ("empty".to_string(), s("")),
     ])
 }
@@ -40,12 +57,30 @@ async fn every_type_round_trips_and_survives_restart() {
     let mut server = Server::start();
     let client = server.client();
     create_table(&client, "types", None).await;
-    client.put_item().table_name("types").set_item(Some(every_type())).send().await.unwrap();
+    client
+        .put_item()
+        .table_name("types")
+        .set_item(Some(every_type()))
+        .send()
+        .await
+        .unwrap();
     server.restart();
     let client = server.client();
-    let got = client.get_item().table_name("types").key("pk", s("k1")).consistent_read(true).send().await.unwrap();
+    let got = client
+        .get_item()
+        .table_name("types")
+        .key("pk", s("k1"))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.item().unwrap(), &every_type());
-    let table = client.describe_table().table_name("types").send().await.unwrap();
+    let table = client
+        .describe_table()
+        .table_name("types")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(table.table().unwrap().item_count(), Some(1));
     assert!(table.table().unwrap().table_size_bytes().unwrap() > 50);
 }
@@ -55,8 +90,22 @@ async fn numbers_are_exact_and_normalised() {
     let server = Server::start();
     let client = server.client();
     create_table(&client, "nums", None).await;
-    client.put_item().table_name("nums").item("pk", s("a")).item("v", n("1.50")).item("e", n("1E2")).send().await.unwrap();
-    let got = client.get_item().table_name("nums").key("pk", s("a")).send().await.unwrap();
+    client
+        .put_item()
+        .table_name("nums")
+        .item("pk", s("a"))
+        .item("v", n("1.50"))
+        .item("e", n("1E2"))
+        .send()
+        .await
+        .unwrap();
+    let got = client
+        .get_item()
+        .table_name("nums")
+        .key("pk", s("a"))
+        .send()
+        .await
+        .unwrap();
     let item = got.item().unwrap();
     assert_eq!(item["v"], n("1.5"));
     assert_eq!(item["e"], n("100"));
@@ -71,12 +120,34 @@ async fn numbers_are_exact_and_normalised() {
         .send()
         .await
         .unwrap();
-    assert_eq!(out.attributes().unwrap()["v"], n("10000000000000000000000000000000000000"));
+    assert_eq!(
+        out.attributes().unwrap()["v"],
+        n("10000000000000000000000000000000000000")
+    );
 
-    let (code, message) = error_of(client.put_item().table_name("nums").item("pk", s("b")).item("v", n("1e126")).send().await);
+    let (code, message) = error_of(
+        client
+            .put_item()
+            .table_name("nums")
+            .item("pk", s("b"))
+            .item("v", n("1e126"))
+            .send()
+            .await,
+    );
     assert_eq!(code, "ValidationException");
-    assert_eq!(message, "Number overflow. Attempting to store a number with magnitude larger than supported range");
-    let (code, _) = error_of(client.put_item().table_name("nums").item("pk", s("b")).item("v", n("not-a-number")).send().await);
+    assert_eq!(
+        message,
+        "Number overflow. Attempting to store a number with magnitude larger than supported range"
+    );
+    let (code, _) = error_of(
+        client
+            .put_item()
+            .table_name("nums")
+            .item("pk", s("b"))
+            .item("v", n("not-a-number"))
+            .send()
+            .await,
+    );
     assert_eq!(code, "ValidationException");
 }
 
@@ -86,11 +157,32 @@ async fn conditions_and_return_values() {
     let client = server.client();
     create_table(&client, "cond", Some(("sk", ScalarAttributeType::N))).await;
     let put = |v: &'static str| {
-        client.put_item().table_name("cond").item("pk", s("p")).item("sk", n("1")).item("v", n(v)).item("tags", AV::Ss(vec!["a".into()]))
+        client
+            .put_item()
+            .table_name("cond")
+            .item("pk", s("p"))
+            .item("sk", n("1"))
+            .item("v", n(v))
+            .item("tags", AV::Ss(vec!["a".into()]))
     };
-    put("1").condition_expression("attribute_not_exists(pk)").send().await.unwrap();
-    let (code, message) = error_of(put("2").condition_expression("attribute_not_exists(pk)").send().await);
-    assert_eq!((code.as_str(), message.as_str()), ("ConditionalCheckFailedException", "The conditional request failed"));
+    put("1")
+        .condition_expression("attribute_not_exists(pk)")
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(
+        put("2")
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "ConditionalCheckFailedException",
+            "The conditional request failed"
+        )
+    );
 
     // The failed item comes back when asked for.
     let failed = put("2")
@@ -141,16 +233,24 @@ async fn conditions_and_return_values() {
     // ADD and DELETE on the same attribute overlap: AWS refuses it.
     let (code, message) = error_of(upd);
     assert_eq!(code, "ValidationException");
-    assert!(message.starts_with("Invalid UpdateExpression: Two document paths overlap with each other"), "{message}");
+    assert!(
+        message.starts_with("Invalid UpdateExpression: Two document paths overlap with each other"),
+        "{message}"
+    );
 
     let upd = client
         .update_item()
         .table_name("cond")
         .key("pk", s("p"))
         .key("sk", n("1"))
-        .update_expression("SET #m = :m, lst = list_append(if_not_exists(lst, :empty), :l) ADD v :one, tags :more")
+        .update_expression(
+            "SET #m = :m, lst = list_append(if_not_exists(lst, :empty), :l) ADD v :one, tags :more",
+        )
         .expression_attribute_names("#m", "map")
-        .expression_attribute_values(":m", AV::M(HashMap::from([("deep".to_string(), AV::L(vec![n("0")]))])))
+        .expression_attribute_values(
+            ":m",
+            AV::M(HashMap::from([("deep".to_string(), AV::L(vec![n("0")]))])),
+        )
         .expression_attribute_values(":empty", AV::L(vec![]))
         .expression_attribute_values(":l", AV::L(vec![s("x"), s("y")]))
         .expression_attribute_values(":one", n("1"))
@@ -180,7 +280,10 @@ async fn conditions_and_return_values() {
         .await
         .unwrap();
     let item = nested.attributes().unwrap();
-    assert_eq!(item["map"], AV::M(HashMap::from([("deep".to_string(), AV::L(vec![n("42")]))])));
+    assert_eq!(
+        item["map"],
+        AV::M(HashMap::from([("deep".to_string(), AV::L(vec![n("42")]))]))
+    );
     assert_eq!(item["lst"], AV::L(vec![s("y")]));
     assert_eq!(item["tags"], AV::Ss(vec!["b".into()]));
 
@@ -210,7 +313,14 @@ async fn conditions_and_return_values() {
         .await
         .unwrap();
     assert_eq!(deleted.attributes().unwrap()["v"], n("4"));
-    let gone = client.get_item().table_name("cond").key("pk", s("p")).key("sk", n("1")).send().await.unwrap();
+    let gone = client
+        .get_item()
+        .table_name("cond")
+        .key("pk", s("p"))
+        .key("sk", n("1"))
+        .send()
+        .await
+        .unwrap();
     assert!(gone.item().is_none());
 }
 
@@ -242,12 +352,42 @@ async fn item_validation_matches_aws() {
         assert_eq!(code, "ValidationException", "{expected}");
         assert_eq!(message, expected);
     }
-    let (code, message) = error_of(client.get_item().table_name("missing").key("pk", s("a")).send().await);
-    assert_eq!((code.as_str(), message.as_str()), ("ResourceNotFoundException", "Requested resource not found"));
-    let (code, message) = error_of(client.get_item().table_name("val").key("nope", s("a")).send().await);
-    assert_eq!((code.as_str(), message.as_str()), ("ValidationException", "The provided key element does not match the schema"));
     let (code, message) = error_of(
-        client.update_item().table_name("val").key("pk", s("a")).update_expression("SET pk = :v").expression_attribute_values(":v", s("b")).send().await,
+        client
+            .get_item()
+            .table_name("missing")
+            .key("pk", s("a"))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("ResourceNotFoundException", "Requested resource not found")
+    );
+    let (code, message) = error_of(
+        client
+            .get_item()
+            .table_name("val")
+            .key("nope", s("a"))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "ValidationException",
+            "The provided key element does not match the schema"
+        )
+    );
+    let (code, message) = error_of(
+        client
+            .update_item()
+            .table_name("val")
+            .key("pk", s("a"))
+            .update_expression("SET pk = :v")
+            .expression_attribute_values(":v", s("b"))
+            .send()
+            .await,
     );
     assert_eq!(code, "ValidationException");
     assert_eq!(message, "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key");

@@ -17,7 +17,11 @@ const SECRET: &str = "c2VjcmV0LXRoYXQtb25seS10aGUtdGVzdC1rbm93cw";
 fn enforced_server() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("credentials");
-    std::fs::write(&path, format!("[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"),
+    )
+    .unwrap();
     // The file is read at start-up; the directory can go afterwards.
     let server = Server::start_with(&["--credentials", path.to_str().unwrap()]);
     drop(dir);
@@ -39,7 +43,9 @@ impl Intercept for Tamper {
         _rc: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        ctx.request_mut().headers_mut().insert("x-amz-target", "DynamoDB_20120810.DescribeLimits");
+        ctx.request_mut()
+            .headers_mut()
+            .insert("x-amz-target", "DynamoDB_20120810.DescribeLimits");
         Ok(())
     }
 }
@@ -59,12 +65,27 @@ async fn enforced_mode_checks_every_signature() {
     let good = client_for(&server.endpoint, KEY, SECRET);
     good.list_tables().send().await.unwrap();
 
-    let (code, message) = error_of(client_for(&server.endpoint, "AKIDUNKNOWN", SECRET).list_tables().send().await);
+    let (code, message) = error_of(
+        client_for(&server.endpoint, "AKIDUNKNOWN", SECRET)
+            .list_tables()
+            .send()
+            .await,
+    );
     assert_eq!(code, "UnrecognizedClientException");
-    assert_eq!(message, "The security token included in the request is invalid.");
+    assert_eq!(
+        message,
+        "The security token included in the request is invalid."
+    );
 
-    let no_retry = |b: aws_sdk_dynamodb::config::Builder| Client::from_conf(b.retry_config(RetryConfig::disabled()).build());
-    let (code, message) = error_of(no_retry(config_for(&server.endpoint, KEY, "wrong-secret")).list_tables().send().await);
+    let no_retry = |b: aws_sdk_dynamodb::config::Builder| {
+        Client::from_conf(b.retry_config(RetryConfig::disabled()).build())
+    };
+    let (code, message) = error_of(
+        no_retry(config_for(&server.endpoint, KEY, "wrong-secret"))
+            .list_tables()
+            .send()
+            .await,
+    );
     assert_eq!(code, "InvalidSignatureException");
     assert_eq!(
         message,
@@ -75,21 +96,29 @@ async fn enforced_mode_checks_every_signature() {
     let (code, _) = error_of(tampered.list_tables().send().await);
     assert_eq!(code, "InvalidSignatureException");
 
-    let stale = no_retry(config_for(&server.endpoint, KEY, SECRET).time_source(Late(Duration::from_secs(20 * 60))));
+    let stale = no_retry(
+        config_for(&server.endpoint, KEY, SECRET).time_source(Late(Duration::from_secs(20 * 60))),
+    );
     let (code, message) = error_of(stale.list_tables().send().await);
     assert_eq!(code, "InvalidSignatureException");
     assert!(message.starts_with("Signature expired: "), "{message}");
     assert!(message.ends_with(" - 15 min.)"), "{message}");
 
     // Within the 15-minute window a slow clock is fine.
-    let slow = no_retry(config_for(&server.endpoint, KEY, SECRET).time_source(Late(Duration::from_secs(5 * 60))));
+    let slow = no_retry(
+        config_for(&server.endpoint, KEY, SECRET).time_source(Late(Duration::from_secs(5 * 60))),
+    );
     slow.list_tables().send().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn open_mode_takes_any_key_but_requires_a_signature() {
     let server = Server::start();
-    client_for(&server.endpoint, "anything", "at-all").list_tables().send().await.unwrap();
+    client_for(&server.endpoint, "anything", "at-all")
+        .list_tables()
+        .send()
+        .await
+        .unwrap();
     // An unsigned request: a raw POST without Authorization.
     let addr = server.endpoint.trim_start_matches("http://").to_string();
     let body = "{}";
@@ -99,7 +128,10 @@ async fn open_mode_takes_any_key_but_requires_a_signature() {
     );
     let response = raw_http(&addr, &request);
     assert!(response.starts_with("HTTP/1.1 400"), "{response}");
-    assert!(response.contains("MissingAuthenticationTokenException"), "{response}");
+    assert!(
+        response.contains("MissingAuthenticationTokenException"),
+        "{response}"
+    );
 }
 
 fn raw_http(addr: &str, request: &str) -> String {

@@ -1,18 +1,27 @@
 //! Table lifecycle and the control plane's validation.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus, Tag,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ProvisionedThroughput, ScalarAttributeType, StreamSpecification,
+    StreamViewType, TableStatus, Tag,
 };
 
 use crate::harness::{create_table, error_of, Server};
 
 fn attr(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder().attribute_name(name).attribute_type(ty).build().unwrap()
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ty)
+        .build()
+        .unwrap()
 }
 
 fn key(name: &str, ty: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder().attribute_name(name).key_type(ty).build().unwrap()
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(ty)
+        .build()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -28,20 +37,46 @@ async fn table_lifecycle_survives_restart() {
         .key_schema(key("user_id", KeyType::Hash))
         .key_schema(key("created_at", KeyType::Range))
         .billing_mode(BillingMode::Provisioned)
-        .provisioned_throughput(ProvisionedThroughput::builder().read_capacity_units(5).write_capacity_units(5).build().unwrap())
+        .provisioned_throughput(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(5)
+                .write_capacity_units(5)
+                .build()
+                .unwrap(),
+        )
         .global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name("email-index")
                 .key_schema(key("email", KeyType::Hash))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                .provisioned_throughput(ProvisionedThroughput::builder().read_capacity_units(5).write_capacity_units(5).build().unwrap())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .provisioned_throughput(
+                    ProvisionedThroughput::builder()
+                        .read_capacity_units(5)
+                        .write_capacity_units(5)
+                        .build()
+                        .unwrap(),
+                )
                 .build()
                 .unwrap(),
         )
         .stream_specification(
-            StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::NewAndOldImages).build().unwrap(),
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .unwrap(),
         )
-        .tags(Tag::builder().key("Environment").value("dev").build().unwrap())
+        .tags(
+            Tag::builder()
+                .key("Environment")
+                .value("dev")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
@@ -50,35 +85,79 @@ async fn table_lifecycle_survives_restart() {
     let arn = desc.table_arn().unwrap().to_string();
     assert!(arn.starts_with("arn:aws:dynamodb:us-east-1:"), "{arn}");
     assert!(arn.ends_with(":table/users"), "{arn}");
-    assert!(desc.latest_stream_arn().unwrap().starts_with(&format!("{arn}/stream/")));
+    assert!(desc
+        .latest_stream_arn()
+        .unwrap()
+        .starts_with(&format!("{arn}/stream/")));
 
     server.restart();
     let client = server.client();
-    let table = client.describe_table().table_name("users").send().await.unwrap();
+    let table = client
+        .describe_table()
+        .table_name("users")
+        .send()
+        .await
+        .unwrap();
     let t = table.table().unwrap();
     assert_eq!(t.table_status(), Some(&TableStatus::Active));
     assert_eq!(t.table_arn(), Some(arn.as_str()));
     assert_eq!(t.key_schema().len(), 2);
-    assert_eq!(t.provisioned_throughput().unwrap().read_capacity_units(), Some(5));
-    assert_eq!(t.global_secondary_indexes()[0].index_name(), Some("email-index"));
+    assert_eq!(
+        t.provisioned_throughput().unwrap().read_capacity_units(),
+        Some(5)
+    );
+    assert_eq!(
+        t.global_secondary_indexes()[0].index_name(),
+        Some("email-index")
+    );
     assert_eq!(t.item_count(), Some(0));
-    let tags = client.list_tags_of_resource().resource_arn(&arn).send().await.unwrap();
+    let tags = client
+        .list_tags_of_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tags.tags()[0].key(), "Environment");
 
     let updated = client
         .update_table()
         .table_name("users")
-        .provisioned_throughput(ProvisionedThroughput::builder().read_capacity_units(10).write_capacity_units(5).build().unwrap())
+        .provisioned_throughput(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(10)
+                .write_capacity_units(5)
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
-    assert_eq!(updated.table_description().unwrap().provisioned_throughput().unwrap().read_capacity_units(), Some(10));
+    assert_eq!(
+        updated
+            .table_description()
+            .unwrap()
+            .provisioned_throughput()
+            .unwrap()
+            .read_capacity_units(),
+        Some(10)
+    );
 
-    let deleted = client.delete_table().table_name("users").send().await.unwrap();
-    assert_eq!(deleted.table_description().unwrap().table_status(), Some(&TableStatus::Deleting));
+    let deleted = client
+        .delete_table()
+        .table_name("users")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted.table_description().unwrap().table_status(),
+        Some(&TableStatus::Deleting)
+    );
     let (code, message) = error_of(client.describe_table().table_name("users").send().await);
     assert_eq!(code, "ResourceNotFoundException");
-    assert_eq!(message, "Requested resource not found: Table: users not found");
+    assert_eq!(
+        message,
+        "Requested resource not found: Table: users not found"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -91,7 +170,13 @@ async fn list_tables_pages() {
     let mut seen = Vec::new();
     let mut start: Option<String> = None;
     loop {
-        let page = client.list_tables().limit(2).set_exclusive_start_table_name(start.clone()).send().await.unwrap();
+        let page = client
+            .list_tables()
+            .limit(2)
+            .set_exclusive_start_table_name(start.clone())
+            .send()
+            .await
+            .unwrap();
         assert!(page.table_names().len() <= 2);
         seen.extend(page.table_names().iter().cloned());
         match page.last_evaluated_table_name() {
@@ -117,7 +202,10 @@ async fn create_table_validation_matches_aws() {
             .send()
             .await,
     );
-    assert_eq!((code.as_str(), message.as_str()), ("ResourceInUseException", "Table already exists: dup"));
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("ResourceInUseException", "Table already exists: dup")
+    );
 
     let (code, message) = error_of(
         client

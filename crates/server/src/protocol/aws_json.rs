@@ -8,14 +8,26 @@ use hyper::{Response, StatusCode};
 
 pub const JSON_1_0: &str = "application/x-amz-json-1.0";
 
-pub fn respond(status: u16, body: &serde_json::Value, request_id: &str) -> Response<Full<Bytes>> {
+/// A response; `content_type` echoes the request's when it was plain `application/json`, which
+/// DynamoDB accepts and answers in kind.
+pub fn respond(
+    status: u16,
+    body: &serde_json::Value,
+    request_id: &str,
+    content_type: Option<&str>,
+) -> Response<Full<Bytes>> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let crc = crc32fast::hash(&bytes);
     let len = bytes.len();
     let mut resp = Response::new(Full::new(Bytes::from(bytes)));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_1_0));
+    let ct = if content_type == Some("application/json") {
+        "application/json"
+    } else {
+        JSON_1_0
+    };
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
     h.insert(CONTENT_LENGTH, HeaderValue::from(len));
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-amzn-requestid", v);
@@ -25,7 +37,19 @@ pub fn respond(status: u16, body: &serde_json::Value, request_id: &str) -> Respo
 }
 
 /// An error body in the awsJson envelope: `__type` is `namespace#Code`.
-pub fn error(status: u16, namespace: &str, code: &str, message: &str, request_id: &str) -> Response<Full<Bytes>> {
-    let body = serde_json::json!({ "__type": format!("{namespace}#{code}"), "message": message });
-    respond(status, &body, request_id)
+/// Coral leaves `message` out when it has nothing to say (UnknownOperationException,
+/// SerializationException on unreadable JSON).
+pub fn error(
+    status: u16,
+    namespace: &str,
+    code: &str,
+    message: &str,
+    request_id: &str,
+    content_type: Option<&str>,
+) -> Response<Full<Bytes>> {
+    let mut body = serde_json::json!({ "__type": format!("{namespace}#{code}") });
+    if !message.is_empty() {
+        body["message"] = message.into();
+    }
+    respond(status, &body, request_id, content_type)
 }
