@@ -99,6 +99,9 @@ impl Catalog {
         ctx.remove(TABLES, meta.table_name.as_bytes())?;
         ctx.remove(STATS, meta.table_id.as_bytes())?;
         ctx.drop_table(&meta.items_table())?;
+        for index in meta.indexes() {
+            crate::indexes::drop_index(ctx, meta, &index.name)?;
+        }
         if let Ok(mut t) = self.tables.write() {
             t.remove(&meta.table_name);
         }
@@ -106,7 +109,17 @@ impl Catalog {
     }
 
     pub fn stats(read: &ReadCtx, meta: &TableMeta) -> Result<TableStats, StoreError> {
-        Ok(decode_stats(read.get(STATS, meta.table_id.as_bytes())?))
+        Catalog::stats_for(read, &meta.table_id)
+    }
+
+    /// Statistics under any key: a table's id, or `id/index` for an index.
+    pub fn stats_for(read: &ReadCtx, key: &str) -> Result<TableStats, StoreError> {
+        Ok(decode_stats(read.get(STATS, key.as_bytes())?))
+    }
+
+    pub fn remove_stats_for(ctx: &mut WriteCtx<'_>, key: &str) -> Result<(), StoreError> {
+        ctx.remove(STATS, key.as_bytes())?;
+        Ok(())
     }
 
     pub fn stats_in(ctx: &WriteCtx<'_>, meta: &TableMeta) -> Result<TableStats, StoreError> {
@@ -120,10 +133,19 @@ impl Catalog {
         count_delta: i64,
         size_delta: i64,
     ) -> Result<(), StoreError> {
+        Catalog::add_stats_for(ctx, &meta.table_id, count_delta, size_delta)
+    }
+
+    pub fn add_stats_for(
+        ctx: &mut WriteCtx<'_>,
+        key: &str,
+        count_delta: i64,
+        size_delta: i64,
+    ) -> Result<(), StoreError> {
         if count_delta == 0 && size_delta == 0 {
             return Ok(());
         }
-        let cur = decode_stats(ctx.get(STATS, meta.table_id.as_bytes())?);
+        let cur = decode_stats(ctx.get(STATS, key.as_bytes())?);
         let next = TableStats {
             item_count: cur.item_count.saturating_add_signed(count_delta),
             size_bytes: cur.size_bytes.saturating_add_signed(size_delta),
@@ -131,7 +153,7 @@ impl Catalog {
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&next.item_count.to_be_bytes());
         bytes[8..].copy_from_slice(&next.size_bytes.to_be_bytes());
-        ctx.insert(STATS, meta.table_id.as_bytes(), &bytes)?;
+        ctx.insert(STATS, key.as_bytes(), &bytes)?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use serde_json::json;
 use store::{StoreError, WriteCtx};
 
 use crate::catalog::Catalog;
+use crate::indexes::{self, IndexWrites};
 use crate::clock;
 use crate::error::DynamoError;
 use crate::schema::{KeyAttr, KeyShape, TableMeta};
@@ -162,7 +163,7 @@ pub fn apply_write(
     old: Option<&Item>,
     new: Option<&Item>,
     origin: Origin,
-) -> Result<(), StoreError> {
+) -> Result<IndexWrites, StoreError> {
     let table = meta.items_table();
     match new {
         Some(item) => {
@@ -170,16 +171,17 @@ pub fn apply_write(
         }
         None => {
             if old.is_none() {
-                return Ok(());
+                return Ok(IndexWrites::default());
             }
             ctx.remove(&table, key)?;
         }
     }
+    let index_writes = indexes::maintain(ctx, meta, key, old, new)?;
     let size = |i: Option<&Item>| i.map_or(0, |i| item_size(i) as i64);
     let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
     Catalog::add_stats(ctx, meta, count_delta, size(new) - size(old))?;
     if old == new {
-        return Ok(());
+        return Ok(index_writes);
     }
     let shape = meta.key_shape();
     let keys = key_of(&shape, new.or(old).unwrap_or(&Item::new()));
@@ -194,5 +196,5 @@ pub fn apply_write(
     });
     let bytes = serde_json::to_vec(&record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     ctx.append_change(&bytes)?;
-    Ok(())
+    Ok(index_writes)
 }

@@ -7,9 +7,11 @@
 //! - Every item write goes through `items::apply_write` inside a store write job, so the item,
 //!   the table statistics and the change-log record commit together.
 
+pub mod capacity;
 pub mod catalog;
 pub mod clock;
 pub mod error;
+mod indexes;
 mod items;
 mod ops;
 pub mod schema;
@@ -106,6 +108,8 @@ operations!(
     GetItem,
     UpdateItem,
     DeleteItem,
+    Query,
+    Scan,
 );
 
 /// The `X-Amz-Target` prefix of DynamoDB.

@@ -1,9 +1,12 @@
 //! Order-preserving byte encodings of key values, so that the store's byte order is DynamoDB's
 //! key order: S and B compare bytewise, N numerically.
 //!
-//! Layout of a full key: `encode_partition(hash) ++ encode_sort_value(range)`. The partition part
-//! is prefix-free (type tag + length + bytes), so all items of one partition are contiguous and,
-//! within it, ordered by the sort key's encoding.
+//! Layout of a full key: `partition_spread(p) ++ encode_partition(hash) ++ encode_sort_value(range)`.
+//! The 4-byte spread is a stable hash of the partition, so partitions are stored in hash order as
+//! on AWS and a parallel Scan's segments are contiguous ranges. The partition part is prefix-free
+//! (type tag + length + bytes) and sort values are self-delimiting, so all items of one partition
+//! are contiguous and, within it, ordered by sort key — also when an index appends the table's
+//! key after its own.
 
 use crate::number::Number;
 use crate::value::Value;
@@ -24,17 +27,65 @@ const TAG_S: u8 = b'S';
 const TAG_N: u8 = b'N';
 const TAG_B: u8 = b'B';
 
-/// Order-preserving encoding of a sort-key value: S as its UTF-8 bytes, B as its bytes, N as
-/// [`encode_number`]. None for other types. Only values of one type are ever compared (a key
-/// attribute has one declared type), so no type tag is added; S and B encodings are the raw bytes
-/// so that `begins_with` is a byte-prefix range.
+/// Escape and end bytes of S/B sort values: 0x00 is written 0x00 0xFF and the value ends with
+/// 0x00 0x00, which sorts below any continuation, so shorter values sort first.
+const ESCAPE: u8 = 0xFF;
+const END: [u8; 2] = [0x00, 0x00];
+
+/// Self-delimiting, order-preserving encoding of a sort-key value: S (UTF-8) and B bytes
+/// escaped and terminated, N as [`encode_number`]. None for other types. Only values of one type
+/// are ever compared (a key attribute has one declared type), so no type tag is added.
 pub fn encode_sort_value(v: &Value) -> Option<Vec<u8>> {
     match v {
-        Value::S(s) => Some(s.as_bytes().to_vec()),
-        Value::B(b) => Some(b.clone()),
+        Value::S(s) => Some(escaped_bytes(s.as_bytes(), true)),
+        Value::B(b) => Some(escaped_bytes(b, true)),
         Value::N(n) => Some(encode_number(n)),
         _ => None,
     }
+}
+
+/// The encoding every S/B sort value starting with `v` starts with: `begins_with` is this
+/// byte-prefix range.
+pub fn encode_sort_prefix(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::S(s) => Some(escaped_bytes(s.as_bytes(), false)),
+        Value::B(b) => Some(escaped_bytes(b, false)),
+        _ => None,
+    }
+}
+
+fn escaped_bytes(bytes: &[u8], terminate: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 2);
+    for &b in bytes {
+        out.push(b);
+        if b == 0 {
+            out.push(ESCAPE);
+        }
+    }
+    if terminate {
+        out.extend_from_slice(&END);
+    }
+    out
+}
+
+/// A stable 32-bit FNV-1a hash of the partition's encoding, stored big-endian in front of keys.
+/// Stable across versions: it is part of the on-disk format.
+pub fn partition_spread(encoded_partition: &[u8]) -> [u8; 4] {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in encoded_partition {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h.to_be_bytes()
+}
+
+/// Every key of the partition `hash` starts with these bytes.
+pub fn partition_key_prefix(hash: &Value) -> Option<Vec<u8>> {
+    let part = encode_partition(hash)?;
+    let mut out = Vec::with_capacity(4 + part.len());
+    out.extend_from_slice(&partition_spread(&part));
+    out.extend_from_slice(&part);
+    Some(out)
 }
 
 /// Self-delimiting, order-preserving encoding of a number: a sign byte; then, for non-zero
@@ -82,10 +133,10 @@ pub fn encode_partition(v: &Value) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The store key of an item: its partition's encoding followed by the sort key's, if the table
-/// has one. None if either value is not of a key type.
+/// The store key of an item: its partition's spread and encoding followed by the sort key's, if
+/// the table has one. None if either value is not of a key type.
 pub fn encode_key(hash: &Value, range: Option<&Value>) -> Option<Vec<u8>> {
-    let mut out = encode_partition(hash)?;
+    let mut out = partition_key_prefix(hash)?;
     if let Some(r) = range {
         out.extend(encode_sort_value(r)?);
     }
@@ -240,7 +291,7 @@ mod tests {
                 assert!(!seen.contains(&y.0), "partition {} split", y.0);
                 seen.push(x.0);
             }
-            let prefix = encode_partition(hashes.get(x.0).unwrap()).unwrap();
+            let prefix = partition_key_prefix(hashes.get(x.0).unwrap()).unwrap();
             assert!(x.2.starts_with(&prefix));
         }
         // A partition encoding is never a prefix of another's.
@@ -251,6 +302,29 @@ mod tests {
             }
         }
         let first = hashes.first().unwrap();
-        assert_eq!(encode_key(first, None), encode_partition(first));
+        assert_eq!(encode_key(first, None), partition_key_prefix(first));
+    }
+
+    #[test]
+    fn sort_values_are_self_delimiting() {
+        // An index appends the table key after its sort value; order must not depend on it.
+        let s = |x: &str, tail: &[u8]| {
+            let mut k = encode_sort_value(&Value::S(x.into())).unwrap();
+            k.extend_from_slice(tail);
+            k
+        };
+        assert!(s("ab", &[0xFF, 0xFF]) < s("abc", &[0x00]));
+        let b = |x: &[u8], tail: &[u8]| {
+            let mut k = encode_sort_value(&Value::B(x.to_vec())).unwrap();
+            k.extend_from_slice(tail);
+            k
+        };
+        assert!(b(&[1, 0], &[0xFF]) < b(&[1, 0, 0], &[0x00]));
+        assert!(b(&[1], &[0xFF]) < b(&[1, 0], &[0x00]));
+        // begins_with: the prefix encoding starts every longer value's encoding.
+        let p = encode_sort_prefix(&Value::B(vec![1, 0])).unwrap();
+        assert!(b(&[1, 0, 7], &[]).starts_with(&p));
+        assert!(b(&[1, 0], &[]).starts_with(&p));
+        assert!(!b(&[1, 1], &[]).starts_with(&p));
     }
 }

@@ -73,9 +73,7 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
     }
     if parts.method != Method::POST {
         // No service of this build takes other methods; AWS answers them 404.
-        let mut resp = aws_json::respond(404, &serde_json::json!({}), &request_id, None);
-        *resp.status_mut() = hyper::StatusCode::NOT_FOUND;
-        return resp;
+        return aws_json::respond(404, &serde_json::json!({}), &request_id, None);
     }
     let content_type = parts
         .headers

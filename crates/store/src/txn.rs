@@ -137,6 +137,9 @@ impl ReadCtx {
     }
 }
 
+type Entry<'a> =
+    Result<(redb::AccessGuard<'a, &'static [u8]>, redb::AccessGuard<'a, &'static [u8]>), redb::StorageError>;
+
 fn scan_table(
     t: &impl ReadableTable<&'static [u8], &'static [u8]>,
     range: (Bound<&[u8]>, Bound<&[u8]>),
@@ -144,13 +147,7 @@ fn scan_table(
     mut visit: impl FnMut(&[u8], &[u8]) -> ScanControl,
 ) -> Result<(), StoreError> {
     let iter = t.range::<&[u8]>(range)?;
-    let mut step = |entry: Result<
-        (
-            redb::AccessGuard<'_, &'static [u8]>,
-            redb::AccessGuard<'_, &'static [u8]>,
-        ),
-        redb::StorageError,
-    >|
+    let mut step = |entry: Entry<'_>|
      -> Result<ScanControl, StoreError> {
         let (k, v) = entry?;
         Ok(visit(k.value(), v.value()))

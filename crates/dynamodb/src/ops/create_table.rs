@@ -5,9 +5,8 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use super::describe_table::describe;
+use super::describe_table::{describe, Stats};
 use super::validate::{self, invalid_parameter as invalid, KeySchemaOf, ThroughputIn};
-use crate::catalog::TableStats;
 use crate::clock;
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{
@@ -87,7 +86,7 @@ pub(super) async fn handle(
             Ok(Ok(catalog.put(ctx, meta)?))
         })
         .await??;
-    Ok(json!({ "TableDescription": describe(&meta, TableStats::default(), Some("CREATING")) }))
+    Ok(json!({ "TableDescription": describe(&meta, &Stats::default(), Some("CREATING")) }))
 }
 
 fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableMeta, DynamoError> {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use super::write_common::{self as common, ExprParams, ReturnValues};
-use super::{add_capacity, capacity_detail, item_param, validate, write_units};
+use super::{capacity_detail, item_param, validate};
 use crate::error::{Constraints, DynamoError};
 use crate::items::{self, KeySource, Origin};
 use crate::Dynamo;
@@ -72,7 +72,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
 
     let catalog = svc.catalog.clone();
     let table_id = meta.table_id.clone();
-    let old = svc
+    let (old, consumed) = svc
         .store
         .write(move |tx| {
             let Some(meta) = catalog.get(&name).filter(|m| m.table_id == table_id) else {
@@ -82,8 +82,9 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             if let Err(e) = common::check(cond.as_ref(), old.as_ref(), return_old) {
                 return Ok(Err(e));
             }
-            items::apply_write(tx, &meta, &key, old.as_ref(), None, Origin::User)?;
-            Ok(Ok(old))
+            let index_writes = items::apply_write(tx, &meta, &key, old.as_ref(), None, Origin::User)?;
+            let consumed = common::write_consumed(old.as_ref(), None, &index_writes);
+            Ok(Ok((old, consumed)))
         })
         .await??;
 
@@ -91,7 +92,6 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     if rv == ReturnValues::AllOld {
         common::attributes(&mut out, old.as_ref());
     }
-    let old_size = old.as_ref().map_or(0, item::size::item_size);
-    add_capacity(&mut out, detail, &meta.table_name, write_units(old_size, 0));
+    consumed.add_to(&mut out, detail, &meta.table_name);
     Ok(Json::Object(out))
 }

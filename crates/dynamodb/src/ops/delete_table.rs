@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use super::describe_table::describe;
+use super::describe_table::{describe, Stats};
 use super::validate;
 use crate::catalog::Catalog;
 use crate::error::DynamoError;
@@ -34,5 +34,5 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             Ok(Ok((meta, stats)))
         })
         .await??;
-    Ok(json!({ "TableDescription": describe(&meta, stats, Some("DELETING")) }))
+    Ok(json!({ "TableDescription": describe(&meta, &Stats { table: stats, ..Stats::default() }, Some("DELETING")) }))
 }

@@ -4,6 +4,10 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 
 use super::validate;
+use std::collections::BTreeMap;
+
+use store::{ReadCtx, StoreError};
+
 use crate::catalog::{Catalog, TableStats};
 use crate::error::DynamoError;
 use crate::schema::{TableMeta, Throughput};
@@ -21,8 +25,8 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         .catalog
         .get(name)
         .ok_or_else(|| DynamoError::table_not_found(name))?;
-    let stats = Catalog::stats(&svc.store.read()?, &meta)?;
-    Ok(json!({ "Table": describe(&meta, stats, None) }))
+    let stats = Stats::read(&svc.store.read()?, &meta)?;
+    Ok(json!({ "Table": describe(&meta, &stats, None) }))
 }
 
 fn throughput(t: &Throughput) -> Json {
@@ -44,7 +48,28 @@ fn throughput(t: &Throughput) -> Json {
 
 /// The TableDescription of `meta`; `status` overrides ACTIVE for the responses of
 /// CreateTable (CREATING) and DeleteTable (DELETING).
-pub(super) fn describe(meta: &TableMeta, stats: TableStats, status: Option<&str>) -> Json {
+/// Table and index statistics as a snapshot saw them.
+#[derive(Default)]
+pub(super) struct Stats {
+    pub table: TableStats,
+    pub indexes: BTreeMap<String, TableStats>,
+}
+
+impl Stats {
+    pub fn read(read: &ReadCtx, meta: &TableMeta) -> Result<Stats, StoreError> {
+        let mut indexes = BTreeMap::new();
+        for index in meta.indexes() {
+            indexes.insert(index.name.clone(), crate::indexes::stats(read, meta, &index.name)?);
+        }
+        Ok(Stats { table: Catalog::stats(read, meta)?, indexes })
+    }
+
+    fn index(&self, name: &str) -> TableStats {
+        self.indexes.get(name).copied().unwrap_or_default()
+    }
+}
+
+pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>) -> Json {
     let mut d = Map::new();
     d.insert("TableName".into(), meta.table_name.clone().into());
     d.insert("TableId".into(), meta.table_id.clone().into());
@@ -57,8 +82,8 @@ pub(super) fn describe(meta: &TableMeta, stats: TableStats, status: Option<&str>
         json!(meta.attribute_definitions),
     );
     d.insert("ProvisionedThroughput".into(), throughput(&meta.throughput));
-    d.insert("ItemCount".into(), stats.item_count.into());
-    d.insert("TableSizeBytes".into(), stats.size_bytes.into());
+    d.insert("ItemCount".into(), stats.table.item_count.into());
+    d.insert("TableSizeBytes".into(), stats.table.size_bytes.into());
     if meta.pay_per_request() || meta.billing_mode_updated.is_some() {
         let mut summary = Map::new();
         summary.insert("BillingMode".into(), meta.billing_mode.clone().into());
@@ -78,8 +103,8 @@ pub(super) fn describe(meta: &TableMeta, stats: TableStats, status: Option<&str>
                     "Projection": g.projection,
                     "IndexStatus": g.index_status,
                     "ProvisionedThroughput": throughput(&g.provisioned_throughput.clone().unwrap_or_default()),
-                    "IndexSizeBytes": 0,
-                    "ItemCount": 0,
+                    "IndexSizeBytes": stats.index(&g.index_name).size_bytes,
+                    "ItemCount": stats.index(&g.index_name).item_count,
                     "IndexArn": format!("{}/index/{}", meta.table_arn, g.index_name),
                 })
             })
@@ -95,8 +120,8 @@ pub(super) fn describe(meta: &TableMeta, stats: TableStats, status: Option<&str>
                     "IndexName": l.index_name,
                     "KeySchema": l.key_schema,
                     "Projection": l.projection,
-                    "IndexSizeBytes": 0,
-                    "ItemCount": 0,
+                    "IndexSizeBytes": stats.index(&l.index_name).size_bytes,
+                    "ItemCount": stats.index(&l.index_name).item_count,
                     "IndexArn": format!("{}/index/{}", meta.table_arn, l.index_name),
                 })
             })

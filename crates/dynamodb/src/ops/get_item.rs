@@ -7,7 +7,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use super::write_common::{no_mixing, ExprParams};
-use super::{add_capacity, capacity_detail, item_param, read_units, validate};
+use super::{capacity_detail, item_param, validate};
+use crate::capacity::{read_units, Consumed};
 use crate::error::{Constraints, DynamoError};
 use crate::items::{self, KeySource};
 use crate::Dynamo;
@@ -75,11 +76,6 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         };
         out.insert("Item".into(), item::json::item_to_json(&shown));
     }
-    add_capacity(
-        &mut out,
-        detail,
-        &meta.table_name,
-        read_units(size, req.consistent_read.unwrap_or(false)),
-    );
+    Consumed::table(read_units(size, req.consistent_read.unwrap_or(false))).add_to(&mut out, detail, &meta.table_name);
     Ok(Json::Object(out))
 }

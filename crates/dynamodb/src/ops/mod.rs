@@ -8,7 +8,10 @@ mod describe_table;
 mod get_item;
 mod list_tables;
 mod misc;
+mod page;
 mod put_item;
+mod query;
+mod scan;
 mod tags;
 mod update_item;
 mod update_table;
@@ -22,6 +25,7 @@ use item::Value;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
+use crate::capacity::Detail;
 use crate::error::{DynamoError, ErrorCode};
 use crate::{CallCtx, Dynamo, Operation};
 
@@ -46,6 +50,8 @@ pub(crate) async fn dispatch(
         Operation::GetItem => get_item::handle(svc, parse(body)?),
         Operation::UpdateItem => update_item::handle(svc, parse(body)?).await,
         Operation::DeleteItem => delete_item::handle(svc, parse(body)?).await,
+        Operation::Query => query::handle(svc, parse(body)?),
+        Operation::Scan => scan::handle(svc, parse(body)?),
     }
 }
 
@@ -93,54 +99,6 @@ fn item_param(raw: &Json) -> Result<item::Item, DynamoError> {
     })
 }
 
-/// The ReturnConsumedCapacity parameter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CapacityDetail {
-    None,
-    Total,
-    Indexes,
-}
-
-fn capacity_detail(raw: Option<&str>) -> Result<CapacityDetail, DynamoError> {
-    match raw {
-        None | Some("NONE") => Ok(CapacityDetail::None),
-        Some("TOTAL") => Ok(CapacityDetail::Total),
-        Some("INDEXES") => Ok(CapacityDetail::Indexes),
-        Some(other) => Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{other}' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
-        ))),
-    }
-}
-
-/// Adds `ConsumedCapacity` to a response when asked for.
-fn add_capacity(
-    out: &mut serde_json::Map<String, Json>,
-    detail: CapacityDetail,
-    table: &str,
-    units: f64,
-) {
-    let cc = match detail {
-        CapacityDetail::None => return,
-        CapacityDetail::Total => serde_json::json!({"TableName": table, "CapacityUnits": units}),
-        CapacityDetail::Indexes => serde_json::json!({
-            "TableName": table, "CapacityUnits": units, "Table": {"CapacityUnits": units}
-        }),
-    };
-    out.insert("ConsumedCapacity".into(), cc);
-}
-
-/// Write units: 1 per KB (rounded up) of the larger of the item before and after, at least 1.
-fn write_units(old_size: usize, new_size: usize) -> f64 {
-    let size = old_size.max(new_size);
-    (size.div_ceil(1024)).max(1) as f64
-}
-
-/// Read units: 1 per 4 KB (rounded up), at least 1; half for eventually consistent reads.
-fn read_units(size: usize, consistent: bool) -> f64 {
-    let units = size.div_ceil(4096).max(1) as f64;
-    if consistent {
-        units
-    } else {
-        units / 2.0
-    }
+fn capacity_detail(raw: Option<&str>) -> Result<Detail, DynamoError> {
+    Detail::parse(raw)
 }

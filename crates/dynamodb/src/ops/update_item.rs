@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use super::write_common::{self as common, ExprParams, ReturnValues};
-use super::{add_capacity, capacity_detail, item_param, validate, write_units};
+use super::{capacity_detail, item_param, validate};
 use crate::error::{Constraints, DynamoError};
 use crate::items::{self, KeySource, Origin};
 use crate::Dynamo;
@@ -102,7 +102,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
 
     let catalog = svc.catalog.clone();
     let table_id = meta.table_id.clone();
-    let (old, new) = svc
+    let (old, new, consumed) = svc
         .store
         .write(move |tx| {
             let Some(meta) = catalog.get(&name).filter(|m| m.table_id == table_id) else {
@@ -114,7 +114,9 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             }
             let mut new = old.clone().unwrap_or_else(|| key_item.clone());
             if let Some(u) = &update {
-                if let Err(e) = u.apply(&mut new) {
+                // A new item forgives paths into attributes it does not have yet, as AWS does.
+                let applied = if old.is_some() { u.apply(&mut new) } else { u.apply_to_new_item(&mut new) };
+                if let Err(e) = applied {
                     return Ok(Err(e.into()));
                 }
             }
@@ -123,8 +125,9 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                     "Item size to update has exceeded the maximum allowed size",
                 )));
             }
-            items::apply_write(tx, &meta, &key, old.as_ref(), Some(&new), Origin::User)?;
-            Ok(Ok((old, new)))
+            let index_writes = items::apply_write(tx, &meta, &key, old.as_ref(), Some(&new), Origin::User)?;
+            let consumed = common::write_consumed(old.as_ref(), Some(&new), &index_writes);
+            Ok(Ok((old, new, consumed)))
         })
         .await??;
 
@@ -143,12 +146,6 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             Some(touched(&new)).filter(|i| !i.is_empty()).as_ref(),
         ),
     }
-    let old_size = old.as_ref().map_or(0, item::size::item_size);
-    add_capacity(
-        &mut out,
-        detail,
-        &meta.table_name,
-        write_units(old_size, item::size::item_size(&new)),
-    );
+    consumed.add_to(&mut out, detail, &meta.table_name);
     Ok(Json::Object(out))
 }

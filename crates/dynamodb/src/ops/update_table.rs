@@ -7,9 +7,8 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use super::create_table::{global_index, sse_state, stream_state, GsiIn, SseSpecIn, StreamSpecIn};
-use super::describe_table::describe;
+use super::describe_table::{describe, Stats};
 use super::validate::{self, invalid_parameter as invalid, ThroughputIn};
-use crate::catalog::Catalog;
 use crate::clock;
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{AttributeDefinition, TableMeta, Throughput};
@@ -77,7 +76,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let name = req.table_name.clone().unwrap_or_default();
     let catalog = svc.catalog.clone();
     let account = svc.env.account_id.clone();
-    let (meta, stats) = svc
+    let meta = svc
         .store
         .write(move |ctx| {
             let Some(current) = catalog.get(&name) else {
@@ -87,11 +86,10 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                 Ok(next) => next,
                 Err(e) => return Ok(Err(e)),
             };
-            let stats = Catalog::stats_in(ctx, &next)?;
-            Ok(Ok((catalog.put(ctx, next)?, stats)))
+            Ok(Ok(catalog.put(ctx, next)?))
         })
         .await??;
-    Ok(json!({ "TableDescription": describe(&meta, stats, Some("UPDATING")) }))
+    Ok(json!({ "TableDescription": describe(&meta, &Stats::read(&svc.store.read()?, &meta)?, Some("UPDATING")) }))
 }
 
 fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, DynamoError> {

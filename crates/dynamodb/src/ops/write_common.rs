@@ -8,7 +8,9 @@ use item::{Item, Value};
 use serde_json::{Map, Value as Json};
 
 use super::expression_values;
+use crate::capacity::{self, Consumed};
 use crate::error::{DynamoError, ErrorCode};
+use crate::indexes::IndexWrites;
 
 /// ExpressionAttributeNames/Values of a request, decoded and checked for emptiness.
 pub(super) struct ExprParams {
@@ -186,6 +188,16 @@ pub(super) fn check(
         Some(c) if !c.evaluate(old)? => Err(condition_failed(old, return_old)),
         _ => Ok(()),
     }
+}
+
+/// What an item write consumed: the table's write units and each touched index's.
+pub(super) fn write_consumed(old: Option<&Item>, new: Option<&Item>, index_writes: &IndexWrites) -> Consumed {
+    let size = |i: Option<&Item>| i.map_or(0, item::size::item_size);
+    let mut c = Consumed::table(capacity::write_units(size(old), size(new)));
+    for (name, global, units) in &index_writes.units {
+        c.add_index(name, *global, *units);
+    }
+    c
 }
 
 /// Puts `Attributes` in the response when the item is there.

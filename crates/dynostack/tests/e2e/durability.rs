@@ -106,9 +106,12 @@ async fn sigkill_loses_no_acknowledged_write() {
 
     let mut checked = 0;
     for (w, ledger) in ledgers.iter().enumerate() {
-        let l = ledger.lock().unwrap();
-        let last_acked = l.acked_keys.last().copied();
-        for &i in &l.acked_keys {
+        let (acked_keys, in_flight_key, acked_version) = {
+            let l = ledger.lock().unwrap();
+            (l.acked_keys.clone(), l.in_flight_key, l.acked_version)
+        };
+        let last_acked = acked_keys.last().copied();
+        for &i in &acked_keys {
             let got = client
                 .get_item()
                 .table_name("ledger")
@@ -121,9 +124,7 @@ async fn sigkill_loses_no_acknowledged_write() {
             checked += 1;
         }
         // Nothing beyond what was sent: the key after the in-flight one never existed.
-        let next = l
-            .in_flight_key
-            .map_or(last_acked.map_or(0, |x| x + 1), |x| x + 1);
+        let next = in_flight_key.map_or(last_acked.map_or(0, |x| x + 1), |x| x + 1);
         let beyond = client
             .get_item()
             .table_name("ledger")
@@ -150,9 +151,8 @@ async fn sigkill_loses_no_acknowledged_write() {
             .parse()
             .unwrap();
         assert!(
-            v == l.acked_version || v == l.acked_version + 1,
-            "counter-{w} is {v}, acknowledged {}",
-            l.acked_version
+            v == acked_version || v == acked_version + 1,
+            "counter-{w} is {v}, acknowledged {acked_version}"
         );
     }
     assert!(checked >= 200);

@@ -162,6 +162,58 @@ impl Condition {
         }
     }
 
+    /// The distinct top-level attributes the condition reads, in order of first mention (e.g.
+    /// for the caller's "Filter Expression can only contain non-primary key attributes" check).
+    pub fn attribute_names(&self) -> Vec<String> {
+        fn operand(o: &Operand, out: &mut Vec<String>) {
+            match o {
+                Operand::Path(p) => path(p, out),
+                Operand::Value(_) => {}
+                Operand::Size(inner) => operand(inner, out),
+            }
+        }
+        fn path(p: &Path, out: &mut Vec<String>) {
+            let n = p.attribute_name();
+            if !out.iter().any(|x| x == n) {
+                out.push(n.to_string());
+            }
+        }
+        fn walk(c: &Condition, out: &mut Vec<String>) {
+            match c {
+                Condition::True => {}
+                Condition::And(a, b) | Condition::Or(a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Condition::Not(a) => walk(a, out),
+                Condition::Compare { left, right, .. }
+                | Condition::BeginsWith(left, right)
+                | Condition::Contains(left, right) => {
+                    operand(left, out);
+                    operand(right, out);
+                }
+                Condition::Between {
+                    operand: o,
+                    low,
+                    high,
+                } => {
+                    operand(o, out);
+                    operand(low, out);
+                    operand(high, out);
+                }
+                Condition::In { operand: o, list } => {
+                    operand(o, out);
+                    list.iter().for_each(|x| operand(x, out));
+                }
+                Condition::AttributeExists(p) | Condition::AttributeNotExists(p) => path(p, out),
+                Condition::AttributeType { operand: o, .. } => operand(o, out),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
     /// Conjunction of two conditions (`True` is the identity).
     pub fn and(self, other: Condition) -> Condition {
         match (self, other) {

@@ -35,7 +35,9 @@ pub fn key_conditions(cond: &Condition) -> Result<Vec<KeyCondition>, ExprError> 
 }
 
 fn invalid_operator(op: &str) -> ExprError {
-    ExprError::new(format!("Invalid operator used in KeyConditionExpression: {op}"))
+    ExprError::new(format!(
+        "Invalid operator used in KeyConditionExpression: {op}"
+    ))
 }
 
 fn collect(cond: &Condition, out: &mut Vec<KeyCondition>) -> Result<(), ExprError> {

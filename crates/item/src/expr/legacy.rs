@@ -61,7 +61,10 @@ fn arity_ok(op: &str, n: usize) -> bool {
     }
 }
 
-fn combine(conds: Vec<Condition>, conditional_operator: Option<&str>) -> Result<Condition, ExprError> {
+fn combine(
+    conds: Vec<Condition>,
+    conditional_operator: Option<&str>,
+) -> Result<Condition, ExprError> {
     let or = match conditional_operator {
         None | Some("AND") => false,
         Some("OR") => true,
@@ -320,9 +323,7 @@ pub fn projection_from_attributes_to_get(names: &[String]) -> Result<Projection,
     let mut seen = std::collections::HashSet::new();
     for n in names {
         if !seen.insert(n.as_str()) {
-            return Err(invalid(format!(
-                "Duplicate value in attribute name: {n}"
-            )));
+            return Err(invalid(format!("Duplicate value in attribute name: {n}")));
         }
     }
     Ok(Projection::from_paths(

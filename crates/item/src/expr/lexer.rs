@@ -7,12 +7,13 @@ use super::error::{ExprError, ExprKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TokKind {
-    /// `[A-Za-z_][A-Za-z0-9_]*`: attribute names, function names and keywords alike; which one
-    /// it is depends on where the grammar meets it.
+    /// `[A-Za-z][A-Za-z0-9_]*`: attribute names, function names and keywords alike; which one
+    /// it is depends on where the grammar meets it. (AWS's lexer does not start a name with `_`
+    /// or a digit: `SET _a = :v` fails on the token `_`.)
     Ident,
-    /// `#` followed by `[A-Za-z0-9_]*` (possibly nothing: AWS then reports `#` as undefined).
+    /// `#` followed by `[A-Za-z0-9_]+`; a lone `#` is an unknown token.
     Name,
-    /// `:` followed by `[A-Za-z0-9_]*`.
+    /// `:` followed by `[A-Za-z0-9_]+`; a lone `:` is an unknown token.
     Value,
     /// `[0-9]+`, only meaningful as a list index.
     Number,
@@ -55,7 +56,7 @@ pub(crate) fn lex(src: &str) -> Vec<Token> {
                 i += 1;
                 continue;
             }
-            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+            b'a'..=b'z' | b'A'..=b'Z' => {
                 i = run(i);
                 TokKind::Ident
             }
@@ -65,13 +66,15 @@ pub(crate) fn lex(src: &str) -> Vec<Token> {
                 }
                 TokKind::Number
             }
-            b'#' => {
+            b'#' | b':' => {
                 i = run(i + 1);
-                TokKind::Name
-            }
-            b':' => {
-                i = run(i + 1);
-                TokKind::Value
+                if i == start + 1 {
+                    TokKind::Unknown
+                } else if b == b'#' {
+                    TokKind::Name
+                } else {
+                    TokKind::Value
+                }
             }
             b'<' => {
                 i += match bytes.get(i + 1) {
@@ -81,7 +84,11 @@ pub(crate) fn lex(src: &str) -> Vec<Token> {
                 TokKind::Punct
             }
             b'>' => {
-                i += if bytes.get(i + 1) == Some(&b'=') { 2 } else { 1 };
+                i += if bytes.get(i + 1) == Some(&b'=') {
+                    2
+                } else {
+                    1
+                };
                 TokKind::Punct
             }
             b'(' | b')' | b'[' | b']' | b',' | b'.' | b'=' | b'+' | b'-' => {
@@ -247,12 +254,11 @@ impl<'s> Cursor<'s> {
             tok.start
         };
         let next = self.tok_at(at + 1);
-        let to = if tok.kind != TokKind::Eof && next.kind != TokKind::Eof && at + 1 < self.toks.len() {
-            next.end
-        } else if tok.kind == TokKind::Eof {
-            self.src.len()
-        } else {
-            tok.end
+        // At the end, everything after the last token (AWS keeps its trailing blank).
+        let to = match (tok.kind, next.kind) {
+            (TokKind::Eof, _) => self.src.len(),
+            (_, TokKind::Eof) => tok.end,
+            _ => next.end,
         };
         let near = self.src.get(from..to).unwrap_or("");
         ExprError::invalid(
@@ -323,7 +329,18 @@ mod tests {
             kinds("ü!$"),
             vec![(Unknown, "ü"), (Unknown, "!"), (Unknown, "$"), (Eof, "")]
         );
-        assert_eq!(kinds("# :"), vec![(Name, "#"), (Value, ":"), (Eof, "")]);
+        assert_eq!(
+            kinds("# : _a #_ :_"),
+            vec![
+                (Unknown, "#"),
+                (Unknown, ":"),
+                (Unknown, "_"),
+                (Ident, "a"),
+                (Name, "#_"),
+                (Value, ":_"),
+                (Eof, "")
+            ]
+        );
     }
 
     #[test]

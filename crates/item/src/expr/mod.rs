@@ -14,6 +14,7 @@
 //! the DynamoDB developer guide.
 
 mod condition;
+mod condition_check;
 mod condition_parse;
 mod error;
 mod key_condition;
@@ -106,7 +107,9 @@ impl<'a> Context<'a> {
         }
         if let Some(values) = self.values {
             if values.is_empty() {
-                return Err(ExprError::new("ExpressionAttributeValues must not be empty"));
+                return Err(ExprError::new(
+                    "ExpressionAttributeValues must not be empty",
+                ));
             }
             if let Some(k) = bad_key(values.keys(), ':') {
                 return Err(ExprError::new(format!(
@@ -120,7 +123,10 @@ impl<'a> Context<'a> {
     /// After parsing every expression of a request: AWS's errors for placeholders no expression
     /// used, names first. Keys are listed sorted (AWS's own order is its hash order).
     pub fn check_all_used(&self) -> Result<(), ExprError> {
-        fn unused<'k>(keys: impl Iterator<Item = &'k String>, used: &BTreeSet<String>) -> Vec<&'k str> {
+        fn unused<'k>(
+            keys: impl Iterator<Item = &'k String>,
+            used: &BTreeSet<String>,
+        ) -> Vec<&'k str> {
             let mut v: Vec<&str> = keys
                 .filter(|k| !used.contains(*k))
                 .map(String::as_str)

@@ -130,20 +130,8 @@ pub(crate) enum RawElem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RawPath(pub Vec<RawElem>);
 
-/// Where a path appears decides what its bare identifiers may look like: condition grammars
-/// only accept a letter first, update and projection grammars also accept `_`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum IdentRule {
-    LetterFirst,
-    LetterOrUnderscoreFirst,
-}
-
 /// Parses one path element name: a bare identifier (not one of `keywords`) or an `#name`.
-pub(crate) fn parse_path_name(
-    cur: &mut Cursor<'_>,
-    rule: IdentRule,
-    keywords: &[&str],
-) -> PResult<RawElem> {
+pub(crate) fn parse_path_name(cur: &mut Cursor<'_>, keywords: &[&str]) -> PResult<RawElem> {
     let t = cur.peek();
     match t.kind {
         TokKind::Name => {
@@ -152,11 +140,7 @@ pub(crate) fn parse_path_name(
         }
         TokKind::Ident => {
             let text = cur.text_of(t);
-            let starts_ok = match rule {
-                IdentRule::LetterFirst => text.starts_with(|c: char| c.is_ascii_alphabetic()),
-                IdentRule::LetterOrUnderscoreFirst => true,
-            };
-            if !starts_ok || keywords.iter().any(|k| text.eq_ignore_ascii_case(k)) {
+            if keywords.iter().any(|k| text.eq_ignore_ascii_case(k)) {
                 return cur.fail();
             }
             cur.bump();
@@ -171,14 +155,13 @@ pub(crate) fn parse_path_name(
 pub(crate) fn parse_path_tail(
     cur: &mut Cursor<'_>,
     path: &mut RawPath,
-    rule: IdentRule,
     keywords: &[&str],
 ) -> PResult<bool> {
     let mut any = false;
     loop {
         if cur.is_punct(".") {
             cur.bump();
-            let e = parse_path_name(cur, rule, keywords)?;
+            let e = parse_path_name(cur, keywords)?;
             path.0.push(e);
         } else if cur.is_punct("[") {
             cur.bump();
@@ -199,14 +182,10 @@ pub(crate) fn parse_path_tail(
 }
 
 /// Parses a whole path: a head name and its tail.
-pub(crate) fn parse_path(
-    cur: &mut Cursor<'_>,
-    rule: IdentRule,
-    keywords: &[&str],
-) -> PResult<RawPath> {
-    let head = parse_path_name(cur, rule, keywords)?;
+pub(crate) fn parse_path(cur: &mut Cursor<'_>, keywords: &[&str]) -> PResult<RawPath> {
+    let head = parse_path_name(cur, keywords)?;
     let mut path = RawPath(vec![head]);
-    parse_path_tail(cur, &mut path, rule, keywords)?;
+    parse_path_tail(cur, &mut path, keywords)?;
     Ok(path)
 }
 
@@ -312,7 +291,10 @@ mod tests {
         assert_eq!(clash(&p(&["a"]), &p(&["a", "b"])), Some(Clash::Overlap));
         assert_eq!(clash(&p(&["a", "b"]), &p(&["a"])), Some(Clash::Overlap));
         assert_eq!(clash(&p(&["a"]), &p(&["a"])), Some(Clash::Overlap));
-        assert_eq!(clash(&p(&["a", "1"]), &p(&["a", "b"])), Some(Clash::Conflict));
+        assert_eq!(
+            clash(&p(&["a", "1"]), &p(&["a", "b"])),
+            Some(Clash::Conflict)
+        );
         assert_eq!(clash(&p(&["a", "1"]), &p(&["a", "2"])), None);
         assert_eq!(clash(&p(&["a", "b"]), &p(&["c", "b"])), None);
     }
@@ -333,7 +315,10 @@ mod tests {
 
     #[test]
     fn orders_elements() {
-        assert_eq!(p(&["a", "2"]).cmp_elements(&p(&["a", "10"])), Ordering::Less);
+        assert_eq!(
+            p(&["a", "2"]).cmp_elements(&p(&["a", "10"])),
+            Ordering::Less
+        );
         assert_eq!(p(&["a", "b"]).cmp_elements(&p(&["a", "0"])), Ordering::Less);
         assert_eq!(p(&["a"]).cmp_elements(&p(&["a", "0"])), Ordering::Less);
     }

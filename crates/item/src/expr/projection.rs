@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use super::error::{ExprError, ExprKind};
 use super::lexer::{Cursor, Fail};
-use super::path::{parse_path, IdentRule, Path, PathElement, PathSet, RawElem};
+use super::path::{parse_path, Path, PathElement, PathSet, RawElem};
 use super::reserved::is_reserved;
 use super::Context;
 use crate::value::{Item, Value};
@@ -27,9 +27,9 @@ pub(crate) fn parse(text: &str, ctx: &mut Context) -> Result<Projection, ExprErr
     let mut cur = Cursor::new(text);
     let mut raw = Vec::new();
     let parsed = (|| {
-        raw.push(parse_path(&mut cur, IdentRule::LetterOrUnderscoreFirst, &[])?);
+        raw.push(parse_path(&mut cur, &[])?);
         while cur.eat_punct(",") {
-            raw.push(parse_path(&mut cur, IdentRule::LetterOrUnderscoreFirst, &[])?);
+            raw.push(parse_path(&mut cur, &[])?);
         }
         if !cur.at_eof() {
             return cur.fail();

@@ -599,7 +599,9 @@ mod tests {
 
     #[test]
     fn membership_ignores_case() {
-        for w in ["status", "STATUS", "Status", "abOrt", "zone", "name", "size", "views", "ttl"] {
+        for w in [
+            "status", "STATUS", "Status", "abOrt", "zone", "name", "size", "views", "ttl",
+        ] {
             assert!(is_reserved(w), "{w}");
         }
         for w in ["a", "statuses", "attribute_exists", "pk", "my_status"] {

@@ -17,7 +17,8 @@ use super::path::{Path, PathElement};
 use super::projection::Projection;
 use crate::value::{Item, Value};
 
-const INVALID_PATH: &str = "The document path provided in the update expression is invalid for update";
+const INVALID_PATH: &str =
+    "The document path provided in the update expression is invalid for update";
 const MISSING_OPERAND: &str =
     "The provided expression refers to an attribute that does not exist in the item";
 const WRONG_OPERAND_TYPE: &str = "An operand in the update expression has an incorrect data type";
@@ -106,9 +107,20 @@ impl Update {
         Projection::from_paths(self.actions.iter().map(|a| a.path().clone()).collect())
     }
 
-    /// Applies the update to `item` (the existing item, or just its key when there is none).
-    /// On error `item` is left unchanged.
+    /// Applies the update to an existing item. On error `item` is left unchanged.
     pub fn apply(&self, item: &mut Item) -> Result<(), ExprError> {
+        self.apply_inner(item, true)
+    }
+
+    /// Applies the update when there is no item yet: `item` holds just the key. Differs from
+    /// [`Update::apply`] in one AWS quirk: removing a nested path (`REMOVE a.b`, `REMOVE a[0]`)
+    /// from a missing item is silently ignored, where on an existing item without `a` it is an
+    /// invalid document path.
+    pub fn apply_to_new_item(&self, item: &mut Item) -> Result<(), ExprError> {
+        self.apply_inner(item, false)
+    }
+
+    fn apply_inner(&self, item: &mut Item, existed: bool) -> Result<(), ExprError> {
         // Every SET value comes from the item as it was.
         let mut values = Vec::with_capacity(self.actions.len());
         for a in &self.actions {
@@ -121,7 +133,13 @@ impl Update {
         let mut appends: Vec<(Path, Value)> = Vec::new();
         let mut removals: Vec<Path> = Vec::new();
         for (a, v) in self.actions.iter().zip(values) {
-            self.apply_one(&mut work, a, v, &mut appends, &mut removals)?;
+            match self.apply_one(&mut work, a, v, &mut appends, &mut removals) {
+                Err(e)
+                    if !existed
+                        && matches!(a, UpdateAction::Remove(_))
+                        && e.message == INVALID_PATH => {}
+                other => other?,
+            }
         }
         appends.sort_by(|(a, _), (b, _)| a.cmp_elements(b));
         for (path, v) in appends {
@@ -256,9 +274,10 @@ impl Update {
 
     fn add(&self, cur: &Value, v: &Value) -> Result<Value, ExprError> {
         Ok(match (cur, v) {
-            (Value::N(a), Value::N(b)) => {
-                Value::N(a.checked_add(b).map_err(|e| ExprError::new(e.to_string()))?)
-            }
+            (Value::N(a), Value::N(b)) => Value::N(
+                a.checked_add(b)
+                    .map_err(|e| ExprError::new(e.to_string()))?,
+            ),
             (Value::Ss(a), Value::Ss(b)) => Value::Ss(union(a, b)),
             (Value::Ns(a), Value::Ns(b)) => Value::Ns(union(a, b)),
             (Value::Bs(a), Value::Bs(b)) => Value::Bs(union(a, b)),

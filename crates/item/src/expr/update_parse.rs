@@ -12,12 +12,12 @@
 //! term    := name '(' operand (',' operand)* ')' | :value | path
 //! ```
 //! After the syntax, problems are reported in AWS's order: reserved word, unknown function,
-//! repeated clause, undefined name, undefined value, overlapping paths, conflicting paths,
+//! function used as an argument where not allowed, repeated clause, undefined name, undefined value, overlapping paths, conflicting paths,
 //! ADD/DELETE operand type, function arity and operand types.
 
 use super::error::{ExprError, ExprKind};
 use super::lexer::{Cursor, Fail, PResult, TokKind};
-use super::path::{parse_path, IdentRule, Path, PathElement, PathSet, RawElem, RawPath};
+use super::path::{parse_path, Path, PathElement, PathSet, RawElem, RawPath};
 use super::reserved::is_reserved;
 use super::update::{SetValue, Update, UpdateAction, UpdateOperand};
 use super::{Context, MAX_OPERATORS};
@@ -66,8 +66,12 @@ enum RawAction {
     AddDelete(RawPath, String),
 }
 
+/// Deepest function nesting accepted; keeps recursion (and the stack) bounded.
+const MAX_NESTING: usize = 256;
+
 struct Parser<'s> {
     cur: Cursor<'s>,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -96,7 +100,7 @@ impl Parser<'_> {
     }
 
     fn path(&mut self) -> PResult<RawPath> {
-        parse_path(&mut self.cur, IdentRule::LetterOrUnderscoreFirst, KEYWORDS)
+        parse_path(&mut self.cur, KEYWORDS)
     }
 
     fn action(&mut self, clause: Clause) -> PResult<RawAction> {
@@ -173,12 +177,17 @@ impl Parser<'_> {
                     return self.cur.fail();
                 }
                 self.cur.bump();
+                if self.depth >= MAX_NESTING {
+                    return self.cur.fail();
+                }
+                self.depth += 1;
                 self.cur.bump();
                 let mut args = vec![self.operand_parens()?];
                 while self.cur.eat_punct(",") {
                     args.push(self.operand_parens()?);
                 }
                 self.cur.expect_punct(")")?;
+                self.depth -= 1;
                 Ok(RawOperand::Func(name.to_string(), args))
             }
             TokKind::Value => {
@@ -211,6 +220,7 @@ fn count_operators(clauses: &[(Clause, Vec<RawAction>)]) -> usize {
 pub(crate) fn parse(text: &str, ctx: &mut Context) -> Result<Update, ExprError> {
     let mut p = Parser {
         cur: Cursor::new(text),
+        depth: 0,
     };
     let clauses = match p.top() {
         Ok(c) => c,
@@ -248,6 +258,7 @@ pub(crate) fn parse(text: &str, ctx: &mut Context) -> Result<Update, ExprError> 
     let found = pr
         .reserved
         .or(pr.unknown_function)
+        .or(pr.misused)
         .or(pr.clause)
         .or(pr.undefined_name)
         .or(pr.undefined_value)
@@ -265,6 +276,7 @@ pub(crate) fn parse(text: &str, ctx: &mut Context) -> Result<Update, ExprError> 
 struct Problems {
     reserved: Option<String>,
     unknown_function: Option<String>,
+    misused: Option<String>,
     clause: Option<String>,
     undefined_name: Option<String>,
     undefined_value: Option<String>,
@@ -419,6 +431,16 @@ impl Checker<'_, '_> {
             RawOperand::Value(name) => Chk::Value(self.value(&name)),
             RawOperand::Func(name, args) => {
                 let args: Vec<Chk> = args.into_iter().map(|a| self.operand(a)).collect();
+                // Only if_not_exists may be another function's argument (AWS refuses
+                // list_append(list_append(…), …)).
+                if let Some(Chk::Func { name: inner, .. }) = args
+                    .iter()
+                    .find(|a| matches!(a, Chk::Func { name, .. } if name != "if_not_exists"))
+                {
+                    first(&mut self.problems.misused, || {
+                        format!("The function is not allowed to be used this way in an expression; function: {inner}")
+                    });
+                }
                 let refs: Vec<&Chk> = args.iter().collect();
                 let yields = self.check_function(&name, &refs);
                 Chk::Func { name, args, yields }
@@ -454,7 +476,8 @@ impl Checker<'_, '_> {
             return None;
         }
         if !matches!(name, "if_not_exists" | "list_append" | "+" | "-") {
-            self.problems.unknown_function = Some(format!("Invalid function name; function: {name}"));
+            self.problems.unknown_function =
+                Some(format!("Invalid function name; function: {name}"));
             return None;
         }
         if self.problems.function.is_some() {

@@ -8,7 +8,12 @@ use crate::expr::{key_conditions, KeyCondition, KeyOperator};
 fn keys(text: &str) -> Result<Vec<KeyCondition>, String> {
     let n = names(&[("#h", "hash"), ("#r", "range")]);
     let vals = values(json!({":a": {"S": "a"}, ":b": {"S": "b"}, ":n": {"N": "1"}}));
-    let c = cond_kind(ExprKind::KeyConditionExpression, text, Some(&n), Some(&vals))?;
+    let c = cond_kind(
+        ExprKind::KeyConditionExpression,
+        text,
+        Some(&n),
+        Some(&vals),
+    )?;
     key_conditions(&c).map_err(|e| e.message)
 }
 
@@ -18,22 +23,48 @@ fn flattens_simple_conditions() {
     assert_eq!(
         keys("#h = :a AND #r BETWEEN :a AND :b").unwrap(),
         vec![
-            KeyCondition { attribute: "hash".into(), operator: KeyOperator::Eq, values: vec![s("a")] },
-            KeyCondition { attribute: "range".into(), operator: KeyOperator::Between, values: vec![s("a"), s("b")] },
+            KeyCondition {
+                attribute: "hash".into(),
+                operator: KeyOperator::Eq,
+                values: vec![s("a")]
+            },
+            KeyCondition {
+                attribute: "range".into(),
+                operator: KeyOperator::Between,
+                values: vec![s("a"), s("b")]
+            },
         ]
     );
     assert_eq!(
         keys(":a = #h AND :b < #r").unwrap(),
         vec![
-            KeyCondition { attribute: "hash".into(), operator: KeyOperator::Eq, values: vec![s("a")] },
-            KeyCondition { attribute: "range".into(), operator: KeyOperator::Gt, values: vec![s("b")] },
+            KeyCondition {
+                attribute: "hash".into(),
+                operator: KeyOperator::Eq,
+                values: vec![s("a")]
+            },
+            KeyCondition {
+                attribute: "range".into(),
+                operator: KeyOperator::Gt,
+                values: vec![s("b")]
+            },
         ]
     );
     assert_eq!(
         keys("(#h = :a) AND (begins_with(#r, :b))").unwrap()[1],
-        KeyCondition { attribute: "range".into(), operator: KeyOperator::BeginsWith, values: vec![s("b")] }
+        KeyCondition {
+            attribute: "range".into(),
+            operator: KeyOperator::BeginsWith,
+            values: vec![s("b")]
+        }
     );
-    for (text, op) in [("#r < :n", KeyOperator::Lt), ("#r <= :n", KeyOperator::Le), ("#r > :n", KeyOperator::Gt), ("#r >= :n", KeyOperator::Ge), (":n >= #r", KeyOperator::Le)] {
+    for (text, op) in [
+        ("#r < :n", KeyOperator::Lt),
+        ("#r <= :n", KeyOperator::Le),
+        ("#r > :n", KeyOperator::Gt),
+        ("#r >= :n", KeyOperator::Ge),
+        (":n >= #r", KeyOperator::Le),
+    ] {
         assert_eq!(keys(text).unwrap()[0].operator, op, "{text}");
     }
 }

@@ -38,6 +38,8 @@ fn syntax() {
         ("a[]", "]", "[]"),
         (":a", ":a", ":a"),
         ("a = b", "=", "a = b"),
+        ("a, _x", "_", ", _x"),
+        ("1a", "1", "1a"),
     ] {
         assert_eq!(
             err(text, &[]),
@@ -45,7 +47,10 @@ fn syntax() {
             "{text:?}"
         );
     }
-    ok("a, b.c, d[1][2].e, _x, #n", &[("#n", "n")]);
+    ok(
+        "a, b.c, d[1][2].e, x_1, #n, #_",
+        &[("#n", "n"), ("#_", "u")],
+    );
     ok(" a ,b ", &[]);
 }
 
@@ -82,7 +87,10 @@ fn apply_keeps_nesting_and_compacts_lists() {
         "l": {"L": [{"M": {"x": {"S": "0"}, "y": {"S": "0y"}}}, {"S": "one"}, {"M": {"x": {"S": "2"}}}]},
         "status": {"S": "s"}
     }));
-    let p = ok("b.e[3], a, b.c, l[2].x, l[0].y, b.e[1], nope, b.zz, l[9], #s", &[("#s", "status")]);
+    let p = ok(
+        "b.e[3], a, b.c, l[2].x, l[0].y, b.e[1], nope, b.zz, l[9], #s",
+        &[("#s", "status")],
+    );
     assert_eq!(
         p.apply(&it),
         item(json!({
@@ -96,7 +104,8 @@ fn apply_keeps_nesting_and_compacts_lists() {
     // Nothing selected: an empty item.
     assert_eq!(ok("zz.y", &[]).apply(&it), Item::new());
     // A path through the wrong type selects nothing.
-    assert_eq!(ok("a.b, a[0]", &[]).apply(&it), Item::new());
+    assert_eq!(ok("a.b", &[]).apply(&it), Item::new());
+    assert_eq!(ok("a[0]", &[]).apply(&it), Item::new());
 }
 
 #[test]

@@ -89,11 +89,15 @@ fn syntax_errors_from_dynalite() {
         "SET a[x] = :v",
         "REMOVE a,",
         "set a = #",
+        "SET a[:xyz] = :v",
+        "SET a[#xyz] = :v",
+        "HELLO b = :val1",
+        "SET a = :a REMOVE a SET b = :b",
     ] {
         let e = update_err(text, None, None);
         assert!(
             e.starts_with("Invalid UpdateExpression: Syntax error; token: ")
-                || (text == "set a = #" && e.contains("attribute name: #")),
+                || (text == "SET a = :a REMOVE a SET b = :b" && e.contains("\"SET\" section")),
             "{text:?}: {e}"
         );
     }
@@ -112,6 +116,11 @@ fn syntax_error_token_and_near_text() {
         ("SET a = list_append(a, 0)", "0", ", 0)"),
         ("SET a = b * c", "*", "b * c"),
         ("whatever", "whatever", "whatever"),
+        ("SET _123 = :val1", "_", "SET _123"),
+        ("SET a = _f(b,c,d)", "_", "= _f"),
+        ("SET a = :", ":", "= :"),
+        ("SET # = :v", "#", "SET # ="),
+        ("SET c = if_not_exists(c, :val1+:val2)", "+", ":val1+:val2"),
     ] {
         assert_eq!(
             update_err(text, None, None),
@@ -135,7 +144,6 @@ fn parenthesised_values() {
         "SET x = list_append((y), (z))",
         "SET x=:a,y=:a REMOVE z ADD w :a",
         "set x = :a remove y",
-        "SET _x = :a",
     ] {
         parse_ok(text, &[], vals.clone());
     }
@@ -150,7 +158,10 @@ fn parsed_tree() {
     );
     let path = |text: &str| {
         let mut ctx = crate::expr::Context::empty();
-        crate::expr::parse_projection(text, &mut ctx).unwrap().paths()[0].clone()
+        crate::expr::parse_projection(text, &mut ctx)
+            .unwrap()
+            .paths()[0]
+            .clone()
     };
     assert_eq!(
         u.actions(),
@@ -185,7 +196,11 @@ fn reserved_words() {
         ("SET a = :a, b = status", "status"),
     ] {
         assert_eq!(
-            err_with(text, &[("#a", "a"), ("#b", "b")], json!({":a": {"S": "a"}, ":b": {"S": "a"}})),
+            err_with(
+                text,
+                &[("#a", "a"), ("#b", "b")],
+                json!({":a": {"S": "a"}, ":b": {"S": "a"}})
+            ),
             format!("{PREFIX}Attribute name is a reserved keyword; reserved keyword: {w}")
         );
     }
@@ -217,7 +232,9 @@ fn each_clause_once() {
     ] {
         assert_eq!(
             err_with(text, &[("#a", "a"), ("#b", "b")], json!({":a": {"S": "a"}})),
-            format!("{PREFIX}The \"{clause}\" section can only be used once in an update expression;")
+            format!(
+                "{PREFIX}The \"{clause}\" section can only be used once in an update expression;"
+            )
         );
     }
 }
@@ -245,7 +262,11 @@ fn undefined_placeholders() {
 fn overlapping_paths() {
     let n = [("#c", "c"), ("#d", "[3]")];
     for (text, one, two) in [
-        ("set d[1] = a, d.b = a, c[1].a = a, #c = if_not_exists(a)", "[c, [1], a]", "[c]"),
+        (
+            "set d[1] = a, d.b = a, c[1].a = a, #c = if_not_exists(a)",
+            "[c, [1], a]",
+            "[c]",
+        ),
         ("set c.b.#c = a, c = a, #d = a", "[c, b, c]", "[c]"),
         ("set a = b remove a, #c, #d", "[a]", "[a]"),
         ("set #c[3].#d = a, #c[3] = a", "[c, [3], [3]]", "[c, [3]]"),
@@ -264,7 +285,11 @@ fn overlapping_paths() {
 fn conflicting_paths() {
     let n = [("#b", "b"), ("#c", "c"), ("#d", "[3]")];
     for (text, one, two) in [
-        ("set #c[3].#d = a, #c.#d[3] = if_not_exists(a)", "[c, [3], [3]]", "[c, [3], [3]]"),
+        (
+            "set #c[3].#d = a, #c.#d[3] = if_not_exists(a)",
+            "[c, [3], [3]]",
+            "[c, [3], [3]]",
+        ),
         ("remove a.#c set a[1] = #d", "[a, c]", "[a, [1]]"),
     ] {
         assert_eq!(
@@ -277,7 +302,12 @@ fn conflicting_paths() {
 #[test]
 fn add_and_delete_operand_types() {
     for (text, val, op, ty) in [
-        ("set b = list_append(:a, a), c = if_not_exists(a) add a.b :a", json!({"S": "a"}), "ADD", "STRING"),
+        (
+            "set b = list_append(:a, a), c = if_not_exists(a) add a.b :a",
+            json!({"S": "a"}),
+            "ADD",
+            "STRING",
+        ),
         ("delete a.b :a", json!({"S": "a"}), "DELETE", "STRING"),
         ("add a.b :a", json!({"NULL": true}), "ADD", "NULL"),
         ("delete a.b :a", json!({"NULL": true}), "DELETE", "NULL"),
@@ -285,10 +315,25 @@ fn add_and_delete_operand_types() {
         ("delete a.b :a", json!({"BOOL": false}), "DELETE", "BOOLEAN"),
         ("add a.b :a", json!({"B": "YQ=="}), "ADD", "BINARY"),
         ("delete a.b :a", json!({"B": "YQ=="}), "DELETE", "BINARY"),
-        ("add a.b :a", json!({"M": {"a": {"L": [{"N": "1"}]}}}), "ADD", "MAP"),
-        ("delete a.b :a", json!({"M": {"a": {"L": [{"N": "1"}]}}}), "DELETE", "MAP"),
+        (
+            "add a.b :a",
+            json!({"M": {"a": {"L": [{"N": "1"}]}}}),
+            "ADD",
+            "MAP",
+        ),
+        (
+            "delete a.b :a",
+            json!({"M": {"a": {"L": [{"N": "1"}]}}}),
+            "DELETE",
+            "MAP",
+        ),
         ("add a.b :a", json!({"L": [{"N": "1"}]}), "ADD", "LIST"),
-        ("delete a.b :a", json!({"L": [{"N": "1"}]}), "DELETE", "LIST"),
+        (
+            "delete a.b :a",
+            json!({"L": [{"N": "1"}]}),
+            "DELETE",
+            "LIST",
+        ),
         ("delete a.b :a", json!({"N": "1"}), "DELETE", "NUMBER"),
     ] {
         assert_eq!(
@@ -419,8 +464,12 @@ fn unused_placeholders_across_expressions() {
 
     let mut ctx = crate::expr::Context::new(Some(&n), Some(&vals));
     crate::expr::parse_update("SET #a = :a, #b = :b", &mut ctx).unwrap();
-    crate::expr::parse_condition("attribute_exists(x) OR x = :c", &mut ctx, ExprKind::ConditionExpression)
-        .unwrap();
+    crate::expr::parse_condition(
+        "attribute_exists(x) OR x = :c",
+        &mut ctx,
+        ExprKind::ConditionExpression,
+    )
+    .unwrap();
     assert!(ctx.check_all_used().is_ok());
 }
 
@@ -430,15 +479,29 @@ fn unused_placeholders_across_expressions() {
 #[test]
 fn set_remove_add_delete_on_empty_item() {
     let vals = json!({":c": {"SS": ["a", "b"]}, ":d": {"N": "5"}, ":e": {"SS": ["a", "b"]}, ":f": {"L": [{"S": "a"}, {"N": "1"}]}});
-    let want = item(json!({"a": {"S": "k"}, "d": {"N": "5"}, "e": {"SS": ["a", "b"]}, "f": {"L": [{"S": "a"}, {"N": "1"}]}}));
+    let want = item(
+        json!({"a": {"S": "k"}, "d": {"N": "5"}, "e": {"SS": ["a", "b"]}, "f": {"L": [{"S": "a"}, {"N": "1"}]}}),
+    );
     assert_eq!(
-        apply("REMOVE b DELETE c :c ADD d :d, e :e SET f = :f", &[], vals.clone(), json!({"a": {"S": "k"}})).unwrap(),
+        apply(
+            "REMOVE b DELETE c :c ADD d :d, e :e SET f = :f",
+            &[],
+            vals.clone(),
+            json!({"a": {"S": "k"}})
+        )
+        .unwrap(),
         want
     );
     assert_eq!(
         apply(
             "ADD #e :e,#d :d DELETE #c :c REMOVE #b SET #f = :f",
-            &[("#b", "b"), ("#c", "c"), ("#d", "d"), ("#e", "e"), ("#f", "f")],
+            &[
+                ("#b", "b"),
+                ("#c", "c"),
+                ("#d", "d"),
+                ("#e", "e"),
+                ("#f", "f")
+            ],
             vals,
             json!({"a": {"S": "k"}})
         )
@@ -481,7 +544,8 @@ fn nested_update_uses_old_values_and_list_order() {
 
 #[test]
 fn set_values() {
-    let start = json!({"k": {"S": "x"}, "n": {"N": "1.5"}, "l": {"L": [{"N": "1"}]}, "m": {"M": {}}});
+    let start =
+        json!({"k": {"S": "x"}, "n": {"N": "1.5"}, "l": {"L": [{"N": "1"}]}, "m": {"M": {}}});
     let vals = json!({":one": {"N": "1"}, ":l": {"L": [{"S": "z"}]}, ":s": {"S": "v"}});
     let got = apply(
         "SET n = n + :one, o = if_not_exists(o, :one) - :one, l = list_append(:l, l), m.x = :s, k2 = k, p = if_not_exists(k, :s)",
@@ -504,9 +568,18 @@ fn set_values() {
 fn set_errors() {
     let start = || json!({"k": {"S": "x"}, "b": {"M": {"a": {"SS": ["1"]}}}, "c": {"N": "1"}, "d": {"NS": ["1"]}});
     let missing = "The provided expression refers to an attribute that does not exist in the item";
-    assert_eq!(apply("set c = nope", &[], json!({}), start()).unwrap_err(), missing);
-    assert_eq!(apply("set e = list_append(nope, c)", &[], json!({}), start()).unwrap_err(), missing);
-    assert_eq!(apply("set e = nope + :a", &[], json!({":a": {"N": "1"}}), start()).unwrap_err(), missing);
+    assert_eq!(
+        apply("set c = nope", &[], json!({}), start()).unwrap_err(),
+        missing
+    );
+    assert_eq!(
+        apply("set e = list_append(nope, c)", &[], json!({}), start()).unwrap_err(),
+        missing
+    );
+    assert_eq!(
+        apply("set e = nope + :a", &[], json!({":a": {"N": "1"}}), start()).unwrap_err(),
+        missing
+    );
     let wrong = "An operand in the update expression has an incorrect data type";
     for (text, vals) in [
         ("delete d :a", json!({":a": {"SS": ["1"]}})),
@@ -519,12 +592,25 @@ fn set_errors() {
         ("add k :a", json!({":a": {"N": "1"}})),
         ("set e = k + :a", json!({":a": {"N": "1"}})),
         ("set e = b - :a", json!({":a": {"N": "1"}})),
-        ("set e = list_append(d, if_not_exists(f, :a))", json!({":a": {"L": []}})),
+        (
+            "set e = list_append(d, if_not_exists(f, :a))",
+            json!({":a": {"L": []}}),
+        ),
     ] {
-        assert_eq!(apply(text, &[], vals, start()).unwrap_err(), wrong, "{text:?}");
+        assert_eq!(
+            apply(text, &[], vals, start()).unwrap_err(),
+            wrong,
+            "{text:?}"
+        );
     }
     assert_eq!(
-        apply("set e = :a + :a", &[], json!({":a": {"N": "9E125"}}), start()).unwrap_err(),
+        apply(
+            "set e = :a + :a",
+            &[],
+            json!({":a": {"N": "9E125"}}),
+            start()
+        )
+        .unwrap_err(),
         "Number overflow. Attempting to store a number with magnitude larger than supported range"
     );
 }
@@ -534,7 +620,10 @@ fn invalid_document_paths() {
     let invalid = "The document path provided in the update expression is invalid for update";
     // No such item: only the key exists.
     for text in ["set b.a = a", "set b[1] = a"] {
-        assert_eq!(apply(text, &[], json!({}), json!({"a": {"S": "k"}})).unwrap_err(), invalid);
+        assert_eq!(
+            apply(text, &[], json!({}), json!({"a": {"S": "k"}})).unwrap_err(),
+            invalid
+        );
     }
     let start = || {
         json!({
@@ -582,15 +671,17 @@ fn invalid_document_paths() {
 fn list_indexes() {
     let start = || json!({"id": {"S": "foo"}, "l": {"L": [{"S": "b1"}, {"S": "b2"}, {"S": "b3"}]}, "m": {"M": {"l": {"L": [{"S": "x"}]}}}});
     let vals = json!({":i": {"S": "new"}});
-    let list = |items: &[&str]| {
-        Value::L(items.iter().map(|s| Value::S((*s).to_string())).collect())
-    };
+    let list =
+        |items: &[&str]| Value::L(items.iter().map(|s| Value::S((*s).to_string())).collect());
     let got = apply("set l[1] = :i", &[], vals.clone(), start()).unwrap();
     assert_eq!(got["l"], list(&["b1", "new", "b3"]));
     let got = apply("set l[10] = :i", &[], vals.clone(), start()).unwrap();
     assert_eq!(got["l"], list(&["b1", "b2", "b3", "new"]));
     let got = apply("set m.l[7] = :i", &[], vals.clone(), start()).unwrap();
-    assert_eq!(got["m"], v(json!({"M": {"l": {"L": [{"S": "x"}, {"S": "new"}]}}})));
+    assert_eq!(
+        got["m"],
+        v(json!({"M": {"l": {"L": [{"S": "x"}, {"S": "new"}]}}}))
+    );
     let got = apply("remove l[1]", &[], json!({}), start()).unwrap();
     assert_eq!(got["l"], list(&["b1", "b3"]));
     let got = apply("remove l[10]", &[], json!({}), start()).unwrap();
@@ -655,15 +746,157 @@ fn add_and_delete() {
     )
     .unwrap();
     assert_eq!(got["ss"], v(json!({"SS": ["b"]})));
-    assert!(!got.contains_key("ns"), "deleting every member removes the attribute");
+    assert!(
+        !got.contains_key("ns"),
+        "deleting every member removes the attribute"
+    );
     assert!(!got.contains_key("nope"));
 }
 
 #[test]
 fn adding_to_a_number_overflowing() {
     assert_eq!(
-        apply("ADD n :big", &[], json!({":big": {"N": "9.9999999999999999999999999999999999999E+125"}}), json!({"n": {"N": "9E125"}}))
-            .unwrap_err(),
+        apply(
+            "ADD n :big",
+            &[],
+            json!({":big": {"N": "9.9999999999999999999999999999999999999E+125"}}),
+            json!({"n": {"N": "9E125"}})
+        )
+        .unwrap_err(),
         "Number overflow. Attempting to store a number with magnitude larger than supported range"
     );
+}
+
+#[test]
+fn deep_function_nesting_is_bounded() {
+    let deep = format!(
+        "SET a = {}:v{}",
+        "if_not_exists(a,".repeat(200),
+        ")".repeat(200)
+    );
+    let u = parse_ok(&deep, &[], json!({":v": {"N": "1"}}));
+    let mut it = item(json!({}));
+    u.apply(&mut it).unwrap();
+    assert_eq!(it["a"], v(json!({"N": "1"})));
+    let deeper = format!("SET a = {}:v{}", "f(".repeat(1300), ")".repeat(1300));
+    assert!(update_err(&deeper, None, None).contains("Syntax error"));
+}
+
+#[test]
+fn only_if_not_exists_nests() {
+    let vals = json!({":a": {"L": [{"S": "a"}]}, ":b": {"L": []}, ":n": {"N": "1"}});
+    for text in [
+        "SET a = list_append(list_append(:a, :b), :a)",
+        "SET a = if_not_exists(a, list_append(:a, :b))",
+    ] {
+        assert_eq!(
+            err_with(text, &[], vals.clone()),
+            format!("{PREFIX}The function is not allowed to be used this way in an expression; function: list_append"),
+            "{text:?}"
+        );
+    }
+    let got = apply(
+        "SET a = list_append(if_not_exists(a, :b), :a), n = if_not_exists(x, if_not_exists(y, :n))",
+        &[],
+        vals.clone(),
+        json!({}),
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        item(json!({"a": {"L": [{"S": "a"}]}, "n": {"N": "1"}}))
+    );
+    // Function names are case-sensitive.
+    assert_eq!(
+        err_with("SET a = LIST_APPEND(:a, :b)", &[], vals),
+        format!("{PREFIX}Invalid function name; function: LIST_APPEND")
+    );
+}
+
+#[test]
+fn list_index_order_as_documented() {
+    // "If you add multiple elements in a single SET operation, the elements are sorted in
+    // order by element number."
+    let got = apply(
+        "SET a[84] = :v1, a[37] = :v2, a[17] = :v3, a[50] = :v4",
+        &[],
+        json!({":v1": {"S": "a1"}, ":v2": {"S": "a2"}, ":v3": {"S": "a3"}, ":v4": {"S": "a4"}}),
+        json!({"a": {"L": [{"S": "one"}]}}),
+    )
+    .unwrap();
+    assert_eq!(
+        got["a"],
+        v(json!({"L": [{"S": "one"}, {"S": "a3"}, {"S": "a2"}, {"S": "a4"}, {"S": "a1"}]}))
+    );
+    // Indexes refer to the list before the update, whatever the order of the clauses.
+    for text in ["REMOVE a[1] SET a[3] = :val", "SET a[3] = :val REMOVE a[1]"] {
+        let got = apply(
+            text,
+            &[],
+            json!({":val": {"N": "17"}}),
+            json!({"a": {"L": [{"N": "2"}, {"N": "3"}, {"N": "4"}, {"N": "5"}, {"N": "6"}, {"N": "7"}]}}),
+        )
+        .unwrap();
+        assert_eq!(
+            got["a"],
+            v(json!({"L": [{"N": "2"}, {"N": "4"}, {"N": "17"}, {"N": "6"}, {"N": "7"}]}))
+        );
+    }
+    // Removing the only element leaves an empty list; the only key, an empty map.
+    let got = apply(
+        "REMOVE a[0], m.k",
+        &[],
+        json!({}),
+        json!({"a": {"L": [{"N": "1"}]}, "m": {"M": {"k": {"N": "1"}}}}),
+    )
+    .unwrap();
+    assert_eq!(got, item(json!({"a": {"L": []}, "m": {"M": {}}})));
+}
+
+#[test]
+fn values_are_read_before_writing() {
+    let missing = "The provided expression refers to an attribute that does not exist in the item";
+    assert_eq!(
+        apply(
+            "SET x = :v, y = x",
+            &[],
+            json!({":v": {"N": "4"}}),
+            json!({"p": {"S": "k"}})
+        )
+        .unwrap_err(),
+        missing
+    );
+    let got = apply(
+        "REMOVE a SET b = a",
+        &[],
+        json!({}),
+        json!({"a": {"S": "hello"}}),
+    )
+    .unwrap();
+    assert_eq!(got, item(json!({"b": {"S": "hello"}})));
+    let got = apply(
+        "SET a = b + a",
+        &[],
+        json!({}),
+        json!({"a": {"N": "9"}, "b": {"N": "10"}}),
+    )
+    .unwrap();
+    assert_eq!(got["a"], v(json!({"N": "19"})));
+}
+
+#[test]
+fn removing_nested_paths_of_a_missing_item_is_ignored() {
+    let invalid = "The document path provided in the update expression is invalid for update";
+    for text in ["REMOVE x.y", "REMOVE x[0]"] {
+        let u = parse_ok(text, &[], json!({}));
+        let mut key = item(json!({"p": {"S": "k"}}));
+        u.apply_to_new_item(&mut key).unwrap();
+        assert_eq!(key, item(json!({"p": {"S": "k"}})));
+        // On an existing item without x it is an invalid path.
+        assert_eq!(u.apply(&mut key).unwrap_err().message, invalid);
+    }
+    // Other actions on a missing item behave as usual.
+    let u = parse_ok("SET c.c = :v", &[], json!({":v": {"N": "7"}}));
+    let mut key = item(json!({"p": {"S": "k"}}));
+    assert_eq!(u.apply_to_new_item(&mut key).unwrap_err().message, invalid);
 }

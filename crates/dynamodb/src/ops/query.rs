@@ -1,0 +1,261 @@
+//! Query: one partition of a table or index, in sort-key order.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+
+use item::expr::{self, ExprKind, KeyCondition, KeyOperator};
+use item::keycodec;
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::page::{self, prefix_end, PageSpec, Source};
+use super::write_common::ExprParams;
+use super::{capacity_detail, validate};
+use crate::error::{Constraints, DynamoError};
+use crate::schema::KeyShape;
+use crate::Dynamo;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Request {
+    table_name: Option<String>,
+    index_name: Option<String>,
+    select: Option<String>,
+    attributes_to_get: Option<Vec<String>>,
+    limit: Option<i64>,
+    consistent_read: Option<bool>,
+    key_conditions: Option<Json>,
+    query_filter: Option<Json>,
+    conditional_operator: Option<String>,
+    scan_index_forward: Option<bool>,
+    exclusive_start_key: Option<Json>,
+    return_consumed_capacity: Option<String>,
+    projection_expression: Option<String>,
+    filter_expression: Option<String>,
+    key_condition_expression: Option<String>,
+    expression_attribute_names: Option<HashMap<String, String>>,
+    expression_attribute_values: Option<HashMap<String, Json>>,
+}
+
+pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
+    super::scan::limit_constraint(&mut c, req.limit);
+    c.into_result()?;
+    let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
+    expr::check_expression_params(
+        &[
+            ("ProjectionExpression", req.projection_expression.is_some()),
+            ("FilterExpression", req.filter_expression.is_some()),
+            ("KeyConditionExpression", req.key_condition_expression.is_some()),
+        ],
+        &[
+            ("AttributesToGet", req.attributes_to_get.is_some()),
+            ("QueryFilter", req.query_filter.is_some()),
+            ("ConditionalOperator", req.conditional_operator.is_some()),
+            ("KeyConditions", req.key_conditions.is_some()),
+        ],
+        req.expression_attribute_names.is_some(),
+        req.expression_attribute_values.is_some(),
+    )?;
+    let start = super::scan::start_key(req.exclusive_start_key.as_ref())?;
+    if req.key_conditions.is_none() && req.key_condition_expression.is_none() {
+        return Err(DynamoError::validation(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+        ));
+    }
+    let params = ExprParams::new(req.expression_attribute_names, req.expression_attribute_values.as_ref())?;
+    let mut ctx = params.context()?;
+    let key_condition = match (&req.key_condition_expression, &req.key_conditions) {
+        (Some(text), _) => expr::parse_condition(text, &mut ctx, ExprKind::KeyConditionExpression)?,
+        (None, Some(legacy)) => expr::condition_from_filter(legacy, None)?,
+        (None, None) => return Err(DynamoError::internal()),
+    };
+    let (filter, filter_param) = match (&req.filter_expression, &req.query_filter) {
+        (Some(text), _) => (Some(expr::parse_condition(text, &mut ctx, ExprKind::FilterExpression)?), "Filter Expression"),
+        (None, Some(legacy)) => {
+            (Some(expr::condition_from_filter(legacy, req.conditional_operator.as_deref())?), "QueryFilter")
+        }
+        (None, None) => (None, ""),
+    };
+    let projection = match (&req.projection_expression, &req.attributes_to_get) {
+        (Some(text), _) => Some(expr::parse_projection(text, &mut ctx)?),
+        (None, Some(names)) => Some(expr::projection_from_attributes_to_get(names)?),
+        (None, None) => None,
+    };
+    ctx.check_all_used()?;
+    drop(ctx);
+    let conditions = expr::key_conditions(&key_condition)?;
+    if conditions.is_empty() || conditions.len() > 2 {
+        return Err(DynamoError::validation("Conditions can be of length 1 or 2 only"));
+    }
+
+    let name = req.table_name.unwrap_or_default();
+    let meta = svc.catalog.require(&name)?;
+    let consistent = req.consistent_read.unwrap_or(false);
+    let source = Source::resolve(&meta, req.index_name.as_deref(), consistent)?;
+    let shape = source.shape(&meta);
+    let (hash, range) = split_conditions(&shape, &conditions)?;
+    if let Some(f) = &filter {
+        for attr in f.attribute_names() {
+            if shape.names().any(|k| k == attr) {
+                return Err(DynamoError::validation(format!(
+                    "{filter_param} can only contain non-primary key attributes: Primary key attribute: {attr}"
+                )));
+            }
+        }
+    }
+    let output = page::output(req.select.as_deref(), projection, &source)?;
+
+    let reverse = req.scan_index_forward == Some(false);
+    let mut bounds = key_range(hash, range)?;
+    if let Some(start) = &start {
+        let position = source.start_position(&meta, start)?;
+        let inside = match (&bounds.0, &bounds.1) {
+            (lo, hi) => above(lo, &position) && below(hi, &position),
+        };
+        if !inside {
+            return Err(DynamoError::validation(
+                "The provided starting key is outside query boundaries based on provided conditions",
+            ));
+        }
+        if reverse {
+            bounds.1 = Bound::Excluded(position);
+        } else {
+            bounds.0 = Bound::Excluded(position);
+        }
+    }
+    let read = svc.store.read()?;
+    let spec = PageSpec {
+        meta: &meta,
+        source: &source,
+        range: bounds,
+        reverse,
+        limit: req.limit.map(|l| l as usize),
+        filter: filter.as_ref(),
+        output: &output,
+        consistent,
+    };
+    let page = page::read_page(&read, &spec)?;
+    let consumed = page.consumed.clone();
+    let mut out = page::render(page, &output);
+    consumed.add_to(&mut out, detail, &meta.table_name);
+    Ok(Json::Object(out))
+}
+
+fn above(lo: &Bound<Vec<u8>>, k: &[u8]) -> bool {
+    match lo {
+        Bound::Included(b) => k >= b.as_slice(),
+        Bound::Excluded(b) => k > b.as_slice(),
+        Bound::Unbounded => true,
+    }
+}
+
+fn below(hi: &Bound<Vec<u8>>, k: &[u8]) -> bool {
+    match hi {
+        Bound::Included(b) => k <= b.as_slice(),
+        Bound::Excluded(b) => k < b.as_slice(),
+        Bound::Unbounded => true,
+    }
+}
+
+/// Matches the key conditions to the key schema, with AWS's checks and messages.
+fn split_conditions<'c>(
+    shape: &KeyShape,
+    conditions: &'c [KeyCondition],
+) -> Result<(&'c KeyCondition, Option<&'c KeyCondition>), DynamoError> {
+    let find = |name: &str| conditions.iter().find(|c| c.attribute == name);
+    if shape.range.is_none() && conditions.len() > 1 {
+        return Err(DynamoError::validation("Query key condition not supported"));
+    }
+    let Some(hash) = find(&shape.hash.name) else {
+        return Err(DynamoError::validation(format!(
+            "Query condition missed key schema element: {}",
+            shape.hash.name
+        )));
+    };
+    let range = match &shape.range {
+        Some(r) => match find(&r.name) {
+            Some(c) => Some(c),
+            None if conditions.len() > 1 => {
+                return Err(DynamoError::validation(format!(
+                    "Query condition missed key schema element: {}",
+                    r.name
+                )))
+            }
+            None => None,
+        },
+        None => None,
+    };
+    for (cond, ty) in [(Some(hash), &shape.hash.ty), (range, &shape.range.as_ref().map(|r| r.ty.clone()).unwrap_or_default())] {
+        if let Some(cond) = cond {
+            if cond.values.iter().any(|v| v.type_name() != ty) {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: Condition parameter type does not match schema type",
+                ));
+            }
+        }
+    }
+    if hash.operator != KeyOperator::Eq {
+        return Err(DynamoError::validation("Query key condition not supported"));
+    }
+    Ok((hash, range))
+}
+
+/// The store range holding the items the key conditions select.
+fn key_range(hash: &KeyCondition, range: Option<&KeyCondition>) -> Result<(Bound<Vec<u8>>, Bound<Vec<u8>>), DynamoError> {
+    let bad_key = || DynamoError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
+    let hash_value = hash.values.first().ok_or_else(bad_key)?;
+    let prefix = keycodec::partition_key_prefix(hash_value).ok_or_else(bad_key)?;
+    let whole = (Bound::Included(prefix.clone()), prefix_end(&prefix));
+    let Some(range) = range else { return Ok(whole) };
+    let with = |v: &item::Value| -> Result<Vec<u8>, DynamoError> {
+        let mut k = prefix.clone();
+        k.extend(keycodec::encode_sort_value(v).ok_or_else(bad_key)?);
+        Ok(k)
+    };
+    let first = range.values.first().ok_or_else(bad_key)?;
+    Ok(match range.operator {
+        KeyOperator::Eq => {
+            let k = with(first)?;
+            let end = prefix_end(&k);
+            (Bound::Included(k), end)
+        }
+        KeyOperator::Lt => (Bound::Included(prefix.clone()), Bound::Excluded(with(first)?)),
+        KeyOperator::Le => (Bound::Included(prefix.clone()), prefix_end(&with(first)?)),
+        KeyOperator::Gt => (lower_after(&with(first)?), whole.1),
+        KeyOperator::Ge => (Bound::Included(with(first)?), whole.1),
+        KeyOperator::Between => {
+            let second = range.values.get(1).ok_or_else(bad_key)?;
+            if item::value::compare(first, second) == Some(std::cmp::Ordering::Greater) {
+                return Err(DynamoError::validation(format!(
+                    "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {{{}:{}}}, upper bound operand: AttributeValue: {{{}:{}}}",
+                    first.type_name(), display(first), second.type_name(), display(second)
+                )));
+            }
+            (Bound::Included(with(first)?), prefix_end(&with(second)?))
+        }
+        KeyOperator::BeginsWith => {
+            let mut k = prefix.clone();
+            k.extend(keycodec::encode_sort_prefix(first).ok_or_else(bad_key)?);
+            let end = prefix_end(&k);
+            (Bound::Included(k), end)
+        }
+    })
+}
+
+/// The first key after every key starting with `k`.
+fn lower_after(k: &[u8]) -> Bound<Vec<u8>> {
+    match prefix_end(k) {
+        Bound::Excluded(e) => Bound::Included(e),
+        other => other,
+    }
+}
+
+fn display(v: &item::Value) -> String {
+    match v {
+        item::Value::S(s) => s.clone(),
+        item::Value::N(n) => n.to_string(),
+        other => format!("{other:?}"),
+    }
+}
