@@ -832,7 +832,6 @@ class TestUpdateTable:
             BillingMode="PAY_PER_REQUEST",
         )
 
-    @pytest.mark.xfail(strict=True, reason="needs Query on a backfilled GSI: issue 3")
     def test_create_and_delete_gsi(self, ddb, make_table):
         name = make_table()
         ddb.put_item(TableName=name, Item={"k": {"S": "a"}, "g": {"S": "x"}})

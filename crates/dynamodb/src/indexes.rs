@@ -142,24 +142,30 @@ pub fn maintain(
         let mut units = 0.0;
         let mut count_delta = 0i64;
         let mut size_delta = 0i64;
+        let size = |i: &Item| item::size::item_size(i) as i64;
+        // Statistics follow what the store really held: an entry may be missing (an item written
+        // before its GSI existed, not yet backfilled), so removals and inserts are counted by
+        // what the store returns, not by what `old` implies.
         if let Some((key, projected)) = &before {
             let moved = after.as_ref().is_none_or(|(k, _)| k != key);
             if moved {
-                ctx.remove(&index.store_table, key)?;
+                if ctx.remove(&index.store_table, key)?.is_some() {
+                    count_delta -= 1;
+                    size_delta -= size(projected);
+                }
                 units += write_units(projected);
-                count_delta -= 1;
-                size_delta -= item::size::item_size(projected) as i64;
             }
         }
         if let Some((key, projected)) = &after {
             let unchanged = before.as_ref().is_some_and(|(k, p)| k == key && p == projected);
             if !unchanged {
-                ctx.insert(&index.store_table, key, &encode_entry(table_key, projected))?;
+                let replaced = ctx.insert(&index.store_table, key, &encode_entry(table_key, projected))?;
+                match replaced {
+                    None => count_delta += 1,
+                    Some(prev) => size_delta -= decode_entry(&prev).map_or(0, |(_, p)| size(&p)),
+                }
+                size_delta += size(projected);
                 units += write_units(projected);
-                let replaced = before.as_ref().filter(|(k, _)| k == key);
-                count_delta += i64::from(replaced.is_none());
-                size_delta += item::size::item_size(projected) as i64
-                    - replaced.map_or(0, |(_, p)| item::size::item_size(p) as i64);
             }
         }
         if count_delta != 0 || size_delta != 0 {
@@ -185,4 +191,22 @@ pub fn stats(read: &ReadCtx, meta: &TableMeta, index: &str) -> Result<TableStats
 pub fn drop_index(ctx: &mut WriteCtx<'_>, meta: &TableMeta, index: &str) -> Result<(), StoreError> {
     ctx.drop_table(&index_table(&meta.table_id, index))?;
     Catalog::remove_stats_for(ctx, &stats_key(&meta.table_id, index))
+}
+
+/// Adds `item`'s entry to `index` if it has none: the backfill of a GSI created on a table with
+/// data. Idempotent, so a backfill can restart from the beginning after a crash.
+pub fn backfill_one(
+    ctx: &mut WriteCtx<'_>,
+    meta: &TableMeta,
+    index: &IndexView,
+    table_key: &[u8],
+    item: &Item,
+) -> Result<(), StoreError> {
+    let Some(key) = index.entry_key(item, table_key) else { return Ok(()) };
+    if ctx.get(&index.store_table, &key)?.is_some() {
+        return Ok(());
+    }
+    let projected = index.project(&meta.key_shape(), item);
+    ctx.insert(&index.store_table, &key, &encode_entry(table_key, &projected))?;
+    Catalog::add_stats_for(ctx, &stats_key(&meta.table_id, &index.name), 1, item::size::item_size(&projected) as i64)
 }

@@ -7,6 +7,7 @@
 //! - Every item write goes through `items::apply_write` inside a store write job, so the item,
 //!   the table statistics and the change-log record commit together.
 
+pub(crate) mod backfill;
 pub mod capacity;
 pub mod catalog;
 pub mod clock;
@@ -48,6 +49,12 @@ pub struct Dynamo {
 impl Dynamo {
     pub fn open(store: Store, env: Env) -> Result<Dynamo, store::StoreError> {
         let catalog = Arc::new(Catalog::load(&store.read()?)?);
+        // Index backfills interrupted by a stop start over (they are idempotent).
+        for meta in catalog.all() {
+            for g in meta.global_indexes.iter().filter(|g| g.index_status == "CREATING") {
+                backfill::spawn(store.clone(), catalog.clone(), (*meta).clone(), g.index_name.clone());
+            }
+        }
         Ok(Dynamo {
             store,
             catalog,

@@ -49,6 +49,9 @@ pub struct GlobalIndex {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioned_throughput: Option<Throughput>,
     pub index_status: String,
+    /// True while a GSI added to a table with items is being filled (see `backfill`).
+    #[serde(default)]
+    pub backfilling: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -330,6 +330,7 @@ pub(super) fn global_index(
         projection,
         provisioned_throughput: Some(throughput),
         index_status: "ACTIVE".into(),
+        backfilling: false,
     })
 }
 

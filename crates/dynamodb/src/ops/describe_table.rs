@@ -106,6 +106,7 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>) ->
                     "IndexSizeBytes": stats.index(&g.index_name).size_bytes,
                     "ItemCount": stats.index(&g.index_name).item_count,
                     "IndexArn": format!("{}/index/{}", meta.table_arn, g.index_name),
+                    "Backfilling": g.backfilling,
                 })
             })
             .collect();

@@ -11,7 +11,7 @@ use super::describe_table::{describe, Stats};
 use super::validate::{self, invalid_parameter as invalid, ThroughputIn};
 use crate::clock;
 use crate::error::{Constraints, DynamoError, ErrorCode};
-use crate::schema::{AttributeDefinition, TableMeta, Throughput};
+use crate::schema::{AttributeDefinition, GlobalIndex, TableMeta, Throughput};
 use crate::Dynamo;
 
 #[derive(Deserialize)]
@@ -76,7 +76,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let name = req.table_name.clone().unwrap_or_default();
     let catalog = svc.catalog.clone();
     let account = svc.env.account_id.clone();
-    let meta = svc
+    let (meta, created) = svc
         .store
         .write(move |ctx| {
             let Some(current) = catalog.get(&name) else {
@@ -86,9 +86,21 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                 Ok(next) => next,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(Ok(catalog.put(ctx, next)?))
+            for gone in current.indexes().iter().filter(|i| next.index(&i.name).is_none()) {
+                crate::indexes::drop_index(ctx, &current, &gone.name)?;
+            }
+            let created: Vec<String> = next
+                .global_indexes
+                .iter()
+                .filter(|g| g.index_status == "CREATING" && current.index(&g.index_name).is_none())
+                .map(|g| g.index_name.clone())
+                .collect();
+            Ok(Ok((catalog.put(ctx, next)?, created)))
         })
         .await??;
+    for index in created {
+        crate::backfill::spawn(svc.store.clone(), svc.catalog.clone(), (*meta).clone(), index);
+    }
     Ok(json!({ "TableDescription": describe(&meta, &Stats::read(&svc.store.read()?, &meta)?, Some("UPDATING")) }))
 }
 
@@ -165,7 +177,8 @@ fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, 
                         "Subscriber limit exceeded: The number of global secondary indexes exceeds the per-table limit of 20",
                     ));
                 }
-                next.global_indexes.push(g);
+                // Filled by a background backfill; queryable once ACTIVE.
+                next.global_indexes.push(GlobalIndex { index_status: "CREATING".into(), backfilling: true, ..g });
             }
             if let Some(update) = u.update {
                 let pay = next.pay_per_request();

@@ -1,0 +1,399 @@
+//! BatchGetItem: up to 100 keys over one or more tables, read from one snapshot so the answer
+//! is a consistent view however many tables it spans. Also the helpers BatchWriteItem shares:
+//! Coral's map constraints, its echo of collections, and per-table ConsumedCapacity lists.
+
+use std::collections::{BTreeMap, HashMap};
+
+use item::expr::{self, Context, Projection};
+use item::Item;
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+
+use super::{capacity_detail, item_param};
+use crate::capacity::{read_units, Consumed, Detail};
+use crate::error::{DynamoError, ErrorCode};
+use crate::items::{self, KeySource};
+use crate::Dynamo;
+
+/// Most keys one request may name, over all its tables.
+const MAX_KEYS: usize = 100;
+/// Most response data (item bytes) one request returns; keys past it come back unprocessed.
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// Longest AttributesToGet list Coral accepts.
+const MAX_ATTRIBUTES_TO_GET: usize = 255;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Request {
+    request_items: Option<BTreeMap<String, KeysAndAttributes>>,
+    return_consumed_capacity: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeysAndAttributes {
+    keys: Option<Vec<Json>>,
+    attributes_to_get: Option<Vec<String>>,
+    consistent_read: Option<bool>,
+    projection_expression: Option<String>,
+    expression_attribute_names: Option<HashMap<String, String>>,
+}
+
+/// One table's part of the request once validated.
+struct TablePlan {
+    name: String,
+    /// Each key as sent (UnprocessedKeys echoes it) and decoded.
+    keys: Vec<(Json, Item)>,
+    projection: Option<Projection>,
+    consistent: bool,
+    /// The table's request without its keys, which UnprocessedKeys repeats so that the client
+    /// can send the remainder back as is.
+    params: Map<String, Json>,
+}
+
+pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+    // Coral deserialises the whole request before validating any of it.
+    if let Some(tables) = &req.request_items {
+        for keys in tables.values().filter_map(|t| t.keys.as_ref()) {
+            if let Some(m) = keys.iter().find_map(item::json::item_shape_error) {
+                return Err(DynamoError::new(ErrorCode::Serialization, m));
+            }
+        }
+    }
+    constraints(&req)?;
+    let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
+
+    let mut plans = Vec::new();
+    let mut total = 0usize;
+    for (name, table) in req.request_items.unwrap_or_default() {
+        plans.push(plan_table(name, table, &mut total)?);
+    }
+
+    // Tables and key schemas are checked only once the whole request is known valid, as AWS
+    // does (a duplicate key is refused even for a table that does not exist).
+    let mut resolved = Vec::with_capacity(plans.len());
+    for plan in plans {
+        let meta = svc.catalog.require(&plan.name)?;
+        let shape = meta.key_shape();
+        let encoded = plan
+            .keys
+            .iter()
+            .map(|(_, key)| items::key_bytes(&shape, key, KeySource::Key))
+            .collect::<Result<Vec<_>, _>>()?;
+        resolved.push((plan, meta, encoded));
+    }
+
+    let snapshot = svc.store.read()?;
+    let mut responses = Map::new();
+    let mut unprocessed = Map::new();
+    let mut capacity = Vec::with_capacity(resolved.len());
+    let mut response_bytes = 0usize;
+    let mut full = false;
+    for (plan, meta, encoded) in resolved {
+        let mut found = Vec::new();
+        let mut left = Vec::new();
+        let mut units = 0.0;
+        for ((raw, _), key) in plan.keys.into_iter().zip(encoded) {
+            if full {
+                left.push(raw);
+                // dynalite's recordings of AWS charge one unit for each key sent back.
+                units += 1.0;
+                continue;
+            }
+            let stored = snapshot.get(&meta.items_table(), &key)?;
+            let item = stored.map(|b| items::decode_item(&b)).transpose()?;
+            units += read_units(
+                item.as_ref().map_or(0, item::size::item_size),
+                plan.consistent,
+            );
+            let Some(item) = item else { continue };
+            let shown = match &plan.projection {
+                Some(p) => p.apply(&item),
+                None => item,
+            };
+            let size = item::size::item_size(&shown);
+            if response_bytes + size > MAX_RESPONSE_BYTES {
+                // AWS answers a partial result past its response limit and lists the rest as
+                // UnprocessedKeys; the item that did not fit is charged as a key sent back.
+                full = true;
+                units -= read_units(size, plan.consistent);
+                units += 1.0;
+                left.push(raw);
+                continue;
+            }
+            response_bytes += size;
+            found.push(item::json::item_to_json(&shown));
+        }
+        responses.insert(meta.table_name.clone(), Json::Array(found));
+        if !left.is_empty() {
+            let mut params = plan.params;
+            params.insert("Keys".into(), Json::Array(left));
+            unprocessed.insert(meta.table_name.clone(), Json::Object(params));
+        }
+        capacity.push((meta.table_name.clone(), Consumed::table(units)));
+    }
+
+    let mut out = Map::new();
+    out.insert("Responses".into(), Json::Object(responses));
+    out.insert("UnprocessedKeys".into(), Json::Object(unprocessed));
+    if let Some(list) = capacity_list(detail, &capacity) {
+        out.insert("ConsumedCapacity".into(), list);
+    }
+    Ok(Json::Object(out))
+}
+
+/// Coral's constraints on the request's members, all reported together.
+fn constraints(req: &Request) -> Result<(), DynamoError> {
+    let mut v = Violations::default();
+    capacity_enum(&mut v, req.return_consumed_capacity.as_deref());
+    let Some(tables) = &req.request_items else {
+        v.null("requestItems");
+        return v.into_result();
+    };
+    if tables.is_empty() {
+        v.member("{}", "requestItems", "have length greater than or equal to 1");
+        return v.into_result();
+    }
+    if !tables.keys().all(|n| valid_table_name(n)) {
+        let echo = java_map(tables.iter().map(|(name, t)| {
+            (
+                name.as_str(),
+                java_object("KeysAndAttributes", &table_json(t, None)),
+            )
+        }));
+        v.map_keys(&echo, "requestItems", TABLE_NAME_MAP_KEYS);
+    }
+    for (name, t) in tables {
+        let path = format!("requestItems.{name}.member");
+        match &t.keys {
+            None => v.null(&format!("{path}.keys")),
+            Some(keys) if keys.is_empty() => v.member(
+                "[]",
+                &format!("{path}.keys"),
+                "have length greater than or equal to 1",
+            ),
+            Some(keys) if keys.len() > MAX_KEYS => v.member(
+                java_list(keys.iter().map(java_attribute_map)),
+                &format!("{path}.keys"),
+                &format!("have length less than or equal to {MAX_KEYS}"),
+            ),
+            Some(_) => {}
+        }
+        match &t.attributes_to_get {
+            Some(a) if a.is_empty() => v.member(
+                "[]",
+                &format!("{path}.attributesToGet"),
+                "have length greater than or equal to 1",
+            ),
+            Some(a) if a.len() > MAX_ATTRIBUTES_TO_GET => v.member(
+                java_list(a.iter().cloned()),
+                &format!("{path}.attributesToGet"),
+                &format!("have length less than or equal to {MAX_ATTRIBUTES_TO_GET}"),
+            ),
+            _ => {}
+        }
+    }
+    v.into_result()
+}
+
+/// The service's checks of one table's part, in AWS's order: expression parameters, the
+/// projection, then each key's values, duplicates and the running total (dynalite's recordings).
+fn plan_table(
+    name: String,
+    t: KeysAndAttributes,
+    total: &mut usize,
+) -> Result<TablePlan, DynamoError> {
+    expr::check_expression_params(
+        &[("ProjectionExpression", t.projection_expression.is_some())],
+        &[("AttributesToGet", t.attributes_to_get.is_some())],
+        t.expression_attribute_names.is_some(),
+        false,
+    )?;
+    let legacy = t
+        .attributes_to_get
+        .as_deref()
+        .map(expr::projection_from_attributes_to_get)
+        .transpose()?;
+    let mut ctx = Context::new(t.expression_attribute_names.as_ref(), None);
+    ctx.validate_keys()?;
+    let projection = match &t.projection_expression {
+        Some(text) => Some(expr::parse_projection(text, &mut ctx)?),
+        None => legacy,
+    };
+    ctx.check_all_used()?;
+    drop(ctx);
+
+    let raw_keys = t.keys.clone().unwrap_or_default();
+    let mut keys: Vec<(Json, Item)> = Vec::with_capacity(raw_keys.len());
+    for raw in raw_keys {
+        let key = item_param(&raw)?;
+        // At most 100 keys: a linear scan is cheaper than hashing values.
+        if keys.iter().any(|(_, k)| *k == key) {
+            return Err(DynamoError::validation(
+                "Provided list of item keys contains duplicates",
+            ));
+        }
+        *total += 1;
+        if *total > MAX_KEYS {
+            return Err(DynamoError::validation(
+                "Too many items requested for the BatchGetItem call",
+            ));
+        }
+        keys.push((raw, key));
+    }
+    let params = match table_json(&t, None) {
+        Json::Object(m) => m,
+        _ => Map::new(),
+    };
+    Ok(TablePlan {
+        name,
+        keys,
+        projection,
+        consistent: t.consistent_read.unwrap_or(false),
+        params,
+    })
+}
+
+/// A table's KeysAndAttributes as JSON, with `keys` if given: for UnprocessedKeys and the echo.
+fn table_json(t: &KeysAndAttributes, keys: Option<&[Json]>) -> Json {
+    let mut m = Map::new();
+    if let Some(k) = keys {
+        m.insert("Keys".into(), Json::Array(k.to_vec()));
+    }
+    if let Some(a) = &t.attributes_to_get {
+        m.insert(
+            "AttributesToGet".into(),
+            Json::Array(a.iter().cloned().map(Json::String).collect()),
+        );
+    }
+    if let Some(c) = t.consistent_read {
+        m.insert("ConsistentRead".into(), Json::Bool(c));
+    }
+    if let Some(p) = &t.projection_expression {
+        m.insert("ProjectionExpression".into(), Json::String(p.clone()));
+    }
+    if let Some(n) = &t.expression_attribute_names {
+        let names: Map<String, Json> = n
+            .iter()
+            .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+            .collect();
+        m.insert("ExpressionAttributeNames".into(), Json::Object(names));
+    }
+    Json::Object(m)
+}
+
+/// The ConsumedCapacity list of a batch: one entry per table, shaped as the single-item
+/// operations shape theirs; None when not asked for.
+pub(super) fn capacity_list(detail: Detail, per_table: &[(String, Consumed)]) -> Option<Json> {
+    if detail == Detail::None {
+        return None;
+    }
+    let entries = per_table
+        .iter()
+        .filter_map(|(table, consumed)| consumed.render(detail, table))
+        .collect();
+    Some(Json::Array(entries))
+}
+
+/// Coral's enum constraint on ReturnConsumedCapacity, reported with the request's other
+/// constraint violations.
+pub(super) fn capacity_enum(v: &mut Violations, raw: Option<&str>) {
+    if let Some(other) = raw.filter(|r| !matches!(*r, "INDEXES" | "TOTAL" | "NONE")) {
+        v.member(
+            other,
+            "returnConsumedCapacity",
+            "satisfy enum value set: [INDEXES, TOTAL, NONE]",
+        );
+    }
+}
+
+/// Coral's constraint on the table names used as RequestItems keys.
+pub(super) const TABLE_NAME_MAP_KEYS: &str = "[Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]";
+
+pub(super) fn valid_table_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// Coral's constraint violations, including the map forms ("Map keys must satisfy constraint:
+/// …") that `error::Constraints` does not word; rendered the same way.
+#[derive(Default)]
+pub(super) struct Violations(Vec<String>);
+
+impl Violations {
+    pub fn member(&mut self, value: impl std::fmt::Display, member: &str, constraint: &str) {
+        self.0.push(format!(
+            "Value '{value}' at '{member}' failed to satisfy constraint: Member must {constraint}"
+        ));
+    }
+
+    pub fn null(&mut self, member: &str) {
+        self.0.push(format!(
+            "Value null at '{member}' failed to satisfy constraint: Member must not be null"
+        ));
+    }
+
+    pub fn map_keys(&mut self, value: &str, member: &str, constraints: &str) {
+        self.0.push(format!(
+            "Value '{value}' at '{member}' failed to satisfy constraint: Map keys must satisfy constraint: {constraints}"
+        ));
+    }
+
+    pub fn map_values(&mut self, value: &str, member: &str, constraints: &str) {
+        self.0.push(format!(
+            "Value '{value}' at '{member}' failed to satisfy constraint: Map value must satisfy constraint: {constraints}"
+        ));
+    }
+
+    pub fn into_result(self) -> Result<(), DynamoError> {
+        match self.0.len() {
+            0 => Ok(()),
+            n => Err(DynamoError::validation(format!(
+                "{n} validation error{} detected: {}",
+                if n == 1 { "" } else { "s" },
+                self.0.join("; ")
+            ))),
+        }
+    }
+}
+
+// Coral echoes a collection member with Java's toString: maps as `{k=v, …}`, lists as
+// `[a, b]`, and model objects, which have no toString of their own, as class@hashCode
+// (`com.amazonaws.dynamodb.v20120810.WriteRequest@caad9cb8`, real AWS answers quoted in
+// boto3#483 and aws-cdk-dynamodb-seeder#3). The hash here is a stable digest of the object's
+// JSON; AWS's own cannot be reproduced, so clients can only match these echoes by pattern.
+
+pub(super) fn java_map<'a>(entries: impl Iterator<Item = (&'a str, String)>) -> String {
+    let parts: Vec<String> = entries.map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+pub(super) fn java_list(entries: impl Iterator<Item = String>) -> String {
+    let parts: Vec<String> = entries.collect();
+    format!("[{}]", parts.join(", "))
+}
+
+pub(super) fn java_object(class: &str, value: &Json) -> String {
+    format!("com.amazonaws.dynamodb.v20120810.{class}@{:x}", fnv1a(value))
+}
+
+/// A key or item (JSON object of AttributeValues) as Java prints a Map<String, AttributeValue>.
+pub(super) fn java_attribute_map(raw: &Json) -> String {
+    match raw {
+        Json::Object(m) => java_map(
+            m.iter()
+                .map(|(k, v)| (k.as_str(), java_object("AttributeValue", v))),
+        ),
+        _ => "null".to_string(),
+    }
+}
+
+/// 32-bit FNV-1a of the value's JSON text: Java-hashCode-sized and stable across runs.
+fn fnv1a(value: &Json) -> u32 {
+    let text = value.to_string();
+    text.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
