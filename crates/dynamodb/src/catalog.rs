@@ -102,6 +102,7 @@ impl Catalog {
         for index in meta.indexes() {
             crate::indexes::drop_index(ctx, meta, &index.name)?;
         }
+        crate::collections::drop_table(ctx, meta)?;
         if let Ok(mut t) = self.tables.write() {
             t.remove(&meta.table_name);
         }

@@ -165,6 +165,11 @@ pub fn apply_write(
     origin: Origin,
 ) -> Result<IndexWrites, StoreError> {
     let table = meta.items_table();
+    // Collection sizes are tracked on every write; the 10 GB limit is enforced by the operations
+    // that can grow one (collections::plan before they write).
+    if let Ok(Some(change)) = crate::collections::plan(ctx, meta, old, new)? {
+        crate::collections::apply(ctx, &change)?;
+    }
     match new {
         Some(item) => {
             ctx.insert(&table, key, &encode_item(item))?;

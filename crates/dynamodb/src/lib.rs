@@ -11,6 +11,8 @@ pub(crate) mod backfill;
 pub mod capacity;
 pub mod catalog;
 pub mod clock;
+mod collections;
+pub mod metrics;
 pub mod error;
 mod indexes;
 mod items;
@@ -44,6 +46,8 @@ pub struct Dynamo {
     pub(crate) store: Store,
     pub(crate) catalog: Arc<Catalog>,
     pub(crate) env: Env,
+    /// Consumed capacity per second, for CloudWatch and throttling.
+    pub metrics: Arc<metrics::Recorder>,
 }
 
 impl Dynamo {
@@ -55,11 +59,7 @@ impl Dynamo {
                 backfill::spawn(store.clone(), catalog.clone(), (*meta).clone(), g.index_name.clone());
             }
         }
-        Ok(Dynamo {
-            store,
-            catalog,
-            env,
-        })
+        Ok(Dynamo { store, catalog, env, metrics: Arc::default() })
     }
 
     /// Runs one operation on a raw JSON request body.
@@ -115,6 +115,8 @@ operations!(
     GetItem,
     UpdateItem,
     DeleteItem,
+    BatchGetItem,
+    BatchWriteItem,
     Query,
     Scan,
 );

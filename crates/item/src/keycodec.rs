@@ -68,6 +68,19 @@ fn escaped_bytes(bytes: &[u8], terminate: bool) -> Vec<u8> {
     out
 }
 
+/// The smallest key greater than every key starting with `prefix` (the exclusive end of a
+/// prefix range), or unbounded when there is none.
+pub fn prefix_end(prefix: &[u8]) -> std::ops::Bound<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return std::ops::Bound::Excluded(end);
+        }
+    }
+    std::ops::Bound::Unbounded
+}
+
 /// A stable 32-bit FNV-1a hash of the partition's encoding, stored big-endian in front of keys.
 /// Stable across versions: it is part of the on-disk format.
 pub fn partition_spread(encoded_partition: &[u8]) -> [u8; 4] {

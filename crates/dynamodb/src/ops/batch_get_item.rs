@@ -13,6 +13,7 @@ use super::{capacity_detail, item_param};
 use crate::capacity::{read_units, Consumed, Detail};
 use crate::error::{DynamoError, ErrorCode};
 use crate::items::{self, KeySource};
+use crate::metrics::Kind;
 use crate::Dynamo;
 
 /// Most keys one request may name, over all its tables.
@@ -101,12 +102,12 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
                 continue;
             }
             let stored = snapshot.get(&meta.items_table(), &key)?;
-            let item = stored.map(|b| items::decode_item(&b)).transpose()?;
-            units += read_units(
-                item.as_ref().map_or(0, item::size::item_size),
-                plan.consistent,
-            );
-            let Some(item) = item else { continue };
+            let Some(item) = stored.map(|b| items::decode_item(&b)).transpose()? else {
+                // A missing item still costs the smallest read.
+                units += read_units(0, plan.consistent);
+                continue;
+            };
+            let read_size = item::size::item_size(&item);
             let shown = match &plan.projection {
                 Some(p) => p.apply(&item),
                 None => item,
@@ -114,13 +115,14 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
             let size = item::size::item_size(&shown);
             if response_bytes + size > MAX_RESPONSE_BYTES {
                 // AWS answers a partial result past its response limit and lists the rest as
-                // UnprocessedKeys; the item that did not fit is charged as a key sent back.
+                // UnprocessedKeys, in request order here; the item that did not fit is charged
+                // as a key sent back.
                 full = true;
-                units -= read_units(size, plan.consistent);
                 units += 1.0;
                 left.push(raw);
                 continue;
             }
+            units += read_units(read_size, plan.consistent);
             response_bytes += size;
             found.push(item::json::item_to_json(&shown));
         }
@@ -130,7 +132,9 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
             params.insert("Keys".into(), Json::Array(left));
             unprocessed.insert(meta.table_name.clone(), Json::Object(params));
         }
-        capacity.push((meta.table_name.clone(), Consumed::table(units)));
+        let consumed = Consumed::table(units);
+        svc.metrics.record(&meta.table_name, &consumed, Kind::Read);
+        capacity.push((meta.table_name.clone(), consumed));
     }
 
     let mut out = Map::new();
@@ -151,14 +155,18 @@ fn constraints(req: &Request) -> Result<(), DynamoError> {
         return v.into_result();
     };
     if tables.is_empty() {
-        v.member("{}", "requestItems", "have length greater than or equal to 1");
+        v.member(
+            "{}",
+            "requestItems",
+            "have length greater than or equal to 1",
+        );
         return v.into_result();
     }
     if !tables.keys().all(|n| valid_table_name(n)) {
         let echo = java_map(tables.iter().map(|(name, t)| {
             (
                 name.as_str(),
-                java_object("KeysAndAttributes", &table_json(t, None)),
+                java_object("KeysAndAttributes", &table_json(t, t.keys.as_deref())),
             )
         }));
         v.map_keys(&echo, "requestItems", TABLE_NAME_MAP_KEYS);
@@ -376,7 +384,10 @@ pub(super) fn java_list(entries: impl Iterator<Item = String>) -> String {
 }
 
 pub(super) fn java_object(class: &str, value: &Json) -> String {
-    format!("com.amazonaws.dynamodb.v20120810.{class}@{:x}", fnv1a(value))
+    format!(
+        "com.amazonaws.dynamodb.v20120810.{class}@{:x}",
+        fnv1a(value)
+    )
 }
 
 /// A key or item (JSON object of AttributeValues) as Java prints a Map<String, AttributeValue>.

@@ -68,11 +68,11 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let name = req.table_name.unwrap_or_default();
     let meta = svc.catalog.require(&name)?;
     let key = items::key_bytes(&meta.key_shape(), &key_item, KeySource::Key)?;
-    let _ = req.return_item_collection_metrics;
+    let want_metrics = common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
 
     let catalog = svc.catalog.clone();
     let table_id = meta.table_id.clone();
-    let (old, consumed) = svc
+    let (old, consumed, collection) = svc
         .store
         .write(move |tx| {
             let Some(meta) = catalog.get(&name).filter(|m| m.table_id == table_id) else {
@@ -82,9 +82,13 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             if let Err(e) = common::check(cond.as_ref(), old.as_ref(), return_old) {
                 return Ok(Err(e));
             }
+            let collection = match common::plan_collection(tx, &meta, old.as_ref(), None)? {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
             let index_writes = items::apply_write(tx, &meta, &key, old.as_ref(), None, Origin::User)?;
             let consumed = common::write_consumed(old.as_ref(), None, &index_writes);
-            Ok(Ok((old, consumed)))
+            Ok(Ok((old, consumed, collection)))
         })
         .await??;
 
@@ -92,6 +96,10 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     if rv == ReturnValues::AllOld {
         common::attributes(&mut out, old.as_ref());
     }
+    svc.metrics.record(&meta.table_name, &consumed, crate::metrics::Kind::Write);
     consumed.add_to(&mut out, detail, &meta.table_name);
+    if let (true, Some(m)) = (want_metrics, collection) {
+        out.insert("ItemCollectionMetrics".into(), m);
+    }
     Ok(Json::Object(out))
 }

@@ -1,6 +1,8 @@
 //! One module per operation, and what they share: request decoding, expression parameters,
 //! consumed-capacity rendering.
 
+mod batch_get_item;
+mod batch_write_item;
 mod create_table;
 mod delete_item;
 mod delete_table;
@@ -50,6 +52,10 @@ pub(crate) async fn dispatch(
         Operation::GetItem => get_item::handle(svc, parse(body)?),
         Operation::UpdateItem => update_item::handle(svc, parse(body)?).await,
         Operation::DeleteItem => delete_item::handle(svc, parse(body)?).await,
+        Operation::BatchGetItem => batch_get_item::handle(svc, parse(body)?),
+        Operation::BatchWriteItem => {
+            batch_write_item::handle(svc, parse(body)?, body.len()).await
+        }
         Operation::Query => query::handle(svc, parse(body)?),
         Operation::Scan => scan::handle(svc, parse(body)?),
     }

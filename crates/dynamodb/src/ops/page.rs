@@ -268,17 +268,7 @@ fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     }
 }
 
-/// The smallest key greater than every key starting with `prefix`, or None if there is none.
-pub(super) fn prefix_end(prefix: &[u8]) -> Bound<Vec<u8>> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < u8::MAX {
-            end.push(last + 1);
-            return Bound::Excluded(end);
-        }
-    }
-    Bound::Unbounded
-}
+pub(super) use item::keycodec::prefix_end;
 
 /// Renders a page as the Query/Scan response.
 pub(super) fn render(page: Page, output: &Output) -> Map<String, Json> {

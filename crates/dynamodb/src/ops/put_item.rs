@@ -69,11 +69,11 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let meta = svc.catalog.require(&name)?;
     let key = items::key_bytes(&meta.key_shape(), &new, KeySource::Item)?;
     items::check_item_size(&new)?;
-    let _ = req.return_item_collection_metrics;
+    let want_metrics = common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
 
     let catalog = svc.catalog.clone();
     let table_id = meta.table_id.clone();
-    let (old, consumed) = svc
+    let (old, consumed, collection) = svc
         .store
         .write(move |tx| {
             let Some(meta) = catalog.get(&name).filter(|m| m.table_id == table_id) else {
@@ -83,9 +83,13 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             if let Err(e) = common::check(cond.as_ref(), old.as_ref(), return_old) {
                 return Ok(Err(e));
             }
+            let collection = match common::plan_collection(tx, &meta, old.as_ref(), Some(&new))? {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
             let index_writes = items::apply_write(tx, &meta, &key, old.as_ref(), Some(&new), Origin::User)?;
             let consumed = common::write_consumed(old.as_ref(), Some(&new), &index_writes);
-            Ok(Ok((old, consumed)))
+            Ok(Ok((old, consumed, collection)))
         })
         .await??;
 
@@ -93,6 +97,10 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     if rv == ReturnValues::AllOld {
         common::attributes(&mut out, old.as_ref());
     }
+    svc.metrics.record(&meta.table_name, &consumed, crate::metrics::Kind::Write);
     consumed.add_to(&mut out, detail, &meta.table_name);
+    if let (true, Some(m)) = (want_metrics, collection) {
+        out.insert("ItemCollectionMetrics".into(), m);
+    }
     Ok(Json::Object(out))
 }

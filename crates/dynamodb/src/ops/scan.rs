@@ -169,6 +169,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let page = page::read_page(&read, &spec)?;
     let consumed = page.consumed.clone();
     let mut out = page::render(page, &output);
+    svc.metrics.record(&meta.table_name, &consumed, crate::metrics::Kind::Read);
     consumed.add_to(&mut out, detail, &meta.table_name);
     Ok(Json::Object(out))
 }

@@ -91,7 +91,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             }
         }
     }
-    let _ = req.return_item_collection_metrics;
+    let want_metrics = common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
     // UPDATED_OLD/UPDATED_NEW return just what the update's paths reach, nested parts included.
     let updated = Projection::from_paths(
         update
@@ -102,7 +102,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
 
     let catalog = svc.catalog.clone();
     let table_id = meta.table_id.clone();
-    let (old, new, consumed) = svc
+    let (old, new, consumed, collection) = svc
         .store
         .write(move |tx| {
             let Some(meta) = catalog.get(&name).filter(|m| m.table_id == table_id) else {
@@ -125,9 +125,13 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                     "Item size to update has exceeded the maximum allowed size",
                 )));
             }
+            let collection = match common::plan_collection(tx, &meta, old.as_ref(), Some(&new))? {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
             let index_writes = items::apply_write(tx, &meta, &key, old.as_ref(), Some(&new), Origin::User)?;
             let consumed = common::write_consumed(old.as_ref(), Some(&new), &index_writes);
-            Ok(Ok((old, new, consumed)))
+            Ok(Ok((old, new, consumed, collection)))
         })
         .await??;
 
@@ -146,6 +150,10 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             Some(touched(&new)).filter(|i| !i.is_empty()).as_ref(),
         ),
     }
+    svc.metrics.record(&meta.table_name, &consumed, crate::metrics::Kind::Write);
     consumed.add_to(&mut out, detail, &meta.table_name);
+    if let (true, Some(m)) = (want_metrics, collection) {
+        out.insert("ItemCollectionMetrics".into(), m);
+    }
     Ok(Json::Object(out))
 }

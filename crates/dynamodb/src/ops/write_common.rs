@@ -200,6 +200,28 @@ pub(super) fn write_consumed(old: Option<&Item>, new: Option<&Item>, index_write
     c
 }
 
+/// ReturnItemCollectionMetrics: whether to report the collection size (tables with LSIs).
+pub(super) fn wants_collection_metrics(raw: Option<&str>) -> Result<bool, DynamoError> {
+    match raw {
+        None | Some("NONE") => Ok(false),
+        Some("SIZE") => Ok(true),
+        Some(other) => Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]"
+        ))),
+    }
+}
+
+/// The collection change of an item write, refused past AWS's 10 GB; its metrics if the
+/// table has LSIs.
+pub(super) fn plan_collection(
+    tx: &store::WriteCtx<'_>,
+    meta: &crate::schema::TableMeta,
+    old: Option<&Item>,
+    new: Option<&Item>,
+) -> Result<Result<Option<Json>, DynamoError>, store::StoreError> {
+    Ok(crate::collections::plan(tx, meta, old, new)?.map(|c| c.as_ref().map(crate::collections::metrics)))
+}
+
 /// Puts `Attributes` in the response when the item is there.
 pub(super) fn attributes(out: &mut Map<String, Json>, item: Option<&Item>) {
     if let Some(item) = item {

@@ -1,0 +1,314 @@
+//! BatchWriteItem: up to 25 puts and deletes over one or more tables, committed as one store
+//! write job. AWS promises only that each write is atomic; running them in one job makes the
+//! whole batch atomic and durable with a single fsync, which is a stronger guarantee than AWS's
+//! and so one no client can tell apart. Nothing is ever throttled yet, so UnprocessedItems is
+//! always empty.
+
+use std::collections::{BTreeMap, HashSet};
+
+use item::Item;
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+
+use super::batch_get_item::{
+    capacity_enum, capacity_list, java_list, java_map, java_object, valid_table_name, Violations,
+    TABLE_NAME_MAP_KEYS,
+};
+use super::write_common as common;
+use super::{capacity_detail, item_param};
+use crate::capacity::Consumed;
+use crate::error::{DynamoError, ErrorCode};
+use crate::items::{self, KeySource, Origin};
+use crate::metrics::Kind;
+use crate::schema::KeyShape;
+use crate::Dynamo;
+
+/// Most write requests one call may carry, over all its tables.
+const MAX_WRITES: usize = 25;
+/// Largest request AWS takes: "the total request size exceeds 16 MB" refuses the batch.
+const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Request {
+    request_items: Option<BTreeMap<String, Vec<WriteRequest>>>,
+    return_consumed_capacity: Option<String>,
+    return_item_collection_metrics: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WriteRequest {
+    put_request: Option<PutRequest>,
+    delete_request: Option<DeleteRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutRequest {
+    item: Option<Json>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteRequest {
+    key: Option<Json>,
+}
+
+/// One validated write: the encoded key and the new item (None deletes).
+struct Write {
+    key: Vec<u8>,
+    new: Option<Item>,
+}
+
+/// One table's writes, with the id its metadata had when they were validated, so that the job
+/// refuses them if the table was deleted (and maybe re-created) since.
+struct TableWrites {
+    name: String,
+    table_id: String,
+    writes: Vec<Write>,
+}
+
+pub(super) async fn handle(
+    svc: &Dynamo,
+    req: Request,
+    body_len: usize,
+) -> Result<Json, DynamoError> {
+    if body_len > MAX_REQUEST_BYTES {
+        return Err(DynamoError::validation(
+            "Request size has exceeded the maximum allowed size", // message unverified
+        ));
+    }
+    // Coral deserialises the whole request before validating any of it.
+    for requests in req.request_items.iter().flat_map(BTreeMap::values) {
+        for raw in requests.iter().filter_map(raw_item) {
+            if let Some(m) = item::json::item_shape_error(raw) {
+                return Err(DynamoError::new(ErrorCode::Serialization, m));
+            }
+        }
+    }
+    constraints(&req)?;
+    let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
+    let tables = req.request_items.unwrap_or_default();
+    if tables.values().map(Vec::len).sum::<usize>() > MAX_WRITES {
+        // Coral bounds each table's list; the total over tables is the service's own check.
+        return Err(DynamoError::validation(
+            "Too many items requested for the BatchWriteItem call", // message unverified
+        ));
+    }
+
+    // The service's checks that need no table, per table in order (dynalite's recordings):
+    // every request names exactly one write, then each write's values and item size.
+    let mut decoded: Vec<(String, Vec<(Item, bool)>)> = Vec::with_capacity(tables.len());
+    for (name, requests) in tables {
+        if requests
+            .iter()
+            .any(|r| r.put_request.is_some() == r.delete_request.is_some())
+        {
+            // AWS's wording, even for a request with neither.
+            return Err(DynamoError::validation(
+                "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+            ));
+        }
+        let mut writes = Vec::with_capacity(requests.len());
+        for r in &requests {
+            let is_put = r.put_request.is_some();
+            let item = item_param(raw_item(r).unwrap_or(&Json::Null))?;
+            if is_put {
+                items::check_item_size(&item)?;
+            }
+            writes.push((item, is_put));
+        }
+        decoded.push((name, writes));
+    }
+
+    // Then each table, its keys and duplicates: a missing table is reported before a
+    // duplicate in it.
+    let mut planned = Vec::with_capacity(decoded.len());
+    for (name, writes) in decoded {
+        let meta = svc.catalog.require(&name)?;
+        let shape = meta.key_shape();
+        let mut seen = HashSet::with_capacity(writes.len());
+        let mut out = Vec::with_capacity(writes.len());
+        for (item, is_put) in writes {
+            let key = if is_put {
+                put_key(&shape, &item)?
+            } else {
+                items::key_bytes(&shape, &item, KeySource::Key)?
+            };
+            if !seen.insert(key.clone()) {
+                return Err(DynamoError::validation(
+                    "Provided list of item keys contains duplicates",
+                ));
+            }
+            out.push(Write {
+                key,
+                new: is_put.then_some(item),
+            });
+        }
+        planned.push(TableWrites {
+            name,
+            table_id: meta.table_id.clone(),
+            writes: out,
+        });
+    }
+
+    let catalog = svc.catalog.clone();
+    let consumed = svc
+        .store
+        .write(move |tx| {
+            let mut metas = Vec::with_capacity(planned.len());
+            for t in &planned {
+                let Some(meta) = catalog.get(&t.name).filter(|m| m.table_id == t.table_id) else {
+                    return Ok(Err(DynamoError::not_found()));
+                };
+                metas.push(meta);
+            }
+            // Every read (which can fail) before the first write: a job that fails must not
+            // have written. No key appears twice, so reading first sees what each write replaces.
+            let mut olds = Vec::with_capacity(planned.len());
+            for (t, meta) in planned.iter().zip(&metas) {
+                let table_olds = t
+                    .writes
+                    .iter()
+                    .map(|w| items::read_item(tx, meta, &w.key))
+                    .collect::<Result<Vec<_>, _>>()?;
+                olds.push(table_olds);
+            }
+            let mut consumed = Vec::with_capacity(planned.len());
+            for ((t, meta), table_olds) in planned.iter().zip(&metas).zip(&olds) {
+                let mut table_consumed = Consumed::default();
+                for (w, old) in t.writes.iter().zip(table_olds) {
+                    let index_writes = items::apply_write(
+                        tx,
+                        meta,
+                        &w.key,
+                        old.as_ref(),
+                        w.new.as_ref(),
+                        Origin::User,
+                    )?;
+                    table_consumed.merge(&common::write_consumed(
+                        old.as_ref(),
+                        w.new.as_ref(),
+                        &index_writes,
+                    ));
+                }
+                consumed.push((meta.table_name.clone(), table_consumed));
+            }
+            Ok(Ok(consumed))
+        })
+        .await??;
+
+    for (table, c) in &consumed {
+        svc.metrics.record(table, c, Kind::Write);
+    }
+    let mut out = Map::new();
+    out.insert("UnprocessedItems".into(), Json::Object(Map::new()));
+    if let Some(list) = capacity_list(detail, &consumed) {
+        out.insert("ConsumedCapacity".into(), list);
+    }
+    Ok(Json::Object(out))
+}
+
+/// The Item or Key a write request carries.
+fn raw_item(r: &WriteRequest) -> Option<&Json> {
+    match (&r.put_request, &r.delete_request) {
+        (Some(p), _) => p.item.as_ref(),
+        (None, Some(d)) => d.key.as_ref(),
+        (None, None) => None,
+    }
+}
+
+/// A put's key. Unlike PutItem, AWS words a batch put's missing or mistyped key attribute like
+/// a Key parameter's (dynalite's recordings); empty and oversized keys keep PutItem's wording.
+fn put_key(shape: &KeyShape, item: &Item) -> Result<Vec<u8>, DynamoError> {
+    let attrs = std::iter::once(&shape.hash).chain(shape.range.as_ref());
+    for attr in attrs {
+        if item.get(&attr.name).map(item::Value::type_name) != Some(attr.ty.as_str()) {
+            return Err(DynamoError::validation(
+                "The provided key element does not match the schema",
+            ));
+        }
+    }
+    items::key_bytes(shape, item, KeySource::Item)
+}
+
+/// Coral's constraints on the request's members, all reported together.
+fn constraints(req: &Request) -> Result<(), DynamoError> {
+    let mut v = Violations::default();
+    capacity_enum(&mut v, req.return_consumed_capacity.as_deref());
+    if let Some(other) = req
+        .return_item_collection_metrics
+        .as_deref()
+        .filter(|m| !matches!(*m, "SIZE" | "NONE"))
+    {
+        v.member(
+            other,
+            "returnItemCollectionMetrics",
+            "satisfy enum value set: [SIZE, NONE]",
+        );
+    }
+    let Some(tables) = &req.request_items else {
+        v.null("requestItems");
+        return v.into_result();
+    };
+    if tables.is_empty() {
+        v.member(
+            "{}",
+            "requestItems",
+            "have length greater than or equal to 1",
+        );
+        return v.into_result();
+    }
+    let echo = || {
+        java_map(tables.iter().map(|(name, requests)| {
+            let list = java_list(
+                requests
+                    .iter()
+                    .map(|r| java_object("WriteRequest", &write_request_json(r))),
+            );
+            (name.as_str(), list)
+        }))
+    };
+    if !tables.keys().all(|n| valid_table_name(n)) {
+        v.map_keys(&echo(), "requestItems", TABLE_NAME_MAP_KEYS);
+    }
+    if tables
+        .values()
+        .any(|r| r.is_empty() || r.len() > MAX_WRITES)
+    {
+        v.map_values(
+            &echo(),
+            "requestItems",
+            "[Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+        );
+    }
+    for (name, requests) in tables {
+        for (i, r) in requests.iter().enumerate() {
+            let path = format!("requestItems.{name}.member.{}.member", i + 1);
+            if r.delete_request.as_ref().is_some_and(|d| d.key.is_none()) {
+                v.null(&format!("{path}.deleteRequest.key"));
+            }
+            if r.put_request.as_ref().is_some_and(|p| p.item.is_none()) {
+                v.null(&format!("{path}.putRequest.item"));
+            }
+        }
+    }
+    v.into_result()
+}
+
+/// A write request as JSON, for the digest in Coral's echo.
+fn write_request_json(r: &WriteRequest) -> Json {
+    let mut m = Map::new();
+    if let Some(p) = &r.put_request {
+        let mut inner = Map::new();
+        inner.insert("Item".into(), p.item.clone().unwrap_or(Json::Null));
+        m.insert("PutRequest".into(), Json::Object(inner));
+    }
+    if let Some(d) = &r.delete_request {
+        let mut inner = Map::new();
+        inner.insert("Key".into(), d.key.clone().unwrap_or(Json::Null));
+        m.insert("DeleteRequest".into(), Json::Object(inner));
+    }
+    Json::Object(m)
+}
