@@ -5,5 +5,6 @@ mod harness;
 
 mod durability;
 mod items;
+mod query;
 mod sigv4;
 mod tables;
