@@ -245,5 +245,5 @@ async fn create_table_validation_matches_aws() {
             .await,
     );
     assert_eq!(code, "ValidationException");
-    assert_eq!(message, "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3");
+    assert_eq!(message, "TableName must be at least 3 characters long and at most 255 characters long");
 }
