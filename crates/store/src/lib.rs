@@ -37,6 +37,10 @@ pub struct Store {
     writer: Writer,
 }
 
+/// redb's page cache. Its default (1 GiB) would make the server's memory grow with the data;
+/// the data lives on disk and the OS page cache already keeps hot pages close.
+pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "dynostack.redb";
 
@@ -45,7 +49,7 @@ impl Store {
     pub fn open_dir(dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::io(format!("cannot create {}: {e}", dir.display())))?;
-        let db = Database::create(dir.join(DB_FILE))?;
+        let db = Database::builder().set_cache_size(CACHE_BYTES).create(dir.join(DB_FILE))?;
         Store::start(db)
     }
 
