@@ -208,7 +208,7 @@ fn constraints(req: &Request) -> Result<(), DynamoError> {
 /// projection, then each key's values, duplicates and the running total (dynalite's recordings).
 fn plan_table(
     name: String,
-    t: KeysAndAttributes,
+    mut t: KeysAndAttributes,
     total: &mut usize,
 ) -> Result<TablePlan, DynamoError> {
     expr::check_expression_params(
@@ -231,7 +231,7 @@ fn plan_table(
     ctx.check_all_used()?;
     drop(ctx);
 
-    let raw_keys = t.keys.clone().unwrap_or_default();
+    let raw_keys = t.keys.take().unwrap_or_default();
     let mut keys: Vec<(Json, Item)> = Vec::with_capacity(raw_keys.len());
     for raw in raw_keys {
         let key = item_param(&raw)?;
@@ -249,6 +249,7 @@ fn plan_table(
         }
         keys.push((raw, key));
     }
+    // The keys were taken out above: what is left is what UnprocessedKeys repeats.
     let params = match table_json(&t, None) {
         Json::Object(m) => m,
         _ => Map::new(),

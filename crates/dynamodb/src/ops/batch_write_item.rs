@@ -1,8 +1,7 @@
 //! BatchWriteItem: up to 25 puts and deletes over one or more tables, committed as one store
-//! write job. AWS promises only that each write is atomic; running them in one job makes the
-//! whole batch atomic and durable with a single fsync, which is a stronger guarantee than AWS's
-//! and so one no client can tell apart. Nothing is ever throttled yet, so UnprocessedItems is
-//! always empty.
+//! write job. AWS promises only that each write is atomic; running them all in one job makes the
+//! whole batch atomic and durable with a single fsync, a stronger guarantee that no client can
+//! tell from AWS's. Nothing is throttled yet, so UnprocessedItems is always empty.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -89,6 +88,7 @@ pub(super) async fn handle(
     }
     constraints(&req)?;
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
+    let req_metrics = req.return_item_collection_metrics.as_deref();
     let tables = req.request_items.unwrap_or_default();
     if tables.values().map(Vec::len).sum::<usize>() > MAX_WRITES {
         // Coral bounds each table's list; the total over tables is the service's own check.
@@ -105,7 +105,8 @@ pub(super) async fn handle(
             .iter()
             .any(|r| r.put_request.is_some() == r.delete_request.is_some())
         {
-            // AWS's wording, even for a request with neither.
+            // AWS's wording for a request with neither (dynalite's recordings); one with both
+            // is refused the same way, as the model allows exactly one (message unverified).
             return Err(DynamoError::validation(
                 "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
             ));
@@ -153,8 +154,9 @@ pub(super) async fn handle(
         });
     }
 
+    let want_metrics = req_metrics == Some("SIZE");
     let catalog = svc.catalog.clone();
-    let consumed = svc
+    let (consumed, collections) = svc
         .store
         .write(move |tx| {
             let mut metas = Vec::with_capacity(planned.len());
@@ -164,15 +166,21 @@ pub(super) async fn handle(
                 };
                 metas.push(meta);
             }
-            // Every read (which can fail) before the first write: a job that fails must not
-            // have written. No key appears twice, so reading first sees what each write replaces.
+            // Every read and check (which can fail) before the first write: a job that fails
+            // must not have written. No key appears twice, so reading first sees what each
+            // write replaces.
             let mut olds = Vec::with_capacity(planned.len());
             for (t, meta) in planned.iter().zip(&metas) {
-                let table_olds = t
-                    .writes
-                    .iter()
-                    .map(|w| items::read_item(tx, meta, &w.key))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut table_olds = Vec::with_capacity(t.writes.len());
+                for w in &t.writes {
+                    let old = items::read_item(tx, meta, &w.key)?;
+                    // The 10 GB item-collection limit, against the collection before the batch.
+                    if let Err(e) = common::plan_collection(tx, meta, old.as_ref(), w.new.as_ref())?
+                    {
+                        return Ok(Err(e));
+                    }
+                    table_olds.push(old);
+                }
                 olds.push(table_olds);
             }
             let mut consumed = Vec::with_capacity(planned.len());
@@ -195,7 +203,25 @@ pub(super) async fn handle(
                 }
                 consumed.push((meta.table_name.clone(), table_consumed));
             }
-            Ok(Ok(consumed))
+            // Collection sizes once the whole batch is in, one entry per write (tables with
+            // LSIs only): an unchanged item "replacing itself" reads the current size.
+            let mut collections = Map::new();
+            for ((t, meta), table_olds) in planned.iter().zip(&metas).zip(&olds) {
+                if !want_metrics {
+                    break;
+                }
+                let mut list = Vec::new();
+                for (w, old) in t.writes.iter().zip(table_olds) {
+                    let item = w.new.as_ref().or(old.as_ref());
+                    if let Ok(Some(m)) = common::plan_collection(tx, meta, item, item)? {
+                        list.push(m);
+                    }
+                }
+                if !list.is_empty() {
+                    collections.insert(meta.table_name.clone(), Json::Array(list));
+                }
+            }
+            Ok(Ok((consumed, collections)))
         })
         .await??;
 
@@ -206,6 +232,9 @@ pub(super) async fn handle(
     out.insert("UnprocessedItems".into(), Json::Object(Map::new()));
     if let Some(list) = capacity_list(detail, &consumed) {
         out.insert("ConsumedCapacity".into(), list);
+    }
+    if !collections.is_empty() {
+        out.insert("ItemCollectionMetrics".into(), Json::Object(collections));
     }
     Ok(Json::Object(out))
 }

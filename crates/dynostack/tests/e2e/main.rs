@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod batch;
 mod durability;
 mod items;
 mod query;
