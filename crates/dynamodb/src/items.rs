@@ -203,3 +203,34 @@ pub fn apply_write(
     ctx.append_change(&bytes)?;
     Ok(index_writes)
 }
+
+/// AWS refuses an item whose value for an index key attribute has another type than the
+/// attribute definition, or is an empty string/binary: it could not be indexed.
+pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Result<(), DynamoError> {
+    for index in meta.indexes() {
+        for attr in std::iter::once(&index.shape.hash).chain(index.shape.range.as_ref()) {
+            let Some(v) = item.get(&attr.name) else { continue };
+            if v.type_name() != attr.ty {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
+                    attr.name,
+                    attr.ty,
+                    v.type_name(),
+                    index.name
+                )));
+            }
+            let empty = match v {
+                Value::S(s) if s.is_empty() => Some("string"),
+                Value::B(b) if b.is_empty() => Some("binary"),
+                _ => None,
+            };
+            if let Some(kind) = empty {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value. IndexName: {}, IndexKey: {}",
+                    index.name, attr.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}

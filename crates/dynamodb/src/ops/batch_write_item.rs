@@ -133,6 +133,7 @@ pub(super) async fn handle(
         let mut out = Vec::with_capacity(writes.len());
         for (item, is_put) in writes {
             let key = if is_put {
+                items::check_index_keys(&meta, &item)?;
                 put_key(&shape, &item)?
             } else {
                 items::key_bytes(&shape, &item, KeySource::Key)?

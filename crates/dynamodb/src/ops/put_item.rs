@@ -69,6 +69,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let meta = svc.catalog.require(&name)?;
     let key = items::key_bytes(&meta.key_shape(), &new, KeySource::Item)?;
     items::check_item_size(&new)?;
+    items::check_index_keys(&meta, &new)?;
     let want_metrics = common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
 
     let catalog = svc.catalog.clone();

@@ -125,6 +125,9 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                     "Item size to update has exceeded the maximum allowed size",
                 )));
             }
+            if let Err(e) = items::check_index_keys(&meta, &new) {
+                return Ok(Err(e));
+            }
             let collection = match common::plan_collection(tx, &meta, old.as_ref(), Some(&new))? {
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),
