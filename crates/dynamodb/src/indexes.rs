@@ -85,7 +85,15 @@ impl IndexView {
 
     /// The entry key of `item`, or None when the item is not in the index (sparse).
     pub fn entry_key(&self, item: &Item, table_key: &[u8]) -> Option<Vec<u8>> {
-        let typed = |name: &str, ty: &str| item.get(name).filter(|v| v.type_name() == ty);
+        // Values that cannot be keys (another type, or empty) leave the item out, as AWS's
+        // backfill does; writes refuse them before they get here (items::check_index_keys).
+        let typed = |name: &str, ty: &str| {
+            item.get(name).filter(|v| v.type_name() == ty).filter(|v| match v {
+                item::Value::S(s) => !s.is_empty(),
+                item::Value::B(b) => !b.is_empty(),
+                _ => true,
+            })
+        };
         let hash = typed(&self.shape.hash.name, &self.shape.hash.ty)?;
         let range = match &self.shape.range {
             Some(r) => Some(typed(&r.name, &r.ty)?),

@@ -4,7 +4,7 @@
 
 use std::ops::Bound;
 
-use item::expr::{Condition, Projection};
+use item::expr::{Condition, Path, Projection};
 use item::Item;
 use serde_json::{Map, Value as Json};
 use store::{ReadCtx, ScanControl};
@@ -146,13 +146,50 @@ pub(super) fn output(
         Some("ALL_PROJECTED_ATTRIBUTES") => match index {
             Some(_) => Ok(Output::Stored),
             None => Err(DynamoError::validation(
-                "One or more parameter values were invalid: ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+                "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
             )),
         },
         Some(other) => Err(DynamoError::validation(format!(
             "1 validation error detected: Value '{other}' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]"
         ))),
     }
+}
+
+/// AWS refuses document paths into key attributes (`k.a`, `k[0]`) in filters and projections.
+pub(super) fn check_key_paths<'p>(meta: &TableMeta, paths: impl IntoIterator<Item = &'p Path>) -> Result<(), DynamoError> {
+    let shape = meta.key_shape();
+    for p in paths {
+        if !p.is_top_level() && shape.names().any(|k| k == p.attribute_name()) {
+            return Err(DynamoError::validation(format!(
+                "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: {}",
+                p.attribute_name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A global index serves only what it projects: asking for other attributes is refused.
+pub(super) fn check_projected(meta: &TableMeta, source: &Source, projection: Option<&Projection>) -> Result<(), DynamoError> {
+    let (Source::Index(index), Some(projection)) = (source, projection) else { return Ok(()) };
+    if !index.global || index.projects_all() {
+        return Ok(());
+    }
+    let table = meta.key_shape();
+    let projected = |name: &str| {
+        table.names().any(|k| k == name)
+            || index.shape.names().any(|k| k == name)
+            || index.projection.non_key_attributes.iter().flatten().any(|a| a == name)
+    };
+    let missing: Vec<String> = projection.top_level_names().into_iter().filter(|n| !projected(n)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(DynamoError::validation(format!(
+        "One or more parameter values were invalid: Global secondary index {} does not project attributes: [{}]", // message unverified
+        index.name,
+        missing.join(", ")
+    )))
 }
 
 /// One page's request.

@@ -105,11 +105,17 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
             }
         }
     }
+    page::check_key_paths(
+        &meta,
+        filter.iter().flat_map(|f| f.paths()).chain(projection.iter().flat_map(|p| p.paths().iter())),
+    )?;
+    page::check_projected(&meta, &source, projection.as_ref())?;
     let output = page::output(req.select.as_deref(), projection, &source)?;
 
     let reverse = req.scan_index_forward == Some(false);
     let mut bounds = key_range(hash, range)?;
     if let Some(start) = &start {
+        check_start(&source, &meta, &shape, start, hash, range)?;
         let position = source.start_position(&meta, start)?;
         let inside = match (&bounds.0, &bounds.1) {
             (lo, hi) => above(lo, &position) && below(hi, &position),
@@ -258,5 +264,63 @@ fn display(v: &item::Value) -> String {
         item::Value::S(s) => s.clone(),
         item::Value::N(n) => n.to_string(),
         other => format!("{other:?}"),
+    }
+}
+
+/// AWS's checks of a Query's ExclusiveStartKey, in its order and wording (as dynalite recorded).
+fn check_start(
+    source: &Source,
+    meta: &crate::schema::TableMeta,
+    shape: &KeyShape,
+    start: &item::Item,
+    hash: &KeyCondition,
+    range: Option<&KeyCondition>,
+) -> Result<(), DynamoError> {
+    let names = source.start_key_names(meta);
+    if start.len() != names.len() || names.iter().any(|n| !start.contains_key(n)) {
+        return Err(DynamoError::validation("The provided starting key is invalid"));
+    }
+    for attr in std::iter::once(&shape.hash).chain(shape.range.as_ref()) {
+        if start.get(&attr.name).is_some_and(|v| v.type_name() != attr.ty) {
+            return Err(DynamoError::validation("The provided key element does not match the schema"));
+        }
+    }
+    let same_partition = start.get(&shape.hash.name) == hash.values.first();
+    match (range, shape.range.as_ref()) {
+        (Some(cond), Some(attr)) => {
+            let matches = start.get(&attr.name).is_some_and(|v| satisfies(v, cond));
+            if !matches {
+                return Err(DynamoError::validation("The provided starting key does not match the range key predicate"));
+            }
+            if !same_partition {
+                return Err(DynamoError::validation("The query can return at most one row and cannot be restarted"));
+            }
+        }
+        _ if !same_partition => {
+            return Err(DynamoError::validation(
+                "The provided starting key is outside query boundaries based on provided conditions",
+            ))
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Whether a sort-key value meets a key condition.
+fn satisfies(v: &item::Value, cond: &KeyCondition) -> bool {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let cmp = |i: usize| cond.values.get(i).and_then(|c| item::value::compare(v, c));
+    match cond.operator {
+        KeyOperator::Eq => cmp(0) == Some(Equal),
+        KeyOperator::Lt => cmp(0) == Some(Less),
+        KeyOperator::Le => matches!(cmp(0), Some(Less | Equal)),
+        KeyOperator::Gt => cmp(0) == Some(Greater),
+        KeyOperator::Ge => matches!(cmp(0), Some(Greater | Equal)),
+        KeyOperator::Between => matches!(cmp(0), Some(Greater | Equal)) && matches!(cmp(1), Some(Less | Equal)),
+        KeyOperator::BeginsWith => match (v, cond.values.first()) {
+            (item::Value::S(s), Some(item::Value::S(p))) => s.starts_with(p.as_str()),
+            (item::Value::B(b), Some(item::Value::B(p))) => b.starts_with(p),
+            _ => false,
+        },
     }
 }

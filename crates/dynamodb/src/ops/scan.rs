@@ -133,6 +133,11 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let meta = svc.catalog.require(&name)?;
     let consistent = req.consistent_read.unwrap_or(false);
     let source = Source::resolve(&meta, req.index_name.as_deref(), consistent)?;
+    page::check_key_paths(
+        &meta,
+        filter.iter().flat_map(|f| f.paths()).chain(projection.iter().flat_map(|p| p.paths().iter())),
+    )?;
+    page::check_projected(&meta, &source, projection.as_ref())?;
     let output = page::output(req.select.as_deref(), projection, &source)?;
 
     let mut bounds = match segment {

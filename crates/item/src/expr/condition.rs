@@ -165,20 +165,26 @@ impl Condition {
     /// The distinct top-level attributes the condition reads, in order of first mention (e.g.
     /// for the caller's "Filter Expression can only contain non-primary key attributes" check).
     pub fn attribute_names(&self) -> Vec<String> {
-        fn operand(o: &Operand, out: &mut Vec<String>) {
-            match o {
-                Operand::Path(p) => path(p, out),
-                Operand::Value(_) => {}
-                Operand::Size(inner) => operand(inner, out),
-            }
-        }
-        fn path(p: &Path, out: &mut Vec<String>) {
+        let mut out: Vec<String> = Vec::new();
+        for p in self.paths() {
             let n = p.attribute_name();
             if !out.iter().any(|x| x == n) {
                 out.push(n.to_string());
             }
         }
-        fn walk(c: &Condition, out: &mut Vec<String>) {
+        out
+    }
+
+    /// Every document path the condition reads, in order of mention.
+    pub fn paths(&self) -> Vec<&Path> {
+        fn operand<'a>(o: &'a Operand, out: &mut Vec<&'a Path>) {
+            match o {
+                Operand::Path(p) => out.push(p),
+                Operand::Value(_) => {}
+                Operand::Size(inner) => operand(inner, out),
+            }
+        }
+        fn walk<'a>(c: &'a Condition, out: &mut Vec<&'a Path>) {
             match c {
                 Condition::True => {}
                 Condition::And(a, b) | Condition::Or(a, b) => {
@@ -205,7 +211,7 @@ impl Condition {
                     operand(o, out);
                     list.iter().for_each(|x| operand(x, out));
                 }
-                Condition::AttributeExists(p) | Condition::AttributeNotExists(p) => path(p, out),
+                Condition::AttributeExists(p) | Condition::AttributeNotExists(p) => out.push(p),
                 Condition::AttributeType { operand: o, .. } => operand(o, out),
             }
         }
