@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-python.sh
+bash scripts/setup-node.sh
 cargo build --locked --bin dynostack
 cargo test --locked --workspace
 DYNOSTACK_BIN="$PWD/target/debug/dynostack" .venv/bin/python -m pytest -q tests/python

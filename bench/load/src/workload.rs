@@ -1,0 +1,334 @@
+//! The workloads: what each request looks like, and the setup (table and data) it needs.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{json, Value as Json};
+
+use crate::client::{Conn, Signer, Target};
+use crate::engine::{self, Generator, Stop};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Workload {
+    /// PutItem of 1 KB items under fresh keys.
+    Put,
+    /// GetItem of existing 1 KB items, uniformly chosen (`--consistent` for strong reads).
+    Get,
+    /// UpdateItem `SET n = n + 1` with a condition on existing ~100-byte items.
+    UpdateCond,
+    /// Query one partition of 10 items (~100 bytes each).
+    Query10,
+    /// Query one partition of 100 items (~100 bytes each).
+    Query100,
+    /// BatchWriteItem of 25 fresh 1 KB items.
+    BatchWrite,
+    /// 80 % GetItem / 20 % PutItem (overwrites) over the `get` table.
+    Mixed,
+}
+
+pub const ALL: [Workload; 7] = [
+    Workload::Put,
+    Workload::Get,
+    Workload::UpdateCond,
+    Workload::Query10,
+    Workload::Query100,
+    Workload::BatchWrite,
+    Workload::Mixed,
+];
+
+/// Knobs shared by the workloads.
+#[derive(Clone, Debug)]
+pub struct Opts {
+    /// Items preloaded for get / update-cond / mixed.
+    pub keys: u64,
+    /// Partitions preloaded for query10 / query100.
+    pub partitions: u64,
+    pub consistent: bool,
+    /// Connections used to load data.
+    pub load_connections: usize,
+    /// Makes fresh keys unique across runs against the same server.
+    pub nonce: String,
+}
+
+impl Workload {
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Put => "put",
+            Workload::Get => "get",
+            Workload::UpdateCond => "update-cond",
+            Workload::Query10 => "query10",
+            Workload::Query100 => "query100",
+            Workload::BatchWrite => "batch-write",
+            Workload::Mixed => "mixed",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Workload::Put => "bench_put",
+            Workload::Get | Workload::Mixed => "bench_get",
+            Workload::UpdateCond => "bench_update",
+            Workload::Query10 => "bench_query10",
+            Workload::Query100 => "bench_query100",
+            Workload::BatchWrite => "bench_batch",
+        }
+    }
+
+    fn query_size(self) -> u64 {
+        match self {
+            Workload::Query100 => 100,
+            _ => 10,
+        }
+    }
+
+    /// Creates the table and loads what the workload reads. Loading is idempotent (the
+    /// same keys are written again), so it is safe against a server that already has them.
+    pub async fn setup(self, target: &Target, signer: &Signer, opts: &Opts) -> Result<(), String> {
+        let table = self.table();
+        match self {
+            Workload::Put => create_table(target, signer, table, false).await,
+            Workload::BatchWrite => {
+                // BatchWriteItem may not exist in the server yet; the run reports its errors.
+                create_table(target, signer, table, false).await
+            }
+            Workload::Get | Workload::Mixed => {
+                create_table(target, signer, table, false).await?;
+                let gen: Generator = Arc::new(move |ctx| {
+                    put_body(table, &format!("k{}", ctx.seq), None, PAYLOAD_1K)
+                });
+                load(target, signer, opts.load_connections, opts.keys, gen, table).await?;
+                Ok(())
+            }
+            Workload::UpdateCond => {
+                create_table(target, signer, table, false).await?;
+                let gen: Generator = Arc::new(move |ctx| {
+                    let body = format!(
+                        r#"{{"TableName":"{table}","Item":{{"pk":{{"S":"k{}"}},"n":{{"N":"0"}},"data":{{"S":"{PAYLOAD_100}"}}}}}}"#,
+                        ctx.seq
+                    );
+                    ("PutItem", Bytes::from(body))
+                });
+                load(target, signer, opts.load_connections, opts.keys, gen, table).await?;
+                Ok(())
+            }
+            Workload::Query10 | Workload::Query100 => {
+                create_table(target, signer, table, true).await?;
+                let per = self.query_size();
+                let gen: Generator = Arc::new(move |ctx| {
+                    let (p, s) = (ctx.seq / per, ctx.seq % per);
+                    put_body(table, &format!("p{p}"), Some(s), PAYLOAD_100)
+                });
+                load(
+                    target,
+                    signer,
+                    opts.load_connections,
+                    opts.partitions * per,
+                    gen,
+                    table,
+                )
+                .await?;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn generator(self, opts: &Opts) -> Generator {
+        let table = self.table();
+        let keys = opts.keys.max(1);
+        let consistent = opts.consistent;
+        let nonce = opts.nonce.clone();
+        match self {
+            Workload::Put => Arc::new(move |ctx| {
+                put_body(table, &format!("{nonce}-{}", ctx.seq), None, PAYLOAD_1K)
+            }),
+            Workload::Get => Arc::new(move |ctx| get_body(table, ctx.rng.below(keys), consistent)),
+            Workload::UpdateCond => Arc::new(move |ctx| {
+                let body = format!(
+                    r##"{{"TableName":"{table}","Key":{{"pk":{{"S":"k{}"}}}},"UpdateExpression":"SET #n = #n + :one","ConditionExpression":"attribute_exists(pk) AND #n >= :zero","ExpressionAttributeNames":{{"#n":"n"}},"ExpressionAttributeValues":{{":one":{{"N":"1"}},":zero":{{"N":"0"}}}}}}"##,
+                    ctx.rng.below(keys)
+                );
+                ("UpdateItem", Bytes::from(body))
+            }),
+            Workload::Query10 | Workload::Query100 => {
+                let partitions = opts.partitions.max(1);
+                Arc::new(move |ctx| {
+                    query_body(
+                        table,
+                        &format!("p{}", ctx.rng.below(partitions)),
+                        consistent,
+                    )
+                })
+            }
+            Workload::BatchWrite => Arc::new(move |ctx| {
+                let mut body = format!(r#"{{"RequestItems":{{"{table}":["#);
+                for i in 0..25 {
+                    if i > 0 {
+                        body.push(',');
+                    }
+                    body.push_str(&format!(
+                        r#"{{"PutRequest":{{"Item":{{"pk":{{"S":"{nonce}-{}-{i}"}},"data":{{"S":"{PAYLOAD_1K}"}}}}}}}}"#,
+                        ctx.seq
+                    ));
+                }
+                body.push_str("]}}");
+                ("BatchWriteItem", Bytes::from(body))
+            }),
+            Workload::Mixed => Arc::new(move |ctx| {
+                let key = ctx.rng.below(keys);
+                if ctx.rng.below(100) < 80 {
+                    get_body(table, key, consistent)
+                } else {
+                    put_body(table, &format!("k{key}"), None, PAYLOAD_1K)
+                }
+            }),
+        }
+    }
+}
+
+/// 1,000 bytes of text: with its key, a ~1 KB item.
+pub const PAYLOAD_1K: &str = concat!(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN", // 100
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+);
+
+/// 80 bytes of text: with its keys, a ~100-byte item.
+pub const PAYLOAD_100: &str =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqr";
+
+/// PutItem of `{pk: S, [sk: N], data: S}`.
+pub fn put_body(table: &str, pk: &str, sk: Option<u64>, data: &str) -> (&'static str, Bytes) {
+    let sk = sk
+        .map(|s| format!(r#","sk":{{"N":"{s}"}}"#))
+        .unwrap_or_default();
+    let body = format!(
+        r#"{{"TableName":"{table}","Item":{{"pk":{{"S":"{pk}"}}{sk},"data":{{"S":"{data}"}}}}}}"#
+    );
+    ("PutItem", Bytes::from(body))
+}
+
+fn get_body(table: &str, key: u64, consistent: bool) -> (&'static str, Bytes) {
+    let body = format!(
+        r#"{{"TableName":"{table}","Key":{{"pk":{{"S":"k{key}"}}}},"ConsistentRead":{consistent}}}"#
+    );
+    ("GetItem", Bytes::from(body))
+}
+
+/// Query every item of partition `pk`.
+pub fn query_body(table: &str, pk: &str, consistent: bool) -> (&'static str, Bytes) {
+    let body = format!(
+        r#"{{"TableName":"{table}","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{{":p":{{"S":"{pk}"}}}},"ConsistentRead":{consistent}}}"#
+    );
+    ("Query", Bytes::from(body))
+}
+
+/// CreateTable (PAY_PER_REQUEST; `pk` S, and `sk` N when `range`), then waits until ACTIVE.
+/// A table that already exists is taken as is.
+pub async fn create_table(
+    target: &Target,
+    signer: &Signer,
+    name: &str,
+    range: bool,
+) -> Result<(), String> {
+    let mut conn = Conn::connect(target)
+        .await
+        .map_err(|e| format!("connect {}: {e}", target.addr))?;
+    let mut attrs = vec![json!({"AttributeName": "pk", "AttributeType": "S"})];
+    let mut schema = vec![json!({"AttributeName": "pk", "KeyType": "HASH"})];
+    if range {
+        attrs.push(json!({"AttributeName": "sk", "AttributeType": "N"}));
+        schema.push(json!({"AttributeName": "sk", "KeyType": "RANGE"}));
+    }
+    let request = json!({
+        "TableName": name,
+        "AttributeDefinitions": attrs,
+        "KeySchema": schema,
+        "BillingMode": "PAY_PER_REQUEST",
+    });
+    match conn
+        .call_json(target, signer, "CreateTable", &request)
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if e.contains("ResourceInUseException") => {}
+        Err(e) => return Err(e),
+    }
+    let started = Instant::now();
+    loop {
+        let described = describe_table(&mut conn, target, signer, name).await?;
+        if described
+            .pointer("/Table/TableStatus")
+            .and_then(Json::as_str)
+            == Some("ACTIVE")
+        {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            return Err(format!("table {name} not ACTIVE after 60 s"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn describe_table(
+    conn: &mut Conn,
+    target: &Target,
+    signer: &Signer,
+    name: &str,
+) -> Result<Json, String> {
+    conn.call_json(target, signer, "DescribeTable", &json!({"TableName": name}))
+        .await
+}
+
+/// What loading took.
+#[derive(Clone, Copy, Debug)]
+pub struct Loaded {
+    pub items: u64,
+    pub elapsed: Duration,
+}
+
+impl Loaded {
+    pub fn rate(&self) -> f64 {
+        self.items as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Writes items 0..n (the generator maps `seq` to the item) over `connections` concurrent
+/// keep-alive connections. Any failed write fails the load.
+pub async fn load(
+    target: &Target,
+    signer: &Signer,
+    connections: usize,
+    n: u64,
+    gen: Generator,
+    what: &str,
+) -> Result<Loaded, String> {
+    let result = engine::run(target, signer, connections, Stop::Requests(n), gen).await;
+    if result.error_count() > 0 {
+        return Err(format!(
+            "loading {what}: {} of {n} writes failed: {:?}",
+            result.error_count(),
+            result.errors
+        ));
+    }
+    let loaded = Loaded {
+        items: result.ok,
+        elapsed: result.elapsed,
+    };
+    eprintln!(
+        "loaded {what}: {} items in {:.1} s ({:.0} items/s, {} connections)",
+        loaded.items,
+        loaded.elapsed.as_secs_f64(),
+        loaded.rate(),
+        connections
+    );
+    Ok(loaded)
+}
