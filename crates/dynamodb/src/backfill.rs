@@ -38,35 +38,57 @@ fn current(catalog: &Catalog, table: &TableMeta, index: &str) -> Option<Arc<Tabl
     catalog
         .get(&table.table_name)
         .filter(|m| m.table_id == table.table_id)
-        .filter(|m| m.global_indexes.iter().any(|g| g.index_name == index && g.index_status == "CREATING"))
+        .filter(|m| {
+            m.global_indexes
+                .iter()
+                .any(|g| g.index_name == index && g.index_status == "CREATING")
+        })
 }
 
-async fn run(store: &Store, catalog: &Arc<Catalog>, table: &TableMeta, index: &str) -> Result<(), StoreError> {
+async fn run(
+    store: &Store,
+    catalog: &Arc<Catalog>,
+    table: &TableMeta,
+    index: &str,
+) -> Result<(), StoreError> {
     let mut cursor: Bound<Vec<u8>> = Bound::Unbounded;
     loop {
-        let Some(meta) = current(catalog, table, index) else { return Ok(()) };
+        let Some(meta) = current(catalog, table, index) else {
+            return Ok(());
+        };
         let mut keys: Vec<Vec<u8>> = Vec::with_capacity(CHUNK);
         let from = match &cursor {
             Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
             _ => Bound::Unbounded,
         };
-        store.read()?.scan(&meta.items_table(), (from, Bound::Unbounded), false, |k, _| {
-            keys.push(k.to_vec());
-            if keys.len() >= CHUNK {
-                ScanControl::Stop
-            } else {
-                ScanControl::Continue
-            }
-        })?;
-        let Some(last) = keys.last().cloned() else { break };
+        store.read()?.scan(
+            &meta.items_table(),
+            (from, Bound::Unbounded),
+            false,
+            |k, _| {
+                keys.push(k.to_vec());
+                if keys.len() >= CHUNK {
+                    ScanControl::Stop
+                } else {
+                    ScanControl::Continue
+                }
+            },
+        )?;
+        let Some(last) = keys.last().cloned() else {
+            break;
+        };
         cursor = Bound::Excluded(last);
         let catalog = catalog.clone();
         let table = table.clone();
         let index = index.to_string();
         store
             .write(move |ctx| {
-                let Some(meta) = current(&catalog, &table, &index) else { return Ok(()) };
-                let Some(view) = meta.index(&index) else { return Ok(()) };
+                let Some(meta) = current(&catalog, &table, &index) else {
+                    return Ok(());
+                };
+                let Some(view) = meta.index(&index) else {
+                    return Ok(());
+                };
                 for key in &keys {
                     if let Some(item) = items::read_item(ctx, &meta, key)? {
                         indexes::backfill_one(ctx, &meta, &view, key, &item)?;
@@ -81,9 +103,15 @@ async fn run(store: &Store, catalog: &Arc<Catalog>, table: &TableMeta, index: &s
     let index = index.to_string();
     store
         .write(move |ctx| {
-            let Some(meta) = current(&catalog, &table, &index) else { return Ok(()) };
+            let Some(meta) = current(&catalog, &table, &index) else {
+                return Ok(());
+            };
             let mut next = (*meta).clone();
-            for g in next.global_indexes.iter_mut().filter(|g| g.index_name == index) {
+            for g in next
+                .global_indexes
+                .iter_mut()
+                .filter(|g| g.index_name == index)
+            {
                 g.index_status = "ACTIVE".into();
                 g.backfilling = false;
             }

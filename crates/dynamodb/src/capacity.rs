@@ -42,11 +42,18 @@ pub struct Consumed {
 
 impl Consumed {
     pub fn table(units: f64) -> Consumed {
-        Consumed { table: units, ..Consumed::default() }
+        Consumed {
+            table: units,
+            ..Consumed::default()
+        }
     }
 
     pub fn add_index(&mut self, name: &str, global: bool, units: f64) {
-        let map = if global { &mut self.global } else { &mut self.local };
+        let map = if global {
+            &mut self.global
+        } else {
+            &mut self.local
+        };
         *map.entry(name.to_string()).or_default() += units;
     }
 
@@ -67,7 +74,11 @@ impl Consumed {
     /// The `ConsumedCapacity` object for `table`, or None when not asked for.
     pub fn render(&self, detail: Detail, table: &str) -> Option<Json> {
         let units = |m: &BTreeMap<String, f64>| -> Json {
-            Json::Object(m.iter().map(|(k, v)| (k.clone(), json!({ "CapacityUnits": v }))).collect())
+            Json::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), json!({ "CapacityUnits": v })))
+                    .collect(),
+            )
         };
         match detail {
             Detail::None => None,
@@ -135,6 +146,9 @@ mod tests {
         let j = c.render(Detail::Indexes, "t").unwrap_or_default();
         assert_eq!(j["CapacityUnits"], 3.0);
         assert_eq!(j["GlobalSecondaryIndexes"]["g"]["CapacityUnits"], 2.0);
-        assert_eq!(c.render(Detail::Total, "t").unwrap_or_default()["CapacityUnits"], 3.0);
+        assert_eq!(
+            c.render(Detail::Total, "t").unwrap_or_default()["CapacityUnits"],
+            3.0
+        );
     }
 }

@@ -34,7 +34,10 @@ fn collection_key(meta: &TableMeta, hash: &Value) -> Option<Vec<u8>> {
 }
 
 fn size_of(ctx: &WriteCtx<'_>, key: &[u8]) -> Result<u64, StoreError> {
-    Ok(ctx.get(TABLE, key)?.and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes))
+    Ok(ctx
+        .get(TABLE, key)?
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u64::from_be_bytes))
 }
 
 /// The collection an item write changes, and its size after the write.
@@ -57,8 +60,12 @@ pub fn plan(
         return Ok(Ok(None));
     }
     let shape = meta.key_shape();
-    let Some(hash) = new.or(old).and_then(|i| i.get(&shape.hash.name)).cloned() else { return Ok(Ok(None)) };
-    let Some(key) = collection_key(meta, &hash) else { return Ok(Ok(None)) };
+    let Some(hash) = new.or(old).and_then(|i| i.get(&shape.hash.name)).cloned() else {
+        return Ok(Ok(None));
+    };
+    let Some(key) = collection_key(meta, &hash) else {
+        return Ok(Ok(None));
+    };
     let delta = footprint(meta, new) - footprint(meta, old);
     let size_after = size_of(ctx, &key)?.saturating_add_signed(delta);
     if delta > 0 && size_after > MAX_COLLECTION_BYTES {
@@ -67,7 +74,12 @@ pub fn plan(
             "Item collection size limit exceeded.", // message unverified
         )));
     }
-    Ok(Ok(Some(Change { key, hash_name: shape.hash.name, hash, size_after })))
+    Ok(Ok(Some(Change {
+        key,
+        hash_name: shape.hash.name,
+        hash,
+        size_after,
+    })))
 }
 
 /// Records a planned change; call in the same job as the write.
@@ -95,10 +107,18 @@ pub fn drop_table(ctx: &mut WriteCtx<'_>, meta: &TableMeta) -> Result<(), StoreE
     let prefix = meta.table_id.as_bytes().to_vec();
     let mut keys = Vec::new();
     let end = item::keycodec::prefix_end(&prefix);
-    ctx.scan(TABLE, (std::ops::Bound::Included(prefix.as_slice()), end.as_ref().map(Vec::as_slice)), false, |k, _| {
-        keys.push(k.to_vec());
-        store::ScanControl::Continue
-    })?;
+    ctx.scan(
+        TABLE,
+        (
+            std::ops::Bound::Included(prefix.as_slice()),
+            end.as_ref().map(Vec::as_slice),
+        ),
+        false,
+        |k, _| {
+            keys.push(k.to_vec());
+            store::ScanControl::Continue
+        },
+    )?;
     for k in keys {
         ctx.remove(TABLE, &k)?;
     }

@@ -68,7 +68,11 @@ impl IndexView {
         if self.projection.projection_type.as_deref() == Some("ALL") {
             return item.clone();
         }
-        let extra = self.projection.non_key_attributes.as_deref().unwrap_or_default();
+        let extra = self
+            .projection
+            .non_key_attributes
+            .as_deref()
+            .unwrap_or_default();
         item.iter()
             .filter(|(name, _)| {
                 table.names().any(|k| k == name.as_str())
@@ -88,11 +92,13 @@ impl IndexView {
         // Values that cannot be keys (another type, or empty) leave the item out, as AWS's
         // backfill does; writes refuse them before they get here (items::check_index_keys).
         let typed = |name: &str, ty: &str| {
-            item.get(name).filter(|v| v.type_name() == ty).filter(|v| match v {
-                item::Value::S(s) => !s.is_empty(),
-                item::Value::B(b) => !b.is_empty(),
-                _ => true,
-            })
+            item.get(name)
+                .filter(|v| v.type_name() == ty)
+                .filter(|v| match v {
+                    item::Value::S(s) => !s.is_empty(),
+                    item::Value::B(b) => !b.is_empty(),
+                    _ => true,
+                })
         };
         let hash = typed(&self.shape.hash.name, &self.shape.hash.ty)?;
         let range = match &self.shape.range {
@@ -118,7 +124,10 @@ fn encode_entry(table_key: &[u8], projected: &Item) -> Vec<u8> {
 /// Splits an entry into the table key and the projected item.
 pub fn decode_entry(bytes: &[u8]) -> Result<(Vec<u8>, Item), StoreError> {
     let corrupt = || StoreError::Corrupt("index entry".into());
-    let len_bytes: [u8; 2] = bytes.get(..2).and_then(|b| b.try_into().ok()).ok_or_else(corrupt)?;
+    let len_bytes: [u8; 2] = bytes
+        .get(..2)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(corrupt)?;
     let len = usize::from(u16::from_be_bytes(len_bytes));
     let table_key = bytes.get(2..2 + len).ok_or_else(corrupt)?.to_vec();
     let item = decode_item(bytes.get(2 + len..).ok_or_else(corrupt)?)?;
@@ -145,8 +154,16 @@ pub fn maintain(
     }
     let table_shape = meta.key_shape();
     for index in meta.indexes() {
-        let before = old.and_then(|o| index.entry_key(o, table_key).map(|k| (k, index.project(&table_shape, o))));
-        let after = new.and_then(|n| index.entry_key(n, table_key).map(|k| (k, index.project(&table_shape, n))));
+        let before = old.and_then(|o| {
+            index
+                .entry_key(o, table_key)
+                .map(|k| (k, index.project(&table_shape, o)))
+        });
+        let after = new.and_then(|n| {
+            index
+                .entry_key(n, table_key)
+                .map(|k| (k, index.project(&table_shape, n)))
+        });
         let mut units = 0.0;
         let mut count_delta = 0i64;
         let mut size_delta = 0i64;
@@ -165,9 +182,12 @@ pub fn maintain(
             }
         }
         if let Some((key, projected)) = &after {
-            let unchanged = before.as_ref().is_some_and(|(k, p)| k == key && p == projected);
+            let unchanged = before
+                .as_ref()
+                .is_some_and(|(k, p)| k == key && p == projected);
             if !unchanged {
-                let replaced = ctx.insert(&index.store_table, key, &encode_entry(table_key, projected))?;
+                let replaced =
+                    ctx.insert(&index.store_table, key, &encode_entry(table_key, projected))?;
                 match replaced {
                     None => count_delta += 1,
                     Some(prev) => size_delta -= decode_entry(&prev).map_or(0, |(_, p)| size(&p)),
@@ -177,7 +197,12 @@ pub fn maintain(
             }
         }
         if count_delta != 0 || size_delta != 0 {
-            Catalog::add_stats_for(ctx, &stats_key(&meta.table_id, &index.name), count_delta, size_delta)?;
+            Catalog::add_stats_for(
+                ctx,
+                &stats_key(&meta.table_id, &index.name),
+                count_delta,
+                size_delta,
+            )?;
         }
         if units > 0.0 {
             writes.units.push((index.name.clone(), index.global, units));
@@ -210,11 +235,22 @@ pub fn backfill_one(
     table_key: &[u8],
     item: &Item,
 ) -> Result<(), StoreError> {
-    let Some(key) = index.entry_key(item, table_key) else { return Ok(()) };
+    let Some(key) = index.entry_key(item, table_key) else {
+        return Ok(());
+    };
     if ctx.get(&index.store_table, &key)?.is_some() {
         return Ok(());
     }
     let projected = index.project(&meta.key_shape(), item);
-    ctx.insert(&index.store_table, &key, &encode_entry(table_key, &projected))?;
-    Catalog::add_stats_for(ctx, &stats_key(&meta.table_id, &index.name), 1, item::size::item_size(&projected) as i64)
+    ctx.insert(
+        &index.store_table,
+        &key,
+        &encode_entry(table_key, &projected),
+    )?;
+    Catalog::add_stats_for(
+        ctx,
+        &stats_key(&meta.table_id, &index.name),
+        1,
+        item::size::item_size(&projected) as i64,
+    )
 }

@@ -7,9 +7,9 @@ use serde_json::json;
 use store::{StoreError, WriteCtx};
 
 use crate::catalog::Catalog;
-use crate::indexes::{self, IndexWrites};
 use crate::clock;
 use crate::error::DynamoError;
+use crate::indexes::{self, IndexWrites};
 use crate::schema::{KeyAttr, KeyShape, TableMeta};
 
 /// Version byte in front of every stored item; bump with the store's format version.
@@ -209,7 +209,9 @@ pub fn apply_write(
 pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Result<(), DynamoError> {
     for index in meta.indexes() {
         for attr in std::iter::once(&index.shape.hash).chain(index.shape.range.as_ref()) {
-            let Some(v) = item.get(&attr.name) else { continue };
+            let Some(v) = item.get(&attr.name) else {
+                continue;
+            };
             if v.type_name() != attr.ty {
                 return Err(DynamoError::validation(format!(
                     "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",

@@ -12,10 +12,10 @@ pub mod capacity;
 pub mod catalog;
 pub mod clock;
 mod collections;
-pub mod metrics;
 pub mod error;
 mod indexes;
 mod items;
+pub mod metrics;
 mod ops;
 pub mod schema;
 
@@ -55,11 +55,25 @@ impl Dynamo {
         let catalog = Arc::new(Catalog::load(&store.read()?)?);
         // Index backfills interrupted by a stop start over (they are idempotent).
         for meta in catalog.all() {
-            for g in meta.global_indexes.iter().filter(|g| g.index_status == "CREATING") {
-                backfill::spawn(store.clone(), catalog.clone(), (*meta).clone(), g.index_name.clone());
+            for g in meta
+                .global_indexes
+                .iter()
+                .filter(|g| g.index_status == "CREATING")
+            {
+                backfill::spawn(
+                    store.clone(),
+                    catalog.clone(),
+                    (*meta).clone(),
+                    g.index_name.clone(),
+                );
             }
         }
-        Ok(Dynamo { store, catalog, env, metrics: Arc::default() })
+        Ok(Dynamo {
+            store,
+            catalog,
+            env,
+            metrics: Arc::default(),
+        })
     }
 
     /// Runs one operation on a raw JSON request body.

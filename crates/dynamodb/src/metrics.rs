@@ -36,16 +36,23 @@ impl Recorder {
     }
 
     pub fn record_at(&self, second: u64, table: &str, consumed: &Consumed, kind: Kind) {
-        let Ok(mut series) = self.series.lock() else { return };
+        let Ok(mut series) = self.series.lock() else {
+            return;
+        };
         let mut add = |index: &str, units: f64| {
-            let s = series.entry((table.to_string(), index.to_string())).or_default();
+            let s = series
+                .entry((table.to_string(), index.to_string()))
+                .or_default();
             let slot = s.entry(second).or_default();
             match kind {
                 Kind::Read => slot.read += units,
                 Kind::Write => slot.write += units,
             }
             // Trim from the front; seconds arrive roughly in order.
-            while s.first_key_value().is_some_and(|(t, _)| *t + RETENTION_SECONDS < second) {
+            while s
+                .first_key_value()
+                .is_some_and(|(t, _)| *t + RETENTION_SECONDS < second)
+            {
                 s.pop_first();
             }
         };
@@ -57,7 +64,9 @@ impl Recorder {
 
     /// Per-second figures of a table (`index` None) or one of its indexes, from `since` on.
     pub fn seconds(&self, table: &str, index: Option<&str>, since: u64) -> Vec<(u64, Second)> {
-        let Ok(series) = self.series.lock() else { return Vec::new() };
+        let Ok(series) = self.series.lock() else {
+            return Vec::new();
+        };
         series
             .get(&(table.to_string(), index.unwrap_or("").to_string()))
             .map(|s| s.range(since..).map(|(t, v)| (*t, *v)).collect())
@@ -77,8 +86,35 @@ mod tests {
         r.record_at(100, "t", &c, Kind::Write);
         r.record_at(100, "t", &Consumed::table(0.5), Kind::Read);
         r.record_at(101, "t", &c, Kind::Write);
-        assert_eq!(r.seconds("t", None, 0), vec![(100, Second { read: 0.5, write: 1.0 }), (101, Second { read: 0.0, write: 1.0 })]);
-        assert_eq!(r.seconds("t", Some("g"), 101), vec![(101, Second { read: 0.0, write: 2.0 })]);
+        assert_eq!(
+            r.seconds("t", None, 0),
+            vec![
+                (
+                    100,
+                    Second {
+                        read: 0.5,
+                        write: 1.0
+                    }
+                ),
+                (
+                    101,
+                    Second {
+                        read: 0.0,
+                        write: 1.0
+                    }
+                )
+            ]
+        );
+        assert_eq!(
+            r.seconds("t", Some("g"), 101),
+            vec![(
+                101,
+                Second {
+                    read: 0.0,
+                    write: 2.0
+                }
+            )]
+        );
         r.record_at(100 + RETENTION_SECONDS + 5, "t", &c, Kind::Write);
         assert_eq!(r.seconds("t", None, 0).len(), 1);
     }

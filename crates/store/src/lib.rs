@@ -49,7 +49,9 @@ impl Store {
     pub fn open_dir(dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::io(format!("cannot create {}: {e}", dir.display())))?;
-        let db = Database::builder().set_cache_size(CACHE_BYTES).create(dir.join(DB_FILE))?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(dir.join(DB_FILE))?;
         Store::start(db)
     }
 

@@ -137,8 +137,13 @@ impl ReadCtx {
     }
 }
 
-type Entry<'a> =
-    Result<(redb::AccessGuard<'a, &'static [u8]>, redb::AccessGuard<'a, &'static [u8]>), redb::StorageError>;
+type Entry<'a> = Result<
+    (
+        redb::AccessGuard<'a, &'static [u8]>,
+        redb::AccessGuard<'a, &'static [u8]>,
+    ),
+    redb::StorageError,
+>;
 
 fn scan_table(
     t: &impl ReadableTable<&'static [u8], &'static [u8]>,
@@ -147,8 +152,7 @@ fn scan_table(
     mut visit: impl FnMut(&[u8], &[u8]) -> ScanControl,
 ) -> Result<(), StoreError> {
     let iter = t.range::<&[u8]>(range)?;
-    let mut step = |entry: Entry<'_>|
-     -> Result<ScanControl, StoreError> {
+    let mut step = |entry: Entry<'_>| -> Result<ScanControl, StoreError> {
         let (k, v) = entry?;
         Ok(visit(k.value(), v.value()))
     };

@@ -34,5 +34,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             Ok(Ok((meta, stats)))
         })
         .await??;
-    Ok(json!({ "TableDescription": describe(&meta, &Stats { table: stats, ..Stats::default() }, Some("DELETING")) }))
+    Ok(
+        json!({ "TableDescription": describe(&meta, &Stats { table: stats, ..Stats::default() }, Some("DELETING")) }),
+    )
 }

@@ -59,9 +59,15 @@ impl Stats {
     pub fn read(read: &ReadCtx, meta: &TableMeta) -> Result<Stats, StoreError> {
         let mut indexes = BTreeMap::new();
         for index in meta.indexes() {
-            indexes.insert(index.name.clone(), crate::indexes::stats(read, meta, &index.name)?);
+            indexes.insert(
+                index.name.clone(),
+                crate::indexes::stats(read, meta, &index.name)?,
+            );
         }
-        Ok(Stats { table: Catalog::stats(read, meta)?, indexes })
+        Ok(Stats {
+            table: Catalog::stats(read, meta)?,
+            indexes,
+        })
     }
 
     fn index(&self, name: &str) -> TableStats {

@@ -12,6 +12,7 @@ mod list_tables;
 mod misc;
 mod page;
 mod put_item;
+mod put_or_delete;
 mod query;
 mod scan;
 mod tags;
@@ -53,9 +54,7 @@ pub(crate) async fn dispatch(
         Operation::UpdateItem => update_item::handle(svc, parse(body)?).await,
         Operation::DeleteItem => delete_item::handle(svc, parse(body)?).await,
         Operation::BatchGetItem => batch_get_item::handle(svc, parse(body)?),
-        Operation::BatchWriteItem => {
-            batch_write_item::handle(svc, parse(body)?, body.len()).await
-        }
+        Operation::BatchWriteItem => batch_write_item::handle(svc, parse(body)?, body.len()).await,
         Operation::Query => query::handle(svc, parse(body)?),
         Operation::Scan => scan::handle(svc, parse(body)?),
     }

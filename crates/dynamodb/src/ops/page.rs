@@ -20,24 +20,34 @@ pub const PAGE_BYTES: usize = 1024 * 1024;
 
 pub(super) enum Source {
     Table,
-    Index(IndexView),
+    Index(Box<IndexView>),
 }
 
 impl Source {
-    pub fn resolve(meta: &TableMeta, index: Option<&str>, consistent: bool) -> Result<Source, DynamoError> {
-        let Some(name) = index else { return Ok(Source::Table) };
+    pub fn resolve(
+        meta: &TableMeta,
+        index: Option<&str>,
+        consistent: bool,
+    ) -> Result<Source, DynamoError> {
+        let Some(name) = index else {
+            return Ok(Source::Table);
+        };
         let Some(view) = meta.index(name) else {
-            return Err(DynamoError::validation(format!("The table does not have the specified index: {name}")));
+            return Err(DynamoError::validation(format!(
+                "The table does not have the specified index: {name}"
+            )));
         };
         if view.global && consistent {
-            return Err(DynamoError::validation("Consistent reads are not supported on global secondary indexes"));
+            return Err(DynamoError::validation(
+                "Consistent reads are not supported on global secondary indexes",
+            ));
         }
         if view.global && view.status != "ACTIVE" {
             return Err(DynamoError::validation(format!(
                 "Cannot read from backfilling global secondary index: {name}" // message unverified
             )));
         }
-        Ok(Source::Index(view))
+        Ok(Source::Index(Box::new(view)))
     }
 
     pub fn store_table(&self, meta: &TableMeta) -> String {
@@ -82,8 +92,13 @@ impl Source {
             });
         }
         let table_start = items::key_of(&meta.key_shape(), start);
-        let table_key = items::key_bytes(&meta.key_shape(), &table_start, KeySource::Key)
-            .map_err(|e| DynamoError::validation(format!("The provided starting key is invalid: {}", e.message)))?;
+        let table_key =
+            items::key_bytes(&meta.key_shape(), &table_start, KeySource::Key).map_err(|e| {
+                DynamoError::validation(format!(
+                    "The provided starting key is invalid: {}",
+                    e.message
+                ))
+            })?;
         match self {
             Source::Table => Ok(table_key),
             Source::Index(i) => i.entry_key(start, &table_key).ok_or_else(invalid),
@@ -156,7 +171,10 @@ pub(super) fn output(
 }
 
 /// AWS refuses document paths into key attributes (`k.a`, `k[0]`) in filters and projections.
-pub(super) fn check_key_paths<'p>(meta: &TableMeta, paths: impl IntoIterator<Item = &'p Path>) -> Result<(), DynamoError> {
+pub(super) fn check_key_paths<'p>(
+    meta: &TableMeta,
+    paths: impl IntoIterator<Item = &'p Path>,
+) -> Result<(), DynamoError> {
     let shape = meta.key_shape();
     for p in paths {
         if !p.is_top_level() && shape.names().any(|k| k == p.attribute_name()) {
@@ -170,8 +188,14 @@ pub(super) fn check_key_paths<'p>(meta: &TableMeta, paths: impl IntoIterator<Ite
 }
 
 /// A global index serves only what it projects: asking for other attributes is refused.
-pub(super) fn check_projected(meta: &TableMeta, source: &Source, projection: Option<&Projection>) -> Result<(), DynamoError> {
-    let (Source::Index(index), Some(projection)) = (source, projection) else { return Ok(()) };
+pub(super) fn check_projected(
+    meta: &TableMeta,
+    source: &Source,
+    projection: Option<&Projection>,
+) -> Result<(), DynamoError> {
+    let (Source::Index(index), Some(projection)) = (source, projection) else {
+        return Ok(());
+    };
     if !index.global || index.projects_all() {
         return Ok(());
     }
@@ -179,9 +203,18 @@ pub(super) fn check_projected(meta: &TableMeta, source: &Source, projection: Opt
     let projected = |name: &str| {
         table.names().any(|k| k == name)
             || index.shape.names().any(|k| k == name)
-            || index.projection.non_key_attributes.iter().flatten().any(|a| a == name)
+            || index
+                .projection
+                .non_key_attributes
+                .iter()
+                .flatten()
+                .any(|a| a == name)
     };
-    let missing: Vec<String> = projection.top_level_names().into_iter().filter(|n| !projected(n)).collect();
+    let missing: Vec<String> = projection
+        .top_level_names()
+        .into_iter()
+        .filter(|n| !projected(n))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -218,7 +251,13 @@ pub(super) fn read_page(read: &ReadCtx, spec: &PageSpec<'_>) -> Result<Page, Dyn
     let table_name = spec.source.store_table(spec.meta);
     let items_table = spec.meta.items_table();
     let key_names = spec.source.start_key_names(spec.meta);
-    let mut page = Page { items: Vec::new(), count: 0, scanned: 0, last_key: None, consumed: Consumed::default() };
+    let mut page = Page {
+        items: Vec::new(),
+        count: 0,
+        scanned: 0,
+        last_key: None,
+        consumed: Consumed::default(),
+    };
     let (mut source_bytes, mut table_bytes, mut page_bytes) = (0usize, 0usize, 0usize);
     let mut stopped_early = false;
     let mut failure: Option<DynamoError> = None;
@@ -251,7 +290,12 @@ pub(super) fn read_page(read: &ReadCtx, spec: &PageSpec<'_>) -> Result<Page, Dyn
                 }
                 _ => stored,
             };
-            page.last_key = Some(key_names.iter().filter_map(|n| full.get(n).map(|v| (n.clone(), v.clone()))).collect());
+            page.last_key = Some(
+                key_names
+                    .iter()
+                    .filter_map(|n| full.get(n).map(|v| (n.clone(), v.clone())))
+                    .collect(),
+            );
             let keep = match spec.filter {
                 Some(f) => f.evaluate(Some(&full))?,
                 None => true,
@@ -261,7 +305,9 @@ pub(super) fn read_page(read: &ReadCtx, spec: &PageSpec<'_>) -> Result<Page, Dyn
                 match spec.output {
                     Output::Count => {}
                     Output::Stored | Output::FromTable(None) => page.items.push(full),
-                    Output::Projected(p) | Output::FromTable(Some(p)) => page.items.push(p.apply(&full)),
+                    Output::Projected(p) | Output::FromTable(Some(p)) => {
+                        page.items.push(p.apply(&full))
+                    }
                 }
             }
             Ok(())
@@ -279,12 +325,17 @@ pub(super) fn read_page(read: &ReadCtx, spec: &PageSpec<'_>) -> Result<Page, Dyn
     }
     // The limit or the 1 MB bound may be reached on the very last entry: AWS still returns a
     // LastEvaluatedKey then (the next page is simply empty).
-    if !(stopped_early || spec.limit.is_some_and(|l| page.scanned >= l) || page_bytes >= PAGE_BYTES) {
+    if !(stopped_early || spec.limit.is_some_and(|l| page.scanned >= l) || page_bytes >= PAGE_BYTES)
+    {
         page.last_key = None;
     }
     let units = |bytes: usize| {
         let u = bytes.div_ceil(4096) as f64;
-        if spec.consistent { u } else { u / 2.0 }
+        if spec.consistent {
+            u
+        } else {
+            u / 2.0
+        }
     };
     page.consumed = match spec.source {
         Source::Table => Consumed::table(units(source_bytes)),
@@ -311,7 +362,10 @@ pub(super) use item::keycodec::prefix_end;
 pub(super) fn render(page: Page, output: &Output) -> Map<String, Json> {
     let mut out = Map::new();
     if !matches!(output, Output::Count) {
-        out.insert("Items".into(), Json::Array(page.items.iter().map(item::json::item_to_json).collect()));
+        out.insert(
+            "Items".into(),
+            Json::Array(page.items.iter().map(item::json::item_to_json).collect()),
+        );
     }
     out.insert("Count".into(), page.count.into());
     out.insert("ScannedCount".into(), page.scanned.into());

@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 
 use serde::Deserialize;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
-use super::write_common::{self as common, ExprParams, ReturnValues};
+use super::put_or_delete::{self, Answer, ConditionParams};
+use super::write_common as common;
 use super::{capacity_detail, item_param, validate};
 use crate::error::{Constraints, DynamoError};
-use crate::items::{self, KeySource, Origin};
+use crate::items::{self, KeySource};
 use crate::Dynamo;
 
 #[derive(Deserialize)]
@@ -40,68 +41,27 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         common::return_old_on_failure(req.return_values_on_condition_check_failure.as_deref())?;
     let new = item_param(req.item.as_ref().unwrap_or(&Json::Null))?;
 
-    common::no_mixing(
-        &[
-            ("Expected", req.expected.is_some()),
-            ("ConditionalOperator", req.conditional_operator.is_some()),
-        ],
-        &[("ConditionExpression", req.condition_expression.is_some())],
-    )?;
-    let params = ExprParams::new(
-        req.expression_attribute_names,
-        req.expression_attribute_values.as_ref(),
-    )?;
-    params.require_expressions(
-        req.condition_expression.is_some(),
-        "ConditionExpression is null",
-    )?;
-    let mut ctx = params.context()?;
-    let cond = common::write_condition(
-        req.condition_expression.as_deref(),
-        req.expected.as_ref(),
-        req.conditional_operator.as_deref(),
-        &mut ctx,
-    )?;
-    ctx.check_all_used()?;
-    drop(ctx);
+    let cond = ConditionParams {
+        expression: req.condition_expression,
+        expected: req.expected,
+        conditional_operator: req.conditional_operator,
+        names: req.expression_attribute_names,
+        values: req.expression_attribute_values,
+    }
+    .parse()?;
 
     let name = req.table_name.unwrap_or_default();
     let meta = svc.catalog.require(&name)?;
     let key = items::key_bytes(&meta.key_shape(), &new, KeySource::Item)?;
     items::check_item_size(&new)?;
     items::check_index_keys(&meta, &new)?;
-    let want_metrics = common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
+    let want_metrics =
+        common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
 
-    let catalog = svc.catalog.clone();
-    let table_id = meta.table_id.clone();
-    let (old, consumed, collection) = svc
-        .store
-        .write(move |tx| {
-            let Some(meta) = catalog.get(&name).filter(|m| m.table_id == table_id) else {
-                return Ok(Err(DynamoError::not_found()));
-            };
-            let old = items::read_item(tx, &meta, &key)?;
-            if let Err(e) = common::check(cond.as_ref(), old.as_ref(), return_old) {
-                return Ok(Err(e));
-            }
-            let collection = match common::plan_collection(tx, &meta, old.as_ref(), Some(&new))? {
-                Ok(c) => c,
-                Err(e) => return Ok(Err(e)),
-            };
-            let index_writes = items::apply_write(tx, &meta, &key, old.as_ref(), Some(&new), Origin::User)?;
-            let consumed = common::write_consumed(old.as_ref(), Some(&new), &index_writes);
-            Ok(Ok((old, consumed, collection)))
-        })
-        .await??;
-
-    let mut out = Map::new();
-    if rv == ReturnValues::AllOld {
-        common::attributes(&mut out, old.as_ref());
-    }
-    svc.metrics.record(&meta.table_name, &consumed, crate::metrics::Kind::Write);
-    consumed.add_to(&mut out, detail, &meta.table_name);
-    if let (true, Some(m)) = (want_metrics, collection) {
-        out.insert("ItemCollectionMetrics".into(), m);
-    }
-    Ok(Json::Object(out))
+    let answer = Answer {
+        return_values: rv,
+        detail,
+        collection_metrics: want_metrics,
+    };
+    put_or_delete::write(svc, &meta, key, Some(new), cond, return_old, answer).await
 }

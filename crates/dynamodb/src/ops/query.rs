@@ -47,7 +47,10 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         &[
             ("ProjectionExpression", req.projection_expression.is_some()),
             ("FilterExpression", req.filter_expression.is_some()),
-            ("KeyConditionExpression", req.key_condition_expression.is_some()),
+            (
+                "KeyConditionExpression",
+                req.key_condition_expression.is_some(),
+            ),
         ],
         &[
             ("AttributesToGet", req.attributes_to_get.is_some()),
@@ -64,7 +67,10 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
         ));
     }
-    let params = ExprParams::new(req.expression_attribute_names, req.expression_attribute_values.as_ref())?;
+    let params = ExprParams::new(
+        req.expression_attribute_names,
+        req.expression_attribute_values.as_ref(),
+    )?;
     let mut ctx = params.context()?;
     let key_condition = match (&req.key_condition_expression, &req.key_conditions) {
         (Some(text), _) => expr::parse_condition(text, &mut ctx, ExprKind::KeyConditionExpression)?,
@@ -72,10 +78,21 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         (None, None) => return Err(DynamoError::internal()),
     };
     let (filter, filter_param) = match (&req.filter_expression, &req.query_filter) {
-        (Some(text), _) => (Some(expr::parse_condition(text, &mut ctx, ExprKind::FilterExpression)?), "Filter Expression"),
-        (None, Some(legacy)) => {
-            (Some(expr::condition_from_filter(legacy, req.conditional_operator.as_deref())?), "QueryFilter")
-        }
+        (Some(text), _) => (
+            Some(expr::parse_condition(
+                text,
+                &mut ctx,
+                ExprKind::FilterExpression,
+            )?),
+            "Filter Expression",
+        ),
+        (None, Some(legacy)) => (
+            Some(expr::condition_from_filter(
+                legacy,
+                req.conditional_operator.as_deref(),
+            )?),
+            "QueryFilter",
+        ),
         (None, None) => (None, ""),
     };
     let projection = match (&req.projection_expression, &req.attributes_to_get) {
@@ -87,7 +104,9 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     drop(ctx);
     let conditions = expr::key_conditions(&key_condition)?;
     if conditions.is_empty() || conditions.len() > 2 {
-        return Err(DynamoError::validation("Conditions can be of length 1 or 2 only"));
+        return Err(DynamoError::validation(
+            "Conditions can be of length 1 or 2 only",
+        ));
     }
 
     let name = req.table_name.unwrap_or_default();
@@ -107,7 +126,10 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     }
     page::check_key_paths(
         &meta,
-        filter.iter().flat_map(|f| f.paths()).chain(projection.iter().flat_map(|p| p.paths().iter())),
+        filter
+            .iter()
+            .flat_map(|f| f.paths())
+            .chain(projection.iter().flat_map(|p| p.paths().iter())),
     )?;
     page::check_projected(&meta, &source, projection.as_ref())?;
     let output = page::output(req.select.as_deref(), projection, &source)?;
@@ -117,9 +139,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     if let Some(start) = &start {
         check_start(&source, &meta, &shape, start, hash, range)?;
         let position = source.start_position(&meta, start)?;
-        let inside = match (&bounds.0, &bounds.1) {
-            (lo, hi) => above(lo, &position) && below(hi, &position),
-        };
+        let inside = above(&bounds.0, &position) && below(&bounds.1, &position);
         if !inside {
             return Err(DynamoError::validation(
                 "The provided starting key is outside query boundaries based on provided conditions",
@@ -145,7 +165,8 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let page = page::read_page(&read, &spec)?;
     let consumed = page.consumed.clone();
     let mut out = page::render(page, &output);
-    svc.metrics.record(&meta.table_name, &consumed, crate::metrics::Kind::Read);
+    svc.metrics
+        .record(&meta.table_name, &consumed, crate::metrics::Kind::Read);
     consumed.add_to(&mut out, detail, &meta.table_name);
     Ok(Json::Object(out))
 }
@@ -194,7 +215,17 @@ fn split_conditions<'c>(
         },
         None => None,
     };
-    for (cond, ty) in [(Some(hash), &shape.hash.ty), (range, &shape.range.as_ref().map(|r| r.ty.clone()).unwrap_or_default())] {
+    for (cond, ty) in [
+        (Some(hash), &shape.hash.ty),
+        (
+            range,
+            &shape
+                .range
+                .as_ref()
+                .map(|r| r.ty.clone())
+                .unwrap_or_default(),
+        ),
+    ] {
         if let Some(cond) = cond {
             if cond.values.iter().any(|v| v.type_name() != ty) {
                 return Err(DynamoError::validation(
@@ -209,9 +240,14 @@ fn split_conditions<'c>(
     Ok((hash, range))
 }
 
+/// A range of store keys.
+type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 /// The store range holding the items the key conditions select.
-fn key_range(hash: &KeyCondition, range: Option<&KeyCondition>) -> Result<(Bound<Vec<u8>>, Bound<Vec<u8>>), DynamoError> {
-    let bad_key = || DynamoError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
+fn key_range(hash: &KeyCondition, range: Option<&KeyCondition>) -> Result<KeyRange, DynamoError> {
+    let bad_key = || {
+        DynamoError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+    };
     let hash_value = hash.values.first().ok_or_else(bad_key)?;
     let prefix = keycodec::partition_key_prefix(hash_value).ok_or_else(bad_key)?;
     let whole = (Bound::Included(prefix.clone()), prefix_end(&prefix));
@@ -228,7 +264,10 @@ fn key_range(hash: &KeyCondition, range: Option<&KeyCondition>) -> Result<(Bound
             let end = prefix_end(&k);
             (Bound::Included(k), end)
         }
-        KeyOperator::Lt => (Bound::Included(prefix.clone()), Bound::Excluded(with(first)?)),
+        KeyOperator::Lt => (
+            Bound::Included(prefix.clone()),
+            Bound::Excluded(with(first)?),
+        ),
         KeyOperator::Le => (Bound::Included(prefix.clone()), prefix_end(&with(first)?)),
         KeyOperator::Gt => (lower_after(&with(first)?), whole.1),
         KeyOperator::Ge => (Bound::Included(with(first)?), whole.1),
@@ -278,11 +317,18 @@ fn check_start(
 ) -> Result<(), DynamoError> {
     let names = source.start_key_names(meta);
     if start.len() != names.len() || names.iter().any(|n| !start.contains_key(n)) {
-        return Err(DynamoError::validation("The provided starting key is invalid"));
+        return Err(DynamoError::validation(
+            "The provided starting key is invalid",
+        ));
     }
     for attr in std::iter::once(&shape.hash).chain(shape.range.as_ref()) {
-        if start.get(&attr.name).is_some_and(|v| v.type_name() != attr.ty) {
-            return Err(DynamoError::validation("The provided key element does not match the schema"));
+        if start
+            .get(&attr.name)
+            .is_some_and(|v| v.type_name() != attr.ty)
+        {
+            return Err(DynamoError::validation(
+                "The provided key element does not match the schema",
+            ));
         }
     }
     let same_partition = start.get(&shape.hash.name) == hash.values.first();
@@ -290,17 +336,19 @@ fn check_start(
         (Some(cond), Some(attr)) => {
             let matches = start.get(&attr.name).is_some_and(|v| satisfies(v, cond));
             if !matches {
-                return Err(DynamoError::validation("The provided starting key does not match the range key predicate"));
+                return Err(DynamoError::validation(
+                    "The provided starting key does not match the range key predicate",
+                ));
             }
             if !same_partition {
-                return Err(DynamoError::validation("The query can return at most one row and cannot be restarted"));
+                return Err(DynamoError::validation(
+                    "The query can return at most one row and cannot be restarted",
+                ));
             }
         }
-        _ if !same_partition => {
-            return Err(DynamoError::validation(
-                "The provided starting key is outside query boundaries based on provided conditions",
-            ))
-        }
+        _ if !same_partition => return Err(DynamoError::validation(
+            "The provided starting key is outside query boundaries based on provided conditions",
+        )),
         _ => {}
     }
     Ok(())
@@ -316,7 +364,9 @@ fn satisfies(v: &item::Value, cond: &KeyCondition) -> bool {
         KeyOperator::Le => matches!(cmp(0), Some(Less | Equal)),
         KeyOperator::Gt => cmp(0) == Some(Greater),
         KeyOperator::Ge => matches!(cmp(0), Some(Greater | Equal)),
-        KeyOperator::Between => matches!(cmp(0), Some(Greater | Equal)) && matches!(cmp(1), Some(Less | Equal)),
+        KeyOperator::Between => {
+            matches!(cmp(0), Some(Greater | Equal)) && matches!(cmp(1), Some(Less | Equal))
+        }
         KeyOperator::BeginsWith => match (v, cond.values.first()) {
             (item::Value::S(s), Some(item::Value::S(p))) => s.starts_with(p.as_str()),
             (item::Value::B(b), Some(item::Value::B(p))) => b.starts_with(p),

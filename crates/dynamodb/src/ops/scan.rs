@@ -51,7 +51,13 @@ pub(super) fn start_key(raw: Option<&Json>) -> Result<Option<Item>, DynamoError>
         item::json::DecodeError::Serialization(m) => DynamoError::new(ErrorCode::Serialization, m),
         item::json::DecodeError::Validation(m) => {
             // AWS adds the prefix to some messages only (as dynalite recorded).
-            let bare = ["contains duplicates", "number set", "numeric value", "significant digits", "number with magnitude"];
+            let bare = [
+                "contains duplicates",
+                "number set",
+                "numeric value",
+                "significant digits",
+                "number with magnitude",
+            ];
             if bare.iter().any(|b| m.contains(b)) {
                 DynamoError::validation(m)
             } else {
@@ -69,7 +75,11 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         if t < 1 {
             c.push(t, "totalSegments", "have value greater than or equal to 1");
         } else if t > 1_000_000 {
-            c.push(t, "totalSegments", "have value less than or equal to 1000000");
+            c.push(
+                t,
+                "totalSegments",
+                "have value less than or equal to 1000000",
+            );
         }
     }
     if let Some(s) = req.segment {
@@ -114,11 +124,21 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         (Some(s), Some(t)) => Some((s as u64, t as u64)),
         (None, None) => None,
     };
-    let params = ExprParams::new(req.expression_attribute_names, req.expression_attribute_values.as_ref())?;
+    let params = ExprParams::new(
+        req.expression_attribute_names,
+        req.expression_attribute_values.as_ref(),
+    )?;
     let mut ctx = params.context()?;
     let filter = match (&req.filter_expression, &req.scan_filter) {
-        (Some(text), _) => Some(expr::parse_condition(text, &mut ctx, ExprKind::FilterExpression)?),
-        (None, Some(legacy)) => Some(expr::condition_from_filter(legacy, req.conditional_operator.as_deref())?),
+        (Some(text), _) => Some(expr::parse_condition(
+            text,
+            &mut ctx,
+            ExprKind::FilterExpression,
+        )?),
+        (None, Some(legacy)) => Some(expr::condition_from_filter(
+            legacy,
+            req.conditional_operator.as_deref(),
+        )?),
         (None, None) => None,
     };
     let projection = match (&req.projection_expression, &req.attributes_to_get) {
@@ -135,20 +155,32 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let source = Source::resolve(&meta, req.index_name.as_deref(), consistent)?;
     page::check_key_paths(
         &meta,
-        filter.iter().flat_map(|f| f.paths()).chain(projection.iter().flat_map(|p| p.paths().iter())),
+        filter
+            .iter()
+            .flat_map(|f| f.paths())
+            .chain(projection.iter().flat_map(|p| p.paths().iter())),
     )?;
     page::check_projected(&meta, &source, projection.as_ref())?;
     let output = page::output(req.select.as_deref(), projection, &source)?;
 
     let mut bounds = match segment {
-        Some((s, t)) => (spread_bound(s, t), if s + 1 == t { Bound::Unbounded } else { spread_bound(s + 1, t) }),
+        Some((s, t)) => (
+            spread_bound(s, t),
+            if s + 1 == t {
+                Bound::Unbounded
+            } else {
+                spread_bound(s + 1, t)
+            },
+        ),
         None => (Bound::Unbounded, Bound::Unbounded),
     };
     if let Some(start) = &start {
         let position = source.start_position(&meta, start)?;
         if let Some((s, t)) = segment {
             let inside = match (&bounds.0, &bounds.1) {
-                (Bound::Included(lo), Bound::Included(hi) | Bound::Excluded(hi)) => position >= *lo && position < *hi,
+                (Bound::Included(lo), Bound::Included(hi) | Bound::Excluded(hi)) => {
+                    position >= *lo && position < *hi
+                }
                 (Bound::Included(lo), Bound::Unbounded) => position >= *lo,
                 _ => true,
             };
@@ -174,7 +206,8 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let page = page::read_page(&read, &spec)?;
     let consumed = page.consumed.clone();
     let mut out = page::render(page, &output);
-    svc.metrics.record(&meta.table_name, &consumed, crate::metrics::Kind::Read);
+    svc.metrics
+        .record(&meta.table_name, &consumed, crate::metrics::Kind::Read);
     consumed.add_to(&mut out, detail, &meta.table_name);
     Ok(Json::Object(out))
 }

@@ -7,6 +7,7 @@ use item::Item;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
+use super::put_or_delete::{self, Answer};
 use super::write_common::{self as common, ExprParams, ReturnValues};
 use super::{capacity_detail, item_param, validate};
 use crate::error::{Constraints, DynamoError};
@@ -91,7 +92,8 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             }
         }
     }
-    let want_metrics = common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
+    let want_metrics =
+        common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
     // UPDATED_OLD/UPDATED_NEW return just what the update's paths reach, nested parts included.
     let updated = Projection::from_paths(
         update
@@ -115,7 +117,11 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             let mut new = old.clone().unwrap_or_else(|| key_item.clone());
             if let Some(u) = &update {
                 // A new item forgives paths into attributes it does not have yet, as AWS does.
-                let applied = if old.is_some() { u.apply(&mut new) } else { u.apply_to_new_item(&mut new) };
+                let applied = if old.is_some() {
+                    u.apply(&mut new)
+                } else {
+                    u.apply_to_new_item(&mut new)
+                };
                 if let Err(e) = applied {
                     return Ok(Err(e.into()));
                 }
@@ -132,7 +138,8 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),
             };
-            let index_writes = items::apply_write(tx, &meta, &key, old.as_ref(), Some(&new), Origin::User)?;
+            let index_writes =
+                items::apply_write(tx, &meta, &key, old.as_ref(), Some(&new), Origin::User)?;
             let consumed = common::write_consumed(old.as_ref(), Some(&new), &index_writes);
             Ok(Ok((old, new, consumed, collection)))
         })
@@ -153,10 +160,12 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             Some(touched(&new)).filter(|i| !i.is_empty()).as_ref(),
         ),
     }
-    svc.metrics.record(&meta.table_name, &consumed, crate::metrics::Kind::Write);
-    consumed.add_to(&mut out, detail, &meta.table_name);
-    if let (true, Some(m)) = (want_metrics, collection) {
-        out.insert("ItemCollectionMetrics".into(), m);
-    }
-    Ok(Json::Object(out))
+    let answer = Answer {
+        return_values: rv,
+        detail,
+        collection_metrics: want_metrics,
+    };
+    Ok(Json::Object(put_or_delete::finish(
+        svc, &meta, out, &consumed, &answer, collection,
+    )))
 }

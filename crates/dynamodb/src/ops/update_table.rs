@@ -86,7 +86,11 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                 Ok(next) => next,
                 Err(e) => return Ok(Err(e)),
             };
-            for gone in current.indexes().iter().filter(|i| next.index(&i.name).is_none()) {
+            for gone in current
+                .indexes()
+                .iter()
+                .filter(|i| next.index(&i.name).is_none())
+            {
                 crate::indexes::drop_index(ctx, &current, &gone.name)?;
             }
             let created: Vec<String> = next
@@ -99,9 +103,16 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         })
         .await??;
     for index in created {
-        crate::backfill::spawn(svc.store.clone(), svc.catalog.clone(), (*meta).clone(), index);
+        crate::backfill::spawn(
+            svc.store.clone(),
+            svc.catalog.clone(),
+            (*meta).clone(),
+            index,
+        );
     }
-    Ok(json!({ "TableDescription": describe(&meta, &Stats::read(&svc.store.read()?, &meta)?, Some("UPDATING")) }))
+    Ok(
+        json!({ "TableDescription": describe(&meta, &Stats::read(&svc.store.read()?, &meta)?, Some("UPDATING")) }),
+    )
 }
 
 fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, DynamoError> {
@@ -178,7 +189,11 @@ fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, 
                     ));
                 }
                 // Filled by a background backfill; queryable once ACTIVE.
-                next.global_indexes.push(GlobalIndex { index_status: "CREATING".into(), backfilling: true, ..g });
+                next.global_indexes.push(GlobalIndex {
+                    index_status: "CREATING".into(),
+                    backfilling: true,
+                    ..g
+                });
             }
             if let Some(update) = u.update {
                 let pay = next.pay_per_request();

@@ -191,7 +191,11 @@ pub(super) fn check(
 }
 
 /// What an item write consumed: the table's write units and each touched index's.
-pub(super) fn write_consumed(old: Option<&Item>, new: Option<&Item>, index_writes: &IndexWrites) -> Consumed {
+pub(super) fn write_consumed(
+    old: Option<&Item>,
+    new: Option<&Item>,
+    index_writes: &IndexWrites,
+) -> Consumed {
     let size = |i: Option<&Item>| i.map_or(0, item::size::item_size);
     let mut c = Consumed::table(capacity::write_units(size(old), size(new)));
     for (name, global, units) in &index_writes.units {
@@ -219,7 +223,8 @@ pub(super) fn plan_collection(
     old: Option<&Item>,
     new: Option<&Item>,
 ) -> Result<Result<Option<Json>, DynamoError>, store::StoreError> {
-    Ok(crate::collections::plan(tx, meta, old, new)?.map(|c| c.as_ref().map(crate::collections::metrics)))
+    Ok(crate::collections::plan(tx, meta, old, new)?
+        .map(|c| c.as_ref().map(crate::collections::metrics)))
 }
 
 /// Puts `Attributes` in the response when the item is there.

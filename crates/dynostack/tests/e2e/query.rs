@@ -5,19 +5,28 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as AV, BillingMode, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate,
-    CreateGlobalSecondaryIndexAction, IndexStatus, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
-    ProjectionType, ReturnConsumedCapacity, ScalarAttributeType, Select,
+    AttributeDefinition, AttributeValue as AV, BillingMode, CreateGlobalSecondaryIndexAction,
+    GlobalSecondaryIndex, GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType,
+    LocalSecondaryIndex, Projection, ProjectionType, ReturnConsumedCapacity, ScalarAttributeType,
+    Select,
 };
 use aws_sdk_dynamodb::Client;
 
 use crate::harness::{error_of, Server};
 
 fn attr(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder().attribute_name(name).attribute_type(ty).build().unwrap()
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ty)
+        .build()
+        .unwrap()
 }
 fn key(name: &str, ty: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder().attribute_name(name).key_type(ty).build().unwrap()
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(ty)
+        .build()
+        .unwrap()
 }
 fn s(v: &str) -> AV {
     AV::S(v.into())
@@ -44,7 +53,11 @@ async fn users_table(client: &Client) {
             GlobalSecondaryIndex::builder()
                 .index_name("email-index")
                 .key_schema(key("email", KeyType::Hash))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )
@@ -68,7 +81,11 @@ async fn users_table(client: &Client) {
                 .index_name("by-score")
                 .key_schema(key("user_id", KeyType::Hash))
                 .key_schema(key("score", KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )
@@ -98,7 +115,14 @@ async fn query_pages_through_table_and_indexes() {
     let client = server.client();
     users_table(&client).await;
     for i in 0..25 {
-        put_user(&client, "alice", i, if i % 2 == 0 { "active" } else { "inactive" }, 10).await;
+        put_user(
+            &client,
+            "alice",
+            i,
+            if i % 2 == 0 { "active" } else { "inactive" },
+            10,
+        )
+        .await;
     }
     for i in 0..5 {
         put_user(&client, "bob", i, "active", 10).await;
@@ -122,13 +146,20 @@ async fn query_pages_through_table_and_indexes() {
             .await
             .unwrap();
         pages += 1;
-        seen.extend(page.items().iter().map(|i| i["created_at"].as_s().unwrap().clone()));
+        seen.extend(
+            page.items()
+                .iter()
+                .map(|i| i["created_at"].as_s().unwrap().clone()),
+        );
         match page.last_evaluated_key() {
             Some(k) => start = Some(k.clone()),
             None => break,
         }
     }
-    let expected: Vec<String> = (3..25).rev().map(|i| format!("2024-01-01T00:00:{i:03}")).collect();
+    let expected: Vec<String> = (3..25)
+        .rev()
+        .map(|i| format!("2024-01-01T00:00:{i:03}"))
+        .collect();
     assert_eq!(seen, expected);
     assert_eq!(pages, 4);
 
@@ -178,7 +209,11 @@ async fn query_pages_through_table_and_indexes() {
         .send()
         .await
         .unwrap();
-    let scores: Vec<&str> = lsi.items().iter().map(|i| i["score"].as_n().unwrap().as_str()).collect();
+    let scores: Vec<&str> = lsi
+        .items()
+        .iter()
+        .map(|i| i["score"].as_n().unwrap().as_str())
+        .collect();
     assert_eq!(scores, ["97", "98", "99", "100"]);
     assert!(lsi.items()[0].contains_key("name"));
 
@@ -194,7 +229,13 @@ async fn query_pages_through_table_and_indexes() {
             .send()
             .await,
     );
-    assert_eq!((code.as_str(), message.as_str()), ("ValidationException", "Consistent reads are not supported on global secondary indexes"));
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "ValidationException",
+            "Consistent reads are not supported on global secondary indexes"
+        )
+    );
 
     // Deleting an item takes it out of every index.
     client
@@ -215,9 +256,17 @@ async fn query_pages_through_table_and_indexes() {
         .await
         .unwrap();
     assert_eq!(gone.count(), 0);
-    let table = client.describe_table().table_name("users").send().await.unwrap();
+    let table = client
+        .describe_table()
+        .table_name("users")
+        .send()
+        .await
+        .unwrap();
     let gsis = table.table().unwrap().global_secondary_indexes();
-    let email = gsis.iter().find(|g| g.index_name() == Some("email-index")).unwrap();
+    let email = gsis
+        .iter()
+        .find(|g| g.index_name() == Some("email-index"))
+        .unwrap();
     assert_eq!(email.item_count(), Some(29));
 }
 
@@ -227,7 +276,14 @@ async fn parallel_scan_covers_every_item_once() {
     let client = server.client();
     crate::harness::create_table(&client, "scan", None).await;
     for i in 0..200 {
-        client.put_item().table_name("scan").item("pk", s(&format!("k{i}"))).item("v", n(i)).send().await.unwrap();
+        client
+            .put_item()
+            .table_name("scan")
+            .item("pk", s(&format!("k{i}")))
+            .item("v", n(i))
+            .send()
+            .await
+            .unwrap();
     }
     let mut all = Vec::new();
     for segment in 0..7 {
@@ -293,7 +349,11 @@ async fn gsi_created_on_a_table_with_data_is_backfilled() {
                     CreateGlobalSecondaryIndexAction::builder()
                         .index_name("by-colour")
                         .key_schema(key("colour", KeyType::Hash))
-                        .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::KeysOnly)
+                                .build(),
+                        )
                         .build()
                         .unwrap(),
                 )
@@ -304,7 +364,12 @@ async fn gsi_created_on_a_table_with_data_is_backfilled() {
         .unwrap();
     let mut active = false;
     for _ in 0..100 {
-        let t = client.describe_table().table_name("late").send().await.unwrap();
+        let t = client
+            .describe_table()
+            .table_name("late")
+            .send()
+            .await
+            .unwrap();
         let g = &t.table().unwrap().global_secondary_indexes()[0];
         if g.index_status() == Some(&IndexStatus::Active) {
             assert_eq!(g.item_count(), Some(600));
@@ -354,7 +419,10 @@ async fn consumed_capacity_follows_aws_arithmetic() {
     let gsi = cc.global_secondary_indexes().unwrap();
     assert_eq!(gsi["email-index"].capacity_units(), Some(4.0));
     assert_eq!(gsi["status-index"].capacity_units(), Some(1.0));
-    assert_eq!(cc.local_secondary_indexes().unwrap()["by-score"].capacity_units(), Some(1.0));
+    assert_eq!(
+        cc.local_secondary_indexes().unwrap()["by-score"].capacity_units(),
+        Some(1.0)
+    );
     assert_eq!(cc.capacity_units(), Some(10.0));
 
     // Reading it: 1 RCU strongly consistent, 0.5 eventually.
@@ -369,7 +437,10 @@ async fn consumed_capacity_follows_aws_arithmetic() {
             .send()
             .await
             .unwrap();
-        assert_eq!(got.consumed_capacity().unwrap().capacity_units(), Some(units));
+        assert_eq!(
+            got.consumed_capacity().unwrap().capacity_units(),
+            Some(units)
+        );
     }
     // Query is sized by what it read, not what it returned: a filter that drops everything
     // still costs the 3.5 KB read (1 RCU, 0.5 eventually consistent).

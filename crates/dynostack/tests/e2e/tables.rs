@@ -245,5 +245,8 @@ async fn create_table_validation_matches_aws() {
             .await,
     );
     assert_eq!(code, "ValidationException");
-    assert_eq!(message, "TableName must be at least 3 characters long and at most 255 characters long");
+    assert_eq!(
+        message,
+        "TableName must be at least 3 characters long and at most 255 characters long"
+    );
 }
