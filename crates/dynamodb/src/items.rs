@@ -3,10 +3,10 @@
 
 use item::size::{item_size, MAX_ITEM_SIZE, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
 use item::{Item, Value};
-use serde_json::json;
 use store::{StoreError, WriteCtx};
 
 use crate::catalog::Catalog;
+use crate::changelog::{ChangeRecord, StreamTag};
 use crate::clock;
 use crate::error::DynamoError;
 use crate::indexes::{self, IndexWrites};
@@ -147,11 +147,7 @@ pub fn read_item(
         .transpose()
 }
 
-/// Who made a change; TTL deletions are the service's, everything else the user's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
-    User,
-}
+pub use crate::changelog::Origin;
 
 /// Replaces the item at `key` (`old` is what the job read there) with `new`, or deletes it when
 /// `new` is None, in the job's transaction, together with the table statistics and one change-log
@@ -190,16 +186,21 @@ pub fn apply_write(
     }
     let shape = meta.key_shape();
     let keys = key_of(&shape, new.or(old).unwrap_or(&Item::new()));
-    let record = json!({
-        "table": meta.table_name,
-        "table_id": meta.table_id,
-        "at_ms": clock::now_millis(),
-        "origin": match origin { Origin::User => "user" },
-        "keys": item::json::item_to_json(&keys),
-        "old": old.map(item::json::item_to_json),
-        "new": new.map(item::json::item_to_json),
-    });
-    let bytes = serde_json::to_vec(&record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let record = ChangeRecord {
+        table: meta.table_name.clone(),
+        table_id: meta.table_id.clone(),
+        at_ms: clock::now_millis(),
+        origin,
+        stream: meta
+            .stream
+            .as_ref()
+            .filter(|s| s.enabled)
+            .map(|s| StreamTag { label: s.label.clone(), view_type: s.view_type.clone() }),
+        keys: item::json::item_to_json(&keys),
+        old: old.map(item::json::item_to_json),
+        new: new.map(item::json::item_to_json),
+    };
+    let bytes = record.encode()?;
     ctx.append_change(&bytes)?;
     Ok(index_writes)
 }

@@ -10,6 +10,7 @@
 pub(crate) mod backfill;
 pub mod capacity;
 pub mod catalog;
+pub mod changelog;
 pub mod clock;
 mod collections;
 pub mod error;
