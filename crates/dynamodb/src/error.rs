@@ -17,6 +17,9 @@ pub enum ErrorCode {
     ItemCollectionSizeLimitExceeded,
     ProvisionedThroughputExceeded,
     TransactionConflict,
+    TransactionCanceled,
+    IdempotentParameterMismatch,
+    TransactionInProgress,
     AccessDenied,
     InternalServerError,
 }
@@ -37,6 +40,9 @@ impl ErrorCode {
             }
             ErrorCode::ProvisionedThroughputExceeded => "ProvisionedThroughputExceededException",
             ErrorCode::TransactionConflict => "TransactionConflictException",
+            ErrorCode::TransactionCanceled => "TransactionCanceledException",
+            ErrorCode::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
+            ErrorCode::TransactionInProgress => "TransactionInProgressException",
             ErrorCode::AccessDenied => "AccessDeniedException",
             ErrorCode::InternalServerError => "InternalServerError",
         }
@@ -107,9 +113,10 @@ impl DynamoError {
             format!("{}#{}", self.code.namespace(), self.code.aws_code()).into(),
         );
         // AWS quirk: an error body that carries an Item (ReturnValuesOnConditionCheckFailure)
-        // spells the member "Message"; every other body "message". Empty messages are omitted.
+        // or CancellationReasons spells the member "Message"; every other body "message".
+        // Empty messages are omitted.
         if !self.message.is_empty() {
-            let member = if body.contains_key("Item") {
+            let member = if body.contains_key("Item") || body.contains_key("CancellationReasons") {
                 "Message"
             } else {
                 "message"

@@ -134,6 +134,8 @@ operations!(
     BatchWriteItem,
     Query,
     Scan,
+    TransactWriteItems,
+    TransactGetItems,
 );
 
 /// The `X-Amz-Target` prefix of DynamoDB.

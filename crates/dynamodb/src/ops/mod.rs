@@ -16,6 +16,9 @@ mod put_or_delete;
 mod query;
 mod scan;
 mod tags;
+mod transact_get_items;
+mod transact_write_items;
+mod transaction;
 mod update_item;
 mod update_table;
 mod validate;
@@ -57,6 +60,8 @@ pub(crate) async fn dispatch(
         Operation::BatchWriteItem => batch_write_item::handle(svc, parse(body)?, body.len()).await,
         Operation::Query => query::handle(svc, parse(body)?),
         Operation::Scan => scan::handle(svc, parse(body)?),
+        Operation::TransactWriteItems => transact_write_items::handle(svc, body).await,
+        Operation::TransactGetItems => transact_get_items::handle(svc, parse(body)?),
     }
 }
 

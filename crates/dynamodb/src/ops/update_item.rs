@@ -84,13 +84,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let shape = meta.key_shape();
     let key = items::key_bytes(&shape, &key_item, KeySource::Key)?;
     if let Some(u) = &update {
-        for attr in u.touched_attributes() {
-            if shape.names().any(|k| k == attr) {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: Cannot update attribute {attr}. This attribute is part of the key"
-                )));
-            }
-        }
+        common::check_key_untouched(&shape, u)?;
     }
     let want_metrics =
         common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
@@ -114,26 +108,10 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             if let Err(e) = common::check(cond.as_ref(), old.as_ref(), return_old) {
                 return Ok(Err(e));
             }
-            let mut new = old.clone().unwrap_or_else(|| key_item.clone());
-            if let Some(u) = &update {
-                // A new item forgives paths into attributes it does not have yet, as AWS does.
-                let applied = if old.is_some() {
-                    u.apply(&mut new)
-                } else {
-                    u.apply_to_new_item(&mut new)
-                };
-                if let Err(e) = applied {
-                    return Ok(Err(e.into()));
-                }
-            }
-            if item::size::item_size(&new) > item::size::MAX_ITEM_SIZE {
-                return Ok(Err(DynamoError::validation(
-                    "Item size to update has exceeded the maximum allowed size",
-                )));
-            }
-            if let Err(e) = items::check_index_keys(&meta, &new) {
-                return Ok(Err(e));
-            }
+            let new = match common::updated_item(&meta, old.as_ref(), &key_item, update.as_ref()) {
+                Ok(n) => n,
+                Err(e) => return Ok(Err(e)),
+            };
             let collection = match common::plan_collection(tx, &meta, old.as_ref(), Some(&new))? {
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),

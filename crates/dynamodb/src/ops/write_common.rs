@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use item::expr::{self, Condition, Context, ExprKind};
+use item::expr::{self, Condition, Context, ExprKind, Update};
 use item::{Item, Value};
 use serde_json::{Map, Value as Json};
 
@@ -225,6 +225,38 @@ pub(super) fn plan_collection(
 ) -> Result<Result<Option<Json>, DynamoError>, store::StoreError> {
     Ok(crate::collections::plan(tx, meta, old, new)?
         .map(|c| c.as_ref().map(crate::collections::metrics)))
+}
+
+/// AWS refuses updates of key attributes.
+pub(super) fn check_key_untouched(shape: &crate::schema::KeyShape, update: &Update) -> Result<(), DynamoError> {
+    for attr in update.touched_attributes() {
+        if shape.names().any(|k| k == attr) {
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Cannot update attribute {attr}. This attribute is part of the key"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The item an update makes of `old` (or of just the key, when there is no item yet), checked
+/// as AWS checks it: the update's own errors, the 400 KB limit, index key types.
+pub(super) fn updated_item(
+    meta: &crate::schema::TableMeta,
+    old: Option<&Item>,
+    key_item: &Item,
+    update: Option<&Update>,
+) -> Result<Item, DynamoError> {
+    let mut new = old.cloned().unwrap_or_else(|| key_item.clone());
+    if let Some(u) = update {
+        // A new item forgives paths into attributes it does not have yet, as AWS does.
+        if old.is_some() { u.apply(&mut new) } else { u.apply_to_new_item(&mut new) }?;
+    }
+    if item::size::item_size(&new) > item::size::MAX_ITEM_SIZE {
+        return Err(DynamoError::validation("Item size to update has exceeded the maximum allowed size"));
+    }
+    crate::items::check_index_keys(meta, &new)?;
+    Ok(new)
 }
 
 /// Puts `Attributes` in the response when the item is there.

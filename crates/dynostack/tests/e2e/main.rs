@@ -9,3 +9,4 @@ mod items;
 mod query;
 mod sigv4;
 mod tables;
+mod transactions;
