@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-python.sh
 bash scripts/setup-node.sh
+bash scripts/terraform-check.sh
 cargo build --locked --bin dynostack
 cargo test --locked --workspace
 DYNOSTACK_BIN="$PWD/target/debug/dynostack" .venv/bin/python -m pytest -q tests/python
