@@ -69,7 +69,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             },
         )
         .map_err(|e| format!("cannot load the catalog: {e}"))?;
-        let state = server::shared(server::State { dynamodb, auth });
+        let state = server::shared(server::State { dynamodb, auth, account_id: account_id.clone() });
         let (listener, addr) = server::bind(args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;

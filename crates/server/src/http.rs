@@ -16,9 +16,9 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-use crate::protocol::aws_json;
+use crate::protocol::{aws_json, aws_query};
 use crate::request_id::new_request_id;
-use crate::route::{route, Endpoint};
+use crate::route::{route, Endpoint, QueryService};
 use crate::{SharedState, MAX_BODY_BYTES};
 
 const CORAL: &str = "com.amazon.coral.service";
@@ -110,7 +110,11 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
             );
         }
     };
-    if !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+    let json_protocol = !matches!(endpoint, Endpoint::Query(_));
+    if json_protocol
+        && !body.is_empty()
+        && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
+    {
         return aws_json::error(
             400,
             CORAL,
@@ -135,6 +139,15 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
     };
     let verified = match auth::verify(&auth_req, &state.auth, SystemTime::now()) {
         Ok(v) => v,
+        Err(e) if !json_protocol => {
+            return aws_query::error(
+                e.query_http_status(),
+                "Sender",
+                e.query_code(),
+                &e.message(),
+                &request_id,
+            )
+        }
         Err(e) => {
             return aws_json::error(
                 e.http_status(),
@@ -168,6 +181,7 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
                 ),
             }
         }
+        Endpoint::Query(service) => query(&state, service, &body, &request_id),
         Endpoint::Unknown(_) => aws_json::error(
             400,
             CORAL,
@@ -176,6 +190,26 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
             &request_id,
             content_type,
         ),
+    }
+}
+
+/// An awsQuery request: the form body names the action and its parameters.
+fn query(
+    state: &SharedState,
+    service: QueryService,
+    body: &[u8],
+    request_id: &str,
+) -> Response<Full<Bytes>> {
+    let params = aws_query::parse_form(body);
+    let Some(action) = aws_query::param(&params, "Action").map(str::to_string) else {
+        return aws_query::error(400, "Sender", "MissingAction", "Missing Action", request_id);
+        // message unverified
+    };
+    match service {
+        QueryService::Sts => match sts::call(&action, &params, &state.account_id) {
+            Ok(result) => aws_query::respond(&action, sts::XMLNS, &result, request_id),
+            Err(e) => aws_query::error(e.status, "Sender", e.code, &e.message, request_id),
+        },
     }
 }
 

@@ -26,6 +26,8 @@ pub use http::{serve, shared};
 pub struct State {
     pub dynamodb: Dynamo,
     pub auth: Mode,
+    /// The installation's account id, which ARNs and STS report.
+    pub account_id: String,
 }
 
 /// Binds `addr` (port 0 picks a free one) and returns the listener with its real address.

@@ -6,8 +6,25 @@ use dynamodb::Operation;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
     DynamoDb(Operation),
+    /// An awsQuery service (form body, `Action=`): the action is read from the body later.
+    Query(QueryService),
     /// A target or service this build does not implement; the name is for logs.
     Unknown(String),
+}
+
+/// The services that speak awsQuery, by their SigV4 scope name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryService {
+    Sts,
+}
+
+impl QueryService {
+    fn from_scope(service: &str) -> Option<QueryService> {
+        match service {
+            "sts" => Some(QueryService::Sts),
+            _ => None,
+        }
+    }
 }
 
 /// Finds the endpoint from `X-Amz-Target` ("DynamoDB_20120810.PutItem") or, without one, from the
@@ -22,12 +39,21 @@ pub fn route(target: Option<&str>, scope_service: Option<&str>) -> Endpoint {
         }
         return Endpoint::Unknown(target.to_string());
     }
-    Endpoint::Unknown(scope_service.unwrap_or("").to_string())
+    match scope_service.and_then(QueryService::from_scope) {
+        Some(q) => Endpoint::Query(q),
+        None => Endpoint::Unknown(scope_service.unwrap_or("").to_string()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn routes_query_services_by_scope() {
+        assert_eq!(route(None, Some("sts")), Endpoint::Query(QueryService::Sts));
+        assert!(matches!(route(None, Some("nope")), Endpoint::Unknown(_)));
+    }
 
     #[test]
     fn routes_dynamodb_targets() {

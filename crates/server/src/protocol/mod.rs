@@ -1,3 +1,4 @@
 //! Wire framing of responses. awsJson only for now; awsQuery, restJson1 and rpcv2Cbor join here.
 
 pub mod aws_json;
+pub mod aws_query;
