@@ -87,6 +87,8 @@ impl Catalog {
     ) -> Result<Arc<TableMeta>, StoreError> {
         let bytes = serde_json::to_vec(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         ctx.insert(TABLES, meta.table_name.as_bytes(), &bytes)?;
+        let previous = self.get(&meta.table_name);
+        crate::stream_registry::sync(ctx, previous.as_deref(), Some(&meta))?;
         let meta = Arc::new(meta);
         if let Ok(mut t) = self.tables.write() {
             t.insert(meta.table_name.clone(), meta.clone());
@@ -103,6 +105,8 @@ impl Catalog {
             crate::indexes::drop_index(ctx, meta, &index.name)?;
         }
         crate::collections::drop_table(ctx, meta)?;
+        crate::ttl::drop_index(ctx, meta)?;
+        crate::stream_registry::sync(ctx, Some(meta), None)?;
         if let Ok(mut t) = self.tables.write() {
             t.remove(&meta.table_name);
         }

@@ -17,6 +17,7 @@ pub enum ErrorCode {
     ItemCollectionSizeLimitExceeded,
     ProvisionedThroughputExceeded,
     TransactionConflict,
+    TableNotFound,
     TransactionCanceled,
     IdempotentParameterMismatch,
     TransactionInProgress,
@@ -40,6 +41,7 @@ impl ErrorCode {
             }
             ErrorCode::ProvisionedThroughputExceeded => "ProvisionedThroughputExceededException",
             ErrorCode::TransactionConflict => "TransactionConflictException",
+            ErrorCode::TableNotFound => "TableNotFoundException",
             ErrorCode::TransactionCanceled => "TransactionCanceledException",
             ErrorCode::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
             ErrorCode::TransactionInProgress => "TransactionInProgressException",

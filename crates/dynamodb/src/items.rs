@@ -178,6 +178,7 @@ pub fn apply_write(
         }
     }
     let index_writes = indexes::maintain(ctx, meta, key, old, new)?;
+    crate::ttl::maintain(ctx, meta, key, old, new)?;
     let size = |i: Option<&Item>| i.map_or(0, |i| item_size(i) as i64);
     let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
     Catalog::add_stats(ctx, meta, count_delta, size(new) - size(old))?;

@@ -19,6 +19,8 @@ mod items;
 pub mod metrics;
 mod ops;
 pub mod schema;
+pub mod stream_registry;
+pub mod ttl;
 
 use std::sync::Arc;
 
@@ -49,6 +51,14 @@ pub struct Dynamo {
     pub(crate) env: Env,
     /// Consumed capacity per second, for CloudWatch and throttling.
     pub metrics: Arc<metrics::Recorder>,
+    pub options: Options,
+}
+
+/// Settings of the service that differ from AWS on purpose, for local use.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Lift AWS's rule of one UpdateTimeToLive per table per hour.
+    pub ttl_allow_quick_changes: bool,
 }
 
 impl Dynamo {
@@ -69,12 +79,47 @@ impl Dynamo {
                 );
             }
         }
+        // TTL index builds interrupted by a stop start over (they are idempotent).
+        for meta in catalog.all() {
+            if meta.ttl.as_ref().is_some_and(|t| t.enabled && t.building) {
+                ttl::spawn_build(store.clone(), catalog.clone(), (*meta).clone());
+            }
+        }
         Ok(Dynamo {
             store,
             catalog,
             env,
             metrics: Arc::default(),
+            options: Options::default(),
         })
+    }
+
+    /// The store this service keeps its data in (the Streams API reads the same one).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// Starts the TTL sweeper: every `period`, expired items of tables with TTL enabled are
+    /// deleted. It stops when `stop` turns true.
+    pub fn spawn_ttl_sweeper(
+        &self,
+        period: std::time::Duration,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(ttl::run_sweeper(
+            self.store.clone(),
+            self.catalog.clone(),
+            period,
+            stop,
+        ))
     }
 
     /// Runs one operation on a raw JSON request body.
@@ -136,6 +181,10 @@ operations!(
     Scan,
     TransactWriteItems,
     TransactGetItems,
+    DescribeContinuousBackups,
+    UpdateContinuousBackups,
+    UpdateTimeToLive,
+    DescribeTimeToLive,
 );
 
 /// The `X-Amz-Target` prefix of DynamoDB.

@@ -79,12 +79,34 @@ pub struct StreamState {
     pub label: String,
 }
 
+/// Time to Live: the attribute, whether expired items are deleted, and when it last changed
+/// (AWS allows one change per table per hour). Kept after a disable for that rule.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TtlState {
+    pub attribute_name: String,
+    pub enabled: bool,
+    /// True while the TTL index of the items that existed before TTL was enabled is being
+    /// built (DescribeTimeToLive says ENABLING); see `ttl`.
+    #[serde(default)]
+    pub building: bool,
+    pub changed_at_ms: u64,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct Sse {
     /// "KMS"; AWS-owned-key encryption is the absence of this record.
     pub sse_type: String,
     pub kms_master_key_arn: String,
+}
+
+/// Point-in-time recovery settings (the restore itself comes with backups).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Pitr {
+    pub enabled_at: f64,
+    pub recovery_period_in_days: i64,
 }
 
 /// One table in the catalog.
@@ -116,6 +138,11 @@ pub struct TableMeta {
     pub deletion_protection: bool,
     #[serde(default = "standard_class")]
     pub table_class: String,
+    /// Point-in-time recovery: when it was enabled (epoch seconds) and the recovery period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pitr: Option<Pitr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<TtlState>,
 }
 
 fn standard_class() -> String {

@@ -69,6 +69,12 @@ impl WriteCtx<'_> {
         Ok(())
     }
 
+    /// The sequence number the next appended change-log record will get: every record below it
+    /// is committed or in this batch, every later one comes after this job.
+    pub fn next_sequence(&self) -> u64 {
+        *self.next_seq
+    }
+
     /// Appends one change-log record in this transaction and returns its sequence number.
     /// Sequence numbers are dense and increasing in commit order.
     pub fn append_change(&mut self, record: &[u8]) -> Result<u64, StoreError> {
@@ -114,6 +120,17 @@ impl ReadCtx {
             Err(e) => return Err(e.into()),
         };
         scan_table(&t, range, reverse, visit)
+    }
+
+    /// The sequence number of the last change-log record in this snapshot, if any.
+    pub fn last_change(&self) -> Result<Option<u64>, StoreError> {
+        let t = match self.tx.open_table(CHANGELOG) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let last = t.last()?.map(|(k, _)| k.value());
+        Ok(last)
     }
 
     /// Visits change-log records with sequence numbers from `from` on, in order.

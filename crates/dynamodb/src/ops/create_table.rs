@@ -267,6 +267,8 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         tags: req.tags.unwrap_or_default(),
         deletion_protection: req.deletion_protection_enabled.unwrap_or(false),
         table_class: req.table_class.unwrap_or_else(|| "STANDARD".into()),
+        ttl: None,
+        pitr: None,
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod batch_get_item;
 mod batch_write_item;
+mod continuous_backups;
 mod create_table;
 mod delete_item;
 mod delete_table;
@@ -16,6 +17,7 @@ mod put_or_delete;
 mod query;
 mod scan;
 mod tags;
+mod time_to_live;
 mod transact_get_items;
 mod transact_write_items;
 mod transaction;
@@ -62,6 +64,10 @@ pub(crate) async fn dispatch(
         Operation::Scan => scan::handle(svc, parse(body)?),
         Operation::TransactWriteItems => transact_write_items::handle(svc, body).await,
         Operation::TransactGetItems => transact_get_items::handle(svc, parse(body)?),
+        Operation::DescribeContinuousBackups => continuous_backups::describe(svc, parse(body)?),
+        Operation::UpdateContinuousBackups => continuous_backups::update(svc, parse(body)?).await,
+        Operation::UpdateTimeToLive => time_to_live::update(svc, parse(body)?).await,
+        Operation::DescribeTimeToLive => time_to_live::describe(svc, parse(body)?),
     }
 }
 
