@@ -62,14 +62,50 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         let account_id = installation::account_id(&store)
             .await
             .map_err(|e| format!("cannot read the installation: {e}"))?;
-        let dynamodb = dynamodb::Dynamo::open(
+        let mut dynamodb = dynamodb::Dynamo::open(
             store.clone(),
             dynamodb::Env {
                 account_id: account_id.clone(),
             },
         )
         .map_err(|e| format!("cannot load the catalog: {e}"))?;
-        let state = server::shared(server::State { dynamodb, auth, account_id: account_id.clone() });
+        dynamodb.options.ttl_allow_quick_changes = args.ttl_allow_quick_changes;
+        let stream_config = streams::Config {
+            retention: config::seconds(args.stream_retention_seconds),
+            shard_rollover: config::seconds(args.stream_shard_seconds),
+            iterator_lifetime: config::seconds(args.stream_iterator_seconds),
+        };
+        let streams = streams::Streams::new(store.clone(), stream_config.clone());
+        // Background work (TTL sweeper, shard housekeeping, triggers) stops when this turns true.
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let mut workers = vec![
+            dynamodb.spawn_ttl_sweeper(config::seconds(args.ttl_sweep_seconds), stop.clone()),
+            streams.spawn_maintenance(stop.clone()),
+        ];
+        for spec in &args.triggers {
+            let trigger_config = streams::triggers::TriggerConfig {
+                batch_size: args.trigger_batch_size as usize,
+                timeout: config::seconds(args.trigger_timeout_seconds),
+                max_backoff: config::seconds(args.trigger_max_backoff_seconds),
+                retention: stream_config.retention,
+                ..Default::default()
+            };
+            workers.push(streams::triggers::spawn(
+                store.clone(),
+                spec.clone(),
+                trigger_config,
+                stop.clone(),
+            ));
+        }
+        let kms = kms::Kms::open(store.clone(), account_id.clone())
+            .map_err(|e| format!("cannot open KMS: {e}"))?;
+        let state = server::shared(server::State {
+            dynamodb,
+            streams,
+            kms,
+            auth,
+            account_id: account_id.clone(),
+        });
         let (listener, addr) = server::bind(args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -77,6 +113,15 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         println!("account: {account_id}");
         println!("listening on http://{addr}");
         server::serve(listener, Arc::clone(&state), shutdown_signal()).await;
+        let _ = stop_tx.send(true);
+        for w in workers {
+            if tokio::time::timeout(std::time::Duration::from_secs(10), w)
+                .await
+                .is_err()
+            {
+                tracing::warn!("a background task did not stop within 10 s");
+            }
+        }
         store.shutdown();
         Ok(())
     })

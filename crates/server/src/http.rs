@@ -181,6 +181,19 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
                 ),
             }
         }
+        Endpoint::Streams(op) => match state.streams.call(op, &body).await {
+            Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
+            Err(e) => aws_json::respond(
+                e.code.http_status(),
+                &e.to_json(),
+                &request_id,
+                content_type,
+            ),
+        },
+        Endpoint::Kms(op) => match state.kms.call(&op, &body, &verified.region).await {
+            Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
+            Err(e) => aws_json::respond(e.http_status(), &e.to_json(), &request_id, content_type),
+        },
         Endpoint::Query(service) => query(&state, service, &body, &request_id),
         Endpoint::Unknown(_) => aws_json::error(
             400,

@@ -25,7 +25,9 @@ pub use http::{serve, shared};
 /// Everything a request may need, shared by all connections.
 pub struct State {
     pub dynamodb: Dynamo,
+    pub streams: streams::Streams,
     pub auth: Mode,
+    pub kms: kms::Kms,
     /// The installation's account id, which ARNs and STS report.
     pub account_id: String,
 }

@@ -6,6 +6,10 @@ use dynamodb::Operation;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
     DynamoDb(Operation),
+    /// KMS (awsJson1.1, `TrentService.<Op>`); the crate knows its operations.
+    Kms(String),
+    /// DynamoDB Streams: SigV4 service `dynamodb` too, told apart by its target prefix.
+    Streams(streams::Operation),
     /// An awsQuery service (form body, `Action=`): the action is read from the body later.
     Query(QueryService),
     /// A target or service this build does not implement; the name is for logs.
@@ -32,9 +36,16 @@ impl QueryService {
 pub fn route(target: Option<&str>, scope_service: Option<&str>) -> Endpoint {
     if let Some(target) = target {
         if let Some((prefix, op)) = target.split_once('.') {
+            if prefix == kms::TARGET_PREFIX {
+                return Endpoint::Kms(op.to_string());
+            }
             if prefix == dynamodb::TARGET_PREFIX {
                 return Operation::from_name(op)
                     .map_or_else(|| Endpoint::Unknown(target.to_string()), Endpoint::DynamoDb);
+            }
+            if prefix == streams::TARGET_PREFIX {
+                return streams::Operation::from_name(op)
+                    .map_or_else(|| Endpoint::Unknown(target.to_string()), Endpoint::Streams);
             }
         }
         return Endpoint::Unknown(target.to_string());
@@ -53,6 +64,21 @@ mod tests {
     fn routes_query_services_by_scope() {
         assert_eq!(route(None, Some("sts")), Endpoint::Query(QueryService::Sts));
         assert!(matches!(route(None, Some("nope")), Endpoint::Unknown(_)));
+    }
+
+    #[test]
+    fn routes_streams_targets() {
+        assert_eq!(
+            route(
+                Some("DynamoDBStreams_20120810.GetRecords"),
+                Some("dynamodb")
+            ),
+            Endpoint::Streams(streams::Operation::GetRecords)
+        );
+        assert!(matches!(
+            route(Some("DynamoDBStreams_20120810.PutItem"), None),
+            Endpoint::Unknown(_)
+        ));
     }
 
     #[test]

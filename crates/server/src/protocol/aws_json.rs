@@ -7,6 +7,7 @@ use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 
 pub const JSON_1_0: &str = "application/x-amz-json-1.0";
+pub const JSON_1_1: &str = "application/x-amz-json-1.1";
 
 /// A response; `content_type` echoes the request's when it was plain `application/json`, which
 /// DynamoDB accepts and answers in kind.
@@ -22,10 +23,11 @@ pub fn respond(
     let mut resp = Response::new(Full::new(Bytes::from(bytes)));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
-    let ct = if content_type == Some("application/json") {
-        "application/json"
-    } else {
-        JSON_1_0
+    // Answer in the JSON flavour the client spoke: awsJson 1.1 (KMS, Auto Scaling), plain JSON.
+    let ct = match content_type {
+        Some("application/json") => "application/json",
+        Some(JSON_1_1) => JSON_1_1,
+        _ => JSON_1_0,
     };
     h.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
     h.insert(CONTENT_LENGTH, HeaderValue::from(len));
