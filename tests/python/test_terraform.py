@@ -1,10 +1,10 @@
 """The seed's Terraform module (terraform/) against Dynostack, with the real Terraform CLI and
 the mirrored AWS provider 5.x.
 
-Until KMS, CloudWatch, Application Auto Scaling, AWS Backup and IAM are served, this applies the
-module's DynamoDB tables (with `-target`, so Terraform also resolves what they depend on:
-`aws_caller_identity` through STS) for the dev environment, checks that a second plan reports
-no changes, and destroys them.
+Until CloudWatch, Application Auto Scaling, AWS Backup and IAM are served, this applies the
+module's DynamoDB tables and KMS key (with `-target`, so Terraform also resolves what they
+depend on: `aws_caller_identity` through STS) for every environment, checks that a second plan
+reports no changes, and destroys them.
 """
 
 import json
@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import boto3
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,24 +48,48 @@ def run(work, env, *args, check=True):
     return proc
 
 
-def test_dev_tables_apply_plan_clean_and_destroy(workdir, ddb):
+TABLES = {
+    "dev": ["myapp-dev-sessions", "myapp-dev-users"],
+    "staging": ["myapp-staging-analytics", "myapp-staging-sessions", "myapp-staging-users"],
+    "prod": ["myapp-prod-analytics", "myapp-prod-sessions", "myapp-prod-users"],
+}
+
+
+@pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
+def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, env_name):
     work, env = workdir
-    target = ["-target=aws_dynamodb_table.tables", "-var-file=environments/dev.tfvars"]
+    target = ["-target=aws_dynamodb_table.tables", f"-var-file=environments/{env_name}.tfvars"]
+    if env_name != "dev":
+        target += ["-target=aws_kms_alias.dynamodb", "-target=aws_kms_key.dynamodb"]
     run(work, env, "apply", "-auto-approve", "-input=false", *target)
-    names = sorted(t for t in ddb.list_tables()["TableNames"] if t.startswith("myapp-dev-"))
-    assert names == ["myapp-dev-sessions", "myapp-dev-users"]
-    users = ddb.describe_table(TableName="myapp-dev-users")["Table"]
-    assert [g["IndexName"] for g in users["GlobalSecondaryIndexes"]] == ["email-index"]
+    prefix = f"myapp-{env_name}-"
+    names = sorted(t for t in ddb.list_tables()["TableNames"] if t.startswith(prefix))
+    assert names == TABLES[env_name]
+    users = ddb.describe_table(TableName=f"{prefix}users")["Table"]
     tags = {t["Key"]: t["Value"] for t in ddb.list_tags_of_resource(ResourceArn=users["TableArn"])["Tags"]}
-    assert tags["Environment"] == "dev" and tags["ManagedBy"] == "Terraform"
+    assert tags["Environment"] == env_name and tags["ManagedBy"] == "Terraform"
+    sessions_ttl = ddb.describe_time_to_live(TableName=f"{prefix}sessions")["TimeToLiveDescription"]
+    assert sessions_ttl["AttributeName"] == "expires_at"
+    pitr = ddb.describe_continuous_backups(TableName=f"{prefix}users")["ContinuousBackupsDescription"]
+    assert pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == (
+        "DISABLED" if env_name == "dev" else "ENABLED")
+    state = json.loads(run(work, env, "show", "-json").stdout)
+    resources = state["values"]["root_module"]["resources"]
+    if env_name == "dev":
+        assert "SSEDescription" not in users
+    else:
+        (key,) = [r["values"] for r in resources if r["type"] == "aws_kms_key"]
+        assert users["SSEDescription"]["KMSMasterKeyArn"] == key["arn"]
+        assert users["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        analytics = ddb.describe_table(TableName=f"{prefix}analytics")["Table"]
+        assert [i["IndexName"] for i in analytics["LocalSecondaryIndexes"]] == ["user-events-index"]
 
     plan = run(work, env, "plan", "-detailed-exitcode", "-input=false", *target, check=False)
     assert plan.returncode == 0, plan.stdout + plan.stderr
 
-    state = json.loads(run(work, env, "show", "-json").stdout)
-    arns = [r["values"]["arn"] for r in state["values"]["root_module"]["resources"]
-            if r["type"] == "aws_dynamodb_table"]
-    assert sorted(a.rsplit("/", 1)[1] for a in arns) == ["myapp-dev-sessions", "myapp-dev-users"]
-
     run(work, env, "destroy", "-auto-approve", "-input=false", *target)
-    assert not [t for t in ddb.list_tables()["TableNames"] if t.startswith("myapp-dev-")]
+    assert not [t for t in ddb.list_tables()["TableNames"] if t.startswith(prefix)]
+    if env_name != "dev":
+        kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")
+        assert kms.describe_key(KeyId=key["arn"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
