@@ -13,6 +13,7 @@ ddb           session   low-level boto3 client (client-side param validation on)
 ddb_raw       session   low-level client with parameter_validation=False, so
                         requests reach the server and we test *its* messages
 dynamodb      session   boto3 resource
+streams       session   boto3 dynamodbstreams client
 make_table    function  factory: creates uniquely-named tables, waits for
                         ACTIVE, deletes them at teardown
 hash_table    session   shared table, HASH k (S), PAY_PER_REQUEST
@@ -20,7 +21,8 @@ range_table   session   shared table, HASH k (S) + RANGE r (N)
 num_table     session   shared table, HASH k (N)
 bin_table     session   shared table, HASH k (B)
 new_server    function  factory for private servers (own data dir); each has
-                        .restart() for durability tests; all stopped at teardown
+                        .restart() for durability tests; all stopped at teardown;
+                        new_server(args=[...]) adds serve flags
 """
 
 from __future__ import annotations
@@ -67,9 +69,10 @@ def client_config(parameter_validation: bool = True) -> Config:
 class Server:
     """One dynostack process. Restartable on the same data dir."""
 
-    def __init__(self, workdir: Path, in_memory: bool = False, name: str = "server"):
+    def __init__(self, workdir: Path, in_memory: bool = False, name: str = "server", args=()):
         self.workdir = workdir
         self.in_memory = in_memory
+        self.extra_args = [str(a) for a in args]
         self.name = name
         self.data_dir = workdir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -91,6 +94,7 @@ class Server:
         self.starts += 1
         args = [str(binary), "serve", "--listen", "127.0.0.1:0"]
         args += ["--in-memory"] if self.in_memory else ["--data-dir", str(self.data_dir)]
+        args += self.extra_args
         self.stderr_path = self.workdir / f"stderr.{self.starts}.log"
         stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
@@ -182,6 +186,17 @@ class Server:
             config=client_config(parameter_validation),
         )
 
+    def streams_client(self):
+        assert self.endpoint, "server not running"
+        return boto3.client(
+            "dynamodbstreams",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            config=client_config(True),
+        )
+
     def resource(self):
         assert self.endpoint, "server not running"
         return boto3.resource(
@@ -223,6 +238,12 @@ def ddb(server):
 def ddb_raw(server):
     """Client that skips botocore's client-side validation."""
     return server.client(parameter_validation=False)
+
+
+@pytest.fixture(scope="session")
+def streams(server):
+    """boto3 DynamoDB Streams client for the shared server."""
+    return server.streams_client()
 
 
 @pytest.fixture(scope="session")
@@ -343,10 +364,10 @@ def new_server():
     servers: list[Server] = []
     dirs: list[Path] = []
 
-    def start(in_memory: bool = False) -> Server:
+    def start(in_memory: bool = False, args=()) -> Server:
         workdir = Path(tempfile.mkdtemp(prefix="dynostack-private-"))
         dirs.append(workdir)
-        srv = Server(workdir, in_memory=in_memory, name=f"private-server-{len(servers)}")
+        srv = Server(workdir, in_memory=in_memory, name=f"private-server-{len(servers)}", args=args)
         servers.append(srv)
         srv.start()
         return srv

@@ -60,7 +60,8 @@ def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, en
     work, env = workdir
     target = ["-target=aws_dynamodb_table.tables", f"-var-file=environments/{env_name}.tfvars"]
     if env_name != "dev":
-        target += ["-target=aws_kms_alias.dynamodb", "-target=aws_kms_key.dynamodb"]
+        target += ["-target=aws_kms_alias.dynamodb", "-target=aws_kms_key.dynamodb",
+                   "-target=aws_appautoscaling_policy.read_policy", "-target=aws_appautoscaling_policy.write_policy"]
     run(work, env, "apply", "-auto-approve", "-input=false", *target)
     prefix = f"myapp-{env_name}-"
     names = sorted(t for t in ddb.list_tables()["TableNames"] if t.startswith(prefix))
@@ -81,6 +82,15 @@ def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, en
         (key,) = [r["values"] for r in resources if r["type"] == "aws_kms_key"]
         assert users["SSEDescription"]["KMSMasterKeyArn"] == key["arn"]
         assert users["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        aas = boto3.client("application-autoscaling", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")
+        targets = aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]
+        mine = sorted(t["ScalableDimension"] for t in targets if t["ResourceId"] == f"table/{prefix}analytics")
+        assert mine == ["dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits"]
+        policies = aas.describe_scaling_policies(ServiceNamespace="dynamodb",
+                                                 ResourceId=f"table/{prefix}analytics")["ScalingPolicies"]
+        assert sorted(p["PolicyName"] for p in policies) == [f"{prefix}analytics-read-scaling-policy",
+                                                             f"{prefix}analytics-write-scaling-policy"]
         analytics = ddb.describe_table(TableName=f"{prefix}analytics")["Table"]
         assert [i["IndexName"] for i in analytics["LocalSecondaryIndexes"]] == ["user-events-index"]
 
@@ -93,3 +103,5 @@ def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, en
         kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
                            aws_access_key_id="test", aws_secret_access_key="test")
         assert kms.describe_key(KeyId=key["arn"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+        assert not [t for t in aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]
+                    if t["ResourceId"].startswith(f"table/{prefix}")]

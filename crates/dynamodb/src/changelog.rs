@@ -45,7 +45,8 @@ impl ChangeRecord {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<ChangeRecord, StoreError> {
-        serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("change record: {e}")))
+        serde_json::from_slice(bytes)
+            .map_err(|e| StoreError::Corrupt(format!("change record: {e}")))
     }
 
     /// INSERT, MODIFY or REMOVE, as a stream names the change.

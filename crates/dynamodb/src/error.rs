@@ -13,6 +13,8 @@ pub enum ErrorCode {
     ResourceNotFound,
     ResourceInUse,
     ConditionalCheckFailed,
+    /// PartiQL INSERT of a key that exists.
+    DuplicateItem,
     LimitExceeded,
     ItemCollectionSizeLimitExceeded,
     ProvisionedThroughputExceeded,
@@ -35,6 +37,7 @@ impl ErrorCode {
             ErrorCode::ResourceNotFound => "ResourceNotFoundException",
             ErrorCode::ResourceInUse => "ResourceInUseException",
             ErrorCode::ConditionalCheckFailed => "ConditionalCheckFailedException",
+            ErrorCode::DuplicateItem => "DuplicateItemException",
             ErrorCode::LimitExceeded => "LimitExceededException",
             ErrorCode::ItemCollectionSizeLimitExceeded => {
                 "ItemCollectionSizeLimitExceededException"

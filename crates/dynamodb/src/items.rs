@@ -196,7 +196,10 @@ pub fn apply_write(
             .stream
             .as_ref()
             .filter(|s| s.enabled)
-            .map(|s| StreamTag { label: s.label.clone(), view_type: s.view_type.clone() }),
+            .map(|s| StreamTag {
+                label: s.label.clone(),
+                view_type: s.view_type.clone(),
+            }),
         keys: item::json::item_to_json(&keys),
         old: old.map(item::json::item_to_json),
         new: new.map(item::json::item_to_json),

@@ -18,6 +18,7 @@ mod indexes;
 mod items;
 pub mod metrics;
 mod ops;
+mod partiql;
 pub mod schema;
 pub mod stream_registry;
 pub mod ttl;
@@ -181,6 +182,9 @@ operations!(
     Scan,
     TransactWriteItems,
     TransactGetItems,
+    ExecuteStatement,
+    BatchExecuteStatement,
+    ExecuteTransaction,
     DescribeContinuousBackups,
     UpdateContinuousBackups,
     UpdateTimeToLive,

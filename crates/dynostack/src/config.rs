@@ -39,6 +39,46 @@ pub struct ServeArgs {
     /// Allow open mode (any access key) on a non-loopback address.
     #[arg(long)]
     pub allow_open_remote: bool,
+    /// Seconds between two TTL sweeps (each deletes every item expired by then).
+    #[arg(long, env = "DYNOSTACK_TTL_SWEEP_SECONDS", default_value_t = 5.0, value_parser = positive_seconds)]
+    pub ttl_sweep_seconds: f64,
+    /// Allow more than one UpdateTimeToLive per table per hour (AWS refuses the second).
+    #[arg(long, env = "DYNOSTACK_TTL_ALLOW_QUICK_CHANGES")]
+    pub ttl_allow_quick_changes: bool,
+    /// Seconds a stream shard stays open before a new one (its child) takes over.
+    #[arg(long, env = "DYNOSTACK_STREAM_SHARD_SECONDS", default_value_t = 4.0 * 3600.0, value_parser = positive_seconds)]
+    pub stream_shard_seconds: f64,
+    /// Seconds stream records stay readable.
+    #[arg(long, env = "DYNOSTACK_STREAM_RETENTION_SECONDS", default_value_t = 24.0 * 3600.0, value_parser = positive_seconds)]
+    pub stream_retention_seconds: f64,
+    /// Seconds a shard iterator stays valid.
+    #[arg(long, env = "DYNOSTACK_STREAM_ITERATOR_SECONDS", default_value_t = 15.0 * 60.0, value_parser = positive_seconds)]
+    pub stream_iterator_seconds: f64,
+    /// Run COMMAND (with `sh -c`) for every batch of TABLE's stream records, the batch as
+    /// JSON on its standard input (`{"Records": [...]}`, Lambda's event). Repeatable.
+    #[arg(long = "trigger", value_name = "TABLE=COMMAND", value_parser = streams::triggers::TriggerSpec::parse)]
+    pub triggers: Vec<streams::triggers::TriggerSpec>,
+    /// Most records in one trigger batch.
+    #[arg(long, env = "DYNOSTACK_TRIGGER_BATCH_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub trigger_batch_size: u32,
+    /// Seconds a trigger command may run before it is killed (and the batch retried).
+    #[arg(long, env = "DYNOSTACK_TRIGGER_TIMEOUT_SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
+    pub trigger_timeout_seconds: f64,
+    /// Longest wait between two attempts of a failing batch (the first waits 0.5 s, then doubles).
+    #[arg(long, env = "DYNOSTACK_TRIGGER_MAX_BACKOFF_SECONDS", default_value_t = 30.0, value_parser = positive_seconds)]
+    pub trigger_max_backoff_seconds: f64,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(v),
+        _ => Err(format!("expected a positive number of seconds, got {s:?}")),
+    }
+}
+
+/// Seconds as a Duration (validated positive and finite by `positive_seconds`).
+pub fn seconds(v: f64) -> std::time::Duration {
+    std::time::Duration::from_secs_f64(v)
 }
 
 impl ServeArgs {

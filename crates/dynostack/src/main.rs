@@ -99,10 +99,14 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         }
         let kms = kms::Kms::open(store.clone(), account_id.clone())
             .map_err(|e| format!("cannot open KMS: {e}"))?;
+        let autoscaling = autoscaling::AutoScaling::open(store.clone(), account_id.clone())
+            .map_err(|e| format!("cannot open Application Auto Scaling: {e}"))?
+            .with_catalog(dynamodb.catalog().clone());
         let state = server::shared(server::State {
             dynamodb,
             streams,
             kms,
+            autoscaling,
             auth,
             account_id: account_id.clone(),
         });

@@ -194,6 +194,10 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
             Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
             Err(e) => aws_json::respond(e.http_status(), &e.to_json(), &request_id, content_type),
         },
+        Endpoint::AutoScaling(op) => match state.autoscaling.call(&op, &body, &verified.region).await {
+            Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
+            Err(e) => aws_json::respond(e.http_status(), &e.to_json(), &request_id, content_type),
+        },
         Endpoint::Query(service) => query(&state, service, &body, &request_id),
         Endpoint::Unknown(_) => aws_json::error(
             400,

@@ -8,6 +8,8 @@ pub enum Endpoint {
     DynamoDb(Operation),
     /// KMS (awsJson1.1, `TrentService.<Op>`); the crate knows its operations.
     Kms(String),
+    /// Application Auto Scaling (awsJson1.1, `AnyScaleFrontendService.<Op>`).
+    AutoScaling(String),
     /// DynamoDB Streams: SigV4 service `dynamodb` too, told apart by its target prefix.
     Streams(streams::Operation),
     /// An awsQuery service (form body, `Action=`): the action is read from the body later.
@@ -36,6 +38,9 @@ impl QueryService {
 pub fn route(target: Option<&str>, scope_service: Option<&str>) -> Endpoint {
     if let Some(target) = target {
         if let Some((prefix, op)) = target.split_once('.') {
+            if prefix == autoscaling::TARGET_PREFIX {
+                return Endpoint::AutoScaling(op.to_string());
+            }
             if prefix == kms::TARGET_PREFIX {
                 return Endpoint::Kms(op.to_string());
             }

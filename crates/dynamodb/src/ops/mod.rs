@@ -1,6 +1,7 @@
 //! One module per operation, and what they share: request decoding, expression parameters,
 //! consumed-capacity rendering.
 
+mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
 mod continuous_backups;
@@ -8,6 +9,8 @@ mod create_table;
 mod delete_item;
 mod delete_table;
 mod describe_table;
+mod execute_statement;
+mod execute_transaction;
 mod get_item;
 mod list_tables;
 mod misc;
@@ -64,6 +67,9 @@ pub(crate) async fn dispatch(
         Operation::Scan => scan::handle(svc, parse(body)?),
         Operation::TransactWriteItems => transact_write_items::handle(svc, body).await,
         Operation::TransactGetItems => transact_get_items::handle(svc, parse(body)?),
+        Operation::ExecuteStatement => execute_statement::handle(svc, parse(body)?).await,
+        Operation::BatchExecuteStatement => batch_execute_statement::handle(svc, parse(body)?).await,
+        Operation::ExecuteTransaction => execute_transaction::handle(svc, body).await,
         Operation::DescribeContinuousBackups => continuous_backups::describe(svc, parse(body)?),
         Operation::UpdateContinuousBackups => continuous_backups::update(svc, parse(body)?).await,
         Operation::UpdateTimeToLive => time_to_live::update(svc, parse(body)?).await,

@@ -244,7 +244,10 @@ fn split_conditions<'c>(
 type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 /// The store range holding the items the key conditions select.
-fn key_range(hash: &KeyCondition, range: Option<&KeyCondition>) -> Result<KeyRange, DynamoError> {
+pub(super) fn key_range(
+    hash: &KeyCondition,
+    range: Option<&KeyCondition>,
+) -> Result<KeyRange, DynamoError> {
     let bad_key = || {
         DynamoError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
     };

@@ -1,0 +1,160 @@
+//! Application Auto Scaling (awsJson 1.1, `X-Amz-Target: AnyScaleFrontendService.<Op>`) for
+//! DynamoDB tables and global secondary indexes: scalable targets, target-tracking scaling
+//! policies with the definitions of the CloudWatch alarms AWS creates for them, tags, and the
+//! target-tracking arithmetic (`capacity`) the scaling worker will run.
+//!
+//! Architecture invariants:
+//! - Targets and policies live in the store (`records`: tables `autoscaling.*`, versioned
+//!   records); every change is one write job that reads what it checks inside the job, so two
+//!   requests cannot both create the same policy, and a policy is never written for a target a
+//!   concurrent DeregisterScalableTarget removed.
+//! - Wire JSON stops at `ops`; the stored records are the service's own types.
+//! - DynamoDB is read, never written: table existence and provisioned capacity come from the
+//!   DynamoDB catalog (`with_catalog`, or loaded from the store). Capacity changes are the
+//!   scaling worker's, through the DynamoDB service.
+//! - Only the `dynamodb` namespace can be registered; other namespaces of the model are valid
+//!   input (describes answer empty lists) but RegisterScalableTarget and PutScalingPolicy refuse
+//!   them as AWS refuses an unsupported triple.
+
+mod alarms;
+pub mod capacity;
+pub mod error;
+mod ops;
+pub mod records;
+pub mod resource;
+
+use std::sync::Arc;
+
+use dynamodb::catalog::Catalog;
+use serde_json::Value as Json;
+use store::{Store, StoreError};
+
+pub use alarms::{alarm_threshold, SCALE_IN_MARGIN};
+pub use capacity::{desired_capacity, evaluate, Decision};
+pub use error::{AutoScalingError, ErrorCode};
+pub use records::{
+    AlarmDefinition, AlarmKind, MetricDimension, ScalableTarget, ScalingPolicy, SuspendedState,
+    TargetTracking,
+};
+
+/// The `X-Amz-Target` prefix of Application Auto Scaling.
+pub const TARGET_PREFIX: &str = "AnyScaleFrontendService";
+
+/// The SigV4 service name (credential scope) of Application Auto Scaling.
+pub const SIGNING_NAME: &str = "application-autoscaling";
+
+macro_rules! operations {
+    ($($name:ident),* $(,)?) => {
+        /// Every operation this service implements; the single source of truth for names.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Operation { $($name),* }
+
+        impl Operation {
+            /// From the operation name in `X-Amz-Target` (after `AnyScaleFrontendService.`).
+            pub fn from_name(name: &str) -> Option<Operation> {
+                match name {
+                    $(stringify!($name) => Some(Operation::$name),)*
+                    _ => None,
+                }
+            }
+
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$name => stringify!($name)),* }
+            }
+
+            /// The IAM action a policy names for this operation.
+            pub fn iam_action(self) -> String {
+                format!("application-autoscaling:{}", self.name())
+            }
+        }
+    };
+}
+
+operations!(
+    RegisterScalableTarget,
+    DescribeScalableTargets,
+    DeregisterScalableTarget,
+    PutScalingPolicy,
+    DescribeScalingPolicies,
+    DeleteScalingPolicy,
+    DescribeScalingActivities,
+    TagResource,
+    UntagResource,
+    ListTagsForResource,
+);
+
+/// The Application Auto Scaling service over one store.
+pub struct AutoScaling {
+    pub(crate) store: Store,
+    pub(crate) account_id: String,
+    pub(crate) catalog: Option<Arc<Catalog>>,
+}
+
+impl AutoScaling {
+    /// Opens the service over `store`, checking that the stored records decode.
+    pub fn open(store: Store, account_id: String) -> Result<AutoScaling, StoreError> {
+        let svc = AutoScaling {
+            store,
+            account_id,
+            catalog: None,
+        };
+        svc.scalable_targets()?;
+        svc.scaling_policies()?;
+        Ok(svc)
+    }
+
+    /// Uses the DynamoDB service's in-memory catalog (`Dynamo::catalog`) to check tables and
+    /// read their capacity; without it the catalog is loaded from the store when needed.
+    pub fn with_catalog(mut self, catalog: Arc<Catalog>) -> AutoScaling {
+        self.catalog = Some(catalog);
+        self
+    }
+
+    /// Runs one operation (the name after `AnyScaleFrontendService.`) on a raw JSON body;
+    /// `region` is the request's SigV4 region, which ARNs carry.
+    pub async fn call(
+        &self,
+        op: &str,
+        body: &[u8],
+        region: &str,
+    ) -> Result<Json, AutoScalingError> {
+        let Some(op) = Operation::from_name(op) else {
+            return Err(AutoScalingError::new(ErrorCode::UnknownOperation, ""));
+        };
+        ops::dispatch(self, op, body, region).await
+    }
+
+    /// Every registered scalable target, in key order (namespace, resource id, dimension).
+    pub fn scalable_targets(&self) -> Result<Vec<ScalableTarget>, StoreError> {
+        let read = self.store.read()?;
+        Ok(records::scan_prefix(&read, records::TARGETS, b"")?
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect())
+    }
+
+    /// Every scaling policy, in key order (its target, then its name).
+    pub fn scaling_policies(&self) -> Result<Vec<ScalingPolicy>, StoreError> {
+        let read = self.store.read()?;
+        Ok(records::scan_prefix(&read, records::POLICIES, b"")?
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect())
+    }
+
+    /// The CloudWatch alarms AWS would have created for every target-tracking policy.
+    pub fn alarms(&self) -> Result<Vec<AlarmDefinition>, StoreError> {
+        Ok(self
+            .scaling_policies()?
+            .into_iter()
+            .flat_map(|p| p.alarms)
+            .collect())
+    }
+
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+}
+
+#[cfg(test)]
+mod tests;

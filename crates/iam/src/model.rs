@@ -1,0 +1,278 @@
+//! What IAM persists, and where.
+//!
+//! Tables (byte keys, values = format byte `1` followed by JSON):
+//! - `iam.roles`: lower-cased role name → [`Role`] (IAM names are unique regardless of case),
+//!   with its inline policies, attached policy ARNs and tags.
+//! - `iam.policies`: ARN → [`Policy`], customer managed policies and all their versions.
+//! - `iam.attachments`: `{policy ARN}\n{role key}` → empty; one entry per attached policy, so a
+//!   policy's attachments are one range (AttachmentCount, ListEntitiesForPolicy).
+//! - `iam.boundaries`: `{policy ARN}\n{role key}` → empty; roles using a policy as their
+//!   permissions boundary (PermissionsBoundaryUsageCount).
+//!
+//! AWS managed policies are not stored: they are compiled in (`managed.rs`).
+
+use std::ops::Bound;
+
+use serde::{Deserialize, Serialize};
+use store::{ReadCtx, ScanControl, StoreError, WriteCtx};
+
+pub const ROLES: &str = "iam.roles";
+pub const POLICIES: &str = "iam.policies";
+pub const ATTACHMENTS: &str = "iam.attachments";
+pub const BOUNDARIES: &str = "iam.boundaries";
+
+const FORMAT: u8 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlinePolicy {
+    pub name: String,
+    /// The document as the client sent it (decoded from the form).
+    pub document: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub arn: String,
+    pub create_date: String,
+    /// The trust policy as the client sent it.
+    pub assume_role_policy: String,
+    pub description: Option<String>,
+    pub max_session_duration: u32,
+    pub permissions_boundary: Option<String>,
+    pub tags: Vec<Tag>,
+    /// Sorted by name.
+    pub inline: Vec<InlinePolicy>,
+    /// Attached managed policy ARNs, in attachment order.
+    pub attached: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    pub id: String,
+    pub document: String,
+    pub create_date: String,
+}
+
+/// A customer managed policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub create_date: String,
+    pub update_date: String,
+    pub default_version: String,
+    /// The number the next version gets (`v{n}`); never reused.
+    pub next_version: u32,
+    pub versions: Vec<PolicyVersion>,
+    pub tags: Vec<Tag>,
+}
+
+impl Policy {
+    pub fn version(&self, id: &str) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.id == id)
+    }
+}
+
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    let mut out = vec![FORMAT];
+    serde_json::to_writer(&mut out, value)
+        .map_err(|e| StoreError::Corrupt(format!("iam record: {e}")))?;
+    Ok(out)
+}
+
+pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
+    match bytes.split_first() {
+        Some((&FORMAT, json)) => serde_json::from_slice(json)
+            .map_err(|e| StoreError::Corrupt(format!("iam record: {e}"))),
+        Some((v, _)) => Err(StoreError::Corrupt(format!(
+            "iam record format {v} is unknown"
+        ))),
+        None => Err(StoreError::Corrupt("empty iam record".to_string())),
+    }
+}
+
+/// The key of a role: its name in lower case.
+pub fn role_key(name: &str) -> Vec<u8> {
+    name.to_ascii_lowercase().into_bytes()
+}
+
+/// `{policy ARN}\n{role key}`.
+pub fn link_key(policy_arn: &str, role_name: &str) -> Vec<u8> {
+    let mut k = policy_arn.as_bytes().to_vec();
+    k.push(b'\n');
+    k.extend_from_slice(&role_key(role_name));
+    k
+}
+
+/// What both a snapshot and a write job can read.
+pub trait View {
+    fn get_raw(&self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+
+    fn scan_raw(
+        &self,
+        table: &str,
+        from: Bound<&[u8]>,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> ScanControl,
+    ) -> Result<(), StoreError>;
+
+    fn role(&self, name: &str) -> Result<Option<Role>, StoreError> {
+        self.get_raw(ROLES, &role_key(name))?
+            .map(|b| decode(&b))
+            .transpose()
+    }
+
+    fn policy(&self, arn: &str) -> Result<Option<Policy>, StoreError> {
+        self.get_raw(POLICIES, arn.as_bytes())?
+            .map(|b| decode(&b))
+            .transpose()
+    }
+
+    fn all_roles(&self) -> Result<Vec<Role>, StoreError> {
+        let mut out = Vec::new();
+        let mut bad = None;
+        self.scan_raw(ROLES, Bound::Unbounded, &mut |_, v| match decode(v) {
+            Ok(r) => {
+                out.push(r);
+                ScanControl::Continue
+            }
+            Err(e) => {
+                bad = Some(e);
+                ScanControl::Stop
+            }
+        })?;
+        match bad {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    fn all_policies(&self) -> Result<Vec<Policy>, StoreError> {
+        let mut out = Vec::new();
+        let mut bad = None;
+        self.scan_raw(POLICIES, Bound::Unbounded, &mut |_, v| match decode(v) {
+            Ok(p) => {
+                out.push(p);
+                ScanControl::Continue
+            }
+            Err(e) => {
+                bad = Some(e);
+                ScanControl::Stop
+            }
+        })?;
+        match bad {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    /// The role keys linked to `policy_arn` in `table` (attachments or boundaries).
+    fn linked_roles(&self, table: &str, policy_arn: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut prefix = policy_arn.as_bytes().to_vec();
+        prefix.push(b'\n');
+        let mut out = Vec::new();
+        self.scan_raw(table, Bound::Included(&prefix), &mut |k, _| match k
+            .strip_prefix(prefix.as_slice())
+        {
+            Some(role) => {
+                out.push(role.to_vec());
+                ScanControl::Continue
+            }
+            None => ScanControl::Stop,
+        })?;
+        Ok(out)
+    }
+
+    fn role_by_key(&self, key: &[u8]) -> Result<Option<Role>, StoreError> {
+        self.get_raw(ROLES, key)?.map(|b| decode(&b)).transpose()
+    }
+}
+
+impl View for ReadCtx {
+    fn get_raw(&self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(table, key)
+    }
+
+    fn scan_raw(
+        &self,
+        table: &str,
+        from: Bound<&[u8]>,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> ScanControl,
+    ) -> Result<(), StoreError> {
+        self.scan(table, (from, Bound::Unbounded), false, visit)
+    }
+}
+
+impl View for WriteCtx<'_> {
+    fn get_raw(&self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(table, key)
+    }
+
+    fn scan_raw(
+        &self,
+        table: &str,
+        from: Bound<&[u8]>,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> ScanControl,
+    ) -> Result<(), StoreError> {
+        self.scan(table, (from, Bound::Unbounded), false, visit)
+    }
+}
+
+pub fn put_role(ctx: &mut WriteCtx<'_>, role: &Role) -> Result<(), StoreError> {
+    ctx.insert(ROLES, &role_key(&role.name), &encode(role)?)?;
+    Ok(())
+}
+
+pub fn put_policy(ctx: &mut WriteCtx<'_>, policy: &Policy) -> Result<(), StoreError> {
+    ctx.insert(POLICIES, policy.arn.as_bytes(), &encode(policy)?)?;
+    Ok(())
+}
+
+/// Sets or clears the `iam.boundaries` link of `role` from `old` to `new`.
+pub fn relink_boundary(
+    ctx: &mut WriteCtx<'_>,
+    role: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Result<(), StoreError> {
+    if old == new {
+        return Ok(());
+    }
+    if let Some(o) = old {
+        ctx.remove(BOUNDARIES, &link_key(o, role))?;
+    }
+    if let Some(n) = new {
+        ctx.insert(BOUNDARIES, &link_key(n, role), b"")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_carry_their_format() {
+        let t = Tag {
+            key: "k".into(),
+            value: "v".into(),
+        };
+        let bytes = encode(&t).unwrap();
+        assert_eq!(bytes[0], 1);
+        assert_eq!(decode::<Tag>(&bytes).unwrap(), t);
+        assert!(decode::<Tag>(&[9, b'{', b'}']).is_err());
+        assert!(decode::<Tag>(&[]).is_err());
+    }
+}

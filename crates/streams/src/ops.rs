@@ -1,0 +1,604 @@
+//! The four operations, and the shard housekeeping task.
+
+use std::time::Duration;
+
+use dynamodb::clock;
+use dynamodb::error::Constraints;
+use dynamodb::stream_registry::{self, ShardEntry, StreamEntry};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Map, Value as Json};
+use store::Store;
+
+use crate::error::{ErrorCode, StreamsError};
+use crate::iterator::ShardIterator;
+use crate::records::{self, parse_sequence_number, sequence_number};
+use crate::{Config, Operation, Streams};
+
+pub(crate) async fn dispatch(
+    svc: &Streams,
+    op: Operation,
+    body: &[u8],
+) -> Result<Json, StreamsError> {
+    match op {
+        Operation::ListStreams => list_streams(svc, parse(body)?),
+        Operation::DescribeStream => describe_stream(svc, parse(body)?),
+        Operation::GetShardIterator => get_shard_iterator(svc, parse(body)?),
+        Operation::GetRecords => get_records(svc, parse(body)?),
+    }
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, StreamsError> {
+    let body = if body.is_empty() {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        let message = if e.is_syntax() || e.is_eof() {
+            "Start of structure or map found where not expected.".to_string()
+        } else {
+            e.to_string()
+        };
+        StreamsError::new(ErrorCode::Serialization, message)
+    })
+}
+
+fn length(c: &mut Constraints, value: Option<&str>, member: &str, min: usize, max: usize) {
+    let Some(v) = value else { return };
+    let n = v.chars().count();
+    if n < min {
+        c.push(
+            v,
+            member,
+            &format!("have length greater than or equal to {min}"),
+        );
+    }
+    if n > max {
+        c.push(
+            v,
+            member,
+            &format!("have length less than or equal to {max}"),
+        );
+    }
+}
+
+fn range(c: &mut Constraints, value: Option<i64>, member: &str, min: i64, max: i64) {
+    let Some(v) = value else { return };
+    if v < min {
+        c.push(
+            v,
+            member,
+            &format!("have value greater than or equal to {min}"),
+        );
+    }
+    if v > max {
+        c.push(
+            v,
+            member,
+            &format!("have value less than or equal to {max}"),
+        );
+    }
+}
+
+fn required(c: &mut Constraints, value: Option<&str>, member: &str) {
+    if value.is_none() {
+        c.push_null(member);
+    }
+}
+
+fn now_ms() -> u64 {
+    clock::now_millis()
+}
+
+fn retention_ms(svc: &Streams) -> u64 {
+    svc.config.retention.as_millis() as u64
+}
+
+/// Streams still kept: enabled, or disabled less than the retention period ago.
+fn visible(entry: &StreamEntry, now: u64, retention: u64) -> bool {
+    entry
+        .disabled_ms
+        .is_none_or(|d| now.saturating_sub(d) <= retention)
+}
+
+/// Shards whose records are not all past the retention period.
+fn live_shards(entry: &StreamEntry, now: u64, retention: u64) -> Vec<&ShardEntry> {
+    entry
+        .shards
+        .iter()
+        .filter(|s| {
+            s.closed_ms
+                .is_none_or(|c| now.saturating_sub(c) <= retention)
+        })
+        .collect()
+}
+
+fn find_stream(svc: &Streams, arn: &str) -> Result<StreamEntry, StreamsError> {
+    let now = now_ms();
+    stream_registry::get(&svc.store.read()?, arn)?
+        .filter(|e| visible(e, now, retention_ms(svc)))
+        .ok_or_else(|| StreamsError::stream_not_found(arn))
+}
+
+// ---------------------------------------------------------------------------------------------
+// ListStreams
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListStreamsRequest {
+    table_name: Option<String>,
+    limit: Option<i64>,
+    exclusive_start_stream_arn: Option<String>,
+}
+
+fn list_streams(svc: &Streams, req: ListStreamsRequest) -> Result<Json, StreamsError> {
+    let mut c = Constraints::default();
+    if let Some(name) = req.table_name.as_deref() {
+        dynamodb_name_constraints(&mut c, name, "tableName");
+    }
+    range(&mut c, req.limit, "limit", 1, 100);
+    length(
+        &mut c,
+        req.exclusive_start_stream_arn.as_deref(),
+        "exclusiveStartStreamArn",
+        37,
+        1024,
+    );
+    c.into_result()?;
+    let limit = req.limit.unwrap_or(100) as usize;
+    let now = now_ms();
+    let retention = retention_ms(svc);
+    let mut streams: Vec<StreamEntry> = stream_registry::list(&svc.store.read()?)?
+        .into_iter()
+        .filter(|e| visible(e, now, retention))
+        .filter(|e| req.table_name.as_ref().is_none_or(|t| &e.table_name == t))
+        .collect();
+    // Oldest first, by table: the order stays put as streams come and go.
+    streams.sort_by(|a, b| {
+        (&a.table_name, a.created_ms, &a.stream_arn).cmp(&(
+            &b.table_name,
+            b.created_ms,
+            &b.stream_arn,
+        ))
+    });
+    let start = match req.exclusive_start_stream_arn.as_deref() {
+        Some(arn) => streams
+            .iter()
+            .position(|e| e.stream_arn == arn)
+            .map_or(0, |i| i + 1),
+        None => 0,
+    };
+    let page: Vec<&StreamEntry> = streams.iter().skip(start).take(limit).collect();
+    let mut out = Map::new();
+    out.insert(
+        "Streams".into(),
+        page.iter()
+            .map(|e| {
+                json!({"StreamArn": e.stream_arn, "TableName": e.table_name, "StreamLabel": e.label})
+            })
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    if start + page.len() < streams.len() {
+        if let Some(last) = page.last() {
+            out.insert(
+                "LastEvaluatedStreamArn".into(),
+                last.stream_arn.clone().into(),
+            );
+        }
+    }
+    Ok(Json::Object(out))
+}
+
+/// Table names: 3..255 of `[a-zA-Z0-9_.-]`, with Coral's messages.
+fn dynamodb_name_constraints(c: &mut Constraints, name: &str, member: &str) {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.' | '-'))
+    {
+        c.push(
+            name,
+            member,
+            "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+        );
+    }
+    length(c, Some(name), member, 3, 255);
+}
+
+// ---------------------------------------------------------------------------------------------
+// DescribeStream
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeStreamRequest {
+    stream_arn: Option<String>,
+    limit: Option<i64>,
+    exclusive_start_shard_id: Option<String>,
+    shard_filter: Option<ShardFilter>,
+}
+
+/// `{"Type": "CHILD_SHARDS", "ShardId": X}`: only the shards whose parent is X.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ShardFilter {
+    r#type: Option<String>,
+    shard_id: Option<String>,
+}
+
+fn shard_json(s: &ShardEntry) -> Json {
+    let mut range = Map::new();
+    range.insert(
+        "StartingSequenceNumber".into(),
+        sequence_number(s.start_seq).into(),
+    );
+    if let Some(end) = s.end_seq {
+        // A shard closed before any record reached the log ends where it starts.
+        range.insert(
+            "EndingSequenceNumber".into(),
+            sequence_number(end.max(s.start_seq)).into(),
+        );
+    }
+    let mut out = Map::new();
+    out.insert("ShardId".into(), s.shard_id.clone().into());
+    out.insert("SequenceNumberRange".into(), Json::Object(range));
+    if let Some(p) = &s.parent_shard_id {
+        out.insert("ParentShardId".into(), p.clone().into());
+    }
+    Json::Object(out)
+}
+
+fn describe_stream(svc: &Streams, req: DescribeStreamRequest) -> Result<Json, StreamsError> {
+    let mut c = Constraints::default();
+    required(&mut c, req.stream_arn.as_deref(), "streamArn");
+    length(&mut c, req.stream_arn.as_deref(), "streamArn", 37, 1024);
+    range(&mut c, req.limit, "limit", 1, 100);
+    length(
+        &mut c,
+        req.exclusive_start_shard_id.as_deref(),
+        "exclusiveStartShardId",
+        28,
+        65,
+    );
+    if let Some(f) = &req.shard_filter {
+        match f.r#type.as_deref() {
+            None => c.push_null("shardFilter.type"),
+            Some(t) if t != "CHILD_SHARDS" => c.push(
+                t,
+                "shardFilter.type",
+                "satisfy enum value set: [CHILD_SHARDS]",
+            ),
+            Some(_) => {}
+        }
+        length(&mut c, f.shard_id.as_deref(), "shardFilter.shardId", 28, 65);
+    }
+    c.into_result()?;
+    let arn = req.stream_arn.unwrap_or_default();
+    let entry = find_stream(svc, &arn)?;
+    let now = now_ms();
+    let mut shards = live_shards(&entry, now, retention_ms(svc));
+    if let Some(parent) = req
+        .shard_filter
+        .as_ref()
+        .and_then(|f| f.shard_id.as_deref())
+    {
+        shards.retain(|s| s.parent_shard_id.as_deref() == Some(parent));
+    }
+    let start = match req.exclusive_start_shard_id.as_deref() {
+        Some(id) => shards
+            .iter()
+            .position(|s| s.shard_id == id)
+            .map_or(0, |i| i + 1),
+        None => 0,
+    };
+    let limit = req.limit.unwrap_or(100) as usize;
+    let page: Vec<&&ShardEntry> = shards.iter().skip(start).take(limit).collect();
+    let mut d = Map::new();
+    d.insert("StreamArn".into(), entry.stream_arn.clone().into());
+    d.insert("StreamLabel".into(), entry.label.clone().into());
+    d.insert(
+        "StreamStatus".into(),
+        if entry.enabled() {
+            "ENABLED"
+        } else {
+            "DISABLED"
+        }
+        .into(),
+    );
+    d.insert("StreamViewType".into(), entry.view_type.clone().into());
+    d.insert(
+        "CreationRequestDateTime".into(),
+        ((entry.created_ms as f64) / 1000.0).into(),
+    );
+    d.insert("TableName".into(), entry.table_name.clone().into());
+    d.insert("KeySchema".into(), json!(entry.key_schema));
+    d.insert(
+        "Shards".into(),
+        page.iter()
+            .map(|s| shard_json(s))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    if start + page.len() < shards.len() {
+        if let Some(last) = page.last() {
+            d.insert("LastEvaluatedShardId".into(), last.shard_id.clone().into());
+        }
+    }
+    Ok(json!({ "StreamDescription": d }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// GetShardIterator
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetShardIteratorRequest {
+    stream_arn: Option<String>,
+    shard_id: Option<String>,
+    shard_iterator_type: Option<String>,
+    sequence_number: Option<String>,
+}
+
+const ITERATOR_TYPES: [&str; 4] = [
+    "TRIM_HORIZON",
+    "LATEST",
+    "AT_SEQUENCE_NUMBER",
+    "AFTER_SEQUENCE_NUMBER",
+];
+
+fn trimmed() -> StreamsError {
+    StreamsError::new(
+        ErrorCode::TrimmedDataAccess,
+        "The operation attempted to read past the oldest stream record in a shard.", // message unverified
+    )
+}
+
+fn get_shard_iterator(svc: &Streams, req: GetShardIteratorRequest) -> Result<Json, StreamsError> {
+    let mut c = Constraints::default();
+    required(&mut c, req.stream_arn.as_deref(), "streamArn");
+    length(&mut c, req.stream_arn.as_deref(), "streamArn", 37, 1024);
+    required(&mut c, req.shard_id.as_deref(), "shardId");
+    length(&mut c, req.shard_id.as_deref(), "shardId", 28, 65);
+    match req.shard_iterator_type.as_deref() {
+        None => c.push_null("shardIteratorType"),
+        Some(t) if !ITERATOR_TYPES.contains(&t) => c.push(
+            t,
+            "shardIteratorType",
+            &format!("satisfy enum value set: [{}]", ITERATOR_TYPES.join(", ")),
+        ),
+        Some(_) => {}
+    }
+    length(
+        &mut c,
+        req.sequence_number.as_deref(),
+        "sequenceNumber",
+        21,
+        40,
+    );
+    c.into_result()?;
+    let arn = req.stream_arn.unwrap_or_default();
+    let shard_id = req.shard_id.unwrap_or_default();
+    let kind = req.shard_iterator_type.unwrap_or_default();
+    let read = svc.store.read()?;
+    let now = now_ms();
+    let retention = retention_ms(svc);
+    let entry = stream_registry::get(&read, &arn)?
+        .filter(|e| visible(e, now, retention))
+        .ok_or_else(|| StreamsError::stream_not_found(&arn))?;
+    let Some(shard) = entry.shard(&shard_id).cloned() else {
+        return Err(StreamsError::new(
+            ErrorCode::ResourceNotFound,
+            format!("Requested resource not found: Shard: {shard_id} in Stream: {arn} not found"), // message unverified
+        ));
+    };
+    let at = |seq_text: Option<&str>| -> Result<u64, StreamsError> {
+        let Some(text) = seq_text else {
+            return Err(StreamsError::validation(format!(
+                "SequenceNumber is required for ShardIteratorType {kind}" // message unverified
+            )));
+        };
+        let seq = parse_sequence_number(text)
+            .filter(|s| shard.contains(*s))
+            .ok_or_else(|| {
+                StreamsError::validation(format!(
+                    "Invalid SequenceNumber {text} for shard {shard_id}" // message unverified
+                ))
+            })?;
+        Ok(seq)
+    };
+    let (position, trim_horizon) = match kind.as_str() {
+        "TRIM_HORIZON" => (shard.start_seq, true),
+        "LATEST" => {
+            let next = read.last_change()?.map_or(1, |s| s + 1);
+            let pos = match shard.end_seq {
+                Some(end) => end.saturating_add(1),
+                None => next.max(shard.start_seq),
+            };
+            (pos, false)
+        }
+        "AT_SEQUENCE_NUMBER" => (at(req.sequence_number.as_deref())?, false),
+        _ => (at(req.sequence_number.as_deref())?.saturating_add(1), false),
+    };
+    if !trim_horizon {
+        // A position whose record is past the retention period cannot be read.
+        let first = records::scan(&read, position, shard.end_seq, 1, &entry.table_id, |r| {
+            belongs(r, &entry)
+        })?;
+        if first
+            .found
+            .first()
+            .is_some_and(|f| now.saturating_sub(f.record.at_ms) > retention)
+        {
+            return Err(trimmed());
+        }
+    }
+    let it = ShardIterator {
+        stream_arn: arn,
+        shard_id,
+        position,
+        issued_ms: now,
+        trim_horizon,
+    };
+    Ok(json!({ "ShardIterator": it.encode() }))
+}
+
+fn belongs(r: &dynamodb::changelog::ChangeRecord, entry: &StreamEntry) -> bool {
+    r.table_id == entry.table_id && r.stream.as_ref().is_some_and(|s| s.label == entry.label)
+}
+
+// ---------------------------------------------------------------------------------------------
+// GetRecords
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetRecordsRequest {
+    shard_iterator: Option<String>,
+    limit: Option<i64>,
+}
+
+fn amz_date(ms: u64) -> String {
+    format!("{} UTC", clock::iso8601_millis(ms).replace('T', " "))
+}
+
+fn get_records(svc: &Streams, req: GetRecordsRequest) -> Result<Json, StreamsError> {
+    let mut c = Constraints::default();
+    required(&mut c, req.shard_iterator.as_deref(), "shardIterator");
+    length(
+        &mut c,
+        req.shard_iterator.as_deref(),
+        "shardIterator",
+        1,
+        2048,
+    );
+    range(&mut c, req.limit, "limit", 1, 1000);
+    c.into_result()?;
+    let text = req.shard_iterator.unwrap_or_default();
+    let Some(it) = ShardIterator::decode(&text) else {
+        return Err(StreamsError::validation("Invalid ShardIterator")); // message unverified
+    };
+    let now = now_ms();
+    let lifetime = svc.config.iterator_lifetime.as_millis() as u64;
+    if now.saturating_sub(it.issued_ms) > lifetime {
+        return Err(StreamsError::new(
+            ErrorCode::ExpiredIterator,
+            format!(
+                "Iterator expired. The iterator was created at time {} while right now it is {} which is further in the future than the tolerated delay of {lifetime} milliseconds.", // message unverified (Kinesis's wording)
+                amz_date(it.issued_ms),
+                amz_date(now)
+            ),
+        ));
+    }
+    let retention = retention_ms(svc);
+    let read = svc.store.read()?;
+    let entry = stream_registry::get(&read, &it.stream_arn)?
+        .filter(|e| visible(e, now, retention))
+        .ok_or_else(|| StreamsError::stream_not_found(&it.stream_arn))?;
+    // A shard forgotten after the retention period has nothing left to read.
+    let Some(shard) = entry.shard(&it.shard_id).cloned() else {
+        return Err(trimmed());
+    };
+    let limit = req.limit.unwrap_or(1000) as usize;
+    let mut skip_trimmed = it.trim_horizon;
+    let mut trimmed_hit = false;
+    let scan = records::scan(
+        &read,
+        it.position,
+        shard.end_seq,
+        limit,
+        &entry.table_id,
+        |r| {
+            if !belongs(r, &entry) {
+                return false;
+            }
+            if now.saturating_sub(r.at_ms) > retention {
+                if !skip_trimmed {
+                    trimmed_hit = true;
+                }
+                return false;
+            }
+            skip_trimmed = false;
+            true
+        },
+    )?;
+    if trimmed_hit {
+        return Err(trimmed());
+    }
+    let view_type = entry.view_type.as_str();
+    let records: Vec<Json> = scan
+        .found
+        .iter()
+        .map(|f| {
+            records::render(
+                &f.record,
+                f.seq,
+                &entry.stream_arn,
+                view_type,
+                records::Shape::Api,
+            )
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("Records".into(), records.into());
+    let exhausted = shard.end_seq.is_some_and(|end| scan.next > end);
+    if !exhausted {
+        let next = ShardIterator {
+            stream_arn: it.stream_arn,
+            shard_id: it.shard_id,
+            position: scan.next,
+            issued_ms: now,
+            trim_horizon: it.trim_horizon && scan.found.is_empty(),
+        };
+        out.insert("NextShardIterator".into(), next.encode().into());
+    }
+    Ok(Json::Object(out))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Housekeeping
+
+/// Rolls shards over and forgets what is past the retention period, until `stop`.
+pub(crate) async fn run_maintenance(
+    store: Store,
+    config: Config,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let rollover = config.shard_rollover.as_millis() as u64;
+    let retention = config.retention.as_millis() as u64;
+    let period =
+        (config.shard_rollover / 4).clamp(Duration::from_millis(100), Duration::from_secs(60));
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(e) = maintain_once(&store, rollover, retention).await {
+            tracing::warn!(error = %e, "stream shard maintenance failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn maintain_once(store: &Store, rollover: u64, retention: u64) -> Result<(), StreamsError> {
+    let now = now_ms();
+    let due: Vec<String> = stream_registry::list(&store.read()?)?
+        .into_iter()
+        .filter(|e| stream_registry::needs_maintenance(e, now, rollover, retention))
+        .map(|e| e.stream_arn)
+        .collect();
+    if due.is_empty() {
+        return Ok(());
+    }
+    store
+        .write(move |ctx| {
+            let now = now_ms();
+            for arn in &due {
+                stream_registry::maintain(ctx, arn, now, rollover, retention)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
