@@ -58,7 +58,9 @@ TABLES = {
 @pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
 def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, env_name):
     work, env = workdir
-    target = ["-target=aws_dynamodb_table.tables", f"-var-file=environments/{env_name}.tfvars"]
+    target = ["-target=aws_dynamodb_table.tables", "-target=aws_iam_role_policy_attachment.backup",
+              "-target=aws_iam_role.backup",
+              f"-var-file=environments/{env_name}.tfvars"]
     if env_name != "dev":
         target += ["-target=aws_kms_alias.dynamodb", "-target=aws_kms_key.dynamodb",
                    "-target=aws_appautoscaling_policy.read_policy", "-target=aws_appautoscaling_policy.write_policy"]
@@ -94,11 +96,18 @@ def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, en
         analytics = ddb.describe_table(TableName=f"{prefix}analytics")["Table"]
         assert [i["IndexName"] for i in analytics["LocalSecondaryIndexes"]] == ["user-events-index"]
 
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    role = f"{prefix}dynamodb-backup"
+    assert [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]] == [
+        "AWSBackupServiceRolePolicyForBackup"]
+
     plan = run(work, env, "plan", "-detailed-exitcode", "-input=false", *target, check=False)
     assert plan.returncode == 0, plan.stdout + plan.stderr
 
     run(work, env, "destroy", "-auto-approve", "-input=false", *target)
     assert not [t for t in ddb.list_tables()["TableNames"] if t.startswith(prefix)]
+    assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == role]
     if env_name != "dev":
         kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
                            aws_access_key_id="test", aws_secret_access_key="test")

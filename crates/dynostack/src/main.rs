@@ -102,10 +102,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         let autoscaling = autoscaling::AutoScaling::open(store.clone(), account_id.clone())
             .map_err(|e| format!("cannot open Application Auto Scaling: {e}"))?
             .with_catalog(dynamodb.catalog().clone());
+        let iam = iam::Iam::open(store.clone(), account_id.clone())
+            .map_err(|e| format!("cannot open IAM: {e}"))?;
         let state = server::shared(server::State {
             dynamodb,
             streams,
             kms,
+            iam,
             autoscaling,
             auth,
             account_id: account_id.clone(),

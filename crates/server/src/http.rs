@@ -194,11 +194,15 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
             Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
             Err(e) => aws_json::respond(e.http_status(), &e.to_json(), &request_id, content_type),
         },
-        Endpoint::AutoScaling(op) => match state.autoscaling.call(&op, &body, &verified.region).await {
-            Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
-            Err(e) => aws_json::respond(e.http_status(), &e.to_json(), &request_id, content_type),
-        },
-        Endpoint::Query(service) => query(&state, service, &body, &request_id),
+        Endpoint::AutoScaling(op) => {
+            match state.autoscaling.call(&op, &body, &verified.region).await {
+                Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
+                Err(e) => {
+                    aws_json::respond(e.http_status(), &e.to_json(), &request_id, content_type)
+                }
+            }
+        }
+        Endpoint::Query(service) => query(&state, service, &body, &request_id).await,
         Endpoint::Unknown(_) => aws_json::error(
             400,
             CORAL,
@@ -211,7 +215,7 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
 }
 
 /// An awsQuery request: the form body names the action and its parameters.
-fn query(
+async fn query(
     state: &SharedState,
     service: QueryService,
     body: &[u8],
@@ -226,6 +230,10 @@ fn query(
         QueryService::Sts => match sts::call(&action, &params, &state.account_id) {
             Ok(result) => aws_query::respond(&action, sts::XMLNS, &result, request_id),
             Err(e) => aws_query::error(e.status, "Sender", e.code, &e.message, request_id),
+        },
+        QueryService::Iam => match state.iam.call(&action, &params).await {
+            Ok(result) => aws_query::respond(&action, iam::XMLNS, &result, request_id),
+            Err(e) => aws_query::error(e.status, e.kind(), &e.code, &e.message, request_id),
         },
     }
 }

@@ -22,12 +22,14 @@ pub enum Endpoint {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QueryService {
     Sts,
+    Iam,
 }
 
 impl QueryService {
     fn from_scope(service: &str) -> Option<QueryService> {
         match service {
             "sts" => Some(QueryService::Sts),
+            "iam" => Some(QueryService::Iam),
             _ => None,
         }
     }

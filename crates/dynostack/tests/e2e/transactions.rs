@@ -9,9 +9,10 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as AV, BillingMode, ConditionCheck, Delete, Get, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnConsumedCapacity,
-    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TransactGetItem, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue as AV, BillingMode, ConditionCheck, Delete, Get,
+    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
+    ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+    TransactGetItem, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -29,14 +30,42 @@ async fn accounts_table(client: &Client) {
         .create_table()
         .table_name("accounts")
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("id").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("holder").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("holder")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
         .global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name("by-owner")
-                .key_schema(KeySchemaElement::builder().attribute_name("holder").key_type(KeyType::Hash).build().unwrap())
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name("holder")
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .unwrap(),
+                )
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )
@@ -54,7 +83,9 @@ fn update(id: &str, expr: &str, cond: Option<&str>, amount: i64) -> TransactWrit
     if let Some(c) = cond {
         u = u.condition_expression(c);
     }
-    TransactWriteItem::builder().update(u.build().unwrap()).build()
+    TransactWriteItem::builder()
+        .update(u.build().unwrap())
+        .build()
 }
 
 fn transfer(from: &str, to: &str, amount: i64) -> Vec<TransactWriteItem> {
@@ -69,14 +100,29 @@ fn reasons(e: SdkError<TransactWriteItemsError>) -> Vec<(String, Option<String>)
         TransactWriteItemsError::TransactionCanceledException(t) => t
             .cancellation_reasons()
             .iter()
-            .map(|r| (r.code().unwrap_or("").to_string(), r.item().and_then(|i| i.get("bal")).and_then(|b| b.as_n().ok()).cloned()))
+            .map(|r| {
+                (
+                    r.code().unwrap_or("").to_string(),
+                    r.item()
+                        .and_then(|i| i.get("bal"))
+                        .and_then(|b| b.as_n().ok())
+                        .cloned(),
+                )
+            })
             .collect(),
         other => panic!("unexpected {other:?}"),
     }
 }
 
 async fn balance(client: &Client, id: &str) -> i64 {
-    let got = client.get_item().table_name("accounts").key("id", s(id)).consistent_read(true).send().await.unwrap();
+    let got = client
+        .get_item()
+        .table_name("accounts")
+        .key("id", s(id))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
     got.item().unwrap()["bal"].as_n().unwrap().parse().unwrap()
 }
 
@@ -84,11 +130,14 @@ async fn balance(client: &Client, id: &str) -> i64 {
 fn change_count(server: &Server) -> usize {
     let store = store::Store::open_dir(server.data_dir()).unwrap();
     let mut count = 0;
-    store.read().unwrap().changes(0, |_, _| {
-        count += 1;
-        store::ScanControl::Continue
-    })
-    .unwrap();
+    store
+        .read()
+        .unwrap()
+        .changes(0, |_, _| {
+            count += 1;
+            store::ScanControl::Continue
+        })
+        .unwrap();
     let _ = Bound::<u8>::Unbounded;
     store.shutdown();
     count
@@ -100,17 +149,54 @@ async fn every_action_kind_and_cancellation_reason() {
     let client = server.client();
     accounts_table(&client).await;
     for (id, bal) in [("a", 100), ("b", 0)] {
-        client.put_item().table_name("accounts").item("id", s(id)).item("holder", s("ann")).item("bal", n(bal)).send().await.unwrap();
+        client
+            .put_item()
+            .table_name("accounts")
+            .item("id", s(id))
+            .item("holder", s("ann"))
+            .item("bal", n(bal))
+            .send()
+            .await
+            .unwrap();
     }
     // Put, Update, Delete and ConditionCheck in one transaction.
     let out = client
         .transact_write_items()
-        .transact_items(TransactWriteItem::builder().put(Put::builder().table_name("accounts").item("id", s("c")).item("holder", s("cid")).item("bal", n(5)).build().unwrap()).build())
-        .transact_items(update("a", "SET bal = bal - :n", Some("bal >= :n"), 40))
-        .transact_items(TransactWriteItem::builder().delete(Delete::builder().table_name("accounts").key("id", s("b")).build().unwrap()).build())
         .transact_items(
             TransactWriteItem::builder()
-                .condition_check(ConditionCheck::builder().table_name("accounts").key("id", s("zz")).condition_expression("attribute_not_exists(id)").build().unwrap())
+                .put(
+                    Put::builder()
+                        .table_name("accounts")
+                        .item("id", s("c"))
+                        .item("holder", s("cid"))
+                        .item("bal", n(5))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(update("a", "SET bal = bal - :n", Some("bal >= :n"), 40))
+        .transact_items(
+            TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name("accounts")
+                        .key("id", s("b"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name("accounts")
+                        .key("id", s("zz"))
+                        .condition_expression("attribute_not_exists(id)")
+                        .build()
+                        .unwrap(),
+                )
                 .build(),
         )
         .return_consumed_capacity(ReturnConsumedCapacity::Total)
@@ -138,19 +224,36 @@ async fn every_action_kind_and_cancellation_reason() {
                         .key("id", s("a"))
                         .condition_expression("bal > :big")
                         .expression_attribute_values(":big", n(1000))
-                        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                        .return_values_on_condition_check_failure(
+                            ReturnValuesOnConditionCheckFailure::AllOld,
+                        )
                         .build()
                         .unwrap(),
                 )
                 .build(),
         )
-        .transact_items(TransactWriteItem::builder().put(Put::builder().table_name("accounts").item("id", s("new")).item("holder", s("x")).build().unwrap()).build())
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name("accounts")
+                        .item("id", s("new"))
+                        .item("holder", s("x"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
         .send()
         .await
         .unwrap_err();
     assert_eq!(
         reasons(e),
-        [("None".to_string(), None), ("ConditionalCheckFailed".to_string(), Some("60".to_string())), ("None".to_string(), None)]
+        [
+            ("None".to_string(), None),
+            ("ConditionalCheckFailed".to_string(), Some("60".to_string())),
+            ("None".to_string(), None)
+        ]
     );
     // A data error (ADD to a string) is a ValidationError reason.
     let e = client
@@ -165,7 +268,15 @@ async fn every_action_kind_and_cancellation_reason() {
     assert_eq!(r[1].0, "None");
     // No trace of either: table, index and change log unchanged.
     assert_eq!(balance(&client, "c").await, 5);
-    assert!(client.get_item().table_name("accounts").key("id", s("new")).send().await.unwrap().item().is_none());
+    assert!(client
+        .get_item()
+        .table_name("accounts")
+        .key("id", s("new"))
+        .send()
+        .await
+        .unwrap()
+        .item()
+        .is_none());
     let by_owner = client
         .query()
         .table_name("accounts")
@@ -184,16 +295,43 @@ async fn every_action_kind_and_cancellation_reason() {
 
     // Two actions on one item are refused outright.
     let (code, message) = error_of(
-        client.transact_write_items().set_transact_items(Some(transfer("a", "a", 1))).send().await,
+        client
+            .transact_write_items()
+            .set_transact_items(Some(transfer("a", "a", 1)))
+            .send()
+            .await,
     );
     assert_eq!(code, "ValidationException");
-    assert_eq!(message, "Transaction request cannot include multiple operations on one item");
+    assert_eq!(
+        message,
+        "Transaction request cannot include multiple operations on one item"
+    );
 
     // TransactGetItems: in order, an empty response for a missing item.
     let got = client
         .transact_get_items()
-        .transact_items(TransactGetItem::builder().get(Get::builder().table_name("accounts").key("id", s("a")).build().unwrap()).build())
-        .transact_items(TransactGetItem::builder().get(Get::builder().table_name("accounts").key("id", s("missing")).build().unwrap()).build())
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name("accounts")
+                        .key("id", s("a"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name("accounts")
+                        .key("id", s("missing"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -207,7 +345,15 @@ async fn client_request_tokens_are_idempotent() {
     let client = server.client();
     accounts_table(&client).await;
     for (id, bal) in [("a", 100), ("b", 0)] {
-        client.put_item().table_name("accounts").item("id", s(id)).item("holder", s("o")).item("bal", n(bal)).send().await.unwrap();
+        client
+            .put_item()
+            .table_name("accounts")
+            .item("id", s(id))
+            .item("holder", s("o"))
+            .item("bal", n(bal))
+            .send()
+            .await
+            .unwrap();
     }
     for _ in 0..3 {
         client
@@ -218,7 +364,10 @@ async fn client_request_tokens_are_idempotent() {
             .await
             .unwrap();
     }
-    assert_eq!((balance(&client, "a").await, balance(&client, "b").await), (90, 10));
+    assert_eq!(
+        (balance(&client, "a").await, balance(&client, "b").await),
+        (90, 10)
+    );
     let (code, _) = error_of(
         client
             .transact_write_items()
@@ -239,7 +388,15 @@ async fn concurrent_transfers_keep_the_total_and_reads_see_no_partial_state() {
     let client = server.client();
     accounts_table(&client).await;
     for i in 0..ACCOUNTS {
-        client.put_item().table_name("accounts").item("id", s(&format!("acct{i}"))).item("holder", s("o")).item("bal", n(1000)).send().await.unwrap();
+        client
+            .put_item()
+            .table_name("accounts")
+            .item("id", s(&format!("acct{i}")))
+            .item("holder", s("o"))
+            .item("bal", n(1000))
+            .send()
+            .await
+            .unwrap();
     }
     let done = Arc::new(AtomicBool::new(false));
     let committed = Arc::new(AtomicUsize::new(0));
@@ -257,7 +414,11 @@ async fn concurrent_transfers_keep_the_total_and_reads_see_no_partial_state() {
                     let amount = ((w * 7 + t * 13) % 50) as i64 + 1;
                     let res = client
                         .transact_write_items()
-                        .set_transact_items(Some(transfer(&format!("acct{from}"), &format!("acct{to}"), amount)))
+                        .set_transact_items(Some(transfer(
+                            &format!("acct{from}"),
+                            &format!("acct{to}"),
+                            amount,
+                        )))
                         .send()
                         .await;
                     match res {
@@ -265,7 +426,9 @@ async fn concurrent_transfers_keep_the_total_and_reads_see_no_partial_state() {
                             committed.fetch_add(1, Ordering::Relaxed);
                         }
                         // Insufficient funds: a refused condition, nothing written.
-                        Err(e) => assert!(reasons(e).iter().any(|r| r.0 == "ConditionalCheckFailed")),
+                        Err(e) => {
+                            assert!(reasons(e).iter().any(|r| r.0 == "ConditionalCheckFailed"))
+                        }
                     }
                 }
             })
@@ -281,12 +444,34 @@ async fn concurrent_transfers_keep_the_total_and_reads_see_no_partial_state() {
                     let mut req = client.transact_get_items();
                     for i in 0..ACCOUNTS {
                         req = req.transact_items(
-                            TransactGetItem::builder().get(Get::builder().table_name("accounts").key("id", s(&format!("acct{i}"))).build().unwrap()).build(),
+                            TransactGetItem::builder()
+                                .get(
+                                    Get::builder()
+                                        .table_name("accounts")
+                                        .key("id", s(&format!("acct{i}")))
+                                        .build()
+                                        .unwrap(),
+                                )
+                                .build(),
                         );
                     }
                     let got = req.send().await.unwrap();
-                    let total: i64 = got.responses().iter().map(|r| r.item().unwrap()["bal"].as_n().unwrap().parse::<i64>().unwrap()).sum();
-                    assert_eq!(total, 1000 * ACCOUNTS as i64, "a read saw a partial transaction");
+                    let total: i64 = got
+                        .responses()
+                        .iter()
+                        .map(|r| {
+                            r.item().unwrap()["bal"]
+                                .as_n()
+                                .unwrap()
+                                .parse::<i64>()
+                                .unwrap()
+                        })
+                        .sum();
+                    assert_eq!(
+                        total,
+                        1000 * ACCOUNTS as i64,
+                        "a read saw a partial transaction"
+                    );
                     reads += 1;
                 }
                 reads
