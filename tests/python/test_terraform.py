@@ -59,7 +59,8 @@ TABLES = {
 def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, env_name):
     work, env = workdir
     target = ["-target=aws_dynamodb_table.tables", "-target=aws_iam_role_policy_attachment.backup",
-              "-target=aws_iam_role.backup",
+              "-target=aws_iam_role.backup", "-target=aws_backup_selection.dynamodb",
+              "-target=aws_backup_plan.dynamodb", "-target=aws_backup_vault.dynamodb",
               f"-var-file=environments/{env_name}.tfvars"]
     if env_name != "dev":
         target += ["-target=aws_kms_alias.dynamodb", "-target=aws_kms_key.dynamodb",
@@ -102,12 +103,26 @@ def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, en
     assert [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]] == [
         "AWSBackupServiceRolePolicyForBackup"]
 
+    backup = boto3.client("backup", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    (plan_info,) = [p for p in backup.list_backup_plans()["BackupPlansList"]
+                    if p["BackupPlanName"] == f"{prefix}dynamodb-backup-plan"]
+    rule = backup.get_backup_plan(BackupPlanId=plan_info["BackupPlanId"])["BackupPlan"]["Rules"][0]
+    retention = {"dev": 3, "staging": 7, "prod": 30}[env_name]
+    assert rule["Lifecycle"]["DeleteAfterDays"] == retention
+    (selection,) = backup.list_backup_selections(BackupPlanId=plan_info["BackupPlanId"])["BackupSelectionsList"]
+    chosen = backup.get_backup_selection(BackupPlanId=plan_info["BackupPlanId"],
+                                         SelectionId=selection["SelectionId"])["BackupSelection"]["Resources"]
+    assert sorted(a.rsplit("/", 1)[1] for a in chosen) == TABLES[env_name]
+
     plan = run(work, env, "plan", "-detailed-exitcode", "-input=false", *target, check=False)
     assert plan.returncode == 0, plan.stdout + plan.stderr
 
     run(work, env, "destroy", "-auto-approve", "-input=false", *target)
     assert not [t for t in ddb.list_tables()["TableNames"] if t.startswith(prefix)]
     assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == role]
+    assert not [p for p in backup.list_backup_plans()["BackupPlansList"] if p["BackupPlanName"].startswith(prefix)]
+    assert not [v for v in backup.list_backup_vaults()["BackupVaultList"] if v["BackupVaultName"].startswith(prefix)]
     if env_name != "dev":
         kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
                            aws_access_key_id="test", aws_secret_access_key="test")

@@ -104,10 +104,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .with_catalog(dynamodb.catalog().clone());
         let iam = iam::Iam::open(store.clone(), account_id.clone())
             .map_err(|e| format!("cannot open IAM: {e}"))?;
+        let backup = backup::Backup::open(store.clone(), account_id.clone())
+            .map_err(|e| format!("cannot open AWS Backup: {e}"))?;
         let state = server::shared(server::State {
             dynamodb,
             streams,
             kms,
+            backup,
             iam,
             autoscaling,
             auth,

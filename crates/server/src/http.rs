@@ -71,10 +71,6 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
         // DynamoDB answers a plain GET on its endpoint with a health line; load balancers use it.
         return Response::new(Full::new(Bytes::from_static(b"healthy: dynostack")));
     }
-    if parts.method != Method::POST {
-        // No service of this build takes other methods; AWS answers them 404.
-        return aws_json::respond(404, &serde_json::json!({}), &request_id, None);
-    }
     let content_type = parts
         .headers
         .get(hyper::header::CONTENT_TYPE)
@@ -86,6 +82,10 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
     // The front end answers in this order, before looking at credentials: unknown operation,
     // then a body that is not JSON (dynalite recorded this order from DynamoDB).
     let endpoint = route(target, auth_scope_service(&parts.headers).as_deref());
+    if parts.method != Method::POST && endpoint != Endpoint::Backup {
+        // Only the REST services take other methods; AWS answers them 404.
+        return aws_json::respond(404, &serde_json::json!({}), &request_id, None);
+    }
     if let Endpoint::Unknown(name) = &endpoint {
         tracing::debug!(target = %name, "unknown operation");
         return aws_json::error(
@@ -110,7 +110,7 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
             );
         }
     };
-    let json_protocol = !matches!(endpoint, Endpoint::Query(_));
+    let json_protocol = endpoint.is_aws_json();
     if json_protocol
         && !body.is_empty()
         && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
@@ -139,7 +139,7 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
     };
     let verified = match auth::verify(&auth_req, &state.auth, SystemTime::now()) {
         Ok(v) => v,
-        Err(e) if !json_protocol => {
+        Err(e) if matches!(endpoint, Endpoint::Query(_)) => {
             return aws_query::error(
                 e.query_http_status(),
                 "Sender",
@@ -201,6 +201,27 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
                     aws_json::respond(e.http_status(), &e.to_json(), &request_id, content_type)
                 }
             }
+        }
+        Endpoint::Backup => {
+            let path = parts.uri.path();
+            let query = parts.uri.query().unwrap_or("");
+            let reply = state
+                .backup
+                .call(parts.method.as_str(), path, query, &body, &verified.region)
+                .await;
+            let mut resp = aws_json::respond(
+                reply.status,
+                &reply.body,
+                &request_id,
+                Some("application/json"),
+            );
+            if let Some(t) = reply
+                .error_type
+                .and_then(|t| hyper::header::HeaderValue::from_str(&t).ok())
+            {
+                resp.headers_mut().insert("x-amzn-errortype", t);
+            }
+            resp
         }
         Endpoint::Query(service) => query(&state, service, &body, &request_id).await,
         Endpoint::Unknown(_) => aws_json::error(

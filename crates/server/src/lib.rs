@@ -28,6 +28,7 @@ pub struct State {
     pub streams: streams::Streams,
     pub auth: Mode,
     pub kms: kms::Kms,
+    pub backup: backup::Backup,
     pub iam: iam::Iam,
     pub autoscaling: autoscaling::AutoScaling,
     /// The installation's account id, which ARNs and STS report.

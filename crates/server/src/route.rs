@@ -14,8 +14,23 @@ pub enum Endpoint {
     Streams(streams::Operation),
     /// An awsQuery service (form body, `Action=`): the action is read from the body later.
     Query(QueryService),
+    /// AWS Backup (restJson1): any method; the crate routes by path.
+    Backup,
     /// A target or service this build does not implement; the name is for logs.
     Unknown(String),
+}
+
+impl Endpoint {
+    /// Whether requests carry awsJson bodies (checked for syntax before anything else).
+    pub fn is_aws_json(&self) -> bool {
+        matches!(
+            self,
+            Endpoint::DynamoDb(_)
+                | Endpoint::Kms(_)
+                | Endpoint::AutoScaling(_)
+                | Endpoint::Streams(_)
+        )
+    }
 }
 
 /// The services that speak awsQuery, by their SigV4 scope name.
@@ -56,6 +71,9 @@ pub fn route(target: Option<&str>, scope_service: Option<&str>) -> Endpoint {
             }
         }
         return Endpoint::Unknown(target.to_string());
+    }
+    if scope_service == Some("backup") {
+        return Endpoint::Backup;
     }
     match scope_service.and_then(QueryService::from_scope) {
         Some(q) => Endpoint::Query(q),

@@ -1,0 +1,259 @@
+//! AWS Backup (restJson1, `backup` in the SigV4 scope): backup vaults, backup plans with their
+//! versions, backup selections, tags, and the recovery-point listings, persisted in the store.
+//!
+//! Architecture invariants:
+//! - Every change is one store write job that looks its records up inside the job, checks,
+//!   then writes (check first, write last): concurrent requests cannot interleave between a
+//!   check and its write (a selection cannot be added to a plan being deleted).
+//! - Reads use a snapshot. Vaults and plans are regional, as on AWS (`model`).
+//! - Nothing runs the plans yet: no recovery point is ever made, so the recovery-point
+//!   listings are empty and a vault is always deletable. The scheduler is a later issue.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod error;
+mod model;
+mod plans;
+mod selections;
+mod tags;
+mod util;
+mod vaults;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::{BackupError, ErrorCode};
+use serde_json::{json, Map, Value};
+use store::{Store, StoreError, WriteCtx};
+
+/// An answer: the HTTP status, the JSON body and, for errors, the `x-amzn-ErrorType` header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub error_type: Option<String>,
+}
+
+impl Reply {
+    fn ok(body: Value) -> Reply {
+        Reply {
+            status: 200,
+            body,
+            error_type: None,
+        }
+    }
+
+    fn error(e: &BackupError) -> Reply {
+        Reply {
+            status: e.code.http_status(),
+            body: json!({"Message": e.message, "Code": e.code.aws_code()}),
+            error_type: Some(e.code.aws_code().to_string()),
+        }
+    }
+}
+
+/// The AWS Backup service over one store.
+pub struct Backup {
+    pub(crate) store: Store,
+    pub(crate) account: String,
+}
+
+/// One request, decoded.
+pub(crate) struct Req {
+    pub region: String,
+    pub account: String,
+    pub query: Vec<(String, String)>,
+    pub body: Map<String, Value>,
+}
+
+impl Req {
+    pub fn vault_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:backup:{}:{}:backup-vault:{name}",
+            self.region, self.account
+        )
+    }
+
+    pub fn plan_arn(&self, id: &str) -> String {
+        format!(
+            "arn:aws:backup:{}:{}:backup-plan:{id}",
+            self.region, self.account
+        )
+    }
+}
+
+/// The operations, as the service model's HTTP bindings route them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    CreateBackupVault(String),
+    DescribeBackupVault(String),
+    DeleteBackupVault(String),
+    ListBackupVaults,
+    ListRecoveryPointsByBackupVault(String),
+    CreateBackupPlan,
+    ListBackupPlans,
+    GetBackupPlan(String),
+    UpdateBackupPlan(String),
+    DeleteBackupPlan(String),
+    CreateBackupSelection(String),
+    ListBackupSelections(String),
+    GetBackupSelection(String, String),
+    DeleteBackupSelection(String, String),
+    TagResource(String),
+    UntagResource(String),
+    ListTags(String),
+    ListRecoveryPointsByResource(String),
+}
+
+/// Maps method and (still percent-encoded) path to an operation. ARN labels are decoded whole,
+/// so an ARN whose `/` a client left unencoded still arrives intact.
+pub(crate) fn route(method: &str, path: &str) -> Result<Op, BackupError> {
+    let unknown = || {
+        BackupError::new(
+            ErrorCode::UnknownOperation,
+            format!("No operation matches {method} {path}"),
+        )
+    };
+    let trimmed = path.strip_prefix('/').unwrap_or(path);
+    let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+    // Resource ARNs: everything between the fixed parts.
+    if let Some(rest) = trimmed.strip_prefix("tags/") {
+        let arn = util::decode(rest)?;
+        return match method {
+            "POST" => Ok(Op::TagResource(arn)),
+            "GET" => Ok(Op::ListTags(arn)),
+            _ => Err(unknown()),
+        };
+    }
+    if let Some(rest) = trimmed.strip_prefix("untag/") {
+        return match method {
+            "POST" => Ok(Op::UntagResource(util::decode(rest)?)),
+            _ => Err(unknown()),
+        };
+    }
+    if let Some(rest) = trimmed.strip_prefix("resources/") {
+        if let Some(arn) = rest.strip_suffix("/recovery-points") {
+            if method == "GET" {
+                return Ok(Op::ListRecoveryPointsByResource(util::decode(arn)?));
+            }
+        }
+        return Err(unknown());
+    }
+    let segs = trimmed
+        .split('/')
+        .map(util::decode)
+        .collect::<Result<Vec<_>, _>>()?;
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let name = |i: usize| segs[i].clone();
+    let op = match (method, s.as_slice()) {
+        ("GET", ["backup-vaults"]) => Op::ListBackupVaults,
+        ("PUT", ["backup-vaults", _]) => Op::CreateBackupVault(name(1)),
+        ("GET", ["backup-vaults", _]) => Op::DescribeBackupVault(name(1)),
+        ("DELETE", ["backup-vaults", _]) => Op::DeleteBackupVault(name(1)),
+        ("GET", ["backup-vaults", _, "recovery-points"]) => {
+            Op::ListRecoveryPointsByBackupVault(name(1))
+        }
+        ("PUT", ["backup", "plans"]) => Op::CreateBackupPlan,
+        ("GET", ["backup", "plans"]) => Op::ListBackupPlans,
+        ("GET", ["backup", "plans", _]) => Op::GetBackupPlan(name(2)),
+        ("POST", ["backup", "plans", _]) => Op::UpdateBackupPlan(name(2)),
+        ("DELETE", ["backup", "plans", _]) => Op::DeleteBackupPlan(name(2)),
+        ("PUT", ["backup", "plans", _, "selections"]) => Op::CreateBackupSelection(name(2)),
+        ("GET", ["backup", "plans", _, "selections"]) => Op::ListBackupSelections(name(2)),
+        ("GET", ["backup", "plans", _, "selections", _]) => {
+            Op::GetBackupSelection(name(2), name(4))
+        }
+        ("DELETE", ["backup", "plans", _, "selections", _]) => {
+            Op::DeleteBackupSelection(name(2), name(4))
+        }
+        _ => return Err(unknown()),
+    };
+    Ok(op)
+}
+
+impl Backup {
+    /// `account_id` is the installation's account; records live in the store (`backup.*`).
+    pub fn open(store: Store, account_id: String) -> Result<Backup, StoreError> {
+        // Nothing is cached in memory: every request reads a snapshot. Opening checks that the
+        // store is readable.
+        store.read()?;
+        Ok(Backup {
+            store,
+            account: account_id,
+        })
+    }
+
+    /// restJson1: the raw method, path (still percent-encoded), query string and body; returns
+    /// the HTTP status and JSON body (errors: `{"Message", "Code"}` and the
+    /// `x-amzn-ErrorType` value in `error_type`).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: &[u8],
+        region: &str,
+    ) -> Reply {
+        match self.dispatch(method, path, query, body, region).await {
+            Ok(v) => Reply::ok(v),
+            Err(e) => Reply::error(&e),
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: &[u8],
+        region: &str,
+    ) -> Result<Value, BackupError> {
+        let op = route(method, path)?;
+        let req = Req {
+            region: region.to_string(),
+            account: self.account.clone(),
+            query: util::parse_query(query)?,
+            body: util::body_object(body)?,
+        };
+        tracing::debug!(?op, "backup call");
+        match op {
+            Op::CreateBackupVault(n) => vaults::create(self, req, n).await,
+            Op::DescribeBackupVault(n) => vaults::describe(self, &req, &n),
+            Op::DeleteBackupVault(n) => vaults::delete(self, req, n).await,
+            Op::ListBackupVaults => vaults::list(self, &req),
+            Op::ListRecoveryPointsByBackupVault(n) => vaults::list_recovery_points(self, &req, &n),
+            Op::CreateBackupPlan => plans::create(self, req).await,
+            Op::ListBackupPlans => plans::list(self, &req),
+            Op::GetBackupPlan(id) => plans::get(self, &req, &id),
+            Op::UpdateBackupPlan(id) => plans::update(self, req, id).await,
+            Op::DeleteBackupPlan(id) => plans::delete(self, req, id).await,
+            Op::CreateBackupSelection(p) => selections::create(self, req, p).await,
+            Op::ListBackupSelections(p) => selections::list(self, &req, &p),
+            Op::GetBackupSelection(p, s) => selections::get(self, &req, &p, &s),
+            Op::DeleteBackupSelection(p, s) => selections::delete(self, req, p, s).await,
+            Op::TagResource(arn) => tags::tag(self, req, arn).await,
+            Op::UntagResource(arn) => tags::untag(self, req, arn).await,
+            Op::ListTags(arn) => tags::list(self, &req, &arn),
+            Op::ListRecoveryPointsByResource(_) => tags::list_recovery_points_by_resource(&req),
+        }
+    }
+
+    pub(crate) fn read(&self) -> Result<store::ReadCtx, BackupError> {
+        self.store.read().map_err(|e| BackupError::internal(&e))
+    }
+
+    /// Runs `job` as one store write job; its own error is the client's answer.
+    pub(crate) async fn write<T, F>(&self, job: F) -> Result<T, BackupError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<Result<T, BackupError>, StoreError> + Send + 'static,
+    {
+        match self.store.write(job).await {
+            Ok(r) => r,
+            Err(e) => Err(BackupError::internal(&e)),
+        }
+    }
+}
+
+/// Storage errors inside a job body: `?` on them, then wrap the client-facing result.
+pub(crate) type JobResult<T> = Result<Result<T, BackupError>, StoreError>;
