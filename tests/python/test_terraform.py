@@ -1,10 +1,9 @@
 """The seed's Terraform module (terraform/) against Dynostack, with the real Terraform CLI and
 the mirrored AWS provider 5.x.
 
-Until CloudWatch, Application Auto Scaling, AWS Backup and IAM are served, this applies the
-module's DynamoDB tables and KMS key (with `-target`, so Terraform also resolves what they
-depend on: `aws_caller_identity` through STS) for every environment, checks that a second plan
-reports no changes, and destroys them.
+For every environment: `terraform apply` of the whole module, the outputs it promises, a second
+`plan -detailed-exitcode` that reports no changes, checks through the services' APIs, and a
+`destroy` that leaves nothing behind.
 """
 
 import json
@@ -24,6 +23,22 @@ pytestmark = pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS
 
 # The module stays usable against AWS unchanged: the local run only overrides the S3 backend.
 BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
+
+
+@pytest.fixture
+def fresh(new_server):
+    """A Dynostack of its own for each environment, as CI applies each against a fresh server."""
+    return new_server()
+
+
+@pytest.fixture
+def endpoint(fresh):
+    return fresh.endpoint
+
+
+@pytest.fixture
+def ddb(fresh):
+    return fresh.client()
 
 
 @pytest.fixture
@@ -58,13 +73,7 @@ TABLES = {
 @pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
 def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, env_name):
     work, env = workdir
-    target = ["-target=aws_dynamodb_table.tables", "-target=aws_iam_role_policy_attachment.backup",
-              "-target=aws_iam_role.backup", "-target=aws_backup_selection.dynamodb",
-              "-target=aws_backup_plan.dynamodb", "-target=aws_backup_vault.dynamodb",
-              f"-var-file=environments/{env_name}.tfvars"]
-    if env_name != "dev":
-        target += ["-target=aws_kms_alias.dynamodb", "-target=aws_kms_key.dynamodb",
-                   "-target=aws_appautoscaling_policy.read_policy", "-target=aws_appautoscaling_policy.write_policy"]
+    target = [f"-var-file=environments/{env_name}.tfvars"]
     run(work, env, "apply", "-auto-approve", "-input=false", *target)
     prefix = f"myapp-{env_name}-"
     names = sorted(t for t in ddb.list_tables()["TableNames"] if t.startswith(prefix))
@@ -115,17 +124,44 @@ def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, en
                                          SelectionId=selection["SelectionId"])["BackupSelection"]["Resources"]
     assert sorted(a.rsplit("/", 1)[1] for a in chosen) == TABLES[env_name]
 
+    outputs = {k: v["value"] for k, v in json.loads(run(work, env, "output", "-json").stdout).items()}
+    assert sorted(outputs["table_names"].values()) == TABLES[env_name]
+    assert all(a.startswith("arn:aws:dynamodb:us-east-1:") for a in outputs["table_arns"].values())
+    assert set(outputs["table_stream_arns"]) == ({"users"} if env_name != "dev" else set())
+    assert (outputs.get("kms_key_id") is None) == (env_name == "dev")
+    alarm_arns = outputs["cloudwatch_alarm_arns"]
+    assert sorted(alarm_arns["read_throttled"]) == sorted(outputs["table_names"])
+    assert all(a.startswith("arn:aws:cloudwatch:us-east-1:") for a in alarm_arns["write_throttled"].values())
+    cw = boto3.client("cloudwatch", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test")
+    names = {a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]}
+    expected = 2 * len(TABLES[env_name]) + (0 if env_name == "dev" else 1)
+    assert len(names) == expected, names
+    kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    if env_name != "dev":
+        assert set(outputs["auto_scaling_policies"]["read_policies"]) == {"analytics"}
+        # Each target-tracking policy comes with the four CloudWatch alarms AWS creates for it.
+        tracking = cw.describe_alarms(AlarmNamePrefix=f"TargetTracking-table/{prefix}analytics")["MetricAlarms"]
+        assert len(tracking) == 8
+        # The module's key really encrypts.
+        blob = kms.encrypt(KeyId=outputs["kms_key_id"], Plaintext=b"seed")["CiphertextBlob"]
+        assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"seed"
+        assert outputs["backup_arns"]["vault"].startswith("arn:aws:backup:us-east-1:")
+
     plan = run(work, env, "plan", "-detailed-exitcode", "-input=false", *target, check=False)
     assert plan.returncode == 0, plan.stdout + plan.stderr
 
     run(work, env, "destroy", "-auto-approve", "-input=false", *target)
     assert not [t for t in ddb.list_tables()["TableNames"] if t.startswith(prefix)]
+    assert not cw.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]
     assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == role]
     assert not [p for p in backup.list_backup_plans()["BackupPlansList"] if p["BackupPlanName"].startswith(prefix)]
     assert not [v for v in backup.list_backup_vaults()["BackupVaultList"] if v["BackupVaultName"].startswith(prefix)]
     if env_name != "dev":
-        kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
-                           aws_access_key_id="test", aws_secret_access_key="test")
         assert kms.describe_key(KeyId=key["arn"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+        # A key scheduled for deletion refuses to decrypt.
+        with pytest.raises(kms.exceptions.KMSInvalidStateException):
+            kms.decrypt(CiphertextBlob=blob)
         assert not [t for t in aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]
                     if t["ResourceId"].startswith(f"table/{prefix}")]

@@ -106,10 +106,17 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot open IAM: {e}"))?;
         let backup = backup::Backup::open(store.clone(), account_id.clone())
             .map_err(|e| format!("cannot open AWS Backup: {e}"))?;
+        // DescribeAlarms shows the alarms AWS creates for target-tracking policies.
+        let policies = autoscaling::AutoScaling::open(store.clone(), account_id.clone())
+            .map_err(|e| format!("cannot open Application Auto Scaling: {e}"))?;
+        let cloudwatch = cloudwatch::CloudWatch::open(store.clone(), account_id.clone())
+            .map_err(|e| format!("cannot open CloudWatch: {e}"))?
+            .with_external_alarms(move || autoscaling_alarms(&policies));
         let state = server::shared(server::State {
             dynamodb,
             streams,
             kms,
+            cloudwatch,
             backup,
             iam,
             autoscaling,
@@ -135,6 +142,39 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         store.shutdown();
         Ok(())
     })
+}
+
+/// The target-tracking alarms of every Auto Scaling policy, as CloudWatch lists them.
+fn autoscaling_alarms(aas: &autoscaling::AutoScaling) -> Vec<cloudwatch::ExternalAlarm> {
+    let policies = aas.scaling_policies().unwrap_or_default();
+    policies
+        .into_iter()
+        .flat_map(|p| {
+            let updated_ms = (p.creation_time * 1000.0) as i64;
+            p.alarms
+                .into_iter()
+                .map(move |a| cloudwatch::ExternalAlarm {
+                    alarm_name: a.alarm_name,
+                    alarm_arn: a.alarm_arn,
+                    alarm_description: a.alarm_description,
+                    alarm_actions: a.alarm_actions,
+                    namespace: a.namespace,
+                    metric_name: a.metric_name,
+                    dimensions: a
+                        .dimensions
+                        .into_iter()
+                        .map(|d| (d.name, d.value))
+                        .collect(),
+                    statistic: a.statistic,
+                    period: a.period,
+                    evaluation_periods: a.evaluation_periods,
+                    threshold: a.threshold,
+                    comparison_operator: a.comparison_operator,
+                    treat_missing_data: a.treat_missing_data,
+                    updated_ms,
+                })
+        })
+        .collect()
 }
 
 async fn shutdown_signal() {

@@ -81,7 +81,11 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
         .and_then(|v| v.to_str().ok());
     // The front end answers in this order, before looking at credentials: unknown operation,
     // then a body that is not JSON (dynalite recorded this order from DynamoDB).
-    let endpoint = route(target, auth_scope_service(&parts.headers).as_deref());
+    let endpoint = route(
+        target,
+        auth_scope_service(&parts.headers).as_deref(),
+        parts.uri.path(),
+    );
     if parts.method != Method::POST && endpoint != Endpoint::Backup {
         // Only the REST services take other methods; AWS answers them 404.
         return aws_json::respond(404, &serde_json::json!({}), &request_id, None);
@@ -139,7 +143,12 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
     };
     let verified = match auth::verify(&auth_req, &state.auth, SystemTime::now()) {
         Ok(v) => v,
-        Err(e) if matches!(endpoint, Endpoint::Query(_)) => {
+        Err(e)
+            if matches!(
+                endpoint,
+                Endpoint::Query(_) | Endpoint::CloudWatch(cloudwatch::Protocol::Query, _)
+            ) =>
+        {
             return aws_query::error(
                 e.query_http_status(),
                 "Sender",
@@ -223,6 +232,19 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
             }
             resp
         }
+        Endpoint::CloudWatch(protocol, op) => {
+            let raw = state
+                .cloudwatch
+                .call(
+                    protocol,
+                    op.as_deref(),
+                    &body,
+                    &verified.region,
+                    &request_id,
+                )
+                .await;
+            raw_response(raw, &request_id)
+        }
         Endpoint::Query(service) => query(&state, service, &body, &request_id).await,
         Endpoint::Unknown(_) => aws_json::error(
             400,
@@ -233,6 +255,30 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
             content_type,
         ),
     }
+}
+
+/// A response a service framed itself (CloudWatch owns its three protocols).
+fn raw_response(raw: cloudwatch::Raw, request_id: &str) -> Response<Full<Bytes>> {
+    use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+    let len = raw.body.len();
+    let mut resp = Response::new(Full::new(Bytes::from(raw.body)));
+    *resp.status_mut() =
+        hyper::StatusCode::from_u16(raw.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(raw.content_type));
+    h.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    for (name, value) in raw.extra_headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            h.insert(n, v);
+        }
+    }
+    resp
 }
 
 /// An awsQuery request: the form body names the action and its parameters.

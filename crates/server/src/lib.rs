@@ -28,6 +28,7 @@ pub struct State {
     pub streams: streams::Streams,
     pub auth: Mode,
     pub kms: kms::Kms,
+    pub cloudwatch: cloudwatch::CloudWatch,
     pub backup: backup::Backup,
     pub iam: iam::Iam,
     pub autoscaling: autoscaling::AutoScaling,

@@ -16,6 +16,9 @@ pub enum Endpoint {
     Query(QueryService),
     /// AWS Backup (restJson1): any method; the crate routes by path.
     Backup,
+    /// CloudWatch in the protocol the client chose, with the operation where the framing names it
+    /// (awsJson target, rpcv2Cbor path); awsQuery names it in the body.
+    CloudWatch(cloudwatch::Protocol, Option<String>),
     /// A target or service this build does not implement; the name is for logs.
     Unknown(String),
 }
@@ -52,9 +55,19 @@ impl QueryService {
 
 /// Finds the endpoint from `X-Amz-Target` ("DynamoDB_20120810.PutItem") or, without one, from the
 /// SigV4 scope's service.
-pub fn route(target: Option<&str>, scope_service: Option<&str>) -> Endpoint {
+pub fn route(target: Option<&str>, scope_service: Option<&str>, path: &str) -> Endpoint {
+    if let Some(op) = path
+        .strip_prefix("/service/")
+        .and_then(|p| p.strip_prefix(cloudwatch::TARGET_PREFIX))
+        .and_then(|p| p.strip_prefix("/operation/"))
+    {
+        return Endpoint::CloudWatch(cloudwatch::Protocol::Cbor, Some(op.to_string()));
+    }
     if let Some(target) = target {
         if let Some((prefix, op)) = target.split_once('.') {
+            if prefix == cloudwatch::TARGET_PREFIX {
+                return Endpoint::CloudWatch(cloudwatch::Protocol::Json10, Some(op.to_string()));
+            }
             if prefix == autoscaling::TARGET_PREFIX {
                 return Endpoint::AutoScaling(op.to_string());
             }
@@ -75,6 +88,9 @@ pub fn route(target: Option<&str>, scope_service: Option<&str>) -> Endpoint {
     if scope_service == Some("backup") {
         return Endpoint::Backup;
     }
+    if scope_service == Some(cloudwatch::SIGNING_NAME) {
+        return Endpoint::CloudWatch(cloudwatch::Protocol::Query, None);
+    }
     match scope_service.and_then(QueryService::from_scope) {
         Some(q) => Endpoint::Query(q),
         None => Endpoint::Unknown(scope_service.unwrap_or("").to_string()),
@@ -87,8 +103,14 @@ mod tests {
 
     #[test]
     fn routes_query_services_by_scope() {
-        assert_eq!(route(None, Some("sts")), Endpoint::Query(QueryService::Sts));
-        assert!(matches!(route(None, Some("nope")), Endpoint::Unknown(_)));
+        assert_eq!(
+            route(None, Some("sts"), "/"),
+            Endpoint::Query(QueryService::Sts)
+        );
+        assert!(matches!(
+            route(None, Some("nope"), "/"),
+            Endpoint::Unknown(_)
+        ));
     }
 
     #[test]
@@ -101,7 +123,7 @@ mod tests {
             Endpoint::Streams(streams::Operation::GetRecords)
         );
         assert!(matches!(
-            route(Some("DynamoDBStreams_20120810.PutItem"), None),
+            route(Some("DynamoDBStreams_20120810.PutItem"), None, "/"),
             Endpoint::Unknown(_)
         ));
     }
@@ -109,19 +131,19 @@ mod tests {
     #[test]
     fn routes_dynamodb_targets() {
         assert_eq!(
-            route(Some("DynamoDB_20120810.PutItem"), None),
+            route(Some("DynamoDB_20120810.PutItem"), None, "/"),
             Endpoint::DynamoDb(Operation::PutItem)
         );
         assert!(matches!(
-            route(Some("DynamoDB_20120810.Nope"), None),
+            route(Some("DynamoDB_20120810.Nope"), None, "/"),
             Endpoint::Unknown(_)
         ));
         assert!(matches!(
-            route(Some("Other.PutItem"), None),
+            route(Some("Other.PutItem"), None, "/"),
             Endpoint::Unknown(_)
         ));
         assert!(matches!(
-            route(None, Some("dynamodb")),
+            route(None, Some("dynamodb"), "/"),
             Endpoint::Unknown(_)
         ));
     }

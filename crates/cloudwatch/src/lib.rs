@@ -1,0 +1,331 @@
+//! CloudWatch (`GraniteServiceVersion20100801`, SigV4 service `monitoring`) in the three
+//! protocols its clients speak: awsQuery (Terraform's AWS provider, the AWS CLI v1 with an old
+//! model), awsJson 1.0 and rpcv2Cbor (current botocore). The crate owns the framing: the server
+//! hands it the body and the operation name and returns what it gets, headers included.
+//!
+//! Architecture invariants:
+//! - Every request decodes into one protocol-neutral tree (`value::V`); operations read it
+//!   through typed accessors that also accept awsQuery's text scalars, and answer a tree that
+//!   `wire` encodes as XML, JSON or CBOR. Operations never see the protocol.
+//! - State lives in the store (tables `cloudwatch.*`, see `model`); each change is one write job
+//!   that reads what it checks inside the job.
+//! - Alarms are stored and described but not evaluated: they keep the state they were created
+//!   with (INSUFFICIENT_DATA) or were set to by SetAlarmState.
+//! - Alarms other services define (Application Auto Scaling's target-tracking alarms) can be
+//!   shown through `with_external_alarms`; this crate never writes them.
+
+mod alarms;
+mod cbor;
+pub mod error;
+mod metrics;
+mod model;
+mod resources;
+mod time;
+mod value;
+mod wire;
+
+use std::sync::Arc;
+
+use store::{Store, StoreError};
+
+pub use error::{CwError, ErrorCode};
+pub use model::{Alarm, Dimension};
+
+/// The X-Amz-Target prefix (awsJson 1.0) and the rpcv2Cbor service name in the path.
+pub const TARGET_PREFIX: &str = "GraniteServiceVersion20100801";
+/// The SigV4 service name (credential scope).
+pub const SIGNING_NAME: &str = "monitoring";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// awsQuery: form body with `Action=`, XML response.
+    Query,
+    /// awsJson 1.0: `X-Amz-Target: GraniteServiceVersion20100801.<Op>`.
+    Json10,
+    /// rpcv2Cbor: `POST /service/GraniteServiceVersion20100801/operation/<Op>`.
+    Cbor,
+}
+
+/// A complete response: status, content type, body and the headers the protocol needs
+/// (`smithy-protocol: rpc-v2-cbor` for rpcv2Cbor; `x-amzn-query-error` on awsJson/rpcv2Cbor
+/// errors). The server adds the request id, length and its usual headers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Raw {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub extra_headers: Vec<(&'static str, &'static str)>,
+}
+
+impl Raw {
+    pub fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Raw {
+        Raw {
+            status,
+            content_type,
+            body,
+            extra_headers: Vec::new(),
+        }
+    }
+}
+
+macro_rules! operations {
+    ($($name:ident),* $(,)?) => {
+        /// Every operation this service implements.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Operation { $($name),* }
+
+        impl Operation {
+            pub fn from_name(name: &str) -> Option<Operation> {
+                match name {
+                    $(stringify!($name) => Some(Operation::$name),)*
+                    _ => None,
+                }
+            }
+
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$name => stringify!($name)),* }
+            }
+
+            /// The IAM action a policy names for this operation.
+            pub fn iam_action(self) -> String {
+                format!("cloudwatch:{}", self.name())
+            }
+        }
+    };
+}
+
+operations!(
+    PutMetricAlarm,
+    DescribeAlarms,
+    DescribeAlarmsForMetric,
+    DeleteAlarms,
+    EnableAlarmActions,
+    DisableAlarmActions,
+    SetAlarmState,
+    TagResource,
+    UntagResource,
+    ListTagsForResource,
+    PutDashboard,
+    GetDashboard,
+    ListDashboards,
+    DeleteDashboards,
+    PutMetricData,
+    GetMetricStatistics,
+    GetMetricData,
+    ListMetrics,
+);
+
+/// An alarm another service keeps (e.g. `autoscaling::AlarmDefinition`), shown by
+/// DescribeAlarms as AWS shows the alarms Application Auto Scaling creates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExternalAlarm {
+    pub alarm_name: String,
+    pub alarm_arn: String,
+    pub alarm_description: String,
+    pub alarm_actions: Vec<String>,
+    pub namespace: String,
+    pub metric_name: String,
+    /// (name, value)
+    pub dimensions: Vec<(String, String)>,
+    pub statistic: String,
+    pub period: u32,
+    pub evaluation_periods: u32,
+    pub threshold: f64,
+    pub comparison_operator: String,
+    pub treat_missing_data: String,
+    /// When the alarm was created or last changed (milliseconds since the epoch).
+    pub updated_ms: i64,
+}
+
+impl ExternalAlarm {
+    fn to_alarm(&self) -> Alarm {
+        Alarm {
+            name: self.alarm_name.clone(),
+            arn: self.alarm_arn.clone(),
+            description: Some(self.alarm_description.clone()),
+            actions_enabled: true,
+            ok_actions: Vec::new(),
+            alarm_actions: self.alarm_actions.clone(),
+            insufficient_data_actions: Vec::new(),
+            metric_name: Some(self.metric_name.clone()),
+            namespace: Some(self.namespace.clone()),
+            statistic: Some(self.statistic.clone()),
+            extended_statistic: None,
+            dimensions: self
+                .dimensions
+                .iter()
+                .map(|(n, v)| Dimension {
+                    name: n.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+            period: Some(self.period as i64),
+            unit: None,
+            evaluation_periods: Some(self.evaluation_periods as i64),
+            datapoints_to_alarm: None,
+            threshold: Some(self.threshold),
+            comparison_operator: Some(self.comparison_operator.clone()),
+            treat_missing_data: Some(self.treat_missing_data.clone()),
+            evaluate_low_sample_count_percentile: None,
+            metrics: None,
+            threshold_metric_id: None,
+            state_value: "INSUFFICIENT_DATA".into(),
+            state_reason: alarms::INITIAL_REASON.into(),
+            state_reason_data: None,
+            state_updated_ms: self.updated_ms,
+            state_transitioned_ms: self.updated_ms,
+            configuration_updated_ms: self.updated_ms,
+            tags: Vec::new(),
+        }
+    }
+}
+
+type ExternalSource = Arc<dyn Fn() -> Vec<Alarm> + Send + Sync>;
+
+/// The CloudWatch service over one store.
+pub struct CloudWatch {
+    pub(crate) store: Store,
+    pub(crate) account_id: String,
+    pub(crate) external_alarms: Option<ExternalSource>,
+}
+
+impl CloudWatch {
+    /// Opens the service over `store`, checking that the stored alarms and dashboards decode.
+    pub fn open(store: Store, account_id: String) -> Result<CloudWatch, StoreError> {
+        let cw = CloudWatch {
+            store,
+            account_id,
+            external_alarms: None,
+        };
+        let read = cw.store.read()?;
+        let mut failure = None;
+        for table in [model::ALARMS, model::DASHBOARDS] {
+            read.scan(
+                table,
+                (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+                false,
+                |_, v| {
+                    let ok = if table == model::ALARMS {
+                        model::decode::<Alarm>(v).map(|_| ())
+                    } else {
+                        model::decode::<model::Dashboard>(v).map(|_| ())
+                    };
+                    match ok {
+                        Ok(()) => store::ScanControl::Continue,
+                        Err(e) => {
+                            failure = Some(e);
+                            store::ScanControl::Stop
+                        }
+                    }
+                },
+            )?;
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(cw),
+        }
+    }
+
+    /// Shows alarms another service defines (called on every DescribeAlarms; stored alarms of
+    /// the same name win). Their region is the one in their ARN.
+    pub fn with_external_alarms(
+        mut self,
+        source: impl Fn() -> Vec<ExternalAlarm> + Send + Sync + 'static,
+    ) -> CloudWatch {
+        self.external_alarms = Some(Arc::new(move || {
+            source().iter().map(ExternalAlarm::to_alarm).collect()
+        }));
+        self
+    }
+
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// Runs one request. `op`: for Json10 the X-Amz-Target suffix after
+    /// "GraniteServiceVersion20100801."; for Cbor the `<Op>` of the path; for Query None (the
+    /// form's `Action=`). Returns the complete response in the request's protocol, errors
+    /// included.
+    pub async fn call(
+        &self,
+        protocol: Protocol,
+        op: Option<&str>,
+        body: &[u8],
+        region: &str,
+        request_id: &str,
+    ) -> Raw {
+        let (name, request) = match protocol {
+            Protocol::Query => {
+                let (action, tree) = wire::decode_query(body);
+                (action, Ok(tree))
+            }
+            Protocol::Json10 => (op.map(str::to_string), wire::decode_json(body)),
+            Protocol::Cbor => (op.map(str::to_string), wire::decode_cbor(body)),
+        };
+        let name = name.unwrap_or_default();
+        let Some(operation) = Operation::from_name(&name) else {
+            let message = if protocol == Protocol::Query {
+                format!("Could not find operation {name} for version 2010-08-01")
+            } else {
+                String::new()
+            };
+            let e = CwError::new(ErrorCode::UnknownOperation, message);
+            return wire::error(protocol, &e, request_id);
+        };
+        let result = match request {
+            Ok(req) => self.dispatch(operation, &req, region).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(output) => wire::respond(protocol, operation.name(), output, request_id),
+            Err(e) => {
+                tracing::debug!(
+                    op = operation.name(),
+                    code = e.code.query_code(),
+                    "cloudwatch error: {}",
+                    e.message
+                );
+                wire::error(protocol, &e, request_id)
+            }
+        }
+    }
+
+    /// Runs an operation on a decoded request; `None`: the operation has no output shape.
+    async fn dispatch(
+        &self,
+        op: Operation,
+        req: &value::V,
+        region: &str,
+    ) -> Result<Option<value::V>, CwError> {
+        use Operation::*;
+        Ok(match op {
+            PutMetricAlarm => self.put_metric_alarm(req, region).await.map(|_| None)?,
+            DescribeAlarms => Some(self.describe_alarms(req, region).await?),
+            DescribeAlarmsForMetric => Some(self.describe_alarms_for_metric(req, region).await?),
+            DeleteAlarms => self.delete_alarms(req, region).await.map(|_| None)?,
+            EnableAlarmActions => self
+                .set_actions_enabled(req, region, true)
+                .await
+                .map(|_| None)?,
+            DisableAlarmActions => self
+                .set_actions_enabled(req, region, false)
+                .await
+                .map(|_| None)?,
+            SetAlarmState => self.set_alarm_state(req, region).await.map(|_| None)?,
+            TagResource => Some(self.tag_resource(req).await?),
+            UntagResource => Some(self.untag_resource(req).await?),
+            ListTagsForResource => Some(self.list_tags_for_resource(req).await?),
+            PutDashboard => Some(self.put_dashboard(req).await?),
+            GetDashboard => Some(self.get_dashboard(req).await?),
+            ListDashboards => Some(self.list_dashboards(req).await?),
+            DeleteDashboards => Some(self.delete_dashboards(req).await?),
+            PutMetricData => self.put_metric_data(req, region).await.map(|_| None)?,
+            GetMetricStatistics => Some(self.get_metric_statistics(req, region).await?),
+            GetMetricData => Some(self.get_metric_data(req, region).await?),
+            ListMetrics => Some(self.list_metrics(req, region).await?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,523 @@
+//! Metric data: PutMetricData (aggregated per series, unit and minute in the store),
+//! GetMetricStatistics, GetMetricData (MetricStat queries), ListMetrics.
+//! Resolution is one minute: periods must be multiples of 60 and percentiles are not kept.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use store::ScanControl;
+
+use crate::alarms::{self, STATISTICS, UNITS};
+use crate::error::{CwError, ErrorCode};
+use crate::model::{self, Aggregate, Dimension, MetricRecord, DATAPOINTS, METRICS};
+use crate::time;
+use crate::value::V;
+use crate::CloudWatch;
+
+/// Most datapoints GetMetricStatistics answers.
+const MAX_DATAPOINTS: i64 = 1440;
+const LIST_METRICS_PAGE: usize = 500;
+
+struct Datum {
+    series: Vec<u8>,
+    record: MetricRecord,
+    minute: u64,
+    agg: Aggregate,
+}
+
+impl CloudWatch {
+    pub(crate) async fn put_metric_data(&self, req: &V, region: &str) -> Result<(), CwError> {
+        let namespace = req.req_str("Namespace")?;
+        if namespace.starts_with("AWS/") {
+            return Err(CwError::new(
+                ErrorCode::InvalidParameterValue,
+                "The value AWS/ for parameter Namespace is invalid.",
+            ));
+        }
+        let data = req.list("MetricData");
+        if data.len() > 1000 {
+            return Err(CwError::new(
+                ErrorCode::Validation,
+                "1 validation error detected: Value at 'metricData' failed to satisfy constraint: Member must have length less than or equal to 1000",
+            ));
+        }
+        let now = time::now_millis();
+        let mut datums = Vec::new();
+        for (i, d) in data.into_iter().enumerate() {
+            let n = i + 1;
+            let name = d.str("MetricName").ok_or_else(|| {
+                CwError::new(
+                    ErrorCode::MissingParameter,
+                    format!("The parameter MetricData.member.{n}.MetricName is required."),
+                )
+            })?;
+            let dims = alarms::dimensions(
+                d.list("Dimensions"),
+                &format!("MetricData.member.{n}.Dimensions"),
+            )?;
+            let unit = d.str("Unit").unwrap_or_else(|| "None".into());
+            alarms::check_enum("Unit", Some(&unit), &UNITS)?;
+            let ts = d.ts("Timestamp")?.map_or(now, |t| (t * 1000.0) as i64);
+            let value = d.float("Value")?;
+            let values = d.list("Values");
+            let stats = d.get("StatisticValues");
+            let both = |other: &str| {
+                CwError::new(
+                    ErrorCode::InvalidParameterCombination,
+                    format!("The parameters MetricData.member.{n}.Value and MetricData.member.{n}.{other} are mutually exclusive and you have specified both."),
+                )
+            };
+            if value.is_some() && !values.is_empty() {
+                return Err(both("Values"));
+            }
+            if value.is_some() && stats.is_some() {
+                return Err(both("StatisticValues"));
+            }
+            let agg = if let Some(v) = value {
+                Aggregate {
+                    unit: unit.clone(),
+                    count: 1.0,
+                    sum: v,
+                    min: v,
+                    max: v,
+                }
+            } else if let Some(s) = stats {
+                let f = |m: &str| -> Result<f64, CwError> {
+                    s.float(m)?.ok_or_else(|| {
+                        CwError::new(ErrorCode::MissingParameter, format!("The parameter MetricData.member.{n}.StatisticValues.{m} is required."))
+                    })
+                };
+                Aggregate {
+                    unit: unit.clone(),
+                    count: f("SampleCount")?,
+                    sum: f("Sum")?,
+                    min: f("Minimum")?,
+                    max: f("Maximum")?,
+                }
+            } else if !values.is_empty() {
+                let counts = d.list("Counts");
+                if !counts.is_empty() && counts.len() != values.len() {
+                    return Err(CwError::new(
+                        ErrorCode::InvalidParameterValue,
+                        format!("The parameters MetricData.member.{n}.Values and MetricData.member.{n}.Counts must be of the same size."),
+                    ));
+                }
+                let mut agg = Aggregate {
+                    unit: unit.clone(),
+                    count: 0.0,
+                    sum: 0.0,
+                    min: f64::INFINITY,
+                    max: f64::NEG_INFINITY,
+                };
+                for (j, v) in values.iter().enumerate() {
+                    let v = v.to_f64().ok_or_else(|| CwError::malformed("Values", ""))?;
+                    let c = counts.get(j).and_then(|c| c.to_f64()).unwrap_or(1.0);
+                    agg.count += c;
+                    agg.sum += v * c;
+                    agg.min = agg.min.min(v);
+                    agg.max = agg.max.max(v);
+                }
+                agg
+            } else {
+                return Err(CwError::new(
+                    ErrorCode::InvalidParameterCombination,
+                    format!("At least one of the parameters MetricData.member.{n}.Value, MetricData.member.{n}.StatisticValues or MetricData.member.{n}.Values must be specified."),
+                ));
+            };
+            if !agg.sum.is_finite() || !agg.min.is_finite() || !agg.max.is_finite() {
+                return Err(CwError::new(
+                    ErrorCode::InvalidParameterValue,
+                    format!("The value for parameter MetricData.member.{n}.Value is not a valid number."),
+                ));
+            }
+            let series = model::series_key(region, &namespace, &name, &dims);
+            datums.push(Datum {
+                series,
+                record: MetricRecord {
+                    namespace: namespace.clone(),
+                    metric_name: name,
+                    dimensions: model::sorted_dims(&dims),
+                    last_ms: ts,
+                },
+                minute: (ts.max(0) / 60_000) as u64,
+                agg,
+            });
+        }
+        self.store
+            .write(move |w| {
+                for d in datums {
+                    let key = model::point_key(&d.series, d.minute);
+                    let mut aggs: Vec<Aggregate> = match w.get(DATAPOINTS, &key)? {
+                        Some(b) => model::decode(&b)?,
+                        None => Vec::new(),
+                    };
+                    match aggs.iter_mut().find(|a| a.unit == d.agg.unit) {
+                        Some(a) => a.merge(&d.agg),
+                        None => aggs.push(d.agg),
+                    }
+                    w.insert(DATAPOINTS, &key, &model::encode(&aggs)?)?;
+                    let mut record = d.record;
+                    if let Some(old) = w.get(METRICS, &d.series)? {
+                        let old: MetricRecord = model::decode(&old)?;
+                        record.last_ms = record.last_ms.max(old.last_ms);
+                    }
+                    w.insert(METRICS, &d.series, &model::encode(&record)?)?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Per-minute aggregates of one series in [start, end) (seconds), merged into buckets of
+    /// `period` seconds aligned to the epoch, per unit.
+    #[allow(clippy::too_many_arguments)]
+    fn buckets(
+        &self,
+        region: &str,
+        namespace: &str,
+        name: &str,
+        dims: &[Dimension],
+        start: f64,
+        end: f64,
+        period: i64,
+        unit: Option<&str>,
+    ) -> Result<BTreeMap<(i64, String), Aggregate>, CwError> {
+        let series = model::series_key(region, namespace, name, dims);
+        let from = model::point_key(&series, (start.max(0.0) / 60.0).ceil() as u64);
+        let to = model::point_key(&series, (end.max(0.0) / 60.0).ceil() as u64);
+        let read = self.store.read()?;
+        let mut out: BTreeMap<(i64, String), Aggregate> = BTreeMap::new();
+        let mut failure = None;
+        read.scan(
+            DATAPOINTS,
+            (
+                Bound::Included(from.as_slice()),
+                Bound::Excluded(to.as_slice()),
+            ),
+            false,
+            |k, v| {
+                let minute = k
+                    .len()
+                    .checked_sub(8)
+                    .and_then(|i| k.get(i..))
+                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(0) as i64;
+                let bucket = (minute * 60).div_euclid(period) * period;
+                match model::decode::<Vec<Aggregate>>(v) {
+                    Ok(aggs) => {
+                        for a in aggs {
+                            if unit.is_some_and(|u| u != a.unit) {
+                                continue;
+                            }
+                            match out.get_mut(&(bucket, a.unit.clone())) {
+                                Some(x) => x.merge(&a),
+                                None => {
+                                    out.insert((bucket, a.unit.clone()), a);
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => failure = Some(e),
+                }
+                ScanControl::Continue
+            },
+        )?;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn get_metric_statistics(&self, req: &V, region: &str) -> Result<V, CwError> {
+        let namespace = req.req_str("Namespace")?;
+        let name = req.req_str("MetricName")?;
+        let start = req
+            .ts("StartTime")?
+            .ok_or_else(|| CwError::null_member("StartTime"))?;
+        let end = req
+            .ts("EndTime")?
+            .ok_or_else(|| CwError::null_member("EndTime"))?;
+        let period = req
+            .int("Period")?
+            .ok_or_else(|| CwError::null_member("Period"))?;
+        let dims = alarms::dimensions(req.list("Dimensions"), "Dimensions")?;
+        let stats = req.str_list("Statistics");
+        let extended = req.str_list("ExtendedStatistics");
+        for s in &stats {
+            alarms::check_enum("Statistics", Some(s), &STATISTICS)?;
+        }
+        let unit = req.str("Unit");
+        alarms::check_enum("Unit", unit.as_deref(), &UNITS)?;
+        if stats.is_empty() && extended.is_empty() {
+            return Err(CwError::new(
+                ErrorCode::MissingParameter,
+                "Must specify either Statistics or ExtendedStatistics",
+            ));
+        }
+        if !extended.is_empty() {
+            return Err(CwError::new(
+                ErrorCode::InvalidParameterValue,
+                "ExtendedStatistics (percentiles) are not supported by Dynostack yet.",
+            ));
+        }
+        if period < 60 || period % 60 != 0 {
+            return Err(CwError::new(
+                ErrorCode::InvalidParameterValue,
+                "The parameter Period must be a multiple of 60.",
+            ));
+        }
+        if start >= end {
+            return Err(CwError::new(
+                ErrorCode::InvalidParameterValue,
+                "The parameter StartTime must be less than the parameter EndTime.",
+            ));
+        }
+        let expected = ((end - start) / period as f64) as i64;
+        if expected > MAX_DATAPOINTS {
+            return Err(CwError::new(
+                ErrorCode::InvalidParameterCombination,
+                format!("You have requested up to {expected} datapoints, which exceeds the limit of {MAX_DATAPOINTS}. You may reduce the datapoints requested by increasing Period, or decreasing the time range."),
+            ));
+        }
+        let buckets = self.buckets(
+            region,
+            &namespace,
+            &name,
+            &dims,
+            start,
+            end,
+            period,
+            unit.as_deref(),
+        )?;
+        let points = buckets
+            .into_iter()
+            .map(|((t, u), a)| {
+                let mut p = V::map().with("Timestamp", V::Ts(t as f64));
+                for s in STATISTICS {
+                    if stats.iter().any(|x| x == s) {
+                        p = p.with(s, a.stat(s).map_or(V::Null, V::Float));
+                    }
+                }
+                p.with("Unit", V::Str(u))
+            })
+            .collect();
+        Ok(V::map()
+            .with("Label", V::Str(name))
+            .with("Datapoints", V::List(points)))
+    }
+
+    pub(crate) async fn get_metric_data(&self, req: &V, region: &str) -> Result<V, CwError> {
+        let start = req
+            .ts("StartTime")?
+            .ok_or_else(|| CwError::null_member("StartTime"))?;
+        let end = req
+            .ts("EndTime")?
+            .ok_or_else(|| CwError::null_member("EndTime"))?;
+        if req.get("MetricDataQueries").is_none() {
+            return Err(CwError::null_member("MetricDataQueries"));
+        }
+        if start >= end {
+            return Err(CwError::new(
+                ErrorCode::Validation,
+                "The parameter StartTime must be less than the parameter EndTime.",
+            ));
+        }
+        let ascending = match req.str("ScanBy").as_deref() {
+            None | Some("TimestampDescending") => false,
+            Some("TimestampAscending") => true,
+            Some(other) => {
+                return Err(CwError::not_in_enum(
+                    "ScanBy",
+                    other,
+                    &["TimestampDescending", "TimestampAscending"],
+                ))
+            }
+        };
+        let queries = alarms::normalize_queries(req.list("MetricDataQueries"))?;
+        let mut results = Vec::new();
+        for q in queries_of(&queries) {
+            let id = q.str("Id").unwrap_or_default();
+            if q.get("Expression").is_some() {
+                return Err(CwError::new(
+                    ErrorCode::InvalidParameterValue,
+                    format!(
+                        "Metric math expressions are not supported by Dynostack yet (query {id})."
+                    ),
+                ));
+            }
+            let Some(ms) = q.get("MetricStat") else {
+                return Err(CwError::new(
+                    ErrorCode::Validation,
+                    format!("The query {id} must specify either MetricStat or Expression."),
+                ));
+            };
+            let metric = ms.get("Metric").cloned().unwrap_or_else(V::map);
+            let namespace = metric.str("Namespace").unwrap_or_default();
+            let name = metric.str("MetricName").unwrap_or_default();
+            let dims = alarms::dimensions(metric.list("Dimensions"), "Dimensions")?;
+            let period = ms.int("Period")?.unwrap_or(60);
+            if period < 60 || period % 60 != 0 {
+                return Err(CwError::new(
+                    ErrorCode::InvalidParameterValue,
+                    "The parameter MetricStat.Period must be a multiple of 60.",
+                ));
+            }
+            let stat = ms.str("Stat").unwrap_or_default();
+            if !STATISTICS.contains(&stat.as_str()) {
+                return Err(CwError::new(
+                    ErrorCode::InvalidParameterValue,
+                    format!("The statistic {stat} is not supported by Dynostack yet."),
+                ));
+            }
+            let unit = ms.str("Unit");
+            let buckets = self.buckets(
+                region,
+                &namespace,
+                &name,
+                &dims,
+                start,
+                end,
+                period,
+                unit.as_deref(),
+            )?;
+            let mut merged: BTreeMap<i64, Aggregate> = BTreeMap::new();
+            for ((t, _), a) in buckets {
+                match merged.get_mut(&t) {
+                    Some(x) => x.merge(&a),
+                    None => {
+                        merged.insert(t, a);
+                    }
+                }
+            }
+            let mut points: Vec<(i64, f64)> = merged
+                .into_iter()
+                .filter_map(|(t, a)| a.stat(&stat).map(|v| (t, v)))
+                .collect();
+            if !ascending {
+                points.reverse();
+            }
+            if q.bool("ReturnData")? == Some(false) {
+                continue;
+            }
+            results.push(
+                V::map()
+                    .with("Id", V::Str(id))
+                    .with("Label", V::Str(q.str("Label").unwrap_or(name)))
+                    .with(
+                        "Timestamps",
+                        V::List(points.iter().map(|(t, _)| V::Ts(*t as f64)).collect()),
+                    )
+                    .with(
+                        "Values",
+                        V::List(points.iter().map(|(_, v)| V::Float(*v)).collect()),
+                    )
+                    .with("StatusCode", V::Str("Complete".into())),
+            );
+        }
+        Ok(V::map()
+            .with("MetricDataResults", V::List(results))
+            .with("Messages", V::List(vec![])))
+    }
+
+    pub(crate) async fn list_metrics(&self, req: &V, region: &str) -> Result<V, CwError> {
+        let namespace = req.str("Namespace");
+        let name = req.str("MetricName");
+        let filters: Vec<(String, Option<String>)> = req
+            .list("Dimensions")
+            .into_iter()
+            .map(|f| {
+                Ok((
+                    f.str("Name")
+                        .ok_or_else(|| CwError::null_member("Dimensions.member.name"))?,
+                    f.str("Value"),
+                ))
+            })
+            .collect::<Result<_, CwError>>()?;
+        let recent = match req.str("RecentlyActive").as_deref() {
+            None => None,
+            Some("PT3H") => Some(time::now_millis() - 3 * 3600 * 1000),
+            Some(other) => return Err(CwError::not_in_enum("RecentlyActive", other, &["PT3H"])),
+        };
+        let after = req.str("NextToken");
+        let mut prefix = region.as_bytes().to_vec();
+        prefix.push(0);
+        if let Some(ns) = &namespace {
+            prefix.extend_from_slice(ns.as_bytes());
+            prefix.push(0);
+        }
+        let read = self.store.read()?;
+        let mut out = Vec::new();
+        let mut next = None;
+        let mut failure = None;
+        let retention = time::now_millis() - 14 * 24 * 3600 * 1000;
+        read.scan(
+            METRICS,
+            (Bound::Included(prefix.as_slice()), Bound::Unbounded),
+            false,
+            |k, v| {
+                if !k.starts_with(&prefix) {
+                    return ScanControl::Stop;
+                }
+                let token = hex(k);
+                if after.as_ref().is_some_and(|a| token.as_str() <= a.as_str()) {
+                    return ScanControl::Continue;
+                }
+                let m: MetricRecord = match model::decode(v) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        failure = Some(e);
+                        return ScanControl::Stop;
+                    }
+                };
+                if name.as_ref().is_some_and(|n| *n != m.metric_name)
+                    || m.last_ms < recent.unwrap_or(retention)
+                {
+                    return ScanControl::Continue;
+                }
+                let matches = filters.iter().all(|(fname, fvalue)| {
+                    m.dimensions
+                        .iter()
+                        .any(|d| d.name == *fname && fvalue.as_ref().is_none_or(|v| *v == d.value))
+                });
+                if !matches {
+                    return ScanControl::Continue;
+                }
+                if out.len() == LIST_METRICS_PAGE {
+                    next = Some(true);
+                    return ScanControl::Stop;
+                }
+                out.push((token, m));
+                ScanControl::Continue
+            },
+        )?;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        let next = next.and_then(|_| out.last().map(|(t, _)| t.clone()));
+        let metrics = out
+            .into_iter()
+            .map(|(_, m)| {
+                V::map()
+                    .with("Namespace", V::Str(m.namespace))
+                    .with("MetricName", V::Str(m.metric_name))
+                    .with("Dimensions", model::dims_v(&m.dimensions))
+            })
+            .collect();
+        Ok(V::map()
+            .with("Metrics", V::List(metrics))
+            .with("NextToken", V::opt_str(next.as_deref())))
+    }
+}
+
+fn queries_of(v: &V) -> Vec<&V> {
+    match v {
+        V::List(l) => l.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
