@@ -118,7 +118,8 @@ mod tests {
         assert_eq!(
             route(
                 Some("DynamoDBStreams_20120810.GetRecords"),
-                Some("dynamodb")
+                Some("dynamodb"),
+                "/"
             ),
             Endpoint::Streams(streams::Operation::GetRecords)
         );
