@@ -102,6 +102,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn routes_rest_and_cbor_services() {
+        assert_eq!(
+            route(None, Some("backup"), "/backup-vaults/v"),
+            Endpoint::Backup
+        );
+        assert_eq!(
+            route(
+                None,
+                Some("monitoring"),
+                "/service/GraniteServiceVersion20100801/operation/DescribeAlarms"
+            ),
+            Endpoint::CloudWatch(cloudwatch::Protocol::Cbor, Some("DescribeAlarms".into()))
+        );
+        assert_eq!(
+            route(None, Some("monitoring"), "/"),
+            Endpoint::CloudWatch(cloudwatch::Protocol::Query, None)
+        );
+    }
+
+    #[test]
     fn routes_query_services_by_scope() {
         assert_eq!(
             route(None, Some("sts"), "/"),
