@@ -297,3 +297,19 @@ class TestNodeExample:
                 (REPO_ROOT / "examples" / "node" / "node_modules" / pkg / "package.json").read_text()
             )["version"]
             assert installed == lock["packages"][f"node_modules/{pkg}"]["version"]
+
+
+def test_js_sdk_cloudwatch_alarm(endpoint):
+    """CloudWatch through the JS SDK v3 (awsJson 1.0), the third protocol a current client sends."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    subprocess.run(["bash", str(REPO_ROOT / "scripts" / "setup-node.sh")], check=True, timeout=600)
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+               AWS_REGION="us-east-1")
+    out = subprocess.run(["node", str(REPO_ROOT / "examples" / "node" / "cloudwatch_alarm.mjs"), "js-sdk-alarm"],
+                         env=env, capture_output=True, text=True, timeout=120, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["after"] == 0
+    (alarm,) = result["alarms"]
+    assert alarm["name"] == "js-sdk-alarm" and alarm["state"] == "INSUFFICIENT_DATA"
+    assert alarm["arn"].startswith("arn:aws:cloudwatch:us-east-1:") and alarm["arn"].endswith(":alarm:js-sdk-alarm")
