@@ -62,3 +62,12 @@ def test_unknown_key(kms):
     with pytest.raises(ClientError) as e:
         kms.describe_key(KeyId="11111111-2222-3333-4444-555555555555")
     assert e.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_table_sse_default_key_is_kms_aws_managed_key(kms, ddb, make_table):
+    name = make_table(SSESpecification={"Enabled": True})
+    arn = ddb.describe_table(TableName=name)["Table"]["SSEDescription"]["KMSMasterKeyArn"]
+    meta = kms.describe_key(KeyId=arn)["KeyMetadata"]
+    assert meta["KeyManager"] == "AWS" and meta["Arn"] == arn
+    alias = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == "alias/aws/dynamodb"]
+    assert alias and alias[0]["TargetKeyId"] == meta["KeyId"]

@@ -28,6 +28,31 @@ mod ops;
 use std::sync::RwLock;
 
 pub use error::{ErrorCode, KmsError};
+
+/// The key id of the AWS managed key `alias/aws/dynamodb` in one account and region. It is
+/// derived, not drawn, so DynamoDB can name the key in a table's SSEDescription before anyone has
+/// asked KMS for it; KMS creates the key under this id on first use.
+pub fn managed_key_id(region: &str, account: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut words = [0u64; 2];
+    for (i, w) in words.iter_mut().enumerate() {
+        // Fixed keys: the id must be the same in every run and every build.
+        #[allow(deprecated)]
+        let mut h = std::hash::SipHasher::new_with_keys(0x6479_6e6f, i as u64);
+        (region, account, "aws/dynamodb").hash(&mut h);
+        *w = h.finish();
+    }
+    let hex = format!("{:016x}{:016x}", words[0], words[1]);
+    let s = |a: usize, b: usize| hex.get(a..b).unwrap_or("0");
+    format!(
+        "{}-{}-{}-{}-{}",
+        s(0, 8),
+        s(8, 12),
+        s(12, 16),
+        s(16, 20),
+        s(20, 32)
+    )
+}
 use store::{Store, StoreError, WriteCtx};
 
 use crate::crypto::SecretKey;

@@ -76,7 +76,9 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
         }
     };
     c.into_result()?;
-    let enabled = spec.and_then(|s| s.point_in_time_recovery_enabled).unwrap_or(false);
+    let enabled = spec
+        .and_then(|s| s.point_in_time_recovery_enabled)
+        .unwrap_or(false);
     let days = spec.and_then(|s| s.recovery_period_in_days);
     if let Some(d) = days {
         if !(1..=DEFAULT_RECOVERY_DAYS).contains(&d) {
@@ -101,7 +103,10 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
             let mut next = (*current).clone();
             next.pitr = match (enabled, &current.pitr) {
                 (false, _) => None,
-                (true, Some(p)) => Some(Pitr { recovery_period_in_days: days.unwrap_or(p.recovery_period_in_days), ..p.clone() }),
+                (true, Some(p)) => Some(Pitr {
+                    recovery_period_in_days: days.unwrap_or(p.recovery_period_in_days),
+                    ..p.clone()
+                }),
                 (true, None) => Some(Pitr {
                     enabled_at: clock::now_epoch_seconds(),
                     recovery_period_in_days: days.unwrap_or(DEFAULT_RECOVERY_DAYS),

@@ -387,34 +387,11 @@ pub(super) fn sse_state(
         Some(k) => format!("arn:aws:kms:{region}:{account}:key/{k}"),
         None => format!(
             "arn:aws:kms:{region}:{account}:key/{}",
-            managed_key_id(region, account)
+            kms::managed_key_id(region, account)
         ),
     };
     Ok(Some(Sse {
         sse_type: "KMS".into(),
         kms_master_key_arn: key,
     }))
-}
-
-/// The id of the AWS managed key `alias/aws/dynamodb`: one per account and region, stable.
-fn managed_key_id(region: &str, account: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut words = [0u64; 2];
-    for (i, w) in words.iter_mut().enumerate() {
-        // DefaultHasher with fixed keys is deterministic across runs, which is what we need here.
-        #[allow(deprecated)]
-        let mut h = std::hash::SipHasher::new_with_keys(0x6479_6e6f, i as u64);
-        (region, account, "aws/dynamodb").hash(&mut h);
-        *w = h.finish();
-    }
-    let hex = format!("{:016x}{:016x}", words[0], words[1]);
-    let s = |a: usize, b: usize| hex.get(a..b).unwrap_or("0");
-    format!(
-        "{}-{}-{}-{}-{}",
-        s(0, 8),
-        s(8, 12),
-        s(12, 16),
-        s(16, 20),
-        s(20, 32)
-    )
 }

@@ -68,7 +68,9 @@ pub(crate) async fn dispatch(
         Operation::TransactWriteItems => transact_write_items::handle(svc, body).await,
         Operation::TransactGetItems => transact_get_items::handle(svc, parse(body)?),
         Operation::ExecuteStatement => execute_statement::handle(svc, parse(body)?).await,
-        Operation::BatchExecuteStatement => batch_execute_statement::handle(svc, parse(body)?).await,
+        Operation::BatchExecuteStatement => {
+            batch_execute_statement::handle(svc, parse(body)?).await
+        }
         Operation::ExecuteTransaction => execute_transaction::handle(svc, body).await,
         Operation::DescribeContinuousBackups => continuous_backups::describe(svc, parse(body)?),
         Operation::UpdateContinuousBackups => continuous_backups::update(svc, parse(body)?).await,

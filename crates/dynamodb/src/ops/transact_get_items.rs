@@ -40,10 +40,16 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     match &req.transact_items {
         None => c.push_null("transactItems"),
-        Some(items) if items.is_empty() => c.push("[]", "transactItems", "have length greater than or equal to 1"),
-        Some(items) if items.len() > MAX_ACTIONS => {
-            c.push("[...]", "transactItems", "have length less than or equal to 100")
-        }
+        Some(items) if items.is_empty() => c.push(
+            "[]",
+            "transactItems",
+            "have length greater than or equal to 1",
+        ),
+        Some(items) if items.len() > MAX_ACTIONS => c.push(
+            "[...]",
+            "transactItems",
+            "have length less than or equal to 100",
+        ),
         Some(items) => {
             for (i, g) in items.iter().enumerate() {
                 match &g.get {
@@ -65,18 +71,34 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
 
     let mut reads = Vec::new();
     let mut seen = HashSet::new();
-    for g in req.transact_items.into_iter().flatten().filter_map(|g| g.get) {
+    for g in req
+        .transact_items
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g.get)
+    {
         let params = ExprParams::new(g.expression_attribute_names, None)?;
-        params.require_expressions(g.projection_expression.is_some(), "ProjectionExpression is null")?;
+        params.require_expressions(
+            g.projection_expression.is_some(),
+            "ProjectionExpression is null",
+        )?;
         let mut ctx = params.context()?;
-        let projection = g.projection_expression.as_deref().map(|t| expr::parse_projection(t, &mut ctx)).transpose()?;
+        let projection = g
+            .projection_expression
+            .as_deref()
+            .map(|t| expr::parse_projection(t, &mut ctx))
+            .transpose()?;
         ctx.check_all_used()?;
         drop(ctx);
-        let meta = svc.catalog.require(g.table_name.as_deref().unwrap_or_default())?;
+        let meta = svc
+            .catalog
+            .require(g.table_name.as_deref().unwrap_or_default())?;
         let key_item = item_param(g.key.as_ref().unwrap_or(&Json::Null))?;
         let key = items::key_bytes(&meta.key_shape(), &key_item, KeySource::Key)?;
         if !seen.insert((meta.table_id.clone(), key.clone())) {
-            return Err(DynamoError::validation("Transaction request cannot include multiple operations on one item"));
+            return Err(DynamoError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
         }
         reads.push((meta, key, projection));
     }
@@ -85,10 +107,16 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let mut responses = Vec::with_capacity(reads.len());
     let mut consumed: BTreeMap<String, Consumed> = BTreeMap::new();
     for (meta, key, projection) in &reads {
-        let found = snapshot.get(&meta.items_table(), key)?.map(|b| items::decode_item(&b)).transpose()?;
+        let found = snapshot
+            .get(&meta.items_table(), key)?
+            .map(|b| items::decode_item(&b))
+            .transpose()?;
         let size = found.as_ref().map_or(0, item::size::item_size);
         // Transactional reads cost twice a strongly consistent read.
-        consumed.entry(meta.table_name.clone()).or_default().merge(&Consumed::table(2.0 * read_units(size, true)));
+        consumed
+            .entry(meta.table_name.clone())
+            .or_default()
+            .merge(&Consumed::table(2.0 * read_units(size, true)));
         let mut r = Map::new();
         if let Some(item) = found {
             let shown = match projection {

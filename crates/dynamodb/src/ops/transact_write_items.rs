@@ -73,15 +73,25 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
     let mut c = Constraints::default();
     match &req.transact_items {
         None => c.push_null("transactItems"),
-        Some(items) if items.is_empty() => c.push("[]", "transactItems", "have length greater than or equal to 1"),
-        Some(items) if items.len() > MAX_ACTIONS => {
-            c.push("[...]", "transactItems", "have length less than or equal to 100")
-        }
+        Some(items) if items.is_empty() => c.push(
+            "[]",
+            "transactItems",
+            "have length greater than or equal to 1",
+        ),
+        Some(items) if items.len() > MAX_ACTIONS => c.push(
+            "[...]",
+            "transactItems",
+            "have length less than or equal to 100",
+        ),
         Some(_) => {}
     }
     if let Some(t) = &req.client_request_token {
         if t.is_empty() || t.len() > 36 {
-            c.push(t, "clientRequestToken", "have length less than or equal to 36");
+            c.push(
+                t,
+                "clientRequestToken",
+                "have length less than or equal to 36",
+            );
         }
     }
     let mut kinds = Vec::new();
@@ -92,7 +102,10 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
             (Kind::Delete, &item.delete),
             (Kind::Update, &item.update),
         ];
-        let set: Vec<(Kind, &ActionIn)> = present.iter().filter_map(|(k, a)| a.as_ref().map(|a| (*k, a))).collect();
+        let set: Vec<(Kind, &ActionIn)> = present
+            .iter()
+            .filter_map(|(k, a)| a.as_ref().map(|a| (*k, a)))
+            .collect();
         if let [(kind, a)] = set.as_slice() {
             let m = format!("transactItems.{}.member.{}", i + 1, kind.member());
             if a.table_name.is_none() {
@@ -100,7 +113,9 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
             }
             match kind {
                 Kind::Put if a.item.is_none() => c.push_null(&format!("{m}.item")),
-                Kind::Check | Kind::Delete | Kind::Update if a.key.is_none() => c.push_null(&format!("{m}.key")),
+                Kind::Check | Kind::Delete | Kind::Update if a.key.is_none() => {
+                    c.push_null(&format!("{m}.key"))
+                }
                 _ => {}
             }
             if *kind == Kind::Check && a.condition_expression.is_none() {
@@ -114,13 +129,18 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
     }
     c.into_result()?;
     if kinds.len() != req.transact_items.as_ref().map_or(0, Vec::len) {
-        return Err(DynamoError::validation("TransactItems can only contain one of Check, Put, Update or Delete"));
+        return Err(DynamoError::validation(
+            "TransactItems can only contain one of Check, Put, Update or Delete",
+        ));
     }
     if body.len() > MAX_REQUEST_BYTES {
-        return Err(DynamoError::validation("Transaction request size exceeded the maximum allowed size")); // message unverified
+        return Err(DynamoError::validation(
+            "Transaction request size exceeded the maximum allowed size",
+        )); // message unverified
     }
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
-    let want_metrics = common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
+    let want_metrics =
+        common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;
 
     let mut actions = Vec::with_capacity(kinds.len());
     for (item, kind) in req.transact_items.into_iter().flatten().zip(kinds) {
@@ -146,12 +166,17 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
     });
     let outcome = transaction::run(&svc.store, &svc.catalog, actions, token).await?;
     for (table, consumed) in &outcome.consumed {
-        svc.metrics.record(table, consumed, crate::metrics::Kind::Write);
+        svc.metrics
+            .record(table, consumed, crate::metrics::Kind::Write);
     }
     let mut out = Map::new();
     transaction::render_consumed(&mut out, detail, &outcome.consumed);
     if want_metrics && !outcome.collections.is_empty() {
-        let m: Map<String, Json> = outcome.collections.into_iter().map(|(k, v)| (k, Json::Array(v))).collect();
+        let m: Map<String, Json> = outcome
+            .collections
+            .into_iter()
+            .map(|(k, v)| (k, Json::Array(v)))
+            .collect();
         out.insert("ItemCollectionMetrics".into(), Json::Object(m));
     }
     Ok(Json::Object(out))
@@ -159,22 +184,33 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
 
 /// Validates one action as its single-item operation would, and resolves its table and key.
 fn prepare(svc: &Dynamo, kind: Kind, a: ActionIn) -> Result<Action, DynamoError> {
-    let return_old = common::return_old_on_failure(a.return_values_on_condition_check_failure.as_deref())?;
-    let params = ExprParams::new(a.expression_attribute_names, a.expression_attribute_values.as_ref())?;
+    let return_old =
+        common::return_old_on_failure(a.return_values_on_condition_check_failure.as_deref())?;
+    let params = ExprParams::new(
+        a.expression_attribute_names,
+        a.expression_attribute_values.as_ref(),
+    )?;
     params.require_expressions(
         a.condition_expression.is_some() || a.update_expression.is_some(),
-        if kind == Kind::Update { "UpdateExpression and ConditionExpression are null" } else { "ConditionExpression is null" },
+        if kind == Kind::Update {
+            "UpdateExpression and ConditionExpression are null"
+        } else {
+            "ConditionExpression is null"
+        },
     )?;
     let mut ctx = params.context()?;
     let update = match &a.update_expression {
         Some(text) if kind == Kind::Update => Some(expr::parse_update(text, &mut ctx)?),
         _ => None,
     };
-    let cond: Option<Condition> = common::write_condition(a.condition_expression.as_deref(), None, None, &mut ctx)?;
+    let cond: Option<Condition> =
+        common::write_condition(a.condition_expression.as_deref(), None, None, &mut ctx)?;
     ctx.check_all_used()?;
     drop(ctx);
 
-    let meta = svc.catalog.require(a.table_name.as_deref().unwrap_or_default())?;
+    let meta = svc
+        .catalog
+        .require(a.table_name.as_deref().unwrap_or_default())?;
     let shape = meta.key_shape();
     let (key, effect) = match kind {
         Kind::Put => {
@@ -200,5 +236,11 @@ fn prepare(svc: &Dynamo, kind: Kind, a: ActionIn) -> Result<Action, DynamoError>
             (key, effect)
         }
     };
-    Ok(Action { meta, key, cond, return_old_on_failure: return_old, effect })
+    Ok(Action {
+        meta,
+        key,
+        cond,
+        return_old_on_failure: return_old,
+        effect,
+    })
 }

@@ -64,7 +64,10 @@ impl Token {
         #[allow(deprecated)]
         let mut h = std::hash::SipHasher::new_with_keys(0x7472_616e, 0x7361_6374);
         request.to_string().hash(&mut h);
-        Token { token, digest: h.finish() }
+        Token {
+            token,
+            digest: h.finish(),
+        }
     }
 }
 
@@ -73,7 +76,9 @@ pub(super) fn check_distinct(actions: &[Action]) -> Result<(), DynamoError> {
     let mut seen = std::collections::HashSet::new();
     for a in actions {
         if !seen.insert((a.meta.table_id.as_str(), a.key.as_slice())) {
-            return Err(DynamoError::validation("Transaction request cannot include multiple operations on one item"));
+            return Err(DynamoError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
         }
     }
     Ok(())
@@ -88,7 +93,9 @@ pub(super) async fn run(
     token: Option<Token>,
 ) -> Result<Outcome, DynamoError> {
     let catalog = catalog.clone();
-    store.write(move |tx| run_in(tx, &catalog, actions, token)).await?
+    store
+        .write(move |tx| run_in(tx, &catalog, actions, token))
+        .await?
 }
 
 fn run_in(
@@ -108,12 +115,17 @@ fn run_in(
                     )));
                 }
                 // Already done: succeed again without doing it twice.
-                return Ok(Ok(Outcome { consumed: BTreeMap::new(), collections: BTreeMap::new() }));
+                return Ok(Ok(Outcome {
+                    consumed: BTreeMap::new(),
+                    collections: BTreeMap::new(),
+                }));
             }
         }
     }
     for a in &actions {
-        let current = catalog.get(&a.meta.table_name).filter(|m| m.table_id == a.meta.table_id);
+        let current = catalog
+            .get(&a.meta.table_name)
+            .filter(|m| m.table_id == a.meta.table_id);
         if current.is_none() {
             return Ok(Err(DynamoError::not_found()));
         }
@@ -139,7 +151,10 @@ fn run_in(
             },
         };
         let reason = match reason {
-            Ok(new) => match new.as_ref().map(|n| common::plan_collection(tx, &a.meta, old.as_ref(), n.as_ref())) {
+            Ok(new) => match new
+                .as_ref()
+                .map(|n| common::plan_collection(tx, &a.meta, old.as_ref(), n.as_ref()))
+            {
                 Some(r) => match r? {
                     Ok(metrics) => Ok((new, metrics)),
                     Err(e) => Err(reason_of(&e, "ItemCollectionSizeLimitExceeded")),
@@ -163,11 +178,21 @@ fn run_in(
     if cancelled {
         return Ok(Err(cancellation(reasons)));
     }
-    let mut outcome = Outcome { consumed: BTreeMap::new(), collections: BTreeMap::new() };
+    let mut outcome = Outcome {
+        consumed: BTreeMap::new(),
+        collections: BTreeMap::new(),
+    };
     for (a, (old, (new, metrics))) in actions.iter().zip(planned) {
         let consumed = match new {
             Some(new) => {
-                let writes = items::apply_write(tx, &a.meta, &a.key, old.as_ref(), new.as_ref(), Origin::User)?;
+                let writes = items::apply_write(
+                    tx,
+                    &a.meta,
+                    &a.key,
+                    old.as_ref(),
+                    new.as_ref(),
+                    Origin::User,
+                )?;
                 common::write_consumed(old.as_ref(), new.as_ref(), &writes)
             }
             None => {
@@ -177,12 +202,28 @@ fn run_in(
         };
         let doubled = Consumed {
             table: consumed.table * 2.0,
-            global: consumed.global.iter().map(|(k, v)| (k.clone(), v * 2.0)).collect(),
-            local: consumed.local.iter().map(|(k, v)| (k.clone(), v * 2.0)).collect(),
+            global: consumed
+                .global
+                .iter()
+                .map(|(k, v)| (k.clone(), v * 2.0))
+                .collect(),
+            local: consumed
+                .local
+                .iter()
+                .map(|(k, v)| (k.clone(), v * 2.0))
+                .collect(),
         };
-        outcome.consumed.entry(a.meta.table_name.clone()).or_default().merge(&doubled);
+        outcome
+            .consumed
+            .entry(a.meta.table_name.clone())
+            .or_default()
+            .merge(&doubled);
         if let Some(m) = metrics {
-            outcome.collections.entry(a.meta.table_name.clone()).or_default().push(m);
+            outcome
+                .collections
+                .entry(a.meta.table_name.clone())
+                .or_default()
+                .push(m);
         }
     }
     if let Some(t) = &token {
@@ -194,8 +235,14 @@ fn run_in(
 }
 
 fn read_token(tx: &WriteCtx<'_>, token: &str) -> Result<Option<(u64, u64)>, StoreError> {
-    let Some(v) = tx.get(TOKENS, token.as_bytes())? else { return Ok(None) };
-    let word = |r: std::ops::Range<usize>| v.get(r).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes);
+    let Some(v) = tx.get(TOKENS, token.as_bytes())? else {
+        return Ok(None);
+    };
+    let word = |r: std::ops::Range<usize>| {
+        v.get(r)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes)
+    };
     Ok(word(0..8).zip(word(8..16)))
 }
 
@@ -212,7 +259,10 @@ fn reason_of(e: &DynamoError, code: &str) -> Json {
 
 /// TransactionCanceledException, with AWS's message listing the reasons' codes in order.
 fn cancellation(reasons: Vec<Json>) -> DynamoError {
-    let codes: Vec<&str> = reasons.iter().map(|r| r["Code"].as_str().unwrap_or("None")).collect();
+    let codes: Vec<&str> = reasons
+        .iter()
+        .map(|r| r["Code"].as_str().unwrap_or("None"))
+        .collect();
     let mut e = DynamoError::new(
         ErrorCode::TransactionCanceled,
         format!(
@@ -232,7 +282,10 @@ pub(super) fn render_consumed(
     detail: crate::capacity::Detail,
     consumed: &BTreeMap<String, Consumed>,
 ) {
-    let list: Vec<Json> = consumed.iter().filter_map(|(t, c)| c.render(detail, t)).collect();
+    let list: Vec<Json> = consumed
+        .iter()
+        .filter_map(|(t, c)| c.render(detail, t))
+        .collect();
     if !list.is_empty() {
         out.insert("ConsumedCapacity".into(), Json::Array(list));
     }

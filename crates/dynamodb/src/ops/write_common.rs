@@ -228,7 +228,10 @@ pub(super) fn plan_collection(
 }
 
 /// AWS refuses updates of key attributes.
-pub(super) fn check_key_untouched(shape: &crate::schema::KeyShape, update: &Update) -> Result<(), DynamoError> {
+pub(super) fn check_key_untouched(
+    shape: &crate::schema::KeyShape,
+    update: &Update,
+) -> Result<(), DynamoError> {
     for attr in update.touched_attributes() {
         if shape.names().any(|k| k == attr) {
             return Err(DynamoError::validation(format!(
@@ -250,10 +253,16 @@ pub(super) fn updated_item(
     let mut new = old.cloned().unwrap_or_else(|| key_item.clone());
     if let Some(u) = update {
         // A new item forgives paths into attributes it does not have yet, as AWS does.
-        if old.is_some() { u.apply(&mut new) } else { u.apply_to_new_item(&mut new) }?;
+        if old.is_some() {
+            u.apply(&mut new)
+        } else {
+            u.apply_to_new_item(&mut new)
+        }?;
     }
     if item::size::item_size(&new) > item::size::MAX_ITEM_SIZE {
-        return Err(DynamoError::validation("Item size to update has exceeded the maximum allowed size"));
+        return Err(DynamoError::validation(
+            "Item size to update has exceeded the maximum allowed size",
+        ));
     }
     crate::items::check_index_keys(meta, &new)?;
     Ok(new)

@@ -2,7 +2,7 @@
 //! region the first time it is asked for (DescribeKey of the alias, or a table that chooses it
 //! for SSE). KeyManager AWS, rotated every year, its policy AWS's.
 
-use crate::clock::{self, DAY_MILLIS};
+use crate::clock::DAY_MILLIS;
 use crate::crypto::SecretKey;
 use crate::error::KmsError;
 use crate::keys::{self, Scope};
@@ -20,7 +20,7 @@ pub(crate) async fn ensure_dynamodb_key(svc: &Kms, scope: &Scope) -> Result<KeyR
     }
     let candidate = svc.master_candidate()?;
     let material = SecretKey::random()?;
-    let key_id = clock::uuid_v4()?;
+    let key_id = crate::managed_key_id(&scope.region, &scope.account);
     let scope = scope.clone();
     let (key, master) = svc
         .write(move |ctx| {

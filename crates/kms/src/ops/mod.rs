@@ -200,7 +200,12 @@ pub(crate) async fn find_key(
     allow_alias: bool,
 ) -> Result<KeyRecord, KmsError> {
     let ident = keys::parse_ident(&c.scope, raw, allow_alias)?;
-    if matches!(&ident, Ident::Alias { name } if name == DYNAMODB_ALIAS) {
+    let managed_id = crate::managed_key_id(&c.scope.region, &c.scope.account);
+    let names_managed = match &ident {
+        Ident::Alias { name } => name == DYNAMODB_ALIAS,
+        Ident::Key { id, .. } => *id == managed_id,
+    };
+    if names_managed {
         return managed::ensure_dynamodb_key(c.svc, &c.scope).await;
     }
     keys::resolve(&c.svc.store.read()?, &c.scope, &ident)
