@@ -290,6 +290,18 @@ impl Checks {
         out
     }
 
+    /// The `TagKeys.member.N` of an Untag* request: required, each a valid tag key.
+    pub fn tag_keys(&mut self, p: Params<'_>) -> Vec<String> {
+        let keys: Vec<String> = p.members("TagKeys").iter().map(|k| k.to_string()).collect();
+        if keys.is_empty() {
+            self.fail(None, "tagKeys", "Member must not be null");
+        }
+        for k in &keys {
+            self.tag_key("tagKeys", k);
+        }
+        keys
+    }
+
     /// A tag key: 1 to 128 characters of `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`.
     pub fn tag_key(&mut self, field: &str, key: &str) {
         if self.length(field, key, 1, 128) {

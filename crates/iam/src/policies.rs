@@ -468,13 +468,7 @@ pub async fn tag_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
 pub async fn untag_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
     let mut c = Checks::new();
     let arn = policy_arn(&mut c, p).to_string();
-    let keys: Vec<String> = p.members("TagKeys").iter().map(|k| k.to_string()).collect();
-    if keys.is_empty() {
-        c.fail(None, "tagKeys", "Member must not be null");
-    }
-    for k in &keys {
-        c.tag_key("tagKeys", k);
-    }
+    let keys = c.tag_keys(p);
     c.done()?;
     if managed::find(&arn).is_some() {
         return Err(aws_owned("UntagPolicy", iam.account_id(), &arn).into());

@@ -384,13 +384,7 @@ pub async fn tag_role(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
 pub async fn untag_role(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
     let mut c = Checks::new();
     let name = role_name(&mut c, p).to_string();
-    let keys: Vec<String> = p.members("TagKeys").iter().map(|k| k.to_string()).collect();
-    if keys.is_empty() {
-        c.fail(None, "tagKeys", "Member must not be null");
-    }
-    for k in &keys {
-        c.tag_key("tagKeys", k);
-    }
+    let keys = c.tag_keys(p);
     c.done()?;
     update(iam, &name, move |_, role| {
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();

@@ -9,11 +9,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use crate::harness::{create_table, error_of, Server};
-
-fn s(v: &str) -> AV {
-    AV::S(v.into())
-}
+use crate::harness::{create_table, error_of, s, Server};
 
 fn item(pairs: &[(&str, AV)]) -> HashMap<String, AV> {
     pairs

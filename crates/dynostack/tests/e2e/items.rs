@@ -7,11 +7,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue as AV, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
 };
 
-use crate::harness::{create_table, error_of, Server};
+use crate::harness::{create_table, error_of, s, Server};
 
-fn s(v: &str) -> AV {
-    AV::S(v.into())
-}
 fn n(v: &str) -> AV {
     AV::N(v.into())
 }

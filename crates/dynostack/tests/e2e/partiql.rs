@@ -10,15 +10,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use crate::harness::{create_table, error_of, Server};
-
-fn s(v: &str) -> AV {
-    AV::S(v.into())
-}
-
-fn n(v: i64) -> AV {
-    AV::N(v.to_string())
-}
+use crate::harness::{create_table, error_of, n, s, Server};
 
 async fn exec(c: &Client, statement: &str, params: &[AV]) -> Vec<HashMap<String, AV>> {
     c.execute_statement()

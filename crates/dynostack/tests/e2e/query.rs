@@ -5,35 +5,13 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as AV, BillingMode, CreateGlobalSecondaryIndexAction,
-    GlobalSecondaryIndex, GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType,
-    LocalSecondaryIndex, Projection, ProjectionType, ReturnConsumedCapacity, ScalarAttributeType,
-    Select,
+    AttributeValue as AV, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeyType, LocalSecondaryIndex, Projection,
+    ProjectionType, ReturnConsumedCapacity, ScalarAttributeType, Select,
 };
 use aws_sdk_dynamodb::Client;
 
-use crate::harness::{error_of, Server};
-
-fn attr(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ty)
-        .build()
-        .unwrap()
-}
-fn key(name: &str, ty: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(ty)
-        .build()
-        .unwrap()
-}
-fn s(v: &str) -> AV {
-    AV::S(v.into())
-}
-fn n(v: i64) -> AV {
-    AV::N(v.to_string())
-}
+use crate::harness::{attr, error_of, key, n, s, Server};
 
 /// The seed's `users` table shape: hash user_id, range created_at, GSIs email-index (ALL) and
 /// status-index (INCLUDE user_id, email), plus an LSI by score (KEYS_ONLY).

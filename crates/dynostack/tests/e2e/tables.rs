@@ -1,28 +1,11 @@
 //! Table lifecycle and the control plane's validation.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ProvisionedThroughput, ScalarAttributeType, StreamSpecification,
-    StreamViewType, TableStatus, Tag,
+    BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType, ProvisionedThroughput,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus, Tag,
 };
 
-use crate::harness::{create_table, error_of, Server};
-
-fn attr(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ty)
-        .build()
-        .unwrap()
-}
-
-fn key(name: &str, ty: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(ty)
-        .build()
-        .unwrap()
-}
+use crate::harness::{attr, create_table, error_of, key, Server};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn table_lifecycle_survives_restart() {

@@ -9,21 +9,14 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as AV, BillingMode, ConditionCheck, Delete, Get,
-    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
-    ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
-    TransactGetItem, TransactWriteItem, Update,
+    AttributeDefinition, BillingMode, ConditionCheck, Delete, Get, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnConsumedCapacity,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TransactGetItem, TransactWriteItem,
+    Update,
 };
 use aws_sdk_dynamodb::Client;
 
-use crate::harness::{error_of, Server};
-
-fn s(v: &str) -> AV {
-    AV::S(v.into())
-}
-fn n(v: i64) -> AV {
-    AV::N(v.to_string())
-}
+use crate::harness::{error_of, n, s, Server};
 
 async fn accounts_table(client: &Client) {
     client
