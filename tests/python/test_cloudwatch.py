@@ -216,7 +216,10 @@ def test_dashboards(cw):
 
 def test_metric_data_and_statistics(cw):
     ns = unique_name("App")
-    now = datetime.datetime.now(datetime.timezone.utc).replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
+    # On a 5-minute boundary, so that GetMetricData's 300 s period puts every point in one bucket
+    # whatever minute the test runs in.
+    wall = datetime.datetime.now(datetime.timezone.utc)
+    now = wall.replace(minute=wall.minute - wall.minute % 5, second=0, microsecond=0) - datetime.timedelta(minutes=5)
     dims = [{"Name": "Op", "Value": "Get"}]
     cw.put_metric_data(Namespace=ns, MetricData=[
         {"MetricName": "Latency", "Dimensions": dims, "Timestamp": now + datetime.timedelta(seconds=10), "Value": 10.0, "Unit": "Milliseconds"},
