@@ -9,6 +9,7 @@
 mod ceiling;
 mod client;
 mod engine;
+mod footprint;
 mod hist;
 mod query_scaling;
 mod report;
@@ -49,6 +50,8 @@ enum Cmd {
     Suite(SuiteArgs),
     /// Query latency of a 10-item partition in a 10-item table vs a 1,000,000-item table.
     QueryScaling(query_scaling::Args),
+    /// Start-up time, idle RSS, RSS and disk bytes per item with 100k and 1M items loaded.
+    Footprint(footprint::Args),
 }
 
 #[derive(Args, Clone)]
@@ -189,6 +192,7 @@ async fn main() -> ExitCode {
         Cmd::Ceiling(args) => ceiling_cmd(args).await,
         Cmd::Suite(args) => suite::suite(args).await,
         Cmd::QueryScaling(args) => query_scaling::query_scaling(args).await,
+        Cmd::Footprint(args) => footprint::footprint(args).await,
     };
     match result {
         Ok(code) => code,

@@ -51,6 +51,36 @@ impl ServerProcess {
         data_dir: Option<PathBuf>,
         keep_data: bool,
     ) -> Result<ServerProcess, String> {
+        let (mut server, rx) = ServerProcess::spawn(
+            binary,
+            data_dir,
+            keep_data,
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )?;
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .map_err(|_| "the server printed no `listening on` line within 30 s".to_string())?;
+        server.addr = addr
+            .parse()
+            .map_err(|e| format!("bad server address {addr:?}: {e}"))?;
+        eprintln!(
+            "started {} (pid {}) on {} with data in {}",
+            binary.display(),
+            server.pid,
+            server.addr,
+            server.data_dir.display()
+        );
+        Ok(server)
+    }
+
+    /// Starts `BIN serve --listen LISTEN --data-dir DIR` without waiting for it; the receiver
+    /// gets the address from its `listening on` line.
+    pub fn spawn(
+        binary: &Path,
+        data_dir: Option<PathBuf>,
+        keep_data: bool,
+        listen: SocketAddr,
+    ) -> Result<(ServerProcess, mpsc::Receiver<String>), String> {
         let (data_dir, remove_data_dir) = match data_dir {
             Some(dir) => (dir, false),
             None => (temp_data_dir()?, !keep_data),
@@ -58,7 +88,7 @@ impl ServerProcess {
         let mut child = Command::new(binary)
             .arg("serve")
             .arg("--listen")
-            .arg("127.0.0.1:0")
+            .arg(listen.to_string())
             .arg("--data-dir")
             .arg(&data_dir)
             .stdin(Stdio::null())
@@ -68,9 +98,9 @@ impl ServerProcess {
             .map_err(|e| format!("starting {}: {e}", binary.display()))?;
         let pid = child.id();
         let stdout = child.stdout.take();
-        let mut server = ServerProcess {
+        let server = ServerProcess {
             child: Some(child),
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            addr: listen,
             pid,
             data_dir,
             remove_data_dir,
@@ -91,19 +121,7 @@ impl ServerProcess {
                 }
             }
         });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(30))
-            .map_err(|_| "the server printed no `listening on` line within 30 s".to_string())?;
-        server.addr = addr
-            .parse()
-            .map_err(|e| format!("bad server address {addr:?}: {e}"))?;
-        eprintln!(
-            "started {} (pid {pid}) on {} with data in {}",
-            binary.display(),
-            server.addr,
-            server.data_dir.display()
-        );
-        Ok(server)
+        Ok((server, rx))
     }
 
     pub fn stats(&self) -> ProcStats {

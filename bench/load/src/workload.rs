@@ -23,17 +23,23 @@ pub enum Workload {
     Query100,
     /// BatchWriteItem of 25 fresh 1 KB items.
     BatchWrite,
-    /// 80 % GetItem / 20 % PutItem (overwrites) over the `get` table.
+    /// TransactWriteItems of two conditional updates (`SET n = n + 1` if the item exists) on
+    /// two distinct existing items.
+    Transact,
+    /// 80 % GetItem / 20 % PutItem (overwrites) on a copy of the seed's `users` table: hash
+    /// and range key, `email-index` (ALL) and `status-index` (INCLUDE), a NEW_AND_OLD_IMAGES
+    /// stream; ~1 KB items.
     Mixed,
 }
 
-pub const ALL: [Workload; 7] = [
+pub const ALL: [Workload; 8] = [
     Workload::Put,
     Workload::Get,
     Workload::UpdateCond,
     Workload::Query10,
     Workload::Query100,
     Workload::BatchWrite,
+    Workload::Transact,
     Workload::Mixed,
 ];
 
@@ -60,6 +66,7 @@ impl Workload {
             Workload::Query10 => "query10",
             Workload::Query100 => "query100",
             Workload::BatchWrite => "batch-write",
+            Workload::Transact => "transact",
             Workload::Mixed => "mixed",
         }
     }
@@ -67,8 +74,9 @@ impl Workload {
     fn table(self) -> &'static str {
         match self {
             Workload::Put => "bench_put",
-            Workload::Get | Workload::Mixed => "bench_get",
-            Workload::UpdateCond => "bench_update",
+            Workload::Get => "bench_get",
+            Workload::Mixed => "bench_users",
+            Workload::UpdateCond | Workload::Transact => "bench_update",
             Workload::Query10 => "bench_query10",
             Workload::Query100 => "bench_query100",
             Workload::BatchWrite => "bench_batch",
@@ -92,7 +100,13 @@ impl Workload {
                 // BatchWriteItem may not exist in the server yet; the run reports its errors.
                 create_table(target, signer, table, false).await
             }
-            Workload::Get | Workload::Mixed => {
+            Workload::Mixed => {
+                create_users_table(target, signer, table).await?;
+                let gen: Generator = Arc::new(move |ctx| user_put_body(table, ctx.seq));
+                load(target, signer, opts.load_connections, opts.keys, gen, table).await?;
+                Ok(())
+            }
+            Workload::Get => {
                 create_table(target, signer, table, false).await?;
                 let gen: Generator = Arc::new(move |ctx| {
                     put_body(table, &format!("k{}", ctx.seq), None, PAYLOAD_1K)
@@ -100,7 +114,7 @@ impl Workload {
                 load(target, signer, opts.load_connections, opts.keys, gen, table).await?;
                 Ok(())
             }
-            Workload::UpdateCond => {
+            Workload::UpdateCond | Workload::Transact => {
                 create_table(target, signer, table, false).await?;
                 let gen: Generator = Arc::new(move |ctx| {
                     let body = format!(
@@ -174,12 +188,28 @@ impl Workload {
                 body.push_str("]}}");
                 ("BatchWriteItem", Bytes::from(body))
             }),
+            Workload::Transact => Arc::new(move |ctx| {
+                let a = ctx.rng.below(keys);
+                // A second key distinct from the first (a transaction may not name one twice).
+                let b = (a + 1 + ctx.rng.below(keys.max(2) - 1)) % keys.max(2);
+                let update = |k: u64| {
+                    format!(
+                        r##"{{"Update":{{"TableName":"{table}","Key":{{"pk":{{"S":"k{k}"}}}},"UpdateExpression":"SET #n = #n + :one","ConditionExpression":"attribute_exists(pk)","ExpressionAttributeNames":{{"#n":"n"}},"ExpressionAttributeValues":{{":one":{{"N":"1"}}}}}}}}"##
+                    )
+                };
+                let body = format!(r#"{{"TransactItems":[{},{}]}}"#, update(a), update(b));
+                ("TransactWriteItems", Bytes::from(body))
+            }),
             Workload::Mixed => Arc::new(move |ctx| {
                 let key = ctx.rng.below(keys);
                 if ctx.rng.below(100) < 80 {
-                    get_body(table, key, consistent)
+                    let body = format!(
+                        r#"{{"TableName":"{table}","Key":{{"user_id":{{"S":"u{key}"}},"created_at":{{"S":"{}"}}}},"ConsistentRead":{consistent}}}"#,
+                        user_created_at(key)
+                    );
+                    ("GetItem", Bytes::from(body))
                 } else {
-                    put_body(table, &format!("k{key}"), None, PAYLOAD_1K)
+                    user_put_body(table, key)
                 }
             }),
         }
@@ -230,6 +260,43 @@ pub fn query_body(table: &str, pk: &str, consistent: bool) -> (&'static str, Byt
     ("Query", Bytes::from(body))
 }
 
+fn user_created_at(n: u64) -> String {
+    format!("2026-01-01T00:00:{:02}.{:06}Z", n % 60, n % 1_000_000)
+}
+
+/// A user of the seed's `users` table: ~1 KB with its profile text.
+fn user_put_body(table: &str, n: u64) -> (&'static str, Bytes) {
+    const STATUS: [&str; 4] = ["active", "pending", "suspended", "closed"];
+    let status = STATUS[(n % 4) as usize];
+    let body = format!(
+        r#"{{"TableName":"{table}","Item":{{"user_id":{{"S":"u{n}"}},"created_at":{{"S":"{}"}},"email":{{"S":"user{n}@example.com"}},"status":{{"S":"{status}"}},"profile":{{"S":"{}"}}}}}}"#,
+        user_created_at(n),
+        &PAYLOAD_1K[..900]
+    );
+    ("PutItem", Bytes::from(body))
+}
+
+/// The seed's `users` table (terraform/variables.tf), then waits until ACTIVE.
+async fn create_users_table(target: &Target, signer: &Signer, name: &str) -> Result<(), String> {
+    let s = |n: &str| json!({"AttributeName": n, "AttributeType": "S"});
+    let key = |n: &str, t: &str| json!({"AttributeName": n, "KeyType": t});
+    let request = json!({
+        "TableName": name,
+        "AttributeDefinitions": [s("user_id"), s("created_at"), s("email"), s("status")],
+        "KeySchema": [key("user_id", "HASH"), key("created_at", "RANGE")],
+        "BillingMode": "PAY_PER_REQUEST",
+        "GlobalSecondaryIndexes": [
+            {"IndexName": "email-index", "KeySchema": [key("email", "HASH")],
+             "Projection": {"ProjectionType": "ALL"}},
+            {"IndexName": "status-index",
+             "KeySchema": [key("status", "HASH"), key("created_at", "RANGE")],
+             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["user_id", "email"]}},
+        ],
+        "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    });
+    create_and_wait(target, signer, name, &request).await
+}
+
 /// CreateTable (PAY_PER_REQUEST; `pk` S, and `sk` N when `range`), then waits until ACTIVE.
 /// A table that already exists is taken as is.
 pub async fn create_table(
@@ -238,9 +305,6 @@ pub async fn create_table(
     name: &str,
     range: bool,
 ) -> Result<(), String> {
-    let mut conn = Conn::connect(target)
-        .await
-        .map_err(|e| format!("connect {}: {e}", target.addr))?;
     let mut attrs = vec![json!({"AttributeName": "pk", "AttributeType": "S"})];
     let mut schema = vec![json!({"AttributeName": "pk", "KeyType": "HASH"})];
     if range {
@@ -253,10 +317,21 @@ pub async fn create_table(
         "KeySchema": schema,
         "BillingMode": "PAY_PER_REQUEST",
     });
-    match conn
-        .call_json(target, signer, "CreateTable", &request)
+    create_and_wait(target, signer, name, &request).await
+}
+
+/// CreateTable with `request`, then waits until the table and its indexes are ACTIVE. A table
+/// that already exists is taken as is.
+async fn create_and_wait(
+    target: &Target,
+    signer: &Signer,
+    name: &str,
+    request: &Json,
+) -> Result<(), String> {
+    let mut conn = Conn::connect(target)
         .await
-    {
+        .map_err(|e| format!("connect {}: {e}", target.addr))?;
+    match conn.call_json(target, signer, "CreateTable", request).await {
         Ok(_) => {}
         Err(e) if e.contains("ResourceInUseException") => {}
         Err(e) => return Err(e),

@@ -150,14 +150,29 @@ pub fn read_item(
 pub use crate::changelog::Origin;
 
 /// Replaces the item at `key` (`old` is what the job read there) with `new`, or deletes it when
-/// `new` is None, in the job's transaction, together with the table statistics and one change-log
-/// record. A write that changes nothing leaves no record.
+/// `new` is None, in the job's transaction, together with the table statistics and, when the
+/// table has an enabled stream, one change-log record. A write that changes nothing leaves no
+/// record.
 pub fn apply_write(
     ctx: &mut WriteCtx<'_>,
     meta: &TableMeta,
     key: &[u8],
     old: Option<&Item>,
     new: Option<&Item>,
+    origin: Origin,
+) -> Result<IndexWrites, StoreError> {
+    apply_encoded_write(ctx, meta, key, old, new, None, origin)
+}
+
+/// [`apply_write`] with `new` already encoded (`encode_item`) by the caller: encoding before
+/// the job keeps that work off the single writer thread.
+pub fn apply_encoded_write(
+    ctx: &mut WriteCtx<'_>,
+    meta: &TableMeta,
+    key: &[u8],
+    old: Option<&Item>,
+    new: Option<&Item>,
+    new_encoded: Option<&[u8]>,
     origin: Origin,
 ) -> Result<IndexWrites, StoreError> {
     let table = meta.items_table();
@@ -167,9 +182,14 @@ pub fn apply_write(
         crate::collections::apply(ctx, &change)?;
     }
     match new {
-        Some(item) => {
-            ctx.insert(&table, key, &encode_item(item))?;
-        }
+        Some(item) => match new_encoded {
+            Some(bytes) => {
+                ctx.insert(&table, key, bytes)?;
+            }
+            None => {
+                ctx.insert(&table, key, &encode_item(item))?;
+            }
+        },
         None => {
             if old.is_none() {
                 return Ok(IndexWrites::default());
@@ -182,6 +202,12 @@ pub fn apply_write(
     let size = |i: Option<&Item>| i.map_or(0, |i| item_size(i) as i64);
     let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
     Catalog::add_stats(ctx, meta, count_delta, size(new) - size(old))?;
+    // Only stream readers (the Streams API, triggers) read the change log, and they read only
+    // records tagged with a stream: a table without one writes none, which spares every write
+    // the JSON of its old and new images.
+    let Some(stream) = meta.stream.as_ref().filter(|s| s.enabled) else {
+        return Ok(index_writes);
+    };
     if old == new {
         return Ok(index_writes);
     }
@@ -192,14 +218,10 @@ pub fn apply_write(
         table_id: meta.table_id.clone(),
         at_ms: clock::now_millis(),
         origin,
-        stream: meta
-            .stream
-            .as_ref()
-            .filter(|s| s.enabled)
-            .map(|s| StreamTag {
-                label: s.label.clone(),
-                view_type: s.view_type.clone(),
-            }),
+        stream: Some(StreamTag {
+            label: stream.label.clone(),
+            view_type: stream.view_type.clone(),
+        }),
         keys: item::json::item_to_json(&keys),
         old: old.map(item::json::item_to_json),
         new: new.map(item::json::item_to_json),

@@ -9,32 +9,58 @@
 //!   construction, no lock needed.
 //! - A job that fails (a refused condition, a validation error) must not have written anything:
 //!   jobs check first and write last. The store cannot roll back one job of a batch.
-//! - A job's reply is released only after its batch committed with `Durability::Immediate`
-//!   (fsync). A failed commit fails every job of the batch and poisons the store: no further write
-//!   is taken, since what is on disk is then unknown (the approach redb and fjall take).
+//! - A job's reply is released only after its batch is durable: its mutations appended to the
+//!   write-ahead log and fdatasync'd before the (non-durable) redb commit that makes them
+//!   visible, or, at a checkpoint, a redb commit with `Durability::Immediate`. A failure fails
+//!   every job of the batch and poisons the store: no further write is taken, since what is on
+//!   disk is then unknown (the approach redb and fjall take). See `wal` for recovery.
+//! - Every mutation goes through `WriteCtx`, which records it for the log: nothing else may
+//!   write to the database between checkpoints.
 //! - Change-log records are written by jobs in the same transaction as the data they describe.
 //! - Only this crate names redb; the services see tables of bytes.
 
 mod error;
 mod format;
+mod syncer;
 mod txn;
+mod wal;
 mod writer;
 
 pub use error::StoreError;
 pub use txn::{ReadCtx, ScanControl, WriteCtx};
+pub use wal::WAL_FILE;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use redb::{backends::InMemoryBackend, Database, ReadableDatabase};
 
+use crate::syncer::Published;
+use crate::wal::{LogFile, LogPosition};
 use crate::writer::Writer;
 
 /// A handle to the database; cheap to clone, shared by every request.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    published: Published,
     writer: Writer,
+}
+
+/// How the store runs; `Default` is what the server uses.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Checkpoint once writes have paused this long, so that an idle server keeps no
+    /// un-checkpointed pages in memory and restarts without replaying the log.
+    pub idle_checkpoint: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            idle_checkpoint: Duration::from_secs(1),
+        }
+    }
 }
 
 /// redb's page cache. Its default (1 GiB) would make the server's memory grow with the data;
@@ -47,25 +73,38 @@ pub const DB_FILE: &str = "dynostack.redb";
 impl Store {
     /// Opens (or creates) the database in `dir`, checking its format version.
     pub fn open_dir(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_dir_with(dir, Options::default())
+    }
+
+    /// [`Store::open_dir`] with tuning (tests use it to hold the log back).
+    pub fn open_dir_with(dir: &Path, options: Options) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::io(format!("cannot create {}: {e}", dir.display())))?;
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
             .create(dir.join(DB_FILE))?;
-        Store::start(db)
+        let db = Arc::new(db);
+        format::check_or_initialise(&db)?;
+        let wal = wal::open_and_recover(&db, dir)?;
+        Store::start(db, Some(wal), options)
     }
 
     /// A database that lives in memory only and is gone when the process ends.
     pub fn in_memory() -> Result<Store, StoreError> {
         let db = Database::builder().create_with_backend(InMemoryBackend::new())?;
-        Store::start(db)
-    }
-
-    fn start(db: Database) -> Result<Store, StoreError> {
         let db = Arc::new(db);
         format::check_or_initialise(&db)?;
-        let writer = Writer::spawn(db.clone())?;
-        Ok(Store { db, writer })
+        Store::start(db, None, Options::default())
+    }
+
+    fn start(
+        db: Arc<Database>,
+        wal: Option<(LogPosition, LogFile)>,
+        options: Options,
+    ) -> Result<Store, StoreError> {
+        let published = Published::new(db.begin_read()?);
+        let writer = Writer::spawn(db, wal, options.idle_checkpoint, published.clone())?;
+        Ok(Store { published, writer })
     }
 
     /// Runs `job` on the writer thread inside the current batch's transaction and returns its
@@ -78,9 +117,10 @@ impl Store {
         self.writer.submit(job).await
     }
 
-    /// A consistent snapshot for reading; never blocks writers.
+    /// A consistent snapshot for reading: the newest durable state (every acknowledged write,
+    /// nothing a crash could take back). Never blocks writers.
     pub fn read(&self) -> Result<ReadCtx, StoreError> {
-        Ok(ReadCtx::new(self.db.begin_read()?))
+        Ok(ReadCtx::new(self.published.current()?))
     }
 
     /// Waits for the writer thread to finish what was submitted and stop.

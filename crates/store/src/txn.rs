@@ -2,12 +2,14 @@
 //! change log. Keeping redb's types behind this keeps the engine swappable.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 
+use crate::wal::OpLog;
 use crate::StoreError;
 
-const CHANGELOG: TableDefinition<u64, &[u8]> = TableDefinition::new("store.changelog");
+pub(crate) const CHANGELOG: TableDefinition<u64, &[u8]> = TableDefinition::new("store.changelog");
 
 fn table(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
     TableDefinition::new(name)
@@ -25,6 +27,8 @@ pub struct WriteCtx<'a> {
     pub(crate) tx: &'a WriteTransaction,
     pub(crate) next_seq: &'a mut u64,
     pub(crate) appended: u64,
+    /// Every mutation, for the write-ahead log (None for an in-memory store).
+    pub(crate) log: Option<&'a mut OpLog>,
 }
 
 impl WriteCtx<'_> {
@@ -43,12 +47,18 @@ impl WriteCtx<'_> {
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let mut t = self.tx.open_table(table(name))?;
         let old = t.insert(key, value)?.map(|v| v.value().to_vec());
+        if let Some(log) = self.log.as_deref_mut() {
+            log.insert(name, key, value);
+        }
         Ok(old)
     }
 
     pub fn remove(&mut self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let mut t = self.tx.open_table(table(name))?;
         let old = t.remove(key)?.map(|v| v.value().to_vec());
+        if let (Some(log), Some(_)) = (self.log.as_deref_mut(), &old) {
+            log.remove(name, key);
+        }
         Ok(old)
     }
 
@@ -66,6 +76,9 @@ impl WriteCtx<'_> {
     /// Drops a whole table (a DynamoDB table's items, an index); a missing one is fine.
     pub fn drop_table(&mut self, name: &str) -> Result<(), StoreError> {
         self.tx.delete_table(table(name))?;
+        if let Some(log) = self.log.as_deref_mut() {
+            log.drop_table(name);
+        }
         Ok(())
     }
 
@@ -81,6 +94,9 @@ impl WriteCtx<'_> {
         let seq = *self.next_seq;
         let mut t = self.tx.open_table(CHANGELOG)?;
         t.insert(seq, record)?;
+        if let Some(log) = self.log.as_deref_mut() {
+            log.change(seq, record);
+        }
         *self.next_seq += 1;
         self.appended += 1;
         Ok(seq)
@@ -89,11 +105,11 @@ impl WriteCtx<'_> {
 
 /// A consistent snapshot.
 pub struct ReadCtx {
-    tx: ReadTransaction,
+    tx: Arc<ReadTransaction>,
 }
 
 impl ReadCtx {
-    pub(crate) fn new(tx: ReadTransaction) -> ReadCtx {
+    pub(crate) fn new(tx: Arc<ReadTransaction>) -> ReadCtx {
         ReadCtx { tx }
     }
 

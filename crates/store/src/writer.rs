@@ -1,22 +1,31 @@
 //! The writer thread and group commit. Requests queue jobs; the thread takes every job that is
-//! waiting (up to a bound), runs them in one transaction, commits once (one fsync for all) and
-//! only then releases the replies.
+//! waiting (up to a bound), runs them in one transaction and commits it to redb without
+//! durability, then hands the batch (its write-ahead log frame, a snapshot of the state it
+//! left, its replies) to the sync thread and goes on with the next batch. The sync thread makes
+//! the batch durable, publishes the snapshot and releases the replies (`syncer`). Every
+//! [`crate::wal::CHECKPOINT_INTERVAL`] or so a batch is committed durably instead (a
+//! checkpoint), and the log starts again.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use redb::Database;
+use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
 use tokio::sync::oneshot;
 
+use crate::syncer::{self, Completion, Published, Step};
 use crate::txn::{next_sequence, WriteCtx};
+use crate::wal::{LogFile, LogPosition, OpLog};
 use crate::StoreError;
 
 /// How many jobs one commit may carry; bounds the latency a job adds to its batch.
 const MAX_BATCH: usize = 512;
 
-type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// Batches the writer may run ahead of the sync thread.
+const AHEAD: usize = 8;
+
 type Job = Box<dyn FnOnce(&mut WriteCtx<'_>) -> Completion + Send>;
 
 #[derive(Clone)]
@@ -27,13 +36,41 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn spawn(db: Arc<Database>) -> Result<Writer, StoreError> {
+    /// Starts the writer and sync threads. `wal` is the log (none for an in-memory store).
+    pub(crate) fn spawn(
+        db: Arc<Database>,
+        wal: Option<(LogPosition, LogFile)>,
+        idle_checkpoint: Duration,
+        published: Published,
+    ) -> Result<Writer, StoreError> {
         let (tx, rx) = mpsc::channel::<Job>();
         let poisoned = Arc::new(AtomicBool::new(false));
+        let (position, file) = match wal {
+            Some((p, f)) => (Some(p), Some(f)),
+            None => (None, None),
+        };
+        let (to_sync, steps) = mpsc::sync_channel::<Step>(AHEAD);
+        let flag = poisoned.clone();
+        let syncer = std::thread::Builder::new()
+            .name("store-sync".into())
+            .spawn(move || syncer::run(file, &steps, &published, &flag))
+            .map_err(|e| StoreError::io(format!("cannot start the sync thread: {e}")))?;
         let flag = poisoned.clone();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(&db, &rx, &flag))
+            .spawn(move || {
+                let mut writer = WriterThread {
+                    db: &db,
+                    log: position,
+                    to_sync,
+                    poisoned: &flag,
+                    next_seq: None,
+                };
+                writer.run(&rx, idle_checkpoint);
+                // Dropping the sender ends the sync thread once it has settled everything.
+                drop(writer);
+                let _ = syncer.join();
+            })
             .map_err(|e| StoreError::io(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer {
             queue: Arc::new(Mutex::new(Some(tx))),
@@ -78,28 +115,172 @@ impl Writer {
     }
 }
 
-fn run(db: &Database, rx: &Receiver<Job>, poisoned: &AtomicBool) {
-    let mut next_seq: Option<u64> = None;
-    // Blocks for the first job of a batch; returns when every sender is gone.
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+/// The writer thread's state.
+struct WriterThread<'a> {
+    db: &'a Database,
+    /// Where the write-ahead log stands (none for an in-memory store).
+    log: Option<LogPosition>,
+    to_sync: SyncSender<Step>,
+    poisoned: &'a AtomicBool,
+    next_seq: Option<u64>,
+}
+
+impl WriterThread<'_> {
+    fn run(&mut self, rx: &Receiver<Job>, idle_checkpoint: Duration) {
+        loop {
+            // Blocks for the first job of a batch; ends when every sender is gone. While the
+            // database alone lacks logged batches, a pause in writes is used to checkpoint.
+            let dirty = self.log.as_ref().is_some_and(LogPosition::has_frames);
+            let first = if dirty {
+                match rx.recv_timeout(idle_checkpoint) {
+                    Ok(job) => job,
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.checkpoint_now();
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match rx.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                }
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+                }
             }
-        }
-        if poisoned.load(Ordering::Acquire) {
-            fail_all(batch, &StoreError::Poisoned);
-            continue;
-        }
-        match commit_batch(db, batch, &mut next_seq) {
-            Ok(()) => {}
-            Err(e) => {
+            if self.poisoned.load(Ordering::Acquire) {
+                fail_all(batch, &StoreError::Poisoned);
+                continue;
+            }
+            if let Err(e) = self.commit_batch(batch) {
                 tracing::error!(error = %e, "commit failed; refusing further writes");
-                poisoned.store(true, Ordering::Release);
+                self.poisoned.store(true, Ordering::Release);
             }
         }
+        // Leave a database that needs no replay.
+        if self.log.as_ref().is_some_and(LogPosition::has_frames) {
+            self.checkpoint_now();
+        }
+    }
+
+    /// A durable commit of nothing but the checkpoint mark, when writes pause or stop.
+    fn checkpoint_now(&mut self) {
+        let Some(log) = self.log.as_mut() else {
+            return;
+        };
+        if self.poisoned.load(Ordering::Acquire) {
+            return;
+        }
+        let done = self
+            .db
+            .begin_write()
+            .map_err(StoreError::from)
+            .and_then(|tx| {
+                log.mark_checkpoint(&tx)?;
+                tx.commit().map_err(StoreError::from)
+            });
+        match done {
+            Ok(()) => self.hand_over(Step::Reset { truncate: true }),
+            Err(e) => {
+                tracing::error!(error = %e, "checkpoint failed; refusing further writes");
+                self.poisoned.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    fn hand_over(&self, step: Step) {
+        // The sync thread ends only after this thread; a send cannot fail before. Were it gone,
+        // dropping the step drops its replies, and their callers get `StoreError::Closed`.
+        let _ = self.to_sync.send(step);
+    }
+
+    /// Runs the batch in one transaction, commits it (durably when a checkpoint is due or there
+    /// is no log), and hands it to the sync thread, which makes it durable and replies.
+    fn commit_batch(&mut self, batch: Vec<Job>) -> Result<(), StoreError> {
+        let tx = match self.db.begin_write() {
+            Ok(tx) => tx,
+            Err(e) => {
+                let err = StoreError::from(e);
+                fail_all(batch, &err);
+                return Err(err);
+            }
+        };
+        let mut seq = match self.next_seq {
+            Some(s) => s,
+            None => match next_sequence(&tx) {
+                Ok(s) => s,
+                Err(e) => {
+                    fail_all(batch, &e);
+                    return Err(e);
+                }
+            },
+        };
+        let mut ops = OpLog::default();
+        let mut completions = Vec::with_capacity(batch.len());
+        {
+            let mut ctx = WriteCtx {
+                tx: &tx,
+                next_seq: &mut seq,
+                appended: 0,
+                log: self.log.is_some().then_some(&mut ops),
+            };
+            for job in batch {
+                completions.push(job(&mut ctx));
+            }
+        }
+        let committed = self.commit(tx, ops);
+        let (frame, snapshot, reset, outcome) = match committed {
+            Ok((frame, snapshot, reset)) => {
+                self.next_seq = Some(seq);
+                (frame, snapshot, reset, Ok(()))
+            }
+            Err(e) => (None, None, false, Err(e)),
+        };
+        self.hand_over(Step::Batch {
+            frame,
+            snapshot,
+            outcome: outcome.clone(),
+            completions,
+        });
+        if reset {
+            self.hand_over(Step::Reset { truncate: false });
+        }
+        outcome
+    }
+
+    /// Commits `tx`; answers the frame to log, the snapshot to publish and whether this was a
+    /// checkpoint.
+    #[allow(clippy::type_complexity)]
+    fn commit(
+        &mut self,
+        mut tx: WriteTransaction,
+        ops: OpLog,
+    ) -> Result<(Option<(u64, OpLog)>, Option<ReadTransaction>, bool), StoreError> {
+        let Some(log) = self.log.as_mut() else {
+            tx.commit()?;
+            return Ok((None, Some(self.db.begin_read()?), false));
+        };
+        if ops.is_empty() {
+            // Nothing written (every job refused): nothing to make durable or to publish.
+            tx.abort()?;
+            return Ok((None, None, false));
+        }
+        if log.checkpoint_due() {
+            log.mark_checkpoint(&tx)?;
+            tx.commit()?;
+            return Ok((None, Some(self.db.begin_read()?), true));
+        }
+        let id = log.take_frame_id(&ops);
+        tx.set_durability(Durability::None)
+            .map_err(|e| StoreError::io(e.to_string()))?;
+        tx.commit()?;
+        // Taken before the next batch begins: exactly the state this batch left.
+        Ok((Some((id, ops)), Some(self.db.begin_read()?), false))
     }
 }
 
@@ -108,48 +289,4 @@ fn run(db: &Database, rx: &Receiver<Job>, poisoned: &AtomicBool) {
 fn fail_all(batch: Vec<Job>, err: &StoreError) {
     tracing::warn!(jobs = batch.len(), error = %err, "dropping writes that cannot run");
     drop(batch);
-}
-
-fn commit_batch(
-    db: &Database,
-    batch: Vec<Job>,
-    next_seq: &mut Option<u64>,
-) -> Result<(), StoreError> {
-    let tx = match db.begin_write() {
-        Ok(tx) => tx,
-        Err(e) => {
-            let err = StoreError::from(e);
-            fail_all(batch, &err);
-            return Err(err);
-        }
-    };
-    let mut seq = match *next_seq {
-        Some(s) => s,
-        None => match next_sequence(&tx) {
-            Ok(s) => s,
-            Err(e) => {
-                fail_all(batch, &e);
-                return Err(e);
-            }
-        },
-    };
-    let mut completions = Vec::with_capacity(batch.len());
-    {
-        let mut ctx = WriteCtx {
-            tx: &tx,
-            next_seq: &mut seq,
-            appended: 0,
-        };
-        for job in batch {
-            completions.push(job(&mut ctx));
-        }
-    }
-    let outcome = tx.commit().map_err(StoreError::from);
-    if outcome.is_ok() {
-        *next_seq = Some(seq);
-    }
-    for done in completions {
-        done(outcome.clone());
-    }
-    outcome
 }

@@ -66,6 +66,7 @@ pub(super) async fn write(
 ) -> Result<Json, DynamoError> {
     let catalog = svc.catalog.clone();
     let (name, table_id) = (meta.table_name.clone(), meta.table_id.clone());
+    let encoded = new.as_ref().map(items::encode_item);
     let (old, consumed, collection) = svc
         .store
         .write(move |tx| {
@@ -80,8 +81,15 @@ pub(super) async fn write(
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),
             };
-            let index_writes =
-                items::apply_write(tx, &meta, &key, old.as_ref(), new.as_ref(), Origin::User)?;
+            let index_writes = items::apply_encoded_write(
+                tx,
+                &meta,
+                &key,
+                old.as_ref(),
+                new.as_ref(),
+                encoded.as_deref(),
+                Origin::User,
+            )?;
             let consumed = common::write_consumed(old.as_ref(), new.as_ref(), &index_writes);
             Ok(Ok((old, consumed, collection)))
         })

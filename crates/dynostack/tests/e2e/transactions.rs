@@ -11,8 +11,8 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ConditionCheck, Delete, Get, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnConsumedCapacity,
-    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TransactGetItem, TransactWriteItem,
-    Update,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TransactGetItem, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -23,6 +23,14 @@ async fn accounts_table(client: &Client) {
         .create_table()
         .table_name("accounts")
         .billing_mode(BillingMode::PayPerRequest)
+        // A stream, so that writes leave change-log records the rollback checks can count.
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .unwrap(),
+        )
         .attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name("id")
@@ -204,6 +212,7 @@ async fn every_action_kind_and_cancellation_reason() {
     // A failed condition cancels all: one reason per action, in order, the item when asked.
     server.stop();
     let before = change_count(&server);
+    assert!(before > 0, "the writes so far left change-log records");
     server.relaunch();
     let client = server.client();
     let e = client

@@ -1,0 +1,175 @@
+//! The sync thread: the second stage of the write pipeline. The writer thread runs a batch,
+//! commits it to redb without durability and hands it here; this thread writes the batch's
+//! frame to the write-ahead log and fdatasyncs it — while the writer already runs the next
+//! batch — then publishes the snapshot taken right after the batch's commit and only then
+//! releases the batch's replies.
+//!
+//! Readers read the published snapshot, never redb's newest commit: they see a batch only once
+//! it is durable, so no answer (a read, or a refused condition) ever rests on a write that a
+//! crash could still take back. Batches reach this thread in commit order and are published
+//! in that order; every batch that queued up while the last fdatasync ran shares the next one.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::{Arc, Mutex};
+
+use redb::ReadTransaction;
+
+use crate::wal::{LogFile, OpLog};
+use crate::StoreError;
+
+/// A job's reply, released with the outcome of its batch.
+pub(crate) type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// The snapshot readers get: the newest durable state.
+#[derive(Clone)]
+pub(crate) struct Published(Arc<Mutex<Arc<ReadTransaction>>>);
+
+impl Published {
+    pub(crate) fn new(first: ReadTransaction) -> Published {
+        Published(Arc::new(Mutex::new(Arc::new(first))))
+    }
+
+    pub(crate) fn current(&self) -> Result<Arc<ReadTransaction>, StoreError> {
+        self.0
+            .lock()
+            .map(|s| s.clone())
+            .map_err(|_| StoreError::io("the published snapshot's lock is poisoned"))
+    }
+
+    fn set(&self, snapshot: Arc<ReadTransaction>) {
+        if let Ok(mut s) = self.0.lock() {
+            *s = snapshot;
+        }
+    }
+}
+
+/// What the writer thread hands over, in commit order.
+pub(crate) enum Step {
+    /// A batch the writer ran. `frame` is its log frame (none when it wrote nothing, when it
+    /// was committed durably, or without a log); `snapshot` the state right after its commit
+    /// (none when it committed nothing); `outcome` what the writer saw of it.
+    Batch {
+        frame: Option<(u64, OpLog)>,
+        snapshot: Option<ReadTransaction>,
+        outcome: Result<(), StoreError>,
+        completions: Vec<Completion>,
+    },
+    /// A durable checkpoint was committed: the log starts again (and, when `truncate`, gives
+    /// its space back).
+    Reset { truncate: bool },
+}
+
+/// Most steps taken together; bounds how long the first of them waits for the others' frames.
+const MAX_STEPS: usize = 64;
+
+pub(crate) fn run(
+    mut log: Option<LogFile>,
+    rx: &Receiver<Step>,
+    published: &Published,
+    poisoned: &AtomicBool,
+) {
+    // Blocks for the first step; ends when the writer thread is gone.
+    while let Ok(first) = rx.recv() {
+        let mut steps = vec![first];
+        while steps.len() < MAX_STEPS {
+            match rx.try_recv() {
+                Ok(step) => steps.push(step),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        settle(log.as_mut(), steps, published, poisoned);
+    }
+}
+
+/// Makes `steps` durable (one write and fdatasync for all their frames; a reset in between
+/// flushes what came before it), publishes the last snapshot, then releases the replies.
+fn settle(
+    mut log: Option<&mut LogFile>,
+    steps: Vec<Step>,
+    published: &Published,
+    poisoned: &AtomicBool,
+) {
+    let mut failure: Option<StoreError> = None;
+    let mut pending: Vec<(u64, &OpLog)> = Vec::new();
+    for step in &steps {
+        match step {
+            Step::Batch {
+                frame: Some((id, ops)),
+                ..
+            } => pending.push((*id, ops)),
+            Step::Batch { frame: None, .. } => {}
+            Step::Reset { truncate } => {
+                let Some(file) = log.as_deref_mut() else {
+                    continue;
+                };
+                let done = flush(file, &mut pending).and_then(|()| {
+                    if *truncate {
+                        file.reset_and_truncate()
+                    } else {
+                        file.reset();
+                        Ok(())
+                    }
+                });
+                if let Err(e) = done {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+    }
+    if let Some(file) = log.as_deref_mut() {
+        if let Err(e) = flush(file, &mut pending) {
+            failure.get_or_insert(e);
+        }
+    }
+    drop(pending);
+    if let Some(e) = &failure {
+        tracing::error!(error = %e, "write-ahead log failed; refusing further writes");
+        poisoned.store(true, Ordering::Release);
+    }
+    // An earlier failure poisons everything after it: what those batches read may be lost.
+    let failure = failure.or_else(|| {
+        poisoned
+            .load(Ordering::Acquire)
+            .then_some(StoreError::Poisoned)
+    });
+    let mut newest = None;
+    let mut replies = Vec::new();
+    for step in steps {
+        if let Step::Batch {
+            snapshot,
+            outcome,
+            completions,
+            ..
+        } = step
+        {
+            if snapshot.is_some() {
+                newest = snapshot;
+            }
+            let outcome = match &failure {
+                Some(e) => Err(e.clone()),
+                None => outcome,
+            };
+            replies.push((outcome, completions));
+        }
+    }
+    if failure.is_none() {
+        if let Some(s) = newest {
+            published.set(Arc::new(s));
+        }
+    }
+    for (outcome, completions) in replies {
+        for done in completions {
+            done(outcome.clone());
+        }
+    }
+}
+
+fn flush(file: &mut LogFile, pending: &mut Vec<(u64, &OpLog)>) -> Result<(), StoreError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let done = file.append(pending);
+    pending.clear();
+    done
+}

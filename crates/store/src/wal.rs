@@ -1,0 +1,380 @@
+//! The write-ahead log: what makes a batch durable between checkpoints.
+//!
+//! A durable redb commit writes every B-tree page the batch dirtied and fsyncs the database
+//! file; with fresh keys spread over a large tree that is one 4 KiB page (and its branch
+//! pages) per item, rewritten at every commit. Instead, each batch's mutations — the table
+//! inserts, removals, drops and change-log records its jobs made, in order — are appended to
+//! this file as one frame and fdatasync'd (one sequential write), and the batch is committed to
+//! redb without durability: visible to readers, pages kept in redb's write buffer. Every
+//! [`CHECKPOINT_BYTES`] of log or [`CHECKPOINT_INTERVAL`] a batch is committed durably instead,
+//! together with the id of the last frame it covers (`wal.checkpoint` in `store.meta`), and the
+//! log starts again from offset 0, overwriting the frames before (the file keeps its length).
+//!
+//! Recovery (at open): redb comes back at its last durable commit; the frames after the
+//! recorded checkpoint are replayed in order in one durable commit, and the log is emptied.
+//!
+//! Frame: `len u32 | crc32 u32 | id u64 | ops…`, integers little-endian, `len` = bytes after the
+//! crc, crc over those bytes. Frame ids increase by one. Reading stops at the first frame that
+//! is short, fails its crc or does not follow its predecessor's id: a torn tail (the batch was
+//! never acknowledged) or frames of an earlier generation left beyond a shorter new one.
+
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
+
+use crate::format::{decode_u64, META};
+use crate::txn::CHANGELOG;
+use crate::StoreError;
+
+/// The log's file name inside the data directory.
+pub const WAL_FILE: &str = "dynostack.wal";
+
+/// Log size that triggers a checkpoint; bounds replay time after a crash.
+pub(crate) const CHECKPOINT_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Longest time between checkpoints while writes arrive.
+pub(crate) const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(30);
+
+const CHECKPOINT_KEY: &str = "wal.checkpoint";
+const HEADER: usize = 16;
+
+const OP_INSERT: u8 = 1;
+const OP_REMOVE: u8 = 2;
+const OP_DROP: u8 = 3;
+const OP_CHANGE: u8 = 4;
+
+fn table(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
+    TableDefinition::new(name)
+}
+
+/// A batch's mutations, encoded as they are made.
+#[derive(Default)]
+pub(crate) struct OpLog {
+    bytes: Vec<u8>,
+}
+
+impl OpLog {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    fn bytes_field(&mut self, b: &[u8]) {
+        // Names, keys and values are far below 4 GiB (an item is at most 400 KB).
+        self.bytes
+            .extend_from_slice(&(b.len() as u32).to_le_bytes());
+        self.bytes.extend_from_slice(b);
+    }
+
+    pub(crate) fn insert(&mut self, name: &str, key: &[u8], value: &[u8]) {
+        self.bytes.push(OP_INSERT);
+        self.bytes_field(name.as_bytes());
+        self.bytes_field(key);
+        self.bytes_field(value);
+    }
+
+    pub(crate) fn remove(&mut self, name: &str, key: &[u8]) {
+        self.bytes.push(OP_REMOVE);
+        self.bytes_field(name.as_bytes());
+        self.bytes_field(key);
+    }
+
+    pub(crate) fn drop_table(&mut self, name: &str) {
+        self.bytes.push(OP_DROP);
+        self.bytes_field(name.as_bytes());
+    }
+
+    pub(crate) fn change(&mut self, seq: u64, record: &[u8]) {
+        self.bytes.push(OP_CHANGE);
+        self.bytes.extend_from_slice(&seq.to_le_bytes());
+        self.bytes_field(record);
+    }
+}
+
+/// Where the writer thread stands in the log: which id the next frame gets and whether a
+/// checkpoint is due. The file itself belongs to the sync thread ([`LogFile`]).
+pub(crate) struct LogPosition {
+    /// The id the next frame (or checkpoint) gets.
+    next_id: u64,
+    /// Frame bytes written since the last checkpoint.
+    bytes: u64,
+    /// When the last checkpoint was taken (or the log opened).
+    since: Instant,
+}
+
+impl LogPosition {
+    /// Whether frames were written since the last checkpoint (the database alone lacks them).
+    pub(crate) fn has_frames(&self) -> bool {
+        self.bytes > 0
+    }
+
+    /// Whether the next batch should be a checkpoint: the log is long enough to make replay
+    /// slow, or old enough.
+    pub(crate) fn checkpoint_due(&self) -> bool {
+        self.bytes >= CHECKPOINT_BYTES
+            || (self.bytes > 0 && self.since.elapsed() >= CHECKPOINT_INTERVAL)
+    }
+
+    /// Takes the id of a batch's frame.
+    pub(crate) fn take_frame_id(&mut self, ops: &OpLog) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.bytes += (HEADER + ops.bytes.len()) as u64;
+        id
+    }
+
+    /// Records in `tx` that the database holds every frame before it (and whatever `tx` itself
+    /// writes); `tx`'s commit must be durable, and the log then reset ([`LogFile::reset`]).
+    pub(crate) fn mark_checkpoint(&mut self, tx: &WriteTransaction) -> Result<(), StoreError> {
+        // The checkpoint takes an id of its own, so that the frames after it follow it.
+        write_checkpoint(tx, self.next_id)?;
+        self.next_id += 1;
+        self.bytes = 0;
+        self.since = Instant::now();
+        Ok(())
+    }
+}
+
+/// The open log file, owned by the sync thread.
+pub(crate) struct LogFile {
+    file: File,
+    /// Where the next frame goes.
+    end: u64,
+    /// The frames being written, kept to reuse the allocation.
+    buffer: Vec<u8>,
+}
+
+impl LogFile {
+    /// Appends `frames` (id and ops of consecutive batches) in one write and waits for them to
+    /// be on disk: one fdatasync for however many batches queued up meanwhile.
+    pub(crate) fn append(&mut self, frames: &[(u64, &OpLog)]) -> Result<(), StoreError> {
+        let io = |e: std::io::Error| StoreError::io(format!("write-ahead log: {e}"));
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.clear();
+        for (id, ops) in frames {
+            encode_frame(&mut buffer, *id, ops);
+        }
+        let written = self
+            .file
+            .write_all_at(&buffer, self.end)
+            .and_then(|()| self.file.sync_data());
+        let len = buffer.len() as u64;
+        self.buffer = buffer;
+        written.map_err(io)?;
+        self.end += len;
+        Ok(())
+    }
+
+    /// Starts the log again from offset 0 after a durable checkpoint. The file keeps its
+    /// length: new frames overwrite old ones, so their fdatasync has no file size to persist.
+    /// Old frames beyond the new ones carry ids at or below the checkpoint and are never
+    /// replayed.
+    pub(crate) fn reset(&mut self) {
+        self.end = 0;
+    }
+
+    /// [`LogFile::reset`] and give the file's space back: for checkpoints taken when writes
+    /// pause or stop, so that an idle or stopped server's log is empty and opens instantly.
+    pub(crate) fn reset_and_truncate(&mut self) -> Result<(), StoreError> {
+        self.reset();
+        self.file
+            .set_len(0)
+            .map_err(|e| StoreError::io(format!("write-ahead log: {e}")))
+    }
+}
+
+/// Opens the log in `dir`, replays what the database lacks, checkpoints, and empties it.
+pub(crate) fn open_and_recover(
+    db: &Database,
+    dir: &Path,
+) -> Result<(LogPosition, LogFile), StoreError> {
+    let path = dir.join(WAL_FILE);
+    let io = |e: std::io::Error| StoreError::io(format!("{}: {e}", path.display()));
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io)?;
+    let mut contents = Vec::new();
+    file.read_to_end(&mut contents).map_err(io)?;
+
+    let tx = db.begin_write()?;
+    let checkpoint = read_checkpoint(&tx)?;
+    let mut last = checkpoint;
+    let mut replayed = 0usize;
+    // Only the frames that follow the checkpoint in an unbroken chain count: a log whose first
+    // frame is not `checkpoint + 1` holds nothing the database lacks.
+    for (id, ops) in frames(&contents) {
+        if id <= checkpoint {
+            continue;
+        }
+        if id != last + 1 {
+            break;
+        }
+        replay(&tx, ops)?;
+        last = id;
+        replayed += 1;
+    }
+    // After a clean stop there is nothing to replay: no commit, no fsync (start-up time).
+    if replayed > 0 {
+        write_checkpoint(&tx, last)?;
+        tx.commit()?;
+        tracing::info!(frames = replayed, last, "replayed the write-ahead log");
+    } else {
+        tx.abort()?;
+    }
+    if !contents.is_empty() {
+        file.set_len(0).map_err(io)?;
+        file.sync_all().map_err(io)?;
+    }
+    let position = LogPosition {
+        next_id: last + 1,
+        bytes: 0,
+        since: Instant::now(),
+    };
+    let log = LogFile {
+        file,
+        end: 0,
+        buffer: Vec::new(),
+    };
+    Ok((position, log))
+}
+
+/// Appends the frame of batch `id` to `out`.
+fn encode_frame(out: &mut Vec<u8>, id: u64, ops: &OpLog) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&id.to_le_bytes());
+    out.extend_from_slice(&ops.bytes);
+    let len = (out.len() - at - 8) as u32;
+    let crc = crc32fast::hash(&out[at + 8..]);
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    out[at + 4..at + 8].copy_from_slice(&crc.to_le_bytes());
+}
+
+fn read_checkpoint(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let t = tx.open_table(META)?;
+    let found = t.get(CHECKPOINT_KEY)?.and_then(|v| decode_u64(v.value()));
+    Ok(found.unwrap_or(0))
+}
+
+fn write_checkpoint(tx: &WriteTransaction, id: u64) -> Result<(), StoreError> {
+    let mut t = tx.open_table(META)?;
+    t.insert(CHECKPOINT_KEY, id.to_be_bytes().as_slice())?;
+    Ok(())
+}
+
+/// The complete, consecutive frames at the start of `log`, as (id, ops).
+fn frames(log: &[u8]) -> Vec<(u64, &[u8])> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    let mut prev: Option<u64> = None;
+    while let Some(header) = log.get(at..at + HEADER) {
+        let u32_at = |r: std::ops::Range<usize>| {
+            header
+                .get(r)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_le_bytes)
+        };
+        let id = header
+            .get(8..16)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes);
+        let (Some(len), Some(crc), Some(id)) = (u32_at(0..4), u32_at(4..8), id) else {
+            break;
+        };
+        let Some(body) = log.get(at + 8..at + 8 + len as usize) else {
+            break;
+        };
+        if len < 8 || crc32fast::hash(body) != crc || prev.is_some_and(|p| id != p + 1) {
+            break;
+        }
+        out.push((id, &body[8..]));
+        prev = Some(id);
+        at += 8 + len as usize;
+    }
+    out
+}
+
+/// Applies one frame's ops to `tx`.
+fn replay(tx: &WriteTransaction, mut ops: &[u8]) -> Result<(), StoreError> {
+    fn corrupt() -> StoreError {
+        StoreError::Corrupt("a write-ahead log frame with a valid checksum does not decode".into())
+    }
+    fn take<'a>(ops: &mut &'a [u8], n: usize) -> Result<&'a [u8], StoreError> {
+        let (head, rest) = ops.split_at_checked(n).ok_or_else(corrupt)?;
+        *ops = rest;
+        Ok(head)
+    }
+    fn field<'a>(ops: &mut &'a [u8]) -> Result<&'a [u8], StoreError> {
+        let len = take(ops, 4)?;
+        let len = u32::from_le_bytes(len.try_into().map_err(|_| corrupt())?);
+        take(ops, len as usize)
+    }
+    fn name<'a>(ops: &mut &'a [u8]) -> Result<&'a str, StoreError> {
+        std::str::from_utf8(field(ops)?).map_err(|_| corrupt())
+    }
+    while let Some((&op, rest)) = ops.split_first() {
+        ops = rest;
+        match op {
+            OP_INSERT => {
+                let (n, k, v) = (name(&mut ops)?, field(&mut ops)?, field(&mut ops)?);
+                tx.open_table(table(n))?.insert(k, v)?;
+            }
+            OP_REMOVE => {
+                let (n, k) = (name(&mut ops)?, field(&mut ops)?);
+                tx.open_table(table(n))?.remove(k)?;
+            }
+            OP_DROP => {
+                tx.delete_table(table(name(&mut ops)?))?;
+            }
+            OP_CHANGE => {
+                let seq = take(&mut ops, 8)?;
+                let seq = u64::from_le_bytes(seq.try_into().map_err(|_| corrupt())?);
+                let record = field(&mut ops)?;
+                tx.open_table(CHANGELOG)?.insert(seq, record)?;
+            }
+            _ => return Err(corrupt()),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn frame(id: u64, ops: &[u8]) -> Vec<u8> {
+        let mut body = id.to_le_bytes().to_vec();
+        body.extend_from_slice(ops);
+        let mut f = (body.len() as u32).to_le_bytes().to_vec();
+        f.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        f.extend_from_slice(&body);
+        f
+    }
+
+    #[test]
+    fn reading_stops_at_a_torn_or_foreign_frame() {
+        let mut log = frame(7, b"a");
+        log.extend(frame(8, b"bb"));
+        let whole = log.len();
+        log.extend(frame(3, b"stale"));
+        assert_eq!(frames(&log), vec![(7, &b"a"[..]), (8, &b"bb"[..])]);
+
+        let mut torn = log[..whole].to_vec();
+        torn.extend(&frame(9, b"ccc")[..10]);
+        assert_eq!(frames(&torn).len(), 2);
+
+        let mut flipped = log[..whole].to_vec();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        assert_eq!(frames(&flipped).len(), 1);
+        assert!(frames(&[]).is_empty());
+    }
+}
