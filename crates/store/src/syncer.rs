@@ -55,9 +55,9 @@ pub(crate) enum Step {
         outcome: Result<(), StoreError>,
         completions: Vec<Completion>,
     },
-    /// A durable checkpoint was committed: the log starts again (and, when `truncate`, gives
-    /// its space back).
-    Reset { truncate: bool },
+    /// A durable checkpoint was committed: the log starts again, its file cut to at most `keep`
+    /// bytes.
+    Reset { keep: u64 },
 }
 
 /// Most steps taken together; bounds how long the first of them waits for the others' frames.
@@ -99,18 +99,11 @@ fn settle(
                 ..
             } => pending.push((*id, ops)),
             Step::Batch { frame: None, .. } => {}
-            Step::Reset { truncate } => {
+            Step::Reset { keep } => {
                 let Some(file) = log.as_deref_mut() else {
                     continue;
                 };
-                let done = flush(file, &mut pending).and_then(|()| {
-                    if *truncate {
-                        file.reset_and_truncate()
-                    } else {
-                        file.reset();
-                        Ok(())
-                    }
-                });
+                let done = flush(file, &mut pending).and_then(|()| file.reset(*keep));
                 if let Err(e) = done {
                     failure.get_or_insert(e);
                 }

@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 
 use crate::syncer::{self, Completion, Published, Step};
 use crate::txn::{next_sequence, WriteCtx};
-use crate::wal::{LogFile, LogPosition, OpLog};
+use crate::wal::{LogFile, LogPosition, OpLog, KEEP_WHEN_IDLE};
 use crate::StoreError;
 
 /// How many jobs one commit may carry; bounds the latency a job adds to its batch.
@@ -135,7 +135,7 @@ impl WriterThread<'_> {
                 match rx.recv_timeout(idle_checkpoint) {
                     Ok(job) => job,
                     Err(RecvTimeoutError::Timeout) => {
-                        self.checkpoint_now();
+                        self.checkpoint_now(KEEP_WHEN_IDLE);
                         continue;
                     }
                     Err(RecvTimeoutError::Disconnected) => break,
@@ -162,14 +162,15 @@ impl WriterThread<'_> {
                 self.poisoned.store(true, Ordering::Release);
             }
         }
-        // Leave a database that needs no replay.
-        if self.log.as_ref().is_some_and(LogPosition::has_frames) {
-            self.checkpoint_now();
+        // Leave a database that needs no replay, and an empty log.
+        if self.log.is_some() {
+            self.checkpoint_now(0);
         }
     }
 
-    /// A durable commit of nothing but the checkpoint mark, when writes pause or stop.
-    fn checkpoint_now(&mut self) {
+    /// A durable commit of nothing but the checkpoint mark, when writes pause or stop; the log
+    /// file keeps at most `keep` bytes.
+    fn checkpoint_now(&mut self, keep: u64) {
         let Some(log) = self.log.as_mut() else {
             return;
         };
@@ -185,7 +186,7 @@ impl WriterThread<'_> {
                 tx.commit().map_err(StoreError::from)
             });
         match done {
-            Ok(()) => self.hand_over(Step::Reset { truncate: true }),
+            Ok(()) => self.hand_over(Step::Reset { keep }),
             Err(e) => {
                 tracing::error!(error = %e, "checkpoint failed; refusing further writes");
                 self.poisoned.store(true, Ordering::Release);
@@ -248,7 +249,7 @@ impl WriterThread<'_> {
             completions,
         });
         if reset {
-            self.hand_over(Step::Reset { truncate: false });
+            self.hand_over(Step::Reset { keep: u64::MAX });
         }
         outcome
     }
