@@ -1,6 +1,8 @@
 //! Items at rest: extracting and checking primary keys, the stored encoding, and the one
 //! function every write goes through so that item, statistics and change log move together.
 
+use std::borrow::Cow;
+
 use item::size::{item_size, MAX_ITEM_SIZE, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
 use item::{Item, Value};
 use store::{StoreError, WriteCtx};
@@ -182,14 +184,10 @@ pub fn apply_encoded_write(
         crate::collections::apply(ctx, &change)?;
     }
     match new {
-        Some(item) => match new_encoded {
-            Some(bytes) => {
-                ctx.insert(&table, key, bytes)?;
-            }
-            None => {
-                ctx.insert(&table, key, &encode_item(item))?;
-            }
-        },
+        Some(item) => {
+            let bytes = new_encoded.map_or_else(|| Cow::Owned(encode_item(item)), Cow::Borrowed);
+            ctx.insert(&table, key, &bytes)?;
+        }
         None => {
             if old.is_none() {
                 return Ok(IndexWrites::default());

@@ -9,11 +9,12 @@
 //!   construction, no lock needed.
 //! - A job that fails (a refused condition, a validation error) must not have written anything:
 //!   jobs check first and write last. The store cannot roll back one job of a batch.
-//! - A job's reply is released only after its batch is durable: its mutations appended to the
-//!   write-ahead log and fdatasync'd before the (non-durable) redb commit that makes them
-//!   visible, or, at a checkpoint, a redb commit with `Durability::Immediate`. A failure fails
-//!   every job of the batch and poisons the store: no further write is taken, since what is on
-//!   disk is then unknown (the approach redb and fjall take). See `wal` for recovery.
+//! - A job's reply is released only after its batch is durable: committed to redb without
+//!   durability, then its mutations appended to the write-ahead log and fdatasync'd by the sync
+//!   thread, or, at a checkpoint, committed with `Durability::Immediate`. Readers see a batch
+//!   only once it is durable (the snapshot the sync thread publishes). A failure fails every job
+//!   of the batch and poisons the store: no further write is taken, since what is on disk is
+//!   then unknown (the approach redb and fjall take). See `wal` for recovery.
 //! - Every mutation goes through `WriteCtx`, which records it for the log: nothing else may
 //!   write to the database between checkpoints.
 //! - Change-log records are written by jobs in the same transaction as the data they describe.

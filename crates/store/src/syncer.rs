@@ -110,7 +110,7 @@ fn settle(
             }
         }
     }
-    if let Some(file) = log.as_deref_mut() {
+    if let Some(file) = log {
         if let Err(e) = flush(file, &mut pending) {
             failure.get_or_insert(e);
         }

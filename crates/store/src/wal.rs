@@ -2,13 +2,14 @@
 //!
 //! A durable redb commit writes every B-tree page the batch dirtied and fsyncs the database
 //! file; with fresh keys spread over a large tree that is one 4 KiB page (and its branch
-//! pages) per item, rewritten at every commit. Instead, each batch's mutations — the table
-//! inserts, removals, drops and change-log records its jobs made, in order — are appended to
-//! this file as one frame and fdatasync'd (one sequential write), and the batch is committed to
-//! redb without durability: visible to readers, pages kept in redb's write buffer. Every
-//! [`CHECKPOINT_BYTES`] of log or [`CHECKPOINT_INTERVAL`] a batch is committed durably instead,
-//! together with the id of the last frame it covers (`wal.checkpoint` in `store.meta`), and the
-//! log starts again from offset 0, overwriting the frames before (the file keeps its length).
+//! pages) per item, rewritten at every commit. Instead, each batch is committed to redb without
+//! durability (pages kept in redb's write buffer; visible to later jobs, to readers only once
+//! durable, see `syncer`) and its mutations — the table inserts, removals, drops and
+//! change-log records its jobs made, in order — are appended to this file as one frame and
+//! fdatasync'd (one sequential write). Every [`CHECKPOINT_BYTES`] of log or
+//! [`CHECKPOINT_INTERVAL`] a batch is committed durably instead, together with an id above
+//! every frame it covers (`wal.checkpoint` in `store.meta`), and the log starts again from
+//! offset 0, overwriting the frames before.
 //!
 //! Recovery (at open): redb comes back at its last durable commit; the frames after the
 //! recorded checkpoint are replayed in order in one durable commit, and the log is emptied.

@@ -234,55 +234,71 @@ impl WriterThread<'_> {
                 completions.push(job(&mut ctx));
             }
         }
-        let committed = self.commit(tx, ops);
-        let (frame, snapshot, reset, outcome) = match committed {
-            Ok((frame, snapshot, reset)) => {
+        let (committed, outcome) = match self.commit(tx, ops) {
+            Ok(c) => {
                 self.next_seq = Some(seq);
-                (frame, snapshot, reset, Ok(()))
+                (c, Ok(()))
             }
-            Err(e) => (None, None, false, Err(e)),
+            Err(e) => (Committed::default(), Err(e)),
         };
         self.hand_over(Step::Batch {
-            frame,
-            snapshot,
+            frame: committed.frame,
+            snapshot: committed.snapshot,
             outcome: outcome.clone(),
             completions,
         });
-        if reset {
+        if committed.checkpoint {
             self.hand_over(Step::Reset { keep: u64::MAX });
         }
         outcome
     }
 
-    /// Commits `tx`; answers the frame to log, the snapshot to publish and whether this was a
-    /// checkpoint.
-    #[allow(clippy::type_complexity)]
-    fn commit(
-        &mut self,
-        mut tx: WriteTransaction,
-        ops: OpLog,
-    ) -> Result<(Option<(u64, OpLog)>, Option<ReadTransaction>, bool), StoreError> {
+    /// Commits `tx`: durably when a checkpoint is due or there is no log, else without
+    /// durability, leaving the frame for the sync thread.
+    fn commit(&mut self, mut tx: WriteTransaction, ops: OpLog) -> Result<Committed, StoreError> {
         let Some(log) = self.log.as_mut() else {
             tx.commit()?;
-            return Ok((None, Some(self.db.begin_read()?), false));
+            return Ok(Committed {
+                snapshot: Some(self.db.begin_read()?),
+                ..Committed::default()
+            });
         };
         if ops.is_empty() {
             // Nothing written (every job refused): nothing to make durable or to publish.
             tx.abort()?;
-            return Ok((None, None, false));
+            return Ok(Committed::default());
         }
         if log.checkpoint_due() {
             log.mark_checkpoint(&tx)?;
             tx.commit()?;
-            return Ok((None, Some(self.db.begin_read()?), true));
+            return Ok(Committed {
+                snapshot: Some(self.db.begin_read()?),
+                checkpoint: true,
+                ..Committed::default()
+            });
         }
         let id = log.take_frame_id(&ops);
         tx.set_durability(Durability::None)
             .map_err(|e| StoreError::io(e.to_string()))?;
         tx.commit()?;
-        // Taken before the next batch begins: exactly the state this batch left.
-        Ok((Some((id, ops)), Some(self.db.begin_read()?), false))
+        Ok(Committed {
+            frame: Some((id, ops)),
+            // Taken before the next batch begins: exactly the state this batch left.
+            snapshot: Some(self.db.begin_read()?),
+            checkpoint: false,
+        })
     }
+}
+
+/// What a batch's commit leaves for the sync thread.
+#[derive(Default)]
+struct Committed {
+    /// The log frame to make durable (none after a durable commit, or without a log).
+    frame: Option<(u64, OpLog)>,
+    /// The state right after the commit, to publish (none when nothing was committed).
+    snapshot: Option<ReadTransaction>,
+    /// Whether the commit was a checkpoint, after which the log starts again.
+    checkpoint: bool,
 }
 
 /// Jobs that cannot run are dropped unrun: dropping one drops its reply channel, and its caller
