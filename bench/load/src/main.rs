@@ -157,11 +157,14 @@ struct CeilingArgs {
 
 #[derive(Args)]
 pub struct SuiteArgs {
-    /// Seconds per workload (and for the ceiling).
+    /// Seconds per workload (and as much again for its ceiling slices).
     #[arg(long, default_value_t = 10.0)]
     duration: f64,
     #[arg(long, default_value_t = 16)]
     connections: usize,
+    /// Slices each workload's time is cut into, alternating with as many of the ceiling.
+    #[arg(long, default_value_t = 4)]
+    rounds: usize,
     /// Workloads to run, comma-separated (default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     workloads: Vec<Workload>,

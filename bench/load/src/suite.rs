@@ -16,6 +16,8 @@ use crate::{secs, SuiteArgs};
 struct Measured {
     name: &'static str,
     result: RunResult,
+    /// The ceiling, measured in slices alternating with the workload's.
+    ceiling: RunResult,
     /// Server CPU seconds spent during the run.
     cpu_s: f64,
     setup_s: f64,
@@ -29,36 +31,45 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
+/// The ceiling figures a workload's ratios divide by.
+struct CeilingFigures {
+    ops: f64,
+    p50: f64,
+    p99: f64,
+}
+
+fn ceiling_figures(c: &RunResult) -> CeilingFigures {
+    CeilingFigures {
+        ops: c.ops_per_sec(),
+        p50: ms(c.hist.quantile(0.5)),
+        p99: ms(c.hist.quantile(0.99)),
+    }
+}
+
 pub async fn suite(args: SuiteArgs) -> Result<ExitCode, String> {
     let signer = args.creds.signer();
     let opts = args.data.opts();
-    let duration = secs(args.duration)?;
+    let rounds = args.rounds.max(1);
+    let slice = secs(args.duration / rounds as f64)?;
     let workloads: Vec<Workload> = if args.workloads.is_empty() {
         workload::ALL.to_vec()
     } else {
         args.workloads.clone()
     };
 
-    // 1. The ceiling, in this process, on an ephemeral loopback port.
+    // 1. The ceiling, in this process, on an ephemeral loopback port, up for the whole run.
     let (listener, ceiling_addr) = crate::ceiling::bind(([127, 0, 0, 1], 0).into()).await?;
     let (stop_ceiling, stopped) = tokio::sync::oneshot::channel::<()>();
     let ceiling_task = tokio::spawn(crate::ceiling::serve(listener, async move {
         let _ = stopped.await;
     }));
+    let ceiling_target = Target::from_addr(ceiling_addr);
     eprintln!(
-        "ceiling on {ceiling_addr}: {} s, {} connections",
-        args.duration, args.connections
+        "ceiling on {ceiling_addr}; each workload: {rounds} rounds of {:.1} s on the ceiling, then {:.1} s on the server, {} connections",
+        slice.as_secs_f64(),
+        slice.as_secs_f64(),
+        args.connections
     );
-    let ceiling = engine::run(
-        &Target::from_addr(ceiling_addr),
-        &signer,
-        args.connections,
-        Stop::After(duration),
-        Workload::Get.generator(&opts),
-    )
-    .await;
-    let _ = stop_ceiling.send(());
-    let _ = ceiling_task.await;
 
     // 2. The server, as a child process with a fresh data directory (durable mode).
     let binary = args
@@ -68,6 +79,7 @@ pub async fn suite(args: SuiteArgs) -> Result<ExitCode, String> {
     let mut srv = ServerProcess::start(&binary, None, args.keep_data)?;
     let target = Target::from_addr(srv.addr);
     let mut measured = Vec::new();
+    let mut ceiling = RunResult::empty();
     let mut failure = None;
     for w in workloads {
         let setup_started = Instant::now();
@@ -77,56 +89,83 @@ pub async fn suite(args: SuiteArgs) -> Result<ExitCode, String> {
             continue;
         }
         let setup_s = setup_started.elapsed().as_secs_f64();
-        eprintln!(
-            "{}: {} s, {} connections",
-            w.name(),
-            args.duration,
-            args.connections
-        );
-        let before = srv.stats();
-        let result = engine::run(
-            &target,
-            &signer,
-            args.connections,
-            Stop::After(duration),
-            w.generator(&opts),
-        )
-        .await;
-        let after = srv.stats();
+        eprintln!("{}: {rounds} rounds", w.name());
+        // The machine's speed drifts within seconds (it is shared): the ceiling is measured in
+        // slices alternating with the workload's, so both see the same conditions.
+        let mut own_ceiling = RunResult::empty();
+        let mut result = RunResult::empty();
+        let mut cpu_s = 0.0;
+        for round in 0..rounds {
+            // Fresh keys stay fresh across rounds.
+            let mut round_opts = opts.clone();
+            round_opts.nonce = format!("{}r{round}", opts.nonce);
+            // The ceiling gets the workload's own requests: the client's cost of building,
+            // signing and sending them is in both figures, and the ratio is the server's.
+            let c = engine::run(
+                &ceiling_target,
+                &signer,
+                args.connections,
+                Stop::After(slice),
+                w.generator(&round_opts),
+            )
+            .await;
+            own_ceiling.merge(&c);
+            let before = srv.stats();
+            let r = engine::run(
+                &target,
+                &signer,
+                args.connections,
+                Stop::After(slice),
+                w.generator(&round_opts),
+            )
+            .await;
+            cpu_s += srv.stats().cpu_s - before.cpu_s;
+            result.merge(&r);
+        }
+        ceiling.merge(&own_ceiling);
         measured.push(Measured {
             name: w.name(),
             result,
-            cpu_s: after.cpu_s - before.cpu_s,
+            ceiling: own_ceiling,
+            cpu_s,
             setup_s,
         });
     }
     let end = srv.stats();
     srv.stop();
+    let _ = stop_ceiling.send(());
+    let _ = ceiling_task.await;
 
     // 3. The report.
-    let c_ops = ceiling.ops_per_sec();
-    let c_p50 = ms(ceiling.hist.quantile(0.5));
-    let c_p99 = ms(ceiling.hist.quantile(0.99));
     println!();
-    println!("ceiling ({} connections): {c_ops:.0} ops/s, p50 {c_p50:.3} ms, p99 {c_p99:.3} ms, {} errors", ceiling.connections, ceiling.error_count());
+    println!(
+        "ceiling ({} connections, every slice): {:.0} ops/s, p50 {:.3} ms, p99 {:.3} ms, {} errors",
+        args.connections,
+        ceiling.ops_per_sec(),
+        ms(ceiling.hist.quantile(0.5)),
+        ms(ceiling.hist.quantile(0.99)),
+        ceiling.error_count()
+    );
     println!();
     let mut rows = vec![("ceiling".to_string(), &ceiling)];
     rows.extend(measured.iter().map(|m| (m.name.to_string(), &m.result)));
     report::print_table(&rows);
     println!();
-    println!("ratios to the ceiling (same run) and server CPU:");
+    println!("ratios to the ceiling slices interleaved with each workload's, and server CPU:");
     println!(
-        "workload          ops/s ×ceil   p50 ×ceil   p99 ×ceil   server CPU cores   CPU µs/op"
+        "workload        ceiling ops/s   ops/s ×ceil   p50 ×ceil   p99 ×ceil   server CPU cores   CPU µs/op"
     );
     for m in &measured {
         let r = &m.result;
         let secs = r.elapsed.as_secs_f64();
+        let c = ceiling_figures(&m.ceiling);
         println!(
-            "{:<16} {:>12.3} {:>11.2} {:>11.2} {:>18.2} {:>11.1}",
+            "{:<16} {:>13.0} {:>13.3} {:>11.2} {:>11.2} {:>18.2} {:>11.1}",
             m.name,
-            ratio(r.ops_per_sec(), c_ops),
-            ratio(ms(r.hist.quantile(0.5)), c_p50),
-            ratio(ms(r.hist.quantile(0.99)), c_p99),
+            c.ops,
+            ratio(r.ops_per_sec(), c.ops),
+            ratio(ms(r.hist.quantile(0.5)), c.p50),
+            ratio(ms(r.hist.quantile(0.99)), c.p99),
             ratio(m.cpu_s, secs),
             ratio(m.cpu_s * 1e6, r.ok as f64),
         );
@@ -141,6 +180,7 @@ pub async fn suite(args: SuiteArgs) -> Result<ExitCode, String> {
     let json = json!({
         "duration_s": args.duration,
         "connections": args.connections,
+        "rounds": rounds,
         "ceiling": report::result_json("ceiling", &ceiling),
         "server": {
             "cpu_s_total": end.cpu_s,
@@ -148,14 +188,16 @@ pub async fn suite(args: SuiteArgs) -> Result<ExitCode, String> {
         },
         "workloads": measured.iter().map(|m| {
             let r = &m.result;
+            let c = ceiling_figures(&m.ceiling);
             let mut j = report::result_json(m.name, r);
             if let Some(obj) = j.as_object_mut() {
+                obj.insert("ceiling".into(), report::result_json("ceiling", &m.ceiling));
                 obj.insert("setup_s".into(), m.setup_s.into());
                 obj.insert("server_cpu_s".into(), m.cpu_s.into());
                 obj.insert("ratio_to_ceiling".into(), json!({
-                    "ops_per_s": ratio(r.ops_per_sec(), c_ops),
-                    "p50": ratio(ms(r.hist.quantile(0.5)), c_p50),
-                    "p99": ratio(ms(r.hist.quantile(0.99)), c_p99),
+                    "ops_per_s": ratio(r.ops_per_sec(), c.ops),
+                    "p50": ratio(ms(r.hist.quantile(0.5)), c.p50),
+                    "p99": ratio(ms(r.hist.quantile(0.99)), c.p99),
                 }));
             }
             j

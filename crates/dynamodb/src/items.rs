@@ -195,6 +195,40 @@ pub fn apply_encoded_write(
             ctx.remove(&table, key)?;
         }
     }
+    after_write(ctx, meta, key, old, new, origin)
+}
+
+/// Stores `new` (encoded as `new_encoded`) at `key` whatever was there, and returns what was:
+/// one descent of the tree instead of a read and then a write, for writes that need no look at
+/// the old item first (PutItem without a condition). Tables with local indexes are not
+/// eligible: their item collections' size limit must be checked before the write.
+pub fn put_unconditional(
+    ctx: &mut WriteCtx<'_>,
+    meta: &TableMeta,
+    key: &[u8],
+    new: &Item,
+    new_encoded: &[u8],
+    origin: Origin,
+) -> Result<(Option<Item>, IndexWrites), StoreError> {
+    debug_assert!(meta.local_indexes.is_empty());
+    let old = ctx
+        .insert(&meta.items_table(), key, new_encoded)?
+        .map(|b| decode_item(&b))
+        .transpose()?;
+    let index_writes = after_write(ctx, meta, key, old.as_ref(), Some(new), origin)?;
+    Ok((old, index_writes))
+}
+
+/// What follows the item's own write: its index entries, TTL entry, the table statistics and
+/// (for a table with an enabled stream) its change record.
+fn after_write(
+    ctx: &mut WriteCtx<'_>,
+    meta: &TableMeta,
+    key: &[u8],
+    old: Option<&Item>,
+    new: Option<&Item>,
+    origin: Origin,
+) -> Result<IndexWrites, StoreError> {
     let index_writes = indexes::maintain(ctx, meta, key, old, new)?;
     crate::ttl::maintain(ctx, meta, key, old, new)?;
     let size = |i: Option<&Item>| i.map_or(0, |i| item_size(i) as i64);

@@ -73,6 +73,14 @@ pub(super) async fn write(
             let Some(meta) = catalog.get(&name).filter(|m| m.table_id == table_id) else {
                 return Ok(Err(DynamoError::not_found()));
             };
+            if let (None, Some(new), Some(bytes), true) =
+                (&cond, &new, &encoded, meta.local_indexes.is_empty())
+            {
+                let (old, index_writes) =
+                    items::put_unconditional(tx, &meta, &key, new, bytes, Origin::User)?;
+                let consumed = common::write_consumed(old.as_ref(), Some(new), &index_writes);
+                return Ok(Ok((old, consumed, None)));
+            }
             let old = items::read_item(tx, &meta, &key)?;
             if let Err(e) = common::check(cond.as_ref(), old.as_ref(), return_old_on_failure) {
                 return Ok(Err(e));
