@@ -15,6 +15,10 @@
 //!   only once it is durable (the snapshot the sync thread publishes). A failure fails every job
 //!   of the batch and poisons the store: no further write is taken, since what is on disk is
 //!   then unknown (the approach redb and fjall take). See `wal` for recovery.
+//! - Memory a service keeps beside the database (a mirror of some table) follows the same rule:
+//!   a job changes the writer's copy and registers the change for readers' copy with
+//!   [`WriteCtx::after_durable`], which the sync thread runs once the batch is durable, before
+//!   its replies. [`on_writer_thread`] tells which copy a caller should look at.
 //! - Every mutation goes through `WriteCtx`, which records it for the log: nothing else may
 //!   write to the database between checkpoints.
 //! - Change-log records are written by jobs in the same transaction as the data they describe.
@@ -30,9 +34,10 @@ mod writer;
 pub use error::StoreError;
 pub use txn::{ReadCtx, ScanControl, WriteCtx};
 pub use wal::WAL_FILE;
+pub use writer::on_writer_thread;
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use redb::{backends::InMemoryBackend, Database, ReadableDatabase};
@@ -54,12 +59,17 @@ pub struct Options {
     /// Checkpoint once writes have paused this long, so that an idle server keeps no
     /// un-checkpointed pages in memory and restarts without replaying the log.
     pub idle_checkpoint: Duration,
+    /// Held by the sync thread while it makes batches durable and publishes them: a test that
+    /// holds it sees the state between a batch's commit and its durability.
+    #[doc(hidden)]
+    pub sync_gate: Option<Arc<Mutex<()>>>,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             idle_checkpoint: Duration::from_secs(1),
+            sync_gate: None,
         }
     }
 }
@@ -92,10 +102,15 @@ impl Store {
 
     /// A database that lives in memory only and is gone when the process ends.
     pub fn in_memory() -> Result<Store, StoreError> {
+        Store::in_memory_with(Options::default())
+    }
+
+    /// [`Store::in_memory`] with tuning.
+    pub fn in_memory_with(options: Options) -> Result<Store, StoreError> {
         let db = Database::builder().create_with_backend(InMemoryBackend::new())?;
         let db = Arc::new(db);
         format::check_or_initialise(&db)?;
-        Store::start(db, None, Options::default())
+        Store::start(db, None, options)
     }
 
     fn start(
@@ -104,7 +119,7 @@ impl Store {
         options: Options,
     ) -> Result<Store, StoreError> {
         let published = Published::new(db.begin_read()?);
-        let writer = Writer::spawn(db, wal, options.idle_checkpoint, published.clone())?;
+        let writer = Writer::spawn(db, wal, &options, published.clone())?;
         Ok(Store { published, writer })
     }
 

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use redb::ReadTransaction;
 
+use crate::txn::AfterDurable;
 use crate::wal::{LogFile, OpLog};
 use crate::StoreError;
 
@@ -51,11 +52,13 @@ impl Published {
 pub(crate) enum Step {
     /// A batch the writer ran. `frame` is its log frame (none when it wrote nothing, when it
     /// was committed durably, or without a log); `snapshot` the state right after its commit
-    /// (none when it committed nothing); `outcome` what the writer saw of it.
+    /// (none when it committed nothing); `outcome` what the writer saw of it; `after_durable`
+    /// what its jobs left to run once it is durable.
     Batch {
         frame: Option<(u64, OpLog)>,
         snapshot: Option<ReadTransaction>,
         outcome: Result<(), StoreError>,
+        after_durable: Vec<AfterDurable>,
         completions: Vec<Completion>,
     },
     /// A durable checkpoint was committed: the log starts again, its file cut to at most `keep`
@@ -71,6 +74,7 @@ pub(crate) fn run(
     rx: &Receiver<Step>,
     published: &Published,
     poisoned: &AtomicBool,
+    gate: Option<&Mutex<()>>,
 ) {
     // Blocks for the first step; ends when the writer thread is gone.
     while let Ok(first) = rx.recv() {
@@ -81,12 +85,14 @@ pub(crate) fn run(
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
+        let _held = gate.map(|g| g.lock());
         settle(log.as_mut(), steps, published, poisoned);
     }
 }
 
 /// Makes `steps` durable (one write and fdatasync for all their frames; a reset in between
-/// flushes what came before it), publishes the last snapshot, then releases the replies.
+/// flushes what came before it), publishes the last snapshot, runs the batches' changes for
+/// after durability, then releases the replies.
 fn settle(
     mut log: Option<&mut LogFile>,
     steps: Vec<Step>,
@@ -131,10 +137,12 @@ fn settle(
     });
     let mut newest = None;
     let mut replies = Vec::new();
+    let mut changes = Vec::new();
     for step in steps {
         if let Step::Batch {
             snapshot,
             outcome,
+            after_durable,
             completions,
             ..
         } = step
@@ -146,12 +154,18 @@ fn settle(
                 Some(e) => Err(e.clone()),
                 None => outcome,
             };
+            if outcome.is_ok() {
+                changes.extend(after_durable);
+            }
             replies.push((outcome, completions));
         }
     }
     if failure.is_none() {
         if let Some(s) = newest {
             published.set(Arc::new(s));
+        }
+        for change in changes {
+            change();
         }
     }
     for (outcome, completions) in replies {

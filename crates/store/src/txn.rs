@@ -29,9 +29,21 @@ pub struct WriteCtx<'a> {
     pub(crate) appended: u64,
     /// Every mutation, for the write-ahead log (None for an in-memory store).
     pub(crate) log: Option<&'a mut OpLog>,
+    /// What runs once the batch is durable ([`WriteCtx::after_durable`]).
+    pub(crate) after_durable: &'a mut Vec<AfterDurable>,
 }
 
+/// A change to memory kept beside the database, applied once the batch that made it is durable.
+pub(crate) type AfterDurable = Box<dyn FnOnce() + Send>;
+
 impl WriteCtx<'_> {
+    /// Runs `f` on the sync thread once this batch is durable, after the snapshot readers see
+    /// is published and before any reply of the batch is released; never if the batch fails.
+    /// Changes registered by the batches of one sync round run in commit order.
+    pub fn after_durable(&mut self, f: impl FnOnce() + Send + 'static) {
+        self.after_durable.push(Box::new(f));
+    }
+
     pub fn get(&self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let t = self.tx.open_table(table(name))?;
         let found = t.get(key)?.map(|v| v.value().to_vec());

@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 use crate::syncer::{self, Completion, Published, Step};
 use crate::txn::{next_sequence, WriteCtx};
 use crate::wal::{LogFile, LogPosition, OpLog, KEEP_WHEN_IDLE};
+use crate::Options;
 use crate::StoreError;
 
 /// How many jobs one commit may carry; bounds the latency a job adds to its batch.
@@ -27,6 +28,17 @@ const MAX_BATCH: usize = 512;
 const AHEAD: usize = 8;
 
 type Job = Box<dyn FnOnce(&mut WriteCtx<'_>) -> Completion + Send>;
+
+thread_local! {
+    static ON_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the caller runs on a store's writer thread, i.e. inside a write job: such a caller
+/// must see every change of the jobs before it, durable or not, where any other caller must see
+/// only durable state.
+pub fn on_writer_thread() -> bool {
+    ON_WRITER.with(std::cell::Cell::get)
+}
 
 #[derive(Clone)]
 pub(crate) struct Writer {
@@ -40,7 +52,7 @@ impl Writer {
     pub(crate) fn spawn(
         db: Arc<Database>,
         wal: Option<(LogPosition, LogFile)>,
-        idle_checkpoint: Duration,
+        options: &Options,
         published: Published,
     ) -> Result<Writer, StoreError> {
         let (tx, rx) = mpsc::channel::<Job>();
@@ -51,14 +63,17 @@ impl Writer {
         };
         let (to_sync, steps) = mpsc::sync_channel::<Step>(AHEAD);
         let flag = poisoned.clone();
+        let gate = options.sync_gate.clone();
+        let idle_checkpoint = options.idle_checkpoint;
         let syncer = std::thread::Builder::new()
             .name("store-sync".into())
-            .spawn(move || syncer::run(file, &steps, &published, &flag))
+            .spawn(move || syncer::run(file, &steps, &published, &flag, gate.as_deref()))
             .map_err(|e| StoreError::io(format!("cannot start the sync thread: {e}")))?;
         let flag = poisoned.clone();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || {
+                ON_WRITER.with(|w| w.set(true));
                 let mut writer = WriterThread {
                     db: &db,
                     log: position,
@@ -223,12 +238,14 @@ impl WriterThread<'_> {
         };
         let mut ops = OpLog::default();
         let mut completions = Vec::with_capacity(batch.len());
+        let mut after_durable = Vec::new();
         {
             let mut ctx = WriteCtx {
                 tx: &tx,
                 next_seq: &mut seq,
                 appended: 0,
                 log: self.log.is_some().then_some(&mut ops),
+                after_durable: &mut after_durable,
             };
             for job in batch {
                 completions.push(job(&mut ctx));
@@ -245,6 +262,7 @@ impl WriterThread<'_> {
             frame: committed.frame,
             snapshot: committed.snapshot,
             outcome: outcome.clone(),
+            after_durable,
             completions,
         });
         if committed.checkpoint {

@@ -1,7 +1,10 @@
-//! The store's contract: durable commits, group commit, dense change log, refused formats.
+//! The store's contract: durable commits, group commit, dense change log, refused formats,
+//! nothing seen before it is durable.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::ops::Bound;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use store::{ScanControl, Store, StoreError};
 
@@ -124,7 +127,8 @@ fn keys_in(s: &Store, table: &str) -> Vec<Vec<u8>> {
 async fn acknowledged_writes_survive_a_crash_through_the_write_ahead_log() {
     let dir = tempfile::tempdir().unwrap();
     let opts = store::Options {
-        idle_checkpoint: std::time::Duration::from_secs(3600),
+        idle_checkpoint: Duration::from_secs(3600),
+        ..store::Options::default()
     };
     let s = Store::open_dir_with(dir.path(), opts.clone()).unwrap();
     for i in 0u32..200 {
@@ -196,4 +200,46 @@ async fn acknowledged_writes_survive_a_crash_through_the_write_ahead_log() {
     assert_eq!(keys_in(&r, "t"), want);
     r.shutdown();
     drop(r);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readers_and_after_durable_changes_wait_for_the_batch_to_be_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let gate = std::sync::Arc::new(std::sync::Mutex::new(()));
+    let opts = store::Options {
+        sync_gate: Some(gate.clone()),
+        ..store::Options::default()
+    };
+    let s = Store::open_dir_with(dir.path(), opts).unwrap();
+    let applied = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (ran, job_ran) = std::sync::mpsc::channel();
+    let held = gate.lock().unwrap();
+    let write = {
+        let (s, applied) = (s.clone(), applied.clone());
+        tokio::spawn(async move {
+            s.write(move |ctx| {
+                ctx.insert("t", b"k", b"v")?;
+                ctx.after_durable(move || applied.store(true, Ordering::SeqCst));
+                let _ = ran.send(store::on_writer_thread());
+                Ok(())
+            })
+            .await
+        })
+    };
+    // The job ran and its batch is committed, but the sync thread is held: not durable yet.
+    assert!(job_ran.recv_timeout(Duration::from_secs(10)).unwrap());
+    assert!(!store::on_writer_thread());
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(s.read().unwrap().get("t", b"k").unwrap(), None);
+    assert!(!applied.load(Ordering::SeqCst));
+    assert!(!write.is_finished());
+    drop(held);
+    write.await.unwrap().unwrap();
+    // Released with the reply, never after it.
+    assert!(applied.load(Ordering::SeqCst));
+    assert_eq!(
+        s.read().unwrap().get("t", b"k").unwrap(),
+        Some(b"v".to_vec())
+    );
+    s.shutdown();
 }
