@@ -31,18 +31,22 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
-/// The ceiling figures a workload's ratios divide by.
-struct CeilingFigures {
+/// A workload's figures divided by those of its own ceiling slices.
+struct Ratios {
     ops: f64,
     p50: f64,
     p99: f64,
 }
 
-fn ceiling_figures(c: &RunResult) -> CeilingFigures {
-    CeilingFigures {
-        ops: c.ops_per_sec(),
-        p50: ms(c.hist.quantile(0.5)),
-        p99: ms(c.hist.quantile(0.99)),
+impl Measured {
+    fn ratios(&self) -> Ratios {
+        let (r, c) = (&self.result, &self.ceiling);
+        let q = |x: &RunResult, p| ms(x.hist.quantile(p));
+        Ratios {
+            ops: ratio(r.ops_per_sec(), c.ops_per_sec()),
+            p50: ratio(q(r, 0.5), q(c, 0.5)),
+            p99: ratio(q(r, 0.99), q(c, 0.99)),
+        }
     }
 }
 
@@ -101,26 +105,19 @@ pub async fn suite(args: SuiteArgs) -> Result<ExitCode, String> {
             round_opts.nonce = format!("{}r{round}", opts.nonce);
             // The ceiling gets the workload's own requests: the client's cost of building,
             // signing and sending them is in both figures, and the ratio is the server's.
-            let c = engine::run(
-                &ceiling_target,
-                &signer,
-                args.connections,
-                Stop::After(slice),
-                w.generator(&round_opts),
-            )
-            .await;
-            own_ceiling.merge(&c);
+            let slice_on = |t| {
+                engine::run(
+                    t,
+                    &signer,
+                    args.connections,
+                    Stop::After(slice),
+                    w.generator(&round_opts),
+                )
+            };
+            own_ceiling.merge(&slice_on(&ceiling_target).await);
             let before = srv.stats();
-            let r = engine::run(
-                &target,
-                &signer,
-                args.connections,
-                Stop::After(slice),
-                w.generator(&round_opts),
-            )
-            .await;
+            result.merge(&slice_on(&target).await);
             cpu_s += srv.stats().cpu_s - before.cpu_s;
-            result.merge(&r);
         }
         ceiling.merge(&own_ceiling);
         measured.push(Measured {
@@ -158,14 +155,14 @@ pub async fn suite(args: SuiteArgs) -> Result<ExitCode, String> {
     for m in &measured {
         let r = &m.result;
         let secs = r.elapsed.as_secs_f64();
-        let c = ceiling_figures(&m.ceiling);
+        let x = m.ratios();
         println!(
             "{:<16} {:>13.0} {:>13.3} {:>11.2} {:>11.2} {:>18.2} {:>11.1}",
             m.name,
-            c.ops,
-            ratio(r.ops_per_sec(), c.ops),
-            ratio(ms(r.hist.quantile(0.5)), c.p50),
-            ratio(ms(r.hist.quantile(0.99)), c.p99),
+            m.ceiling.ops_per_sec(),
+            x.ops,
+            x.p50,
+            x.p99,
             ratio(m.cpu_s, secs),
             ratio(m.cpu_s * 1e6, r.ok as f64),
         );
@@ -187,17 +184,16 @@ pub async fn suite(args: SuiteArgs) -> Result<ExitCode, String> {
             "peak_rss_kib": end.peak_rss_kib,
         },
         "workloads": measured.iter().map(|m| {
-            let r = &m.result;
-            let c = ceiling_figures(&m.ceiling);
-            let mut j = report::result_json(m.name, r);
+            let x = m.ratios();
+            let mut j = report::result_json(m.name, &m.result);
             if let Some(obj) = j.as_object_mut() {
                 obj.insert("ceiling".into(), report::result_json("ceiling", &m.ceiling));
                 obj.insert("setup_s".into(), m.setup_s.into());
                 obj.insert("server_cpu_s".into(), m.cpu_s.into());
                 obj.insert("ratio_to_ceiling".into(), json!({
-                    "ops_per_s": ratio(r.ops_per_sec(), c.ops),
-                    "p50": ratio(ms(r.hist.quantile(0.5)), c.p50),
-                    "p99": ratio(ms(r.hist.quantile(0.99)), c.p99),
+                    "ops_per_s": x.ops,
+                    "p50": x.p50,
+                    "p99": x.p99,
                 }));
             }
             j
