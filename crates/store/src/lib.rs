@@ -1,31 +1,34 @@
-//! The embedded engine adapter: one redb database, a single writer thread that commits
-//! concurrent writes together (group commit), MVCC snapshots for readers, and the ordered
-//! change log every committed write appends to.
+//! The embedded engine adapter: one redb database with a memtable in front of it, a single
+//! writer thread that takes concurrent writes together (group commit), snapshots for readers,
+//! and the ordered change log every committed write appends to.
 //!
 //! Architecture invariants:
-//! - Every write runs as a [`WriteJob`] on the writer thread, one after another, inside the
-//!   batch's single redb transaction. A job therefore sees the effect of every job before it and
-//!   nothing can interleave with its read-check-write: conditional writes are atomic by
+//! - Every write runs as a [`WriteJob`] on the writer thread, one after another, in the batch
+//!   the thread runs into the memtable. A job therefore sees the effect of every job before it
+//!   and nothing can interleave with its read-check-write: conditional writes are atomic by
 //!   construction, no lock needed.
 //! - A job that fails (a refused condition, a validation error) must not have written anything:
 //!   jobs check first and write last. The store cannot roll back one job of a batch.
-//! - A job's reply is released only after its batch is durable: committed to redb without
-//!   durability, then its mutations appended to the write-ahead log and fdatasync'd by the sync
-//!   thread, or, at a checkpoint, committed with `Durability::Immediate`. Readers see a batch
-//!   only once it is durable (the snapshot the sync thread publishes). A failure fails every job
-//!   of the batch and poisons the store: no further write is taken, since what is on disk is
-//!   then unknown (the approach redb and fjall take). See `wal` for recovery.
+//! - A job's reply is released only after its batch is durable: its mutations appended to the
+//!   write-ahead log and fdatasync'd by the sync thread. Readers see a batch only once it is
+//!   durable (the view the sync thread publishes). A failure fails every job of the batch and
+//!   poisons the store: no further write is taken, since what is on disk is then unknown (the
+//!   approach redb and fjall take). See `wal` for recovery.
+//! - The fold thread alone writes redb: a frozen memtable generation in one durable commit,
+//!   recording the last log frame it covers. Views see the frozen generation until then, so
+//!   no read ever falls between the memtable and the file (`memtable`, `fold`).
 //! - Memory a service keeps beside the database (a mirror of some table) follows the same rule:
 //!   a job changes the writer's copy and registers the change for readers' copy with
 //!   [`WriteCtx::after_durable`], which the sync thread runs once the batch is durable, before
 //!   its replies. [`on_writer_thread`] tells which copy a caller should look at.
-//! - Every mutation goes through `WriteCtx`, which records it for the log: nothing else may
-//!   write to the database between checkpoints.
-//! - Change-log records are written by jobs in the same transaction as the data they describe.
+//! - Every mutation goes through `WriteCtx`, which records it for the log and the memtable.
+//! - Change-log records are written by jobs in the same batch as the data they describe.
 //! - Only this crate names redb; the services see tables of bytes.
 
 mod error;
+mod fold;
 mod format;
+mod memtable;
 mod syncer;
 mod txn;
 mod wal;
@@ -33,7 +36,7 @@ mod writer;
 
 pub use error::StoreError;
 pub use txn::{ReadCtx, ScanControl, WriteCtx};
-pub use wal::WAL_FILE;
+pub use wal::WAL_FILES;
 pub use writer::on_writer_thread;
 
 use std::path::Path;
@@ -42,6 +45,7 @@ use std::time::Duration;
 
 use redb::{backends::InMemoryBackend, Database, ReadableDatabase};
 
+use crate::memtable::View;
 use crate::syncer::Published;
 use crate::wal::{LogFile, LogPosition};
 use crate::writer::Writer;
@@ -118,8 +122,9 @@ impl Store {
         wal: Option<(LogPosition, LogFile)>,
         options: Options,
     ) -> Result<Store, StoreError> {
-        let published = Published::new(db.begin_read()?);
-        let writer = Writer::spawn(db, wal, &options, published.clone())?;
+        let view = View::new(db.begin_read()?);
+        let published = Published::new(view.clone());
+        let writer = Writer::spawn(db, view, wal, &options, published.clone())?;
         Ok(Store { published, writer })
     }
 

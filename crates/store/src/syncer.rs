@@ -1,11 +1,10 @@
-//! The sync thread: the second stage of the write pipeline. The writer thread runs a batch,
-//! commits it to redb without durability and hands it here; this thread writes the batch's
-//! frame to the write-ahead log and fdatasyncs it — while the writer already runs the next
-//! batch — then publishes the snapshot taken right after the batch's commit and only then
-//! releases the batch's replies.
+//! The sync thread: the second stage of the write pipeline. The writer thread runs a batch
+//! into the memtable and hands it here; this thread writes the batch's frame to the write-ahead
+//! log and fdatasyncs it — while the writer already runs the next batch — then publishes the
+//! view the batch left and only then releases the batch's replies.
 //!
-//! Readers read the published snapshot, never redb's newest commit: they see a batch only once
-//! it is durable, so no answer (a read, or a refused condition) ever rests on a write that a
+//! Readers read the published view, never the writer's: they see a batch only once it is
+//! durable, so no answer (a read, or a refused condition) ever rests on a write that a
 //! crash could still take back. Batches reach this thread in commit order and are published
 //! in that order; every batch that queued up while the last fdatasync ran shares the next one.
 
@@ -13,8 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
 
-use redb::ReadTransaction;
-
+use crate::memtable::View;
 use crate::txn::AfterDurable;
 use crate::wal::{LogFile, OpLog};
 use crate::StoreError;
@@ -22,23 +20,23 @@ use crate::StoreError;
 /// A job's reply, released with the outcome of its batch.
 pub(crate) type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
-/// The snapshot readers get: the newest durable state.
+/// The view readers get: the newest durable state.
 #[derive(Clone)]
-pub(crate) struct Published(Arc<Mutex<Arc<ReadTransaction>>>);
+pub(crate) struct Published(Arc<Mutex<Arc<View>>>);
 
 impl Published {
-    pub(crate) fn new(first: ReadTransaction) -> Published {
+    pub(crate) fn new(first: View) -> Published {
         Published(Arc::new(Mutex::new(Arc::new(first))))
     }
 
-    pub(crate) fn current(&self) -> Result<Arc<ReadTransaction>, StoreError> {
+    pub(crate) fn current(&self) -> Result<Arc<View>, StoreError> {
         self.0
             .lock()
             .map(|s| s.clone())
             .map_err(|_| StoreError::io("the published snapshot's lock is poisoned"))
     }
 
-    fn set(&self, snapshot: Arc<ReadTransaction>) {
+    fn set(&self, snapshot: Arc<View>) {
         if let Ok(mut s) = self.0.lock() {
             *s = snapshot;
         }
@@ -47,23 +45,25 @@ impl Published {
 
 /// What the writer thread hands over, in commit order.
 // Batch is the common case and a Step crosses the channel once: boxing it would add an
-// allocation per batch to save bytes on the rare Reset.
+// allocation per batch to save bytes on the rare Rotate.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Step {
-    /// A batch the writer ran. `frame` is its log frame (none when it wrote nothing, when it
-    /// was committed durably, or without a log); `snapshot` the state right after its commit
-    /// (none when it committed nothing); `outcome` what the writer saw of it; `after_durable`
+    /// A batch the writer ran. `frame` is its log frame (none when it wrote nothing, or
+    /// without a log); `view` the state it left (none when it wrote nothing; a view with no
+    /// batch of its own after a fold); `outcome` what the writer saw of it; `after_durable`
     /// what its jobs left to run once it is durable.
     Batch {
         frame: Option<(u64, OpLog)>,
-        snapshot: Option<ReadTransaction>,
+        view: Option<View>,
         outcome: Result<(), StoreError>,
         after_durable: Vec<AfterDurable>,
         completions: Vec<Completion>,
     },
-    /// A durable checkpoint was committed: the log starts again, its file cut to at most `keep`
-    /// bytes.
-    Reset { keep: u64 },
+    /// The writer froze a generation: later frames go to the other log file, written again
+    /// from offset 0 and cut to at most `keep` bytes.
+    Rotate { keep: u64 },
+    /// Every frame is in the database: both log files are emptied.
+    Clear,
 }
 
 /// Most steps taken together; bounds how long the first of them waits for the others' frames.
@@ -90,8 +90,8 @@ pub(crate) fn run(
     }
 }
 
-/// Makes `steps` durable (one write and fdatasync for all their frames; a reset in between
-/// flushes what came before it), publishes the last snapshot, runs the batches' changes for
+/// Makes `steps` durable (one write and fdatasync for all their frames; a rotation in between
+/// flushes what came before it), publishes the last view, runs the batches' changes for
 /// after durability, then releases the replies.
 fn settle(
     mut log: Option<&mut LogFile>,
@@ -108,11 +108,14 @@ fn settle(
                 ..
             } => pending.push((*id, ops)),
             Step::Batch { frame: None, .. } => {}
-            Step::Reset { keep } => {
+            Step::Rotate { .. } | Step::Clear => {
                 let Some(file) = log.as_deref_mut() else {
                     continue;
                 };
-                let done = flush(file, &mut pending).and_then(|()| file.reset(*keep));
+                let done = flush(file, &mut pending).and_then(|()| match step {
+                    Step::Rotate { keep } => file.rotate(*keep),
+                    _ => file.clear(),
+                });
                 if let Err(e) = done {
                     failure.get_or_insert(e);
                 }
@@ -140,15 +143,15 @@ fn settle(
     let mut changes = Vec::new();
     for step in steps {
         if let Step::Batch {
-            snapshot,
+            view,
             outcome,
             after_durable,
             completions,
             ..
         } = step
         {
-            if snapshot.is_some() {
-                newest = snapshot;
+            if view.is_some() {
+                newest = view;
             }
             let outcome = match &failure {
                 Some(e) => Err(e.clone()),

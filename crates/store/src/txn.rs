@@ -1,19 +1,17 @@
-//! What jobs and readers see of a transaction: named tables of byte keys and values, and the
-//! change log. Keeping redb's types behind this keeps the engine swappable.
+//! What jobs and readers see: named tables of byte keys and values, and the change log, over
+//! a [`View`] (the memtable in front of the database file). Keeping redb's and the memtable's
+//! types behind this keeps the engine swappable.
 
 use std::ops::Bound;
 use std::sync::Arc;
 
-use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use redb::TableDefinition;
 
+use crate::memtable::{View, CHANGELOG_NAME};
 use crate::wal::OpLog;
 use crate::StoreError;
 
 pub(crate) const CHANGELOG: TableDefinition<u64, &[u8]> = TableDefinition::new("store.changelog");
-
-fn table(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
-    TableDefinition::new(name)
-}
 
 /// Whether a scan visitor wants more.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,11 +20,13 @@ pub enum ScanControl {
     Stop,
 }
 
-/// A write job's view of the batch transaction.
+/// A write job's view of its batch: every earlier write, durable or not, and its own.
 pub struct WriteCtx<'a> {
-    pub(crate) tx: &'a WriteTransaction,
+    /// The writer's view, at the batch being run.
+    pub(crate) view: &'a mut View,
     pub(crate) next_seq: &'a mut u64,
-    pub(crate) appended: u64,
+    /// Bytes of keys and values written, which the generation's size counts.
+    pub(crate) written: u64,
     /// Every mutation, for the write-ahead log (None for an in-memory store).
     pub(crate) log: Option<&'a mut OpLog>,
     /// What runs once the batch is durable ([`WriteCtx::after_durable`]).
@@ -45,9 +45,7 @@ impl WriteCtx<'_> {
     }
 
     pub fn get(&self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let t = self.tx.open_table(table(name))?;
-        let found = t.get(key)?.map(|v| v.value().to_vec());
-        Ok(found)
+        self.view.get(name, key)
     }
 
     /// Stores `value` under `key`, returning what was there.
@@ -57,8 +55,9 @@ impl WriteCtx<'_> {
         key: &[u8],
         value: &[u8],
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut t = self.tx.open_table(table(name))?;
-        let old = t.insert(key, value)?.map(|v| v.value().to_vec());
+        let old = self.view.get(name, key)?;
+        self.view.put(name, key, Some(value));
+        self.written += (key.len() + value.len()) as u64;
         if let Some(log) = self.log.as_deref_mut() {
             log.insert(name, key, value);
         }
@@ -66,10 +65,13 @@ impl WriteCtx<'_> {
     }
 
     pub fn remove(&mut self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut t = self.tx.open_table(table(name))?;
-        let old = t.remove(key)?.map(|v| v.value().to_vec());
-        if let (Some(log), Some(_)) = (self.log.as_deref_mut(), &old) {
-            log.remove(name, key);
+        let old = self.view.get(name, key)?;
+        if old.is_some() {
+            self.view.put(name, key, None);
+            self.written += key.len() as u64;
+            if let Some(log) = self.log.as_deref_mut() {
+                log.remove(name, key);
+            }
         }
         Ok(old)
     }
@@ -81,13 +83,13 @@ impl WriteCtx<'_> {
         reverse: bool,
         visit: impl FnMut(&[u8], &[u8]) -> ScanControl,
     ) -> Result<(), StoreError> {
-        let t = self.tx.open_table(table(name))?;
-        scan_table(&t, range, reverse, visit)
+        self.view.scan(name, range, reverse, visit)
     }
 
     /// Drops a whole table (a DynamoDB table's items, an index); a missing one is fine.
     pub fn drop_table(&mut self, name: &str) -> Result<(), StoreError> {
-        self.tx.delete_table(table(name))?;
+        self.view.drop_table(name);
+        self.written += name.len() as u64;
         if let Some(log) = self.log.as_deref_mut() {
             log.drop_table(name);
         }
@@ -100,39 +102,33 @@ impl WriteCtx<'_> {
         *self.next_seq
     }
 
-    /// Appends one change-log record in this transaction and returns its sequence number.
-    /// Sequence numbers are dense and increasing in commit order.
+    /// Appends one change-log record in this batch and returns its sequence number. Sequence
+    /// numbers are dense and increasing in commit order.
     pub fn append_change(&mut self, record: &[u8]) -> Result<u64, StoreError> {
         let seq = *self.next_seq;
-        let mut t = self.tx.open_table(CHANGELOG)?;
-        t.insert(seq, record)?;
+        self.view
+            .put(CHANGELOG_NAME, &seq.to_be_bytes(), Some(record));
+        self.written += (8 + record.len()) as u64;
         if let Some(log) = self.log.as_deref_mut() {
             log.change(seq, record);
         }
         *self.next_seq += 1;
-        self.appended += 1;
         Ok(seq)
     }
 }
 
 /// A consistent snapshot.
 pub struct ReadCtx {
-    tx: Arc<ReadTransaction>,
+    view: Arc<View>,
 }
 
 impl ReadCtx {
-    pub(crate) fn new(tx: Arc<ReadTransaction>) -> ReadCtx {
-        ReadCtx { tx }
+    pub(crate) fn new(view: Arc<View>) -> ReadCtx {
+        ReadCtx { view }
     }
 
     pub fn get(&self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let t = match self.tx.open_table(table(name)) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let found = t.get(key)?.map(|v| v.value().to_vec());
-        Ok(found)
+        self.view.get(name, key)
     }
 
     pub fn scan(
@@ -142,84 +138,20 @@ impl ReadCtx {
         reverse: bool,
         visit: impl FnMut(&[u8], &[u8]) -> ScanControl,
     ) -> Result<(), StoreError> {
-        let t = match self.tx.open_table(table(name)) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        scan_table(&t, range, reverse, visit)
+        self.view.scan(name, range, reverse, visit)
     }
 
     /// The sequence number of the last change-log record in this snapshot, if any.
     pub fn last_change(&self) -> Result<Option<u64>, StoreError> {
-        let t = match self.tx.open_table(CHANGELOG) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let last = t.last()?.map(|(k, _)| k.value());
-        Ok(last)
+        self.view.last_change()
     }
 
     /// Visits change-log records with sequence numbers from `from` on, in order.
     pub fn changes(
         &self,
         from: u64,
-        mut visit: impl FnMut(u64, &[u8]) -> ScanControl,
+        visit: impl FnMut(u64, &[u8]) -> ScanControl,
     ) -> Result<(), StoreError> {
-        let t = match self.tx.open_table(CHANGELOG) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        for entry in t.range(from..)? {
-            let (k, v) = entry?;
-            if visit(k.value(), v.value()) == ScanControl::Stop {
-                break;
-            }
-        }
-        Ok(())
+        self.view.changes(from, visit)
     }
-}
-
-type Entry<'a> = Result<
-    (
-        redb::AccessGuard<'a, &'static [u8]>,
-        redb::AccessGuard<'a, &'static [u8]>,
-    ),
-    redb::StorageError,
->;
-
-fn scan_table(
-    t: &impl ReadableTable<&'static [u8], &'static [u8]>,
-    range: (Bound<&[u8]>, Bound<&[u8]>),
-    reverse: bool,
-    mut visit: impl FnMut(&[u8], &[u8]) -> ScanControl,
-) -> Result<(), StoreError> {
-    let iter = t.range::<&[u8]>(range)?;
-    let mut step = |entry: Entry<'_>| -> Result<ScanControl, StoreError> {
-        let (k, v) = entry?;
-        Ok(visit(k.value(), v.value()))
-    };
-    if reverse {
-        for entry in iter.rev() {
-            if step(entry)? == ScanControl::Stop {
-                break;
-            }
-        }
-    } else {
-        for entry in iter {
-            if step(entry)? == ScanControl::Stop {
-                break;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The next change-log sequence number: one past the last committed record.
-pub(crate) fn next_sequence(tx: &WriteTransaction) -> Result<u64, StoreError> {
-    let t = tx.open_table(CHANGELOG)?;
-    let last = t.last()?.map(|(k, _)| k.value());
-    Ok(last.map_or(1, |s| s + 1))
 }

@@ -1,47 +1,53 @@
-//! The write-ahead log: what makes a batch durable between checkpoints.
+//! The write-ahead log: what makes a batch durable until the fold writes it to the database.
 //!
-//! A durable redb commit writes every B-tree page the batch dirtied and fsyncs the database
-//! file; with fresh keys spread over a large tree that is one 4 KiB page (and its branch
-//! pages) per item, rewritten at every commit. Instead, each batch is committed to redb without
-//! durability (pages kept in redb's write buffer; visible to later jobs, to readers only once
-//! durable, see `syncer`) and its mutations — the table inserts, removals, drops and
-//! change-log records its jobs made, in order — are appended to this file as one frame and
-//! fdatasync'd (one sequential write). Every [`CHECKPOINT_BYTES`] of log or
-//! [`CHECKPOINT_INTERVAL`] a batch is committed durably instead, together with an id above
-//! every frame it covers (`wal.checkpoint` in `store.meta`), and the log starts again from
-//! offset 0, overwriting the frames before.
+//! Batches do not write redb: their mutations go to the memtable (see `memtable`) and — the
+//! table inserts, removals, drops and change-log records its jobs made, in order — to this log
+//! as one frame, fdatasync'd (one sequential write for every batch that queued up meanwhile).
+//! Every [`CHECKPOINT_BYTES`] of log, [`CHECKPOINT_INTERVAL`], or after a pause in writes, the
+//! writer freezes the memtable's generation and the fold thread commits it to redb durably,
+//! together with the id of the last frame it covers (`wal.checkpoint` in `store.meta`).
 //!
-//! Recovery (at open): redb comes back at its last durable commit; the frames after the
-//! recorded checkpoint are replayed in order in one durable commit, and the log is emptied.
+//! The log is two files, one per generation: at a freeze the sync thread goes over to the other
+//! file and writes it again from offset 0, while the frozen generation's frames stay in the
+//! first until its fold is durable. The writer freezes a generation only once the one before is
+//! folded, so the file being overwritten holds nothing the database lacks.
+//!
+//! Recovery (at open): redb comes back at its last durable commit; the frames of both files
+//! after the recorded checkpoint are replayed in id order in one durable commit, and the log is
+//! emptied.
 //!
 //! Frame: `len u32 | crc32 u32 | id u64 | ops…`, integers little-endian, `len` = bytes after the
-//! crc, crc over those bytes. Frame ids increase by one. Reading stops at the first frame that
-//! is short, fails its crc or does not follow its predecessor's id: a torn tail (the batch was
-//! never acknowledged) or frames of an earlier generation left beyond a shorter new one.
+//! crc, crc over those bytes. Frame ids increase by one across both files. Reading a file stops
+//! at the first frame that is short, fails its crc or does not follow its predecessor's id: a
+//! torn tail (the batch was never acknowledged) or frames of an earlier generation left beyond
+//! a shorter new one.
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{Database, ReadableTable, WriteTransaction};
 
 use crate::format::{decode_u64, META};
+use crate::memtable::table;
 use crate::txn::CHANGELOG;
 use crate::StoreError;
 
-/// The log's file name inside the data directory.
-pub const WAL_FILE: &str = "dynostack.wal";
+/// The log's two file names inside the data directory.
+pub const WAL_FILES: [&str; 2] = ["dynostack.wal", "dynostack.wal.1"];
 
-/// Log size that triggers a checkpoint; bounds replay time after a crash.
+/// Generation size (log bytes, or memtable bytes without a log) that triggers a freeze and a
+/// fold; bounds the memtable's memory and the replay time after a crash.
 pub(crate) const CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
 
-/// How much of the log file a checkpoint taken in a pause keeps, for the next writes to
-/// overwrite; a clean stop keeps nothing, so the next start reads no log.
-pub(crate) const KEEP_WHEN_IDLE: u64 = 16 * 1024 * 1024;
+/// How much of a log file a freeze keeps, for the next frames to overwrite: an fdatasync of
+/// blocks the file already has persists no size or allocation (measured here, a third of its
+/// time). A clean stop keeps nothing, so the next start reads no log.
+pub(crate) const KEEP_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Longest time between checkpoints while writes arrive.
+/// Longest time a generation stays unfolded while writes arrive.
 pub(crate) const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(30);
 
 const CHECKPOINT_KEY: &str = "wal.checkpoint";
@@ -52,10 +58,6 @@ const OP_REMOVE: u8 = 2;
 const OP_DROP: u8 = 3;
 const OP_CHANGE: u8 = 4;
 
-fn table(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
-    TableDefinition::new(name)
-}
-
 /// A batch's mutations, encoded as they are made.
 #[derive(Default)]
 pub(crate) struct OpLog {
@@ -63,10 +65,6 @@ pub(crate) struct OpLog {
 }
 
 impl OpLog {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
-
     fn bytes_field(&mut self, b: &[u8]) {
         // Names, keys and values are far below 4 GiB (an item is at most 400 KB).
         self.bytes
@@ -99,57 +97,35 @@ impl OpLog {
     }
 }
 
-/// Where the writer thread stands in the log: which id the next frame gets and whether a
-/// checkpoint is due. The file itself belongs to the sync thread ([`LogFile`]).
+/// Where the writer thread stands in the log: which id the next frame gets. The files
+/// themselves belong to the sync thread ([`LogFile`]).
 pub(crate) struct LogPosition {
-    /// The id the next frame (or checkpoint) gets.
     next_id: u64,
-    /// Frame bytes written since the last checkpoint.
-    bytes: u64,
-    /// When the last checkpoint was taken (or the log opened).
-    since: Instant,
 }
 
 impl LogPosition {
-    /// Whether frames were written since the last checkpoint (the database alone lacks them).
-    pub(crate) fn has_frames(&self) -> bool {
-        self.bytes > 0
-    }
-
-    /// Whether the next batch should be a checkpoint: the log is long enough to make replay
-    /// slow, or old enough.
-    pub(crate) fn checkpoint_due(&self) -> bool {
-        self.bytes >= CHECKPOINT_BYTES
-            || (self.bytes > 0 && self.since.elapsed() >= CHECKPOINT_INTERVAL)
-    }
-
     /// Takes the id of a batch's frame.
-    pub(crate) fn take_frame_id(&mut self, ops: &OpLog) -> u64 {
+    pub(crate) fn take_frame_id(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
-        self.bytes += (HEADER + ops.bytes.len()) as u64;
         id
     }
 
-    /// Records in `tx` that the database holds every frame before it (and whatever `tx` itself
-    /// writes); `tx`'s commit must be durable, and the log then reset ([`LogFile::reset`]).
-    pub(crate) fn mark_checkpoint(&mut self, tx: &WriteTransaction) -> Result<(), StoreError> {
-        // The checkpoint takes an id of its own, so that the frames after it follow it.
-        write_checkpoint(tx, self.next_id)?;
-        self.next_id += 1;
-        self.bytes = 0;
-        self.since = Instant::now();
-        Ok(())
+    /// The id of the last frame taken: a fold of everything written so far covers it.
+    pub(crate) fn last_id(&self) -> u64 {
+        self.next_id - 1
     }
 }
 
-/// The open log file, owned by the sync thread.
+/// The open log files, owned by the sync thread.
 pub(crate) struct LogFile {
-    file: File,
+    files: [File; 2],
+    /// The file frames go to.
+    current: usize,
     /// Where the next frame goes.
     end: u64,
-    /// The file's length.
-    len: u64,
+    /// The files' lengths.
+    lens: [u64; 2],
     /// The frames being written, kept to reuse the allocation.
     buffer: Vec<u8>,
 }
@@ -164,30 +140,41 @@ impl LogFile {
         for (id, ops) in frames {
             encode_frame(&mut buffer, *id, ops);
         }
-        let written = self
-            .file
+        let file = &self.files[self.current];
+        let written = file
             .write_all_at(&buffer, self.end)
-            .and_then(|()| self.file.sync_data());
+            .and_then(|()| file.sync_data());
         let len = buffer.len() as u64;
         self.buffer = buffer;
         written.map_err(io)?;
         self.end += len;
-        self.len = self.len.max(self.end);
+        self.lens[self.current] = self.lens[self.current].max(self.end);
         Ok(())
     }
 
-    /// Starts the log again from offset 0 after a durable checkpoint, keeping at most `keep`
-    /// bytes of the file. New frames overwrite old ones, and an fdatasync of blocks the file
-    /// already has persists no size or allocation: measured here, a third of its time. Old
-    /// frames beyond the new ones carry ids at or below the checkpoint and are never replayed.
-    pub(crate) fn reset(&mut self, keep: u64) -> Result<(), StoreError> {
+    /// Goes over to the other file at a freeze and writes it again from offset 0, keeping at
+    /// most `keep` bytes of it. Its old frames carry ids the database already holds (the
+    /// writer freezes only once the generation before is folded) and are never replayed.
+    pub(crate) fn rotate(&mut self, keep: u64) -> Result<(), StoreError> {
+        self.current = 1 - self.current;
         self.end = 0;
-        if self.len > keep {
-            self.file
+        if self.lens[self.current] > keep {
+            self.files[self.current]
                 .set_len(keep)
                 .map_err(|e| StoreError::io(format!("write-ahead log: {e}")))?;
-            self.len = keep;
+            self.lens[self.current] = keep;
         }
+        Ok(())
+    }
+
+    /// Empties both files once the database holds every frame (a clean stop).
+    pub(crate) fn clear(&mut self) -> Result<(), StoreError> {
+        for (file, len) in self.files.iter().zip(self.lens.iter_mut()) {
+            file.set_len(0)
+                .map_err(|e| StoreError::io(format!("write-ahead log: {e}")))?;
+            *len = 0;
+        }
+        self.end = 0;
         Ok(())
     }
 }
@@ -197,33 +184,37 @@ pub(crate) fn open_and_recover(
     db: &Database,
     dir: &Path,
 ) -> Result<(LogPosition, LogFile), StoreError> {
-    let path = dir.join(WAL_FILE);
-    let io = |e: std::io::Error| StoreError::io(format!("{}: {e}", path.display()));
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(io)?;
-    let mut contents = Vec::new();
-    file.read_to_end(&mut contents).map_err(io)?;
+    let mut files = Vec::with_capacity(2);
+    let mut contents = Vec::with_capacity(2);
+    for name in WAL_FILES {
+        let path = dir.join(name);
+        let io = |e: std::io::Error| StoreError::io(format!("{}: {e}", path.display()));
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        files.push(file);
+        contents.push(bytes);
+    }
 
     let tx = db.begin_write()?;
     let checkpoint = read_checkpoint(&tx)?;
+    let by_id: std::collections::BTreeMap<u64, &[u8]> =
+        contents.iter().flat_map(|c| frames(c)).collect();
     let mut last = checkpoint;
     let mut replayed = 0usize;
-    // Only the frames that follow the checkpoint in an unbroken chain count: a log whose first
-    // frame is not `checkpoint + 1` holds nothing the database lacks.
-    for (id, ops) in frames(&contents) {
-        if id <= checkpoint {
-            continue;
-        }
-        if id != last + 1 {
+    // Only the frames that follow the checkpoint in an unbroken chain count.
+    for (id, ops) in by_id.range(checkpoint + 1..) {
+        if *id != last + 1 {
             break;
         }
         replay(&tx, ops)?;
-        last = id;
+        last = *id;
         replayed += 1;
     }
     // After a clean stop there is nothing to replay: no commit, no fsync (start-up time).
@@ -234,22 +225,24 @@ pub(crate) fn open_and_recover(
     } else {
         tx.abort()?;
     }
-    if !contents.is_empty() {
-        file.set_len(0).map_err(io)?;
-        file.sync_all().map_err(io)?;
+    for ((file, bytes), name) in files.iter().zip(&contents).zip(WAL_FILES) {
+        if !bytes.is_empty() {
+            let io = |e: std::io::Error| StoreError::io(format!("{name}: {e}"));
+            file.set_len(0).map_err(io)?;
+            file.sync_all().map_err(io)?;
+        }
     }
-    let position = LogPosition {
-        next_id: last + 1,
-        bytes: 0,
-        since: Instant::now(),
-    };
+    let [a, b]: [File; 2] = files
+        .try_into()
+        .map_err(|_| StoreError::io("the write-ahead log needs two files"))?;
     let log = LogFile {
-        file,
+        files: [a, b],
+        current: 0,
         end: 0,
-        len: 0,
+        lens: [0, 0],
         buffer: Vec::new(),
     };
-    Ok((position, log))
+    Ok((LogPosition { next_id: last + 1 }, log))
 }
 
 /// Appends the frame of batch `id` to `out`.
@@ -270,7 +263,8 @@ fn read_checkpoint(tx: &WriteTransaction) -> Result<u64, StoreError> {
     Ok(found.unwrap_or(0))
 }
 
-fn write_checkpoint(tx: &WriteTransaction, id: u64) -> Result<(), StoreError> {
+/// Records in `tx` that the database holds every frame up to `id`.
+pub(crate) fn write_checkpoint(tx: &WriteTransaction, id: u64) -> Result<(), StoreError> {
     let mut t = tx.open_table(META)?;
     t.insert(CHECKPOINT_KEY, id.to_be_bytes().as_slice())?;
     Ok(())

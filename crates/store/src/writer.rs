@@ -1,23 +1,25 @@
 //! The writer thread and group commit. Requests queue jobs; the thread takes every job that is
-//! waiting (up to a bound), runs them in one transaction and commits it to redb without
-//! durability, then hands the batch (its write-ahead log frame, a snapshot of the state it
-//! left, its replies) to the sync thread and goes on with the next batch. The sync thread makes
-//! the batch durable, publishes the snapshot and releases the replies (`syncer`). Every
-//! [`crate::wal::CHECKPOINT_INTERVAL`] or so a batch is committed durably instead (a
-//! checkpoint), and the log starts again.
+//! waiting (up to a bound), runs them one after another into the memtable's active generation
+//! (`memtable`), then hands the batch (its write-ahead log frame, the view it left, its
+//! replies) to the sync thread and goes on with the next batch. The sync thread makes the batch
+//! durable, publishes the view and releases the replies (`syncer`). When the generation is
+//! large or old enough, or writes pause, the thread freezes it and the fold thread writes it
+//! into redb (`fold`); the thread learns of the fold between batches.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
+use redb::Database;
 use tokio::sync::oneshot;
 
+use crate::fold::{self, Fold, Folded};
+use crate::memtable::View;
 use crate::syncer::{self, Completion, Published, Step};
-use crate::txn::{next_sequence, WriteCtx};
-use crate::wal::{LogFile, LogPosition, OpLog, KEEP_WHEN_IDLE};
+use crate::txn::WriteCtx;
+use crate::wal::{LogFile, LogPosition, OpLog, CHECKPOINT_BYTES, CHECKPOINT_INTERVAL, KEEP_BYTES};
 use crate::Options;
 use crate::StoreError;
 
@@ -26,6 +28,14 @@ const MAX_BATCH: usize = 512;
 
 /// Batches the writer may run ahead of the sync thread.
 const AHEAD: usize = 8;
+
+/// How far the active generation may grow while the one before is still being folded, in
+/// multiples of [`CHECKPOINT_BYTES`]; beyond it writes wait for the fold (memory stays bounded
+/// when writes outrun it).
+const MAX_BEHIND: u64 = 3;
+
+/// How often a writer with nothing to do looks whether a fold has finished.
+const FOLD_POLL: Duration = Duration::from_millis(5);
 
 type Job = Box<dyn FnOnce(&mut WriteCtx<'_>) -> Completion + Send>;
 
@@ -48,13 +58,16 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer and sync threads. `wal` is the log (none for an in-memory store).
+    /// Starts the writer, sync and fold threads from `view`, the state at open. `wal` is the
+    /// log (none for an in-memory store).
     pub(crate) fn spawn(
         db: Arc<Database>,
+        view: View,
         wal: Option<(LogPosition, LogFile)>,
         options: &Options,
         published: Published,
     ) -> Result<Writer, StoreError> {
+        let next_seq = view.last_change()?.map_or(1, |s| s + 1);
         let (tx, rx) = mpsc::channel::<Job>();
         let poisoned = Arc::new(AtomicBool::new(false));
         let (position, file) = match wal {
@@ -69,22 +82,34 @@ impl Writer {
             .name("store-sync".into())
             .spawn(move || syncer::run(file, &steps, &published, &flag, gate.as_deref()))
             .map_err(|e| StoreError::io(format!("cannot start the sync thread: {e}")))?;
+        let (to_fold, folds) = mpsc::channel::<Fold>();
+        let (fold_done, folded) = mpsc::channel::<Folded>();
+        let folder = std::thread::Builder::new()
+            .name("store-fold".into())
+            .spawn(move || fold::run(&db, &folds, &fold_done))
+            .map_err(|e| StoreError::io(format!("cannot start the fold thread: {e}")))?;
         let flag = poisoned.clone();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || {
                 ON_WRITER.with(|w| w.set(true));
                 let mut writer = WriterThread {
-                    db: &db,
+                    view,
                     log: position,
                     to_sync,
+                    to_fold,
+                    folded,
+                    folding: false,
+                    generation_bytes: 0,
+                    generation_since: Instant::now(),
                     poisoned: &flag,
-                    next_seq: None,
+                    next_seq,
                 };
                 writer.run(&rx, idle_checkpoint);
-                // Dropping the sender ends the sync thread once it has settled everything.
+                // Dropping the senders ends the sync and fold threads once they are done.
                 drop(writer);
                 let _ = syncer.join();
+                let _ = folder.join();
             })
             .map_err(|e| StoreError::io(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer {
@@ -132,35 +157,25 @@ impl Writer {
 
 /// The writer thread's state.
 struct WriterThread<'a> {
-    db: &'a Database,
+    /// Every batch's writes so far, at the batch being run: what jobs read and write.
+    view: View,
     /// Where the write-ahead log stands (none for an in-memory store).
     log: Option<LogPosition>,
     to_sync: SyncSender<Step>,
+    to_fold: Sender<Fold>,
+    folded: Receiver<Folded>,
+    /// Whether the fold thread is writing the frozen generation.
+    folding: bool,
+    /// Bytes written to the active generation, and since when it takes writes.
+    generation_bytes: u64,
+    generation_since: Instant,
     poisoned: &'a AtomicBool,
-    next_seq: Option<u64>,
+    next_seq: u64,
 }
 
 impl WriterThread<'_> {
     fn run(&mut self, rx: &Receiver<Job>, idle_checkpoint: Duration) {
-        loop {
-            // Blocks for the first job of a batch; ends when every sender is gone. While the
-            // database alone lacks logged batches, a pause in writes is used to checkpoint.
-            let dirty = self.log.as_ref().is_some_and(LogPosition::has_frames);
-            let first = if dirty {
-                match rx.recv_timeout(idle_checkpoint) {
-                    Ok(job) => job,
-                    Err(RecvTimeoutError::Timeout) => {
-                        self.checkpoint_now(KEEP_WHEN_IDLE);
-                        continue;
-                    }
-                    Err(RecvTimeoutError::Disconnected) => break,
-                }
-            } else {
-                match rx.recv() {
-                    Ok(job) => job,
-                    Err(_) => break,
-                }
-            };
+        while let Some(first) = self.next_job(rx, idle_checkpoint) {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
                 match rx.try_recv() {
@@ -172,38 +187,119 @@ impl WriterThread<'_> {
                 fail_all(batch, &StoreError::Poisoned);
                 continue;
             }
-            if let Err(e) = self.commit_batch(batch) {
-                tracing::error!(error = %e, "commit failed; refusing further writes");
-                self.poisoned.store(true, Ordering::Release);
-            }
+            self.run_batch(batch);
+            self.after_batch();
         }
-        // Leave a database that needs no replay, and an empty log.
-        if self.log.is_some() {
-            self.checkpoint_now(0);
+        // Leave a database that holds everything, and an empty log.
+        self.wait_for_fold();
+        if !self.view.active.is_empty() {
+            self.freeze(0);
+            self.wait_for_fold();
+        }
+        if self.log.is_some() && !self.poisoned.load(Ordering::Acquire) {
+            self.hand_over(Step::Clear);
         }
     }
 
-    /// A durable commit of nothing but the checkpoint mark, when writes pause or stop; the log
-    /// file keeps at most `keep` bytes.
-    fn checkpoint_now(&mut self, keep: u64) {
-        let Some(log) = self.log.as_mut() else {
-            return;
-        };
-        if self.poisoned.load(Ordering::Acquire) {
+    /// Blocks for the first job of a batch; none once every sender is gone. Meanwhile it takes
+    /// in a finished fold, and freezes the generation when writes pause.
+    fn next_job(&mut self, rx: &Receiver<Job>, idle_checkpoint: Duration) -> Option<Job> {
+        loop {
+            let wait = if self.folding {
+                FOLD_POLL
+            } else if self.generation_bytes > 0 {
+                idle_checkpoint
+            } else {
+                return rx.recv().ok();
+            };
+            match rx.recv_timeout(wait) {
+                Ok(job) => return Some(job),
+                Err(RecvTimeoutError::Disconnected) => return None,
+                Err(RecvTimeoutError::Timeout) if self.folding => self.poll_fold(),
+                Err(RecvTimeoutError::Timeout) => self.freeze(KEEP_BYTES),
+            }
+        }
+    }
+
+    /// After a batch: takes in a finished fold, freezes the generation when it is large or old
+    /// enough, and waits for the fold when the active generation runs too far ahead of it.
+    fn after_batch(&mut self) {
+        if self.folding {
+            self.poll_fold();
+        }
+        if self.folding {
+            if self.generation_bytes >= MAX_BEHIND * CHECKPOINT_BYTES {
+                let started = Instant::now();
+                self.wait_for_fold();
+                tracing::debug!(waited = ?started.elapsed(), "writes waited for a fold");
+            } else {
+                return;
+            }
+        }
+        let old = self.generation_since.elapsed() >= CHECKPOINT_INTERVAL;
+        if self.generation_bytes >= CHECKPOINT_BYTES || (self.generation_bytes > 0 && old) {
+            self.freeze(u64::MAX);
+        }
+    }
+
+    /// Freezes the active generation and has the fold thread write it into the database; the
+    /// log goes over to its other file, kept to `keep` bytes. Only one fold runs at a time.
+    fn freeze(&mut self, keep: u64) {
+        if self.folding || self.poisoned.load(Ordering::Acquire) {
             return;
         }
-        let done = self
-            .db
-            .begin_write()
-            .map_err(StoreError::from)
-            .and_then(|tx| {
-                log.mark_checkpoint(&tx)?;
-                tx.commit().map_err(StoreError::from)
-            });
-        match done {
-            Ok(()) => self.hand_over(Step::Reset { keep }),
+        let tables = std::mem::take(&mut self.view.active);
+        self.view.frozen = Some(tables.clone());
+        self.generation_bytes = 0;
+        self.generation_since = Instant::now();
+        let covers = self.log.as_ref().map(LogPosition::last_id);
+        if covers.is_some() {
+            self.hand_over(Step::Rotate { keep });
+        }
+        // The fold thread ends only after this thread; were it gone, the fold never finishes
+        // and the generation stays in memory (and the log).
+        if self.to_fold.send(Fold { tables, covers }).is_ok() {
+            self.folding = true;
+        }
+    }
+
+    fn poll_fold(&mut self) {
+        match self.folded.try_recv() {
+            Ok(outcome) => self.fold_finished(outcome),
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => self.folding = false,
+        }
+    }
+
+    fn wait_for_fold(&mut self) {
+        if !self.folding {
+            return;
+        }
+        match self.folded.recv() {
+            Ok(outcome) => self.fold_finished(outcome),
+            Err(_) => self.folding = false,
+        }
+    }
+
+    /// The frozen generation is in the database: views take its new state and forget the
+    /// generation. A failed fold poisons the store (the log still holds the generation).
+    fn fold_finished(&mut self, outcome: Folded) {
+        self.folding = false;
+        match outcome {
+            Ok(base) => {
+                self.view.base = Arc::new(base);
+                self.view.frozen = None;
+                // Published after the batches before it, like any batch's view.
+                self.hand_over(Step::Batch {
+                    frame: None,
+                    view: Some(self.view.clone()),
+                    outcome: Ok(()),
+                    after_durable: Vec::new(),
+                    completions: Vec::new(),
+                });
+            }
             Err(e) => {
-                tracing::error!(error = %e, "checkpoint failed; refusing further writes");
+                tracing::error!(error = %e, "fold failed; refusing further writes");
                 self.poisoned.store(true, Ordering::Release);
             }
         }
@@ -215,108 +311,42 @@ impl WriterThread<'_> {
         let _ = self.to_sync.send(step);
     }
 
-    /// Runs the batch in one transaction, commits it (durably when a checkpoint is due or there
-    /// is no log), and hands it to the sync thread, which makes it durable and replies.
-    fn commit_batch(&mut self, batch: Vec<Job>) -> Result<(), StoreError> {
-        let tx = match self.db.begin_write() {
-            Ok(tx) => tx,
-            Err(e) => {
-                let err = StoreError::from(e);
-                fail_all(batch, &err);
-                return Err(err);
-            }
-        };
-        let mut seq = match self.next_seq {
-            Some(s) => s,
-            None => match next_sequence(&tx) {
-                Ok(s) => s,
-                Err(e) => {
-                    fail_all(batch, &e);
-                    return Err(e);
-                }
-            },
-        };
+    /// Runs the batch into the active generation and hands it to the sync thread, which makes
+    /// it durable and replies.
+    fn run_batch(&mut self, batch: Vec<Job>) {
+        self.view.version += 1;
         let mut ops = OpLog::default();
         let mut completions = Vec::with_capacity(batch.len());
         let mut after_durable = Vec::new();
-        {
+        let written = {
             let mut ctx = WriteCtx {
-                tx: &tx,
-                next_seq: &mut seq,
-                appended: 0,
+                view: &mut self.view,
+                next_seq: &mut self.next_seq,
+                written: 0,
                 log: self.log.is_some().then_some(&mut ops),
                 after_durable: &mut after_durable,
             };
             for job in batch {
                 completions.push(job(&mut ctx));
             }
-        }
-        let (committed, outcome) = match self.commit(tx, ops) {
-            Ok(c) => {
-                self.next_seq = Some(seq);
-                (c, Ok(()))
-            }
-            Err(e) => (Committed::default(), Err(e)),
+            ctx.written
+        };
+        // Nothing written (every job refused): nothing to make durable or to publish.
+        let (frame, view) = if written == 0 {
+            (None, None)
+        } else {
+            self.generation_bytes += written;
+            let frame = self.log.as_mut().map(|l| (l.take_frame_id(), ops));
+            (frame, Some(self.view.clone()))
         };
         self.hand_over(Step::Batch {
-            frame: committed.frame,
-            snapshot: committed.snapshot,
-            outcome: outcome.clone(),
+            frame,
+            view,
+            outcome: Ok(()),
             after_durable,
             completions,
         });
-        if committed.checkpoint {
-            self.hand_over(Step::Reset { keep: u64::MAX });
-        }
-        outcome
     }
-
-    /// Commits `tx`: durably when a checkpoint is due or there is no log, else without
-    /// durability, leaving the frame for the sync thread.
-    fn commit(&mut self, mut tx: WriteTransaction, ops: OpLog) -> Result<Committed, StoreError> {
-        let Some(log) = self.log.as_mut() else {
-            tx.commit()?;
-            return Ok(Committed {
-                snapshot: Some(self.db.begin_read()?),
-                ..Committed::default()
-            });
-        };
-        if ops.is_empty() {
-            // Nothing written (every job refused): nothing to make durable or to publish.
-            tx.abort()?;
-            return Ok(Committed::default());
-        }
-        if log.checkpoint_due() {
-            log.mark_checkpoint(&tx)?;
-            tx.commit()?;
-            return Ok(Committed {
-                snapshot: Some(self.db.begin_read()?),
-                checkpoint: true,
-                ..Committed::default()
-            });
-        }
-        let id = log.take_frame_id(&ops);
-        tx.set_durability(Durability::None)
-            .map_err(|e| StoreError::io(e.to_string()))?;
-        tx.commit()?;
-        Ok(Committed {
-            frame: Some((id, ops)),
-            // Taken before the next batch begins: exactly the state this batch left.
-            snapshot: Some(self.db.begin_read()?),
-            checkpoint: false,
-        })
-    }
-}
-
-/// What a batch's commit leaves for the sync thread.
-#[derive(Default)]
-struct Committed {
-    /// The log frame to make durable (none after a durable commit, or without a log).
-    frame: Option<(u64, OpLog)>,
-    /// The state right after the commit, to publish (none when nothing was committed).
-    snapshot: Option<ReadTransaction>,
-    /// Whether the commit was a checkpoint, after which the log starts again.
-    checkpoint: bool,
 }
 
 /// Jobs that cannot run are dropped unrun: dropping one drops its reply channel, and its caller
