@@ -6,11 +6,20 @@
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
-use redb::{Database, ReadTransaction, ReadableDatabase};
+use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
 
-use crate::memtable::Tables;
+use crate::memtable::{change_seq, table, Owned, Tables, CHANGELOG_NAME};
+use crate::txn::CHANGELOG;
 use crate::wal::write_checkpoint;
 use crate::StoreError;
+
+/// What the writer hands this thread.
+pub(crate) enum Task {
+    Fold(Fold),
+    /// A folded generation, to free once no view holds it: freeing a large one takes
+    /// milliseconds, which would otherwise fall on whichever reader or reply dropped it last.
+    Free(Tables),
+}
 
 /// A generation to fold, and the last frame it covers (none without a log).
 pub(crate) struct Fold {
@@ -22,9 +31,16 @@ pub(crate) struct Fold {
 pub(crate) type Folded = Result<ReadTransaction, StoreError>;
 
 /// Folds what arrives, in order; ends when the writer thread is gone.
-pub(crate) fn run(db: &Arc<Database>, folds: &Receiver<Fold>, done: &Sender<Folded>) {
+pub(crate) fn run(db: &Arc<Database>, tasks: &Receiver<Task>, done: &Sender<Folded>) {
     lower_priority();
-    while let Ok(job) = folds.recv() {
+    while let Ok(task) = tasks.recv() {
+        let job = match task {
+            Task::Fold(job) => job,
+            Task::Free(tables) => {
+                free_when_unused(tables);
+                continue;
+            }
+        };
         let started = std::time::Instant::now();
         let outcome = fold(db, &job);
         tracing::debug!(took = ?started.elapsed(), "folded a memtable generation");
@@ -37,14 +53,120 @@ pub(crate) fn run(db: &Arc<Database>, folds: &Receiver<Fold>, done: &Sender<Fold
     }
 }
 
+/// Bytes of a generation written per transaction. redb keeps a transaction's dirty pages in a
+/// write buffer of half its cache; a transaction dirtying more has pages written out early and
+/// read back to be checksummed at its commit. A whole 16 MiB generation of random 1 KB items
+/// dirties ~60 MiB of leaves: slices keep each within the buffer.
+const SLICE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Writes the generation in slices, each committed without durability but the last, which
+/// records the checkpoint and is durable: a crash before it leaves the database where it was.
 fn fold(db: &Database, job: &Fold) -> Folded {
-    let tx = db.begin_write()?;
-    job.tables.fold_into(&tx)?;
+    let mut slices = Slices {
+        db,
+        tx: Some(db.begin_write()?),
+        bytes: 0,
+    };
+    for (name, dropped, mut entries) in job.tables.newest() {
+        if dropped && name != CHANGELOG_NAME {
+            slices.tx()?.delete_table(table(name))?;
+        }
+        let mut next = entries.next().transpose()?;
+        while next.is_some() {
+            next = slices.write(name, next, &mut entries)?;
+        }
+    }
+    let mut tx = slices.tx.take().ok_or_else(lost)?;
     if let Some(id) = job.covers {
         write_checkpoint(&tx, id)?;
     }
+    tx.set_durability(Durability::Immediate)
+        .map_err(|e| StoreError::io(e.to_string()))?;
     tx.commit()?;
     Ok(db.begin_read()?)
+}
+
+/// Drops `tables` once this is its last holder (views are replaced at every batch), or after a
+/// second, leaving the rest to whoever holds it then.
+fn free_when_unused(tables: Tables) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while tables.is_shared() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    drop(tables);
+}
+
+fn lost() -> StoreError {
+    StoreError::io("the fold lost its transaction")
+}
+
+/// The fold's current transaction and how much it has written.
+struct Slices<'d> {
+    db: &'d Database,
+    tx: Option<WriteTransaction>,
+    bytes: u64,
+}
+
+impl Slices<'_> {
+    fn tx(&self) -> Result<&WriteTransaction, StoreError> {
+        self.tx.as_ref().ok_or_else(lost)
+    }
+
+    /// Writes `first` and what follows it in `entries` into table `name` until the slice is
+    /// full, then starts the next slice; returns the entry not yet written.
+    fn write(
+        &mut self,
+        name: &str,
+        first: Option<Owned>,
+        entries: &mut dyn Iterator<Item = Result<Owned, StoreError>>,
+    ) -> Result<Option<Owned>, StoreError> {
+        let mut next = first;
+        {
+            let tx = self.tx()?;
+            let mut bytes = self.bytes;
+            let mut apply = |put: &mut dyn FnMut(Owned) -> Result<(), StoreError>| {
+                while let Some(entry) = next.take() {
+                    bytes += (entry.0.len() + entry.1.as_ref().map_or(0, |v| v.len())) as u64;
+                    put(entry)?;
+                    next = entries.next().transpose()?;
+                    if bytes >= SLICE_BYTES {
+                        break;
+                    }
+                }
+                Ok::<(), StoreError>(())
+            };
+            if name == CHANGELOG_NAME {
+                let mut t = tx.open_table(CHANGELOG)?;
+                apply(&mut |(key, value)| {
+                    let seq = change_seq(&key)?;
+                    match value {
+                        Some(v) => t.insert(seq, &*v)?,
+                        None => t.remove(seq)?,
+                    };
+                    Ok(())
+                })?;
+            } else {
+                let mut t = tx.open_table(table(name))?;
+                apply(&mut |(key, value)| {
+                    match value {
+                        Some(v) => t.insert(&*key, &*v)?,
+                        None => t.remove(&*key)?,
+                    };
+                    Ok(())
+                })?;
+            }
+            self.bytes = bytes;
+        }
+        if self.bytes >= SLICE_BYTES {
+            let mut tx = self.tx.take().ok_or_else(lost)?;
+            tx.set_durability(Durability::None)
+                .map_err(|e| StoreError::io(e.to_string()))?;
+            tx.commit()?;
+            self.tx = Some(self.db.begin_write()?);
+            self.bytes = 0;
+        }
+        Ok(next)
+    }
 }
 
 /// A fold is a burst of CPU work no request waits for; at the lowest priority it takes the time

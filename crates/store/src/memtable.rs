@@ -24,7 +24,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use crossbeam_skiplist::SkipMap;
-use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, TableDefinition};
 
 use crate::txn::{ScanControl, CHANGELOG};
 use crate::StoreError;
@@ -125,10 +125,10 @@ impl Layer {
 }
 
 /// A key and what a source holds for it, owned so that sources of different kinds merge.
-type Owned = (Box<[u8]>, Value);
+pub(crate) type Owned = (Box<[u8]>, Value);
 
 /// One ordered source of a merged scan: a layer, or the base.
-type Source<'a> = Box<dyn Iterator<Item = Result<Owned, StoreError>> + 'a>;
+pub(crate) type Source<'a> = Box<dyn Iterator<Item = Result<Owned, StoreError>> + 'a>;
 
 /// A generation's tables as of some batch. Cloning shares the lists; changing the set of tables
 /// (a new table, a drop) copies the map only while a published view still holds it.
@@ -138,6 +138,11 @@ pub(crate) struct Tables(Arc<HashMap<String, Arc<Layer>>>);
 impl Tables {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Whether anything but this handle still holds the tables or one of their lists.
+    pub(crate) fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1 || self.0.values().any(|l| Arc::strong_count(l) > 1)
     }
 
     fn get(&self, name: &str) -> Option<&Layer> {
@@ -153,43 +158,21 @@ impl Tables {
         layer
     }
 
-    /// Writes the newest entry of every key into `tx`, the generation's drops first.
-    pub(crate) fn fold_into(&self, tx: &WriteTransaction) -> Result<(), StoreError> {
-        for (name, layer) in self.0.iter() {
-            let newest = layer.visible((Bound::Unbounded, Bound::Unbounded), u64::MAX, false);
-            if name == CHANGELOG_NAME {
-                let mut t = tx.open_table(CHANGELOG)?;
-                for entry in newest {
-                    let (key, value) = entry?;
-                    let seq = change_seq(&key)?;
-                    match value {
-                        Some(v) => t.insert(seq, &*v)?,
-                        None => t.remove(seq)?,
-                    };
-                }
-                continue;
-            }
-            if layer.hides_older {
-                tx.delete_table(table(name))?;
-            }
-            let mut newest = newest.peekable();
-            if newest.peek().is_none() {
-                continue;
-            }
-            let mut t = tx.open_table(table(name))?;
-            for entry in newest {
-                let (key, value) = entry?;
-                match value {
-                    Some(v) => t.insert(&*key, &*v)?,
-                    None => t.remove(&*key)?,
-                };
-            }
-        }
-        Ok(())
+    /// Every table of the generation: its name, whether it was dropped in the generation, and
+    /// the newest entry of each of its keys in key order (removals as `None`).
+    pub(crate) fn newest(&self) -> impl Iterator<Item = (&str, bool, Source<'_>)> {
+        self.0.iter().map(|(name, layer)| {
+            let all = (Bound::Unbounded, Bound::Unbounded);
+            (
+                name.as_str(),
+                layer.hides_older,
+                layer.visible(all, u64::MAX, false),
+            )
+        })
     }
 }
 
-fn change_seq(key: &[u8]) -> Result<u64, StoreError> {
+pub(crate) fn change_seq(key: &[u8]) -> Result<u64, StoreError> {
     key.try_into()
         .map(u64::from_be_bytes)
         .map_err(|_| StoreError::Corrupt("a change-log key is not 8 bytes".into()))
@@ -269,18 +252,24 @@ impl View {
         } else {
             None
         };
-        let mut sources: Vec<Source<'_>> = layers
+        let mut layers: Vec<_> = layers
             .into_iter()
             .flatten()
-            .map(|l| l.visible(range, self.version, reverse))
+            .map(|l| l.visible(range, self.version, reverse).peekable())
+            .collect();
+        if let Some(t) = &t {
+            if layers.iter_mut().all(|l| l.peek().is_none()) {
+                // Nothing newer than the file in the range: read it in place, without copies.
+                return scan_table(t, range, reverse, visit);
+            }
+        }
+        let mut sources: Vec<Source<'_>> = layers
+            .into_iter()
+            .map(|l| Box::new(l) as Source<'_>)
             .collect();
         let Some(t) = t else {
             return merge(sources, reverse, |k, v| visit(k, v));
         };
-        if sources.is_empty() {
-            // Nothing newer than the file: read it in place, without copies.
-            return scan_table(&t, range, reverse, visit);
-        }
         let iter = t.range::<&[u8]>(range)?;
         if reverse {
             sources.push(Box::new(iter.rev().map(owned)));

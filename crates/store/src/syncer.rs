@@ -37,9 +37,12 @@ impl Published {
     }
 
     fn set(&self, snapshot: Arc<View>) {
-        if let Ok(mut s) = self.0.lock() {
-            *s = snapshot;
-        }
+        let previous = match self.0.lock() {
+            Ok(mut s) => std::mem::replace(&mut *s, snapshot),
+            Err(_) => return,
+        };
+        // Dropped unlocked: readers taking the view never wait for memory being freed.
+        drop(previous);
     }
 }
 

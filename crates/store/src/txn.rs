@@ -25,13 +25,19 @@ pub struct WriteCtx<'a> {
     /// The writer's view, at the batch being run.
     pub(crate) view: &'a mut View,
     pub(crate) next_seq: &'a mut u64,
-    /// Bytes of keys and values written, which the generation's size counts.
+    /// What the batch's mutations take in the memtable, roughly (keys, values and
+    /// [`ENTRY_OVERHEAD`] each): the generation's size counts it, and it is zero only for a
+    /// batch that changed nothing.
     pub(crate) written: u64,
     /// Every mutation, for the write-ahead log (None for an in-memory store).
     pub(crate) log: Option<&'a mut OpLog>,
     /// What runs once the batch is durable ([`WriteCtx::after_durable`]).
     pub(crate) after_durable: &'a mut Vec<AfterDurable>,
 }
+
+/// A memtable entry's cost beyond its key and value: the skip-list node and tower, the key's
+/// and the value's allocations, the batch number.
+pub(crate) const ENTRY_OVERHEAD: u64 = 96;
 
 /// A change to memory kept beside the database, applied once the batch that made it is durable.
 pub(crate) type AfterDurable = Box<dyn FnOnce() + Send>;
@@ -57,7 +63,7 @@ impl WriteCtx<'_> {
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let old = self.view.get(name, key)?;
         self.view.put(name, key, Some(value));
-        self.written += (key.len() + value.len()) as u64;
+        self.written += (key.len() + value.len()) as u64 + ENTRY_OVERHEAD;
         if let Some(log) = self.log.as_deref_mut() {
             log.insert(name, key, value);
         }
@@ -68,7 +74,7 @@ impl WriteCtx<'_> {
         let old = self.view.get(name, key)?;
         if old.is_some() {
             self.view.put(name, key, None);
-            self.written += key.len() as u64;
+            self.written += key.len() as u64 + ENTRY_OVERHEAD;
             if let Some(log) = self.log.as_deref_mut() {
                 log.remove(name, key);
             }
@@ -89,7 +95,7 @@ impl WriteCtx<'_> {
     /// Drops a whole table (a DynamoDB table's items, an index); a missing one is fine.
     pub fn drop_table(&mut self, name: &str) -> Result<(), StoreError> {
         self.view.drop_table(name);
-        self.written += name.len() as u64;
+        self.written += name.len() as u64 + ENTRY_OVERHEAD;
         if let Some(log) = self.log.as_deref_mut() {
             log.drop_table(name);
         }
@@ -108,7 +114,7 @@ impl WriteCtx<'_> {
         let seq = *self.next_seq;
         self.view
             .put(CHANGELOG_NAME, &seq.to_be_bytes(), Some(record));
-        self.written += (8 + record.len()) as u64;
+        self.written += (8 + record.len()) as u64 + ENTRY_OVERHEAD;
         if let Some(log) = self.log.as_deref_mut() {
             log.change(seq, record);
         }

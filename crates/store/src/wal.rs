@@ -38,8 +38,9 @@ use crate::StoreError;
 /// The log's two file names inside the data directory.
 pub const WAL_FILES: [&str; 2] = ["dynostack.wal", "dynostack.wal.1"];
 
-/// Generation size (log bytes, or memtable bytes without a log) that triggers a freeze and a
-/// fold; bounds the memtable's memory and the replay time after a crash.
+/// Generation size (memtable bytes: keys, values and a per-entry overhead, about the log's
+/// size too) that triggers a freeze and a fold; bounds the memtable's memory and the replay
+/// time after a crash.
 pub(crate) const CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How much of a log file a freeze keeps, for the next frames to overwrite: an fdatasync of
@@ -216,6 +217,15 @@ pub(crate) fn open_and_recover(
         replay(&tx, ops)?;
         last = *id;
         replayed += 1;
+    }
+    if let Some((after_gap, _)) = by_id.range(last + 1..).next() {
+        // A frame missing from the chain (a damaged log): what follows it cannot be replayed
+        // in order, and is lost.
+        tracing::error!(
+            replayed_through = last,
+            next_found = after_gap,
+            "the write-ahead log has a gap; the frames after it are not replayed"
+        );
     }
     // After a clean stop there is nothing to replay: no commit, no fsync (start-up time).
     if replayed > 0 {

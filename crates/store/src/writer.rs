@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use redb::Database;
 use tokio::sync::oneshot;
 
-use crate::fold::{self, Fold, Folded};
+use crate::fold::{self, Fold, Folded, Task};
 use crate::memtable::View;
 use crate::syncer::{self, Completion, Published, Step};
 use crate::txn::WriteCtx;
@@ -82,7 +82,7 @@ impl Writer {
             .name("store-sync".into())
             .spawn(move || syncer::run(file, &steps, &published, &flag, gate.as_deref()))
             .map_err(|e| StoreError::io(format!("cannot start the sync thread: {e}")))?;
-        let (to_fold, folds) = mpsc::channel::<Fold>();
+        let (to_fold, folds) = mpsc::channel::<Task>();
         let (fold_done, folded) = mpsc::channel::<Folded>();
         let folder = std::thread::Builder::new()
             .name("store-fold".into())
@@ -162,7 +162,7 @@ struct WriterThread<'a> {
     /// Where the write-ahead log stands (none for an in-memory store).
     log: Option<LogPosition>,
     to_sync: SyncSender<Step>,
-    to_fold: Sender<Fold>,
+    to_fold: Sender<Task>,
     folded: Receiver<Folded>,
     /// Whether the fold thread is writing the frozen generation.
     folding: bool,
@@ -251,15 +251,17 @@ impl WriterThread<'_> {
         let tables = std::mem::take(&mut self.view.active);
         self.view.frozen = Some(tables.clone());
         self.generation_bytes = 0;
-        self.generation_since = Instant::now();
         let covers = self.log.as_ref().map(LogPosition::last_id);
         if covers.is_some() {
             self.hand_over(Step::Rotate { keep });
         }
-        // The fold thread ends only after this thread; were it gone, the fold never finishes
-        // and the generation stays in memory (and the log).
-        if self.to_fold.send(Fold { tables, covers }).is_ok() {
-            self.folding = true;
+        self.folding = true;
+        if self
+            .to_fold
+            .send(Task::Fold(Fold { tables, covers }))
+            .is_err()
+        {
+            self.fold_finished(Err(fold_thread_gone()));
         }
     }
 
@@ -267,7 +269,7 @@ impl WriterThread<'_> {
         match self.folded.try_recv() {
             Ok(outcome) => self.fold_finished(outcome),
             Err(TryRecvError::Empty) => {}
-            Err(TryRecvError::Disconnected) => self.folding = false,
+            Err(TryRecvError::Disconnected) => self.fold_finished(Err(fold_thread_gone())),
         }
     }
 
@@ -277,7 +279,7 @@ impl WriterThread<'_> {
         }
         match self.folded.recv() {
             Ok(outcome) => self.fold_finished(outcome),
-            Err(_) => self.folding = false,
+            Err(_) => self.fold_finished(Err(fold_thread_gone())),
         }
     }
 
@@ -288,7 +290,7 @@ impl WriterThread<'_> {
         match outcome {
             Ok(base) => {
                 self.view.base = Arc::new(base);
-                self.view.frozen = None;
+                let frozen = self.view.frozen.take();
                 // Published after the batches before it, like any batch's view.
                 self.hand_over(Step::Batch {
                     frame: None,
@@ -297,8 +299,14 @@ impl WriterThread<'_> {
                     after_durable: Vec::new(),
                     completions: Vec::new(),
                 });
+                if let Some(tables) = frozen {
+                    // Freed by the fold thread, at its low priority, once no view holds it.
+                    let _ = self.to_fold.send(Task::Free(tables));
+                }
             }
             Err(e) => {
+                // The frozen generation stays in the views, and its frames in the log: nothing
+                // freezes, folds or empties the log any more.
                 tracing::error!(error = %e, "fold failed; refusing further writes");
                 self.poisoned.store(true, Ordering::Release);
             }
@@ -306,9 +314,13 @@ impl WriterThread<'_> {
     }
 
     fn hand_over(&self, step: Step) {
-        // The sync thread ends only after this thread; a send cannot fail before. Were it gone,
-        // dropping the step drops its replies, and their callers get `StoreError::Closed`.
-        let _ = self.to_sync.send(step);
+        // The sync thread ends only after this thread: a send fails only if it died. Dropping
+        // the step drops its replies (their callers get `StoreError::Closed`), and nothing
+        // written after can become durable or visible.
+        if self.to_sync.send(step).is_err() {
+            tracing::error!("the sync thread is gone; refusing further writes");
+            self.poisoned.store(true, Ordering::Release);
+        }
     }
 
     /// Runs the batch into the active generation and hands it to the sync thread, which makes
@@ -335,6 +347,9 @@ impl WriterThread<'_> {
         let (frame, view) = if written == 0 {
             (None, None)
         } else {
+            if self.generation_bytes == 0 {
+                self.generation_since = Instant::now();
+            }
             self.generation_bytes += written;
             let frame = self.log.as_mut().map(|l| (l.take_frame_id(), ops));
             (frame, Some(self.view.clone()))
@@ -347,6 +362,10 @@ impl WriterThread<'_> {
             completions,
         });
     }
+}
+
+fn fold_thread_gone() -> StoreError {
+    StoreError::io("the fold thread is gone")
 }
 
 /// Jobs that cannot run are dropped unrun: dropping one drops its reply channel, and its caller
