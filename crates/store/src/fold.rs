@@ -6,10 +6,11 @@
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
-use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
+use redb::{Database, Durability, ReadableDatabase, WriteTransaction};
 
-use crate::memtable::{change_seq, table, Owned, Tables, CHANGELOG_NAME};
+use crate::memtable::{change_seq, Base, Owned, Tables, CHANGELOG_NAME};
 use crate::txn::CHANGELOG;
+use crate::values::{self, TableWriter};
 use crate::wal::write_checkpoint;
 use crate::StoreError;
 
@@ -28,7 +29,7 @@ pub(crate) struct Fold {
 }
 
 /// The database right after a fold's commit, or why the fold failed.
-pub(crate) type Folded = Result<ReadTransaction, StoreError>;
+pub(crate) type Folded = Result<Base, StoreError>;
 
 /// Folds what arrives, in order; ends when the writer thread is gone.
 pub(crate) fn run(db: &Arc<Database>, tasks: &Receiver<Task>, done: &Sender<Folded>) {
@@ -69,7 +70,7 @@ fn fold(db: &Database, job: &Fold) -> Folded {
     };
     for (name, dropped, mut entries) in job.tables.newest() {
         if dropped && name != CHANGELOG_NAME {
-            slices.tx()?.delete_table(table(name))?;
+            values::drop_table(slices.tx()?, name)?;
         }
         let mut next = entries.next().transpose()?;
         while next.is_some() {
@@ -83,7 +84,7 @@ fn fold(db: &Database, job: &Fold) -> Folded {
     tx.set_durability(Durability::Immediate)
         .map_err(|e| StoreError::io(e.to_string()))?;
     tx.commit()?;
-    Ok(db.begin_read()?)
+    Base::new(db.begin_read()?)
 }
 
 /// Drops `tables` once this is its last holder (views are replaced at every batch), or after a
@@ -146,13 +147,10 @@ impl Slices<'_> {
                     Ok(())
                 })?;
             } else {
-                let mut t = tx.open_table(table(name))?;
-                apply(&mut |(key, value)| {
-                    match value {
-                        Some(v) => t.insert(&*key, &*v)?,
-                        None => t.remove(&*key)?,
-                    };
-                    Ok(())
+                let mut t = TableWriter::open(tx, name)?;
+                apply(&mut |(key, value)| match value {
+                    Some(v) => t.insert(&key, &v),
+                    None => t.remove(&key),
                 })?;
             }
             self.bytes = bytes;

@@ -1,13 +1,17 @@
 //! The on-disk format version. A database written by a later, incompatible build is refused
 //! rather than misread; one with no version yet is stamped with ours.
 
-use redb::{Database, ReadableDatabase, TableDefinition};
+use redb::{Database, ReadableDatabase, TableDefinition, TableHandle};
 
+use crate::values;
 use crate::StoreError;
 
 /// Bump when the layout of stored keys or values changes incompatibly, and keep a fixture of
 /// the old format with a test that it still opens (or is migrated).
-pub const FORMAT_VERSION: u64 = 1;
+///
+/// 2: tagged values, long ones apart in `store.values` (see `values`). A database of format 1
+/// (untagged values) is migrated when opened.
+pub const FORMAT_VERSION: u64 = 2;
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("store.meta");
 
@@ -21,6 +25,7 @@ pub(crate) fn check_or_initialise(db: &Database) -> Result<(), StoreError> {
     drop(read);
     match found {
         Some(Some(FORMAT_VERSION)) => Ok(()),
+        Some(Some(1)) => migrate_from_1(db),
         Some(other) => Err(StoreError::Corrupt(format!(
             "database format version {other:?} is not {FORMAT_VERSION}, the one this build reads"
         ))),
@@ -34,6 +39,29 @@ pub(crate) fn check_or_initialise(db: &Database) -> Result<(), StoreError> {
             Ok(())
         }
     }
+}
+
+/// Tags the values of every table a format-1 database holds, in one durable transaction.
+fn migrate_from_1(db: &Database) -> Result<(), StoreError> {
+    let tx = db.begin_write()?;
+    let names: Vec<String> = tx
+        .list_tables()?
+        .map(|t| t.name().to_owned())
+        .filter(|n| values::tagged(n) && n != META.name() && n != values::VALUES.name())
+        .collect();
+    for name in &names {
+        values::tag_table(&tx, name)?;
+    }
+    {
+        let mut t = tx.open_table(META)?;
+        t.insert("format_version", FORMAT_VERSION.to_be_bytes().as_slice())?;
+    }
+    tx.commit()?;
+    tracing::info!(
+        tables = names.len(),
+        "migrated the database to format {FORMAT_VERSION}"
+    );
+    Ok(())
 }
 
 pub(crate) fn decode_u64(bytes: &[u8]) -> Option<u64> {

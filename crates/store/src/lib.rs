@@ -23,6 +23,9 @@
 //!   its replies. [`on_writer_thread`] tells which copy a caller should look at.
 //! - Every mutation goes through `WriteCtx`, which records it for the log and the memtable.
 //! - Change-log records are written by jobs in the same batch as the data they describe.
+//! - In redb every table but the change log holds tagged values, long ones apart in one table
+//!   of values (`values`); the fold and recovery write them only through `values`, which frees a
+//!   value apart in the transaction that overwrites, removes or drops its key.
 //! - Only this crate names redb; the services see tables of bytes.
 
 mod error;
@@ -31,6 +34,7 @@ mod format;
 mod memtable;
 mod syncer;
 mod txn;
+mod values;
 mod wal;
 mod writer;
 
@@ -45,7 +49,7 @@ use std::time::Duration;
 
 use redb::{backends::InMemoryBackend, Database, ReadableDatabase};
 
-use crate::memtable::View;
+use crate::memtable::{Base, View};
 use crate::syncer::Published;
 use crate::wal::{LogFile, LogPosition};
 use crate::writer::Writer;
@@ -122,7 +126,7 @@ impl Store {
         wal: Option<(LogPosition, LogFile)>,
         options: Options,
     ) -> Result<Store, StoreError> {
-        let view = View::new(db.begin_read()?);
+        let view = View::new(Base::new(db.begin_read()?)?);
         let published = Published::new(view.clone());
         let writer = Writer::spawn(db, view, wal, &options, published.clone())?;
         Ok(Store { published, writer })

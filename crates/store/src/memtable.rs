@@ -27,6 +27,7 @@ use crossbeam_skiplist::SkipMap;
 use redb::{ReadTransaction, ReadableTable, TableDefinition};
 
 use crate::txn::{ScanControl, CHANGELOG};
+use crate::values::{with_value, ReadValues, VALUES};
 use crate::StoreError;
 
 /// The change log's name among the memtable's tables; in redb it is the `u64`-keyed
@@ -178,19 +179,37 @@ pub(crate) fn change_seq(key: &[u8]) -> Result<u64, StoreError> {
         .map_err(|_| StoreError::Corrupt("a change-log key is not 8 bytes".into()))
 }
 
+/// The database file's state under a view: a read transaction, with the values table opened
+/// once rather than at every read.
+pub(crate) struct Base {
+    tx: ReadTransaction,
+    values: ReadValues,
+}
+
+impl Base {
+    pub(crate) fn new(tx: ReadTransaction) -> Result<Base, StoreError> {
+        let values = match tx.open_table(VALUES) {
+            Ok(t) => Some(t),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Base { tx, values })
+    }
+}
+
 /// A consistent state: the active generation's tables as of batch `version`, the frozen
 /// generation while the fold thread writes it, and the database file's state under both.
 #[derive(Clone)]
 pub(crate) struct View {
     pub(crate) active: Tables,
     pub(crate) frozen: Option<Tables>,
-    pub(crate) base: Arc<ReadTransaction>,
+    pub(crate) base: Arc<Base>,
     /// The newest batch this view sees. The writer's own view is at the batch it runs.
     pub(crate) version: u64,
 }
 
 impl View {
-    pub(crate) fn new(base: ReadTransaction) -> View {
+    pub(crate) fn new(base: Base) -> View {
         View {
             active: Tables::default(),
             frozen: None,
@@ -226,13 +245,15 @@ impl View {
         if !base {
             return Ok(None);
         }
-        let t = match self.base.open_table(table(name)) {
+        let t = match self.base.tx.open_table(table(name)) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        let found = t.get(key)?.map(|v| v.value().to_vec());
-        Ok(found)
+        let Some(stored) = t.get(key)? else {
+            return Ok(None);
+        };
+        with_value(stored.value(), &self.base.values, <[u8]>::to_vec).map(Some)
     }
 
     pub(crate) fn scan(
@@ -244,7 +265,7 @@ impl View {
     ) -> Result<(), StoreError> {
         let (layers, base) = self.layers(name);
         let t = if base {
-            match self.base.open_table(table(name)) {
+            match self.base.tx.open_table(table(name)) {
                 Ok(t) => Some(t),
                 Err(redb::TableError::TableDoesNotExist(_)) => None,
                 Err(e) => return Err(e.into()),
@@ -257,10 +278,11 @@ impl View {
             .flatten()
             .map(|l| l.visible(range, self.version, reverse).peekable())
             .collect();
+        let values = &self.base.values;
         if let Some(t) = &t {
             if layers.iter_mut().all(|l| l.peek().is_none()) {
-                // Nothing newer than the file in the range: read it in place, without copies.
-                return scan_table(t, range, reverse, visit);
+                // Nothing newer than the file in the range: read it in place.
+                return scan_table(t, values, range, reverse, visit);
             }
         }
         let mut sources: Vec<Source<'_>> = layers
@@ -271,6 +293,11 @@ impl View {
             return merge(sources, reverse, |k, v| visit(k, v));
         };
         let iter = t.range::<&[u8]>(range)?;
+        let owned = move |entry: Entry<'_>| -> Result<Owned, StoreError> {
+            let (k, v) = entry?;
+            let value: Arc<[u8]> = with_value(v.value(), values, |b| Arc::from(b))?;
+            Ok((Box::from(k.value()), Some(value)))
+        };
         if reverse {
             sources.push(Box::new(iter.rev().map(owned)));
         } else {
@@ -290,7 +317,7 @@ impl View {
                 return change_seq(&entry?.0).map(Some);
             }
         }
-        let t = match self.base.open_table(CHANGELOG) {
+        let t = match self.base.tx.open_table(CHANGELOG) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
@@ -313,7 +340,7 @@ impl View {
             .flatten()
             .map(|l| l.visible(range, self.version, false))
             .collect();
-        let t = match self.base.open_table(CHANGELOG) {
+        let t = match self.base.tx.open_table(CHANGELOG) {
             Ok(t) => Some(t),
             Err(redb::TableError::TableDoesNotExist(_)) => None,
             Err(e) => return Err(e.into()),
@@ -407,14 +434,10 @@ type Entry<'a> = Result<
     redb::StorageError,
 >;
 
-fn owned(entry: Entry<'_>) -> Result<Owned, StoreError> {
-    let (k, v) = entry?;
-    Ok((Box::from(k.value()), Some(Arc::from(v.value()))))
-}
-
-/// Visits a base table's entries in `range` in place.
+/// Visits a base table's entries in `range` where they are, inline values without a copy.
 fn scan_table(
     t: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    values: &ReadValues,
     range: (Bound<&[u8]>, Bound<&[u8]>),
     reverse: bool,
     mut visit: impl FnMut(&[u8], &[u8]) -> ScanControl,
@@ -422,7 +445,7 @@ fn scan_table(
     let iter = t.range::<&[u8]>(range)?;
     let mut step = |entry: Entry<'_>| -> Result<ScanControl, StoreError> {
         let (k, v) = entry?;
-        Ok(visit(k.value(), v.value()))
+        with_value(v.value(), values, |value| visit(k.value(), value))
     };
     if reverse {
         for entry in iter.rev() {

@@ -31,8 +31,8 @@ use std::time::Duration;
 use redb::{Database, ReadableTable, WriteTransaction};
 
 use crate::format::{decode_u64, META};
-use crate::memtable::table;
 use crate::txn::CHANGELOG;
+use crate::values::{self, TableWriter};
 use crate::StoreError;
 
 /// The log's two file names inside the data directory.
@@ -335,14 +335,14 @@ fn replay(tx: &WriteTransaction, mut ops: &[u8]) -> Result<(), StoreError> {
         match op {
             OP_INSERT => {
                 let (n, k, v) = (name(&mut ops)?, field(&mut ops)?, field(&mut ops)?);
-                tx.open_table(table(n))?.insert(k, v)?;
+                TableWriter::open(tx, n)?.insert(k, v)?;
             }
             OP_REMOVE => {
                 let (n, k) = (name(&mut ops)?, field(&mut ops)?);
-                tx.open_table(table(n))?.remove(k)?;
+                TableWriter::open(tx, n)?.remove(k)?;
             }
             OP_DROP => {
-                tx.delete_table(table(name(&mut ops)?))?;
+                values::drop_table(tx, name(&mut ops)?)?;
             }
             OP_CHANGE => {
                 let seq = take(&mut ops, 8)?;

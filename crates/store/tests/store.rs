@@ -74,26 +74,71 @@ async fn concurrent_jobs_are_serialised() {
     assert_eq!(u64::from_be_bytes(v.try_into().unwrap()), 64);
 }
 
+/// Writes a database file directly with redb, stamped with format `version`, plus what `fill`
+/// writes: what a build of another format left.
+fn raw_database(dir: &std::path::Path, version: u64, fill: impl FnOnce(&redb::WriteTransaction)) {
+    let db = redb::Database::create(dir.join(store::DB_FILE)).unwrap();
+    let tx = db.begin_write().unwrap();
+    {
+        let mut meta = tx
+            .open_table(redb::TableDefinition::<&str, &[u8]>::new("store.meta"))
+            .unwrap();
+        meta.insert("format_version", version.to_be_bytes().as_slice())
+            .unwrap();
+    }
+    fill(&tx);
+    tx.commit().unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn refuses_an_unknown_format_version() {
     let dir = tempfile::tempdir().unwrap();
-    {
-        let db = redb::Database::create(dir.path().join(store::DB_FILE)).unwrap();
-        let tx = db.begin_write().unwrap();
-        {
-            let mut t = tx
-                .open_table(redb::TableDefinition::<&str, &[u8]>::new("store.meta"))
-                .unwrap();
-            t.insert("format_version", 99u64.to_be_bytes().as_slice())
-                .unwrap();
-        }
-        tx.commit().unwrap();
-    }
+    raw_database(dir.path(), 99, |_| {});
     match Store::open_dir(dir.path()) {
         Err(StoreError::Corrupt(m)) => assert!(m.contains("99"), "{m}"),
         Err(e) => panic!("unexpected {e}"),
         Ok(_) => panic!("opened a database of an unknown format"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrates_a_format_1_database() {
+    // Format 1 stored values untagged, in the key trees; format 2 tags them and keeps long
+    // ones apart. A format-1 file, written the way that format's builds wrote it:
+    let dir = tempfile::tempdir().unwrap();
+    let long = vec![7u8; 1000];
+    raw_database(dir.path(), 1, |tx| {
+        let mut t = tx
+            .open_table(redb::TableDefinition::<&[u8], &[u8]>::new("items"))
+            .unwrap();
+        t.insert(&b"a"[..], long.as_slice()).unwrap();
+        t.insert(&b"b"[..], &b"xyz"[..]).unwrap();
+        let mut log = tx
+            .open_table(redb::TableDefinition::<u64, &[u8]>::new("store.changelog"))
+            .unwrap();
+        log.insert(1, &b"record"[..]).unwrap();
+    });
+    {
+        let s = Store::open_dir(dir.path()).unwrap();
+        let r = s.read().unwrap();
+        assert_eq!(r.get("items", b"a").unwrap(), Some(long.clone()));
+        assert_eq!(r.get("items", b"b").unwrap(), Some(b"xyz".to_vec()));
+        assert_eq!(keys_in(&s, "items"), vec![b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(r.last_change().unwrap(), Some(1));
+        s.write(|ctx| {
+            ctx.insert("items", b"a", b"short")?;
+            ctx.remove("items", b"b")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        s.shutdown();
+    }
+    let s = Store::open_dir(dir.path()).unwrap();
+    let r = s.read().unwrap();
+    assert_eq!(r.get("items", b"a").unwrap(), Some(b"short".to_vec()));
+    assert_eq!(r.get("items", b"b").unwrap(), None);
+    s.shutdown();
 }
 
 /// What a crash leaves on disk while the store is idle between checkpoints: a copy of the
