@@ -47,7 +47,7 @@ fn migrate_from_1(db: &Database) -> Result<(), StoreError> {
     let names: Vec<String> = tx
         .list_tables()?
         .map(|t| t.name().to_owned())
-        .filter(|n| values::tagged(n) && n != META.name() && n != values::VALUES.name())
+        .filter(|n| values::tagged(n))
         .collect();
     for name in &names {
         values::tag_table(&tx, name)?;

@@ -9,8 +9,9 @@
 //! overwrite, a removal or a dropped table frees its values in the same transaction, so no
 //! separate collector is needed (the README's Benchmark section has the measurements).
 
-use redb::{ReadOnlyTable, ReadableTable, Table, TableDefinition, WriteTransaction};
+use redb::{ReadOnlyTable, ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
 
+use crate::format::META;
 use crate::memtable::{table, CHANGELOG_NAME};
 use crate::StoreError;
 
@@ -24,18 +25,19 @@ const APART_FROM: usize = 256;
 const INLINE: u8 = 0;
 const APART: u8 = 1;
 
-/// Whether table `name` stores values with a tag (every table jobs write but the change log).
+/// Whether table `name` stores values with a tag: every table jobs write but the change log,
+/// and none of the store's own (`store.meta`, [`VALUES`]).
 pub(crate) fn tagged(name: &str) -> bool {
-    name != CHANGELOG_NAME
+    name != CHANGELOG_NAME && name != META.name() && name != VALUES.name()
 }
 
 /// What a tagged table holds under a key.
-pub(crate) enum Stored<'a> {
+enum Stored<'a> {
     Inline(&'a [u8]),
     Apart(u64),
 }
 
-pub(crate) fn decode(stored: &[u8]) -> Result<Stored<'_>, StoreError> {
+fn decode(stored: &[u8]) -> Result<Stored<'_>, StoreError> {
     match stored.split_first() {
         Some((&INLINE, value)) => Ok(Stored::Inline(value)),
         Some((&APART, n)) => n
@@ -92,17 +94,14 @@ impl<'t> TableWriter<'t> {
     }
 
     pub(crate) fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
-        let mut stored = Vec::with_capacity(9.max(value.len() + 1));
-        if value.len() >= APART_FROM {
+        let stored = if value.len() >= APART_FROM {
             let n = self.next;
             self.next += 1;
             self.values.insert(n, value)?;
-            stored.push(APART);
-            stored.extend_from_slice(&n.to_le_bytes());
+            [&[APART][..], &n.to_le_bytes()].concat()
         } else {
-            stored.push(INLINE);
-            stored.extend_from_slice(value);
-        }
+            [&[INLINE][..], value].concat()
+        };
         let old = self.table.insert(key, stored.as_slice())?;
         let freed = old.map(|o| apart(o.value())).transpose()?.flatten();
         self.free(freed)
@@ -131,18 +130,12 @@ fn apart(stored: &[u8]) -> Result<Option<u64>, StoreError> {
 
 /// Deletes tagged table `name` and frees its values; a missing table is fine.
 pub(crate) fn drop_table(tx: &WriteTransaction, name: &str) -> Result<(), StoreError> {
-    let freed: Vec<u64> = match tx.open_table(table(name)) {
-        Ok(t) => {
-            let mut out = Vec::new();
-            for entry in t.iter()? {
-                if let Some(n) = apart(entry?.1.value())? {
-                    out.push(n);
-                }
-            }
-            out
+    let mut freed = Vec::new();
+    for entry in tx.open_table(table(name))?.iter()? {
+        if let Some(n) = apart(entry?.1.value())? {
+            freed.push(n);
         }
-        Err(e) => return Err(e.into()),
-    };
+    }
     if !freed.is_empty() {
         let mut values = tx.open_table(VALUES)?;
         for n in freed {
