@@ -9,6 +9,7 @@ pub mod expr;
 pub mod json;
 pub mod keycodec;
 pub mod number;
+pub mod packed;
 pub mod partiql;
 pub mod size;
 pub mod value;

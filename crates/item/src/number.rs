@@ -254,6 +254,20 @@ impl Number {
         out
     }
 
+    /// The inverse of [`Number::parts`] for a non-zero number: `None` unless `digits` are
+    /// significant digits (0–9, neither first nor last a zero) within DynamoDB's limits.
+    pub fn from_normalised(negative: bool, digits: &[u8], exponent: i32) -> Option<Number> {
+        let normalised = matches!((digits.first(), digits.last()), (Some(1..=9), Some(1..=9)))
+            && digits.iter().all(|d| *d <= 9)
+            && digits.len() <= MAX_SIGNIFICANT_DIGITS
+            && (MIN_EXPONENT..=MAX_EXPONENT).contains(&i64::from(exponent));
+        normalised.then(|| Number {
+            negative,
+            digits: digits.to_vec(),
+            exponent,
+        })
+    }
+
     /// Sign, significant digits (no leading/trailing zeros) and exponent with
     /// value = 0.digits × 10^exponent; for encoders that need the normalised form.
     pub fn parts(&self) -> (bool, &[u8], i32) {
