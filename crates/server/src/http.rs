@@ -80,12 +80,14 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok());
     // The front end answers in this order, before looking at credentials: unknown operation,
-    // then a body that is not JSON (dynalite recorded this order from DynamoDB).
-    let endpoint = route(
-        target,
-        auth_scope_service(&parts.headers).as_deref(),
-        parts.uri.path(),
-    );
+    // then a body that is not JSON (dynalite recorded this order from DynamoDB). Only a
+    // request without a target is routed by its credential scope, so only those pay for
+    // reading it before `auth::verify` does.
+    let scope_service = match target {
+        Some(_) => None,
+        None => auth_scope_service(&parts.headers),
+    };
+    let endpoint = route(target, scope_service.as_deref(), parts.uri.path());
     if parts.method != Method::POST && endpoint != Endpoint::Backup {
         // Only the REST services take other methods; AWS answers them 404.
         return aws_json::respond(404, &serde_json::json!({}), &request_id, None);
