@@ -61,7 +61,12 @@ impl PacedFile {
             // SAFETY: a system call on a file descriptor this struct owns; no memory is shared.
             let done = unsafe { libc::sync_file_range(self.file.as_raw_fd(), offset, len, flags) };
             if done != 0 {
-                return Err(std::io::Error::last_os_error());
+                let error = std::io::Error::last_os_error();
+                return match error.raw_os_error() {
+                    // A file system that cannot do this is only not paced.
+                    Some(libc::EINVAL | libc::ENOSYS | libc::ESPIPE | libc::EOPNOTSUPP) => Ok(()),
+                    _ => Err(error),
+                };
             }
         }
         Ok(())
