@@ -56,34 +56,19 @@ fn pack_value(value: &Value, out: &mut Vec<u8>) {
             out.push(TAG_M);
             pack_item(m, out);
         }
-        Value::L(l) => {
-            out.push(TAG_L);
-            put_len(out, l.len());
-            for v in l {
-                pack_value(v, out);
-            }
-        }
-        Value::Ss(ss) => {
-            out.push(TAG_SS);
-            put_len(out, ss.len());
-            for s in ss {
-                put_bytes(out, s.as_bytes());
-            }
-        }
-        Value::Ns(ns) => {
-            out.push(TAG_NS);
-            put_len(out, ns.len());
-            for n in ns {
-                put_number(out, n);
-            }
-        }
-        Value::Bs(bs) => {
-            out.push(TAG_BS);
-            put_len(out, bs.len());
-            for b in bs {
-                put_bytes(out, b);
-            }
-        }
+        Value::L(l) => put_many(out, TAG_L, l, |out, v| pack_value(v, out)),
+        Value::Ss(ss) => put_many(out, TAG_SS, ss, |out, s| put_bytes(out, s.as_bytes())),
+        Value::Ns(ns) => put_many(out, TAG_NS, ns, put_number),
+        Value::Bs(bs) => put_many(out, TAG_BS, bs, |out, b| put_bytes(out, b)),
+    }
+}
+
+/// A list or set: its tag, its length, then each element.
+fn put_many<T>(out: &mut Vec<u8>, tag: u8, elements: &[T], put: impl Fn(&mut Vec<u8>, &T)) {
+    out.push(tag);
+    put_len(out, elements.len());
+    for e in elements {
+        put(out, e);
     }
 }
 

@@ -100,17 +100,9 @@ impl Store {
     pub fn open_dir_with(dir: &Path, options: Options) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::io(format!("cannot create {}: {e}", dir.display())))?;
-        let path = dir.join(DB_FILE);
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| StoreError::io(format!("cannot open {}: {e}", path.display())))?;
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
-            .create_with_backend(paced::PacedFile::new(file)?)?;
+            .create_with_backend(paced::PacedFile::open(&dir.join(DB_FILE))?)?;
         let db = Arc::new(db);
         format::check_or_initialise(&db)?;
         let wal = wal::open_and_recover(&db, dir)?;

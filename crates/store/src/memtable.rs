@@ -194,11 +194,7 @@ type FileTable = ReadOnlyTable<&'static [u8], &'static [u8]>;
 
 impl Base {
     pub(crate) fn new(tx: ReadTransaction) -> Result<Base, StoreError> {
-        let values = match tx.open_table(VALUES) {
-            Ok(t) => Some(t),
-            Err(redb::TableError::TableDoesNotExist(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
+        let values = open_if_exists(&tx, VALUES)?;
         Ok(Base {
             tx,
             values,
@@ -215,13 +211,21 @@ impl Base {
         if let Some(t) = opened.get(name) {
             return Ok(t.clone());
         }
-        let t = match self.tx.open_table(table(name)) {
-            Ok(t) => Some(Arc::new(t)),
-            Err(redb::TableError::TableDoesNotExist(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
+        let t = open_if_exists(&self.tx, table(name))?.map(Arc::new);
         opened.insert(name.to_string(), t.clone());
         Ok(t)
+    }
+}
+
+/// Table `def` in the snapshot `tx`, or `None` if it does not exist there.
+fn open_if_exists<K: redb::Key + 'static, V: redb::Value + 'static>(
+    tx: &ReadTransaction,
+    def: TableDefinition<'_, K, V>,
+) -> Result<Option<ReadOnlyTable<K, V>>, StoreError> {
+    match tx.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -335,10 +339,8 @@ impl View {
                 return change_seq(&entry?.0).map(Some);
             }
         }
-        let t = match self.base.tx.open_table(CHANGELOG) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(e.into()),
+        let Some(t) = open_if_exists(&self.base.tx, CHANGELOG)? else {
+            return Ok(None);
         };
         let last = t.last()?.map(|(k, _)| k.value());
         Ok(last)
@@ -358,11 +360,7 @@ impl View {
             .flatten()
             .map(|l| l.visible(range, self.version, false))
             .collect();
-        let t = match self.base.tx.open_table(CHANGELOG) {
-            Ok(t) => Some(t),
-            Err(redb::TableError::TableDoesNotExist(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
+        let t = open_if_exists(&self.base.tx, CHANGELOG)?;
         if let Some(t) = &t {
             let iter = t.range(from..)?.map(|e| {
                 let (k, v) = e?;

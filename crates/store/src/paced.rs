@@ -7,13 +7,16 @@
 //! fdatasync that makes them durable: the device never holds more than one slice of the
 //! database's writes ahead of the log's. Everything else is redb's own file backend.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::ops::Bound;
 use std::os::fd::AsRawFd;
+use std::path::Path;
 use std::sync::Mutex;
 
 use redb::backends::FileBackend;
 use redb::{BackendError, StorageBackend};
+
+use crate::StoreError;
 
 // redb names it only inside the crate: without its experimental API it is `io::Error`.
 type BackendIoError = std::io::Error;
@@ -33,8 +36,18 @@ pub(crate) struct PacedFile {
 }
 
 impl PacedFile {
-    pub(crate) fn new(file: File) -> Result<PacedFile, redb::DatabaseError> {
-        let own = file.try_clone()?;
+    /// Opens (or creates) the database file at `path`, as redb's own `Builder::create` does.
+    pub(crate) fn open(path: &Path) -> Result<PacedFile, StoreError> {
+        let cannot =
+            |e: std::io::Error| StoreError::io(format!("cannot open {}: {e}", path.display()));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(cannot)?;
+        let own = file.try_clone().map_err(cannot)?;
         Ok(PacedFile {
             inner: FileBackend::new(file)?,
             file: own,
