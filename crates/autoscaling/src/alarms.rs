@@ -15,7 +15,7 @@
 //! "DO NOT EDIT OR DELETE. For TargetTrackingScaling policy <action>.". Thresholds follow the
 //! provisioned capacity: AWS rewrites them after every capacity change (`alarm_threshold`).
 
-use dynamodb::clock;
+use dynamodb::ids;
 
 use crate::records::{AlarmDefinition, AlarmKind, MetricDimension, TargetTracking};
 use crate::resource::{Capacity, DynamoResource};
@@ -52,14 +52,14 @@ pub fn definitions(
     region: &str,
     account_id: &str,
 ) -> Vec<AlarmDefinition> {
-    let action = format!("{policy_arn}:createdBy/{}", clock::uuid());
+    let action = format!("{policy_arn}:createdBy/{}", ids::uuid());
     KINDS
         .iter()
         .map(|kind| {
             let name = format!(
                 "TargetTracking-{resource_id}-{}-{}",
                 kind.name(),
-                clock::uuid()
+                ids::uuid()
             );
             let mut def = AlarmDefinition {
                 kind: *kind,
@@ -142,7 +142,7 @@ pub fn custom_definitions(
                 .collect()
         })
         .unwrap_or_default();
-    let action = format!("{policy_arn}:createdBy/{}", clock::uuid());
+    let action = format!("{policy_arn}:createdBy/{}", ids::uuid());
     [
         (AlarmKind::AlarmHigh, 3, "GreaterThanThreshold", 1.0),
         (AlarmKind::AlarmLow, 15, "LessThanThreshold", 0.9),
@@ -152,7 +152,7 @@ pub fn custom_definitions(
         let name = format!(
             "TargetTracking-{resource_id}-{}-{}",
             kind.name(),
-            clock::uuid()
+            ids::uuid()
         );
         AlarmDefinition {
             kind,

@@ -172,6 +172,12 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Op, BackupError> {
 }
 
 impl Backup {
+    /// Now on the installation's clock, in epoch seconds with millisecond precision, as AWS
+    /// Backup reports timestamps.
+    pub(crate) fn now_seconds(&self) -> f64 {
+        self.store.clock().now_epoch_seconds()
+    }
+
     /// `account_id` is the installation's account; records live in the store (`backup.*`).
     pub fn open(store: Store, account_id: String) -> Result<Backup, StoreError> {
         // Nothing is cached in memory: every request reads a snapshot. Opening checks that the

@@ -202,7 +202,7 @@ pub async fn create(b: &Backup, req: Req) -> Result<Value, BackupError> {
     let tags = util::tags(&req.body, "BackupPlanTags")?;
     let creator = util::opt_str(&req.body, "CreatorRequestId")?.map(str::to_string);
     let id = util::uuid4();
-    let now = util::now_seconds();
+    let now = b.now_seconds();
     let record = PlanRecord {
         v: 1,
         arn: req.plan_arn(&id),
@@ -306,7 +306,7 @@ pub async fn update(b: &Backup, req: Req, id: String) -> Result<Value, BackupErr
         };
         let version = PlanVersion {
             version_id: util::version_id(),
-            date: util::now_seconds(),
+            date: ctx.now_ms() as f64 / 1000.0,
             document,
             advanced,
         };
@@ -338,7 +338,7 @@ pub async fn delete(b: &Backup, req: Req, id: String) -> Result<Value, BackupErr
                 "Related backup plan selections must be deleted prior to backup plan deletion",
             )));
         }
-        let now = util::now_seconds();
+        let now = ctx.now_ms() as f64 / 1000.0;
         plan.deletion_date = Some(now);
         model::put(ctx, PLANS, &model::plan_key(&plan.region, &plan.id), &plan)?;
         Ok(Ok(json!({

@@ -135,7 +135,7 @@ pub async fn create(b: &Backup, req: Req, plan_id: String) -> Result<Value, Back
         id: util::uuid4(),
         plan_id,
         region: req.region.clone(),
-        creation_date: util::now_seconds(),
+        creation_date: b.now_seconds(),
         creator_request_id: creator,
         selection,
     };

@@ -1,4 +1,4 @@
-//! Small helpers without I/O: time, identifiers, percent-decoding, query strings, paging
+//! Small helpers without I/O: identifiers, percent-decoding, query strings, paging
 //! tokens and JSON member access with AWS Backup's validation errors.
 
 use std::collections::hash_map::RandomState;
@@ -9,15 +9,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use crate::error::BackupError;
-
-/// Now in epoch seconds with millisecond precision, as AWS Backup reports timestamps.
-pub fn now_seconds() -> f64 {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
-    (ms as f64) / 1000.0
-}
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 

@@ -63,7 +63,7 @@ pub async fn create(b: &Backup, req: Req, name: String) -> Result<Value, BackupE
         arn: req.vault_arn(&name),
         name,
         region: req.region.clone(),
-        creation_date: util::now_seconds(),
+        creation_date: b.now_seconds(),
         encryption_key_arn: key_arn,
         creator_request_id: creator,
         tags,

@@ -9,7 +9,6 @@ use store::ScanControl;
 
 use crate::error::{CwError, ErrorCode};
 use crate::model::{self, Alarm, Dimension, Tag, ALARMS};
-use crate::time;
 use crate::value::V;
 use crate::CloudWatch;
 
@@ -314,7 +313,7 @@ impl CloudWatch {
             }
             Ok(list)
         };
-        let now = time::now_millis();
+        let now = self.now_millis();
         let mut alarm = Alarm {
             arn: format!(
                 "arn:aws:cloudwatch:{region}:{}:alarm:{name}",
@@ -608,7 +607,7 @@ impl CloudWatch {
                     )));
                 };
                 let mut a: Alarm = model::decode(&bytes)?;
-                let now = time::now_millis();
+                let now = w.now_ms() as i64;
                 if a.state_value != state {
                     a.state_transitioned_ms = now;
                 }

@@ -190,6 +190,11 @@ pub struct CloudWatch {
 }
 
 impl CloudWatch {
+    /// Now on the installation's clock, in the signed milliseconds CloudWatch's records use.
+    pub(crate) fn now_millis(&self) -> i64 {
+        self.store.clock().now_ms() as i64
+    }
+
     /// Opens the service over `store`, checking that the stored alarms and dashboards decode.
     pub fn open(store: Store, account_id: String) -> Result<CloudWatch, StoreError> {
         let cw = CloudWatch {

@@ -10,7 +10,6 @@ use store::ScanControl;
 use crate::alarms::{self, STATISTICS, UNITS};
 use crate::error::{CwError, ErrorCode};
 use crate::model::{self, Aggregate, Dimension, MetricRecord, DATAPOINTS, METRICS};
-use crate::time;
 use crate::value::V;
 use crate::CloudWatch;
 
@@ -41,7 +40,7 @@ impl CloudWatch {
                 "1 validation error detected: Value at 'metricData' failed to satisfy constraint: Member must have length less than or equal to 1000",
             ));
         }
-        let now = time::now_millis();
+        let now = self.now_millis();
         let mut datums = Vec::new();
         for (i, d) in data.into_iter().enumerate() {
             let n = i + 1;
@@ -437,7 +436,7 @@ impl CloudWatch {
             .collect::<Result<_, CwError>>()?;
         let recent = match req.str("RecentlyActive").as_deref() {
             None => None,
-            Some("PT3H") => Some(time::now_millis() - 3 * 3600 * 1000),
+            Some("PT3H") => Some(self.now_millis() - 3 * 3600 * 1000),
             Some(other) => return Err(CwError::not_in_enum("RecentlyActive", other, &["PT3H"])),
         };
         let after = req.str("NextToken");
@@ -451,7 +450,7 @@ impl CloudWatch {
         let mut out = Vec::new();
         let mut next = None;
         let mut failure = None;
-        let retention = time::now_millis() - 14 * 24 * 3600 * 1000;
+        let retention = self.now_millis() - 14 * 24 * 3600 * 1000;
         read.scan(
             METRICS,
             (Bound::Included(prefix.as_slice()), Bound::Unbounded),

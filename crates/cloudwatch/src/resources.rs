@@ -8,7 +8,6 @@ use store::ScanControl;
 use crate::alarms;
 use crate::error::{CwError, ErrorCode};
 use crate::model::{self, Alarm, Dashboard, Tag, ALARMS, DASHBOARDS};
-use crate::time;
 use crate::value::V;
 use crate::CloudWatch;
 
@@ -175,7 +174,7 @@ impl CloudWatch {
             arn: format!("arn:aws:cloudwatch::{}:dashboard/{name}", self.account_id),
             name: name.clone(),
             body,
-            last_modified_ms: time::now_millis(),
+            last_modified_ms: self.now_millis(),
             tags,
         };
         self.store

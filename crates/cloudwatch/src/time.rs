@@ -1,13 +1,5 @@
-//! Wall-clock time and ISO-8601 (`2026-11-25T12:00:00.000Z`), without a date library.
-
-use std::time::{SystemTime, UNIX_EPOCH};
-
-pub fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+//! ISO-8601 (`2026-11-25T12:00:00.000Z`), without a date library. Now comes from the
+//! installation's clock (`CloudWatch::now_millis`).
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

@@ -9,7 +9,6 @@ use store::{StoreError, WriteCtx};
 
 use crate::catalog::Catalog;
 use crate::changelog::{ChangeRecord, StreamTag};
-use crate::clock;
 use crate::error::DynamoError;
 use crate::indexes::{self, IndexWrites};
 use crate::schema::{KeyAttr, KeyShape, TableMeta};
@@ -252,7 +251,7 @@ fn after_write(
     let record = ChangeRecord {
         table: meta.table_name.clone(),
         table_id: meta.table_id.clone(),
-        at_ms: clock::now_millis(),
+        at_ms: ctx.now_ms(),
         origin,
         stream: Some(StreamTag {
             label: stream.label.clone(),

@@ -11,9 +11,9 @@ pub(crate) mod backfill;
 pub mod capacity;
 pub mod catalog;
 pub mod changelog;
-pub mod clock;
 mod collections;
 pub mod error;
+pub mod ids;
 mod indexes;
 mod items;
 pub mod metrics;
@@ -22,11 +22,17 @@ mod partiql;
 pub mod schema;
 pub mod stream_registry;
 pub mod ttl;
+mod ttl_build;
+mod ttl_sweeper;
+mod walk;
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use clock::Clock;
 pub use error::{DynamoError, ErrorCode};
 use store::Store;
+use worker::{Wake, Workers};
 
 use crate::catalog::Catalog;
 
@@ -53,46 +59,72 @@ pub struct Dynamo {
     /// Consumed capacity per second, for CloudWatch and throttling.
     pub metrics: Arc<metrics::Recorder>,
     pub options: Options,
+    /// Wakes the GSI backfill worker (an index was added).
+    pub(crate) backfill: Wake,
+    /// Wakes the TTL index build worker (TTL was enabled).
+    pub(crate) ttl_build: Wake,
 }
 
 /// Settings of the service that differ from AWS on purpose, for local use.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Lift AWS's rule of one UpdateTimeToLive per table per hour.
     pub ttl_allow_quick_changes: bool,
+    /// Real-time interval at which the TTL sweeper looks for expired items it was not told of.
+    pub ttl_sweep_poll: Duration,
+    /// Items per write job of the GSI backfill and the TTL index build.
+    pub background_chunk_items: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            ttl_allow_quick_changes: false,
+            ttl_sweep_poll: Duration::from_secs(5),
+            background_chunk_items: 256,
+        }
+    }
 }
 
 impl Dynamo {
     pub fn open(store: Store, env: Env) -> Result<Dynamo, store::StoreError> {
         let catalog = Arc::new(Catalog::load(&store.read()?)?);
-        // Index backfills interrupted by a stop start over (they are idempotent).
-        for meta in catalog.all() {
-            for g in meta
-                .global_indexes
-                .iter()
-                .filter(|g| g.index_status == "CREATING")
-            {
-                backfill::spawn(
-                    store.clone(),
-                    catalog.clone(),
-                    (*meta).clone(),
-                    g.index_name.clone(),
-                );
-            }
-        }
-        // TTL index builds interrupted by a stop start over (they are idempotent).
-        for meta in catalog.all() {
-            if meta.ttl.as_ref().is_some_and(|t| t.enabled && t.building) {
-                ttl::spawn_build(store.clone(), catalog.clone(), (*meta).clone());
-            }
-        }
         Ok(Dynamo {
+            metrics: Arc::new(metrics::Recorder::new(store.clock().clone())),
             store,
             catalog,
             env,
-            metrics: Arc::default(),
             options: Options::default(),
+            backfill: Wake::default(),
+            ttl_build: Wake::default(),
         })
+    }
+
+    /// Starts the service's background work: the TTL sweeper, the GSI backfill and the TTL
+    /// index build (both pick up where a stop left them: the catalog says what is pending).
+    pub fn start_workers(&self, workers: &Workers) {
+        let chunk = self.options.background_chunk_items;
+        workers.spawn(
+            ttl_sweeper::Sweeper::new(
+                self.store.clone(),
+                self.catalog.clone(),
+                self.options.ttl_sweep_poll,
+            ),
+            Wake::default(),
+        );
+        workers.spawn(
+            backfill::Backfill::new(self.store.clone(), self.catalog.clone(), chunk),
+            self.backfill.clone(),
+        );
+        workers.spawn(
+            ttl_build::TtlBuild::new(self.store.clone(), self.catalog.clone(), chunk),
+            self.ttl_build.clone(),
+        );
+    }
+
+    /// The installation's clock.
+    pub fn clock(&self) -> &Clock {
+        self.store.clock()
     }
 
     /// The store this service keeps its data in (the Streams API reads the same one).
@@ -106,21 +138,6 @@ impl Dynamo {
 
     pub fn env(&self) -> &Env {
         &self.env
-    }
-
-    /// Starts the TTL sweeper: every `period`, expired items of tables with TTL enabled are
-    /// deleted. It stops when `stop` turns true.
-    pub fn spawn_ttl_sweeper(
-        &self,
-        period: std::time::Duration,
-        stop: tokio::sync::watch::Receiver<bool>,
-    ) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(ttl::run_sweeper(
-            self.store.clone(),
-            self.catalog.clone(),
-            period,
-            stop,
-        ))
     }
 
     /// Runs one operation on a raw JSON request body.

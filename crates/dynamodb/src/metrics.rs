@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
+use clock::Clock;
+
 use crate::capacity::Consumed;
-use crate::clock;
 
 /// How long per-second figures are kept.
 const RETENTION_SECONDS: u64 = 3600;
@@ -25,14 +26,22 @@ pub struct Second {
 }
 
 /// (table, index or "" for the table itself) -> second -> units.
-#[derive(Default)]
 pub struct Recorder {
+    clock: Clock,
     series: Mutex<HashMap<(String, String), BTreeMap<u64, Second>>>,
 }
 
 impl Recorder {
+    /// A recorder that stamps units with `clock`'s seconds.
+    pub fn new(clock: Clock) -> Recorder {
+        Recorder {
+            clock,
+            series: Mutex::default(),
+        }
+    }
+
     pub fn record(&self, table: &str, consumed: &Consumed, kind: Kind) {
-        self.record_at(clock::now_millis() / 1000, table, consumed, kind);
+        self.record_at(self.clock.now_secs(), table, consumed, kind);
     }
 
     pub fn record_at(&self, second: u64, table: &str, consumed: &Consumed, kind: Kind) {
@@ -80,7 +89,7 @@ mod tests {
 
     #[test]
     fn sums_per_second_and_per_index() {
-        let r = Recorder::default();
+        let r = Recorder::new(Clock::system());
         let mut c = Consumed::table(1.0);
         c.add_index("g", true, 2.0);
         r.record_at(100, "t", &c, Kind::Write);

@@ -18,7 +18,6 @@ use std::ops::Bound;
 use serde::{Deserialize, Serialize};
 use store::{ReadCtx, ScanControl, StoreError, WriteCtx};
 
-use crate::clock;
 use crate::schema::{KeySchemaElement, TableMeta};
 
 const STREAMS: &str = "ddb.streams";
@@ -160,7 +159,7 @@ pub fn sync(
     if before == after && same_table {
         return Ok(());
     }
-    let now = clock::now_millis();
+    let now = ctx.now_ms();
     if let (Some(meta), Some((label, _))) = (old, before) {
         if !(same_table && before.map(|b| b.0) == after.map(|a| a.0)) {
             close(ctx, &stream_arn(&meta.table_arn, label), now)?;
@@ -277,11 +276,19 @@ pub fn needs_maintenance(
     rollover_ms: u64,
     retention_ms: u64,
 ) -> bool {
-    let old = |t: u64| now.saturating_sub(t) > retention_ms;
-    entry.disabled_ms.is_some_and(old)
-        || (entry.enabled()
-            && entry
-                .open_shard()
-                .is_some_and(|s| now.saturating_sub(s.created_ms) >= rollover_ms))
-        || entry.shards.iter().any(|s| s.closed_ms.is_some_and(old))
+    next_maintenance(entry, rollover_ms, retention_ms).is_some_and(|at| at <= now)
+}
+
+/// When `maintain` next has something to do for `entry`: the open shard's rollover, or the
+/// moment a disabled stream or a closed shard passes the retention period.
+pub fn next_maintenance(entry: &StreamEntry, rollover_ms: u64, retention_ms: u64) -> Option<u64> {
+    let expiry = |t: u64| t.saturating_add(retention_ms).saturating_add(1);
+    let rollover = entry
+        .enabled()
+        .then(|| entry.open_shard())
+        .flatten()
+        .map(|s| s.created_ms.saturating_add(rollover_ms));
+    let forgotten = entry.disabled_ms.map(expiry);
+    let trimmed = entry.shards.iter().filter_map(|s| s.closed_ms.map(expiry)).min();
+    [rollover, forgotten, trimmed].into_iter().flatten().min()
 }

@@ -42,6 +42,14 @@ pub struct ServeArgs {
     /// Seconds between two TTL sweeps (each deletes every item expired by then).
     #[arg(long, env = "DYNOSTACK_TTL_SWEEP_SECONDS", default_value_t = 5.0, value_parser = positive_seconds)]
     pub ttl_sweep_seconds: f64,
+    /// Serve the test clock on the same port: `GET /_dynostack/clock` reads it, `POST
+    /// /_dynostack/clock/advance` with `{"seconds": N}` moves it forward and runs the background
+    /// work due meanwhile (TTL, stream retention, KMS key deletion, ...). For tests only.
+    #[arg(long, env = "DYNOSTACK_TEST_CLOCK")]
+    pub test_clock: bool,
+    /// Items per write job of the GSI backfill and the TTL index build.
+    #[arg(long, env = "DYNOSTACK_BACKGROUND_CHUNK_ITEMS", default_value_t = 256, hide = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub background_chunk_items: u32,
     /// Allow more than one UpdateTimeToLive per table per hour (AWS refuses the second).
     #[arg(long, env = "DYNOSTACK_TTL_ALLOW_QUICK_CHANGES")]
     pub ttl_allow_quick_changes: bool,

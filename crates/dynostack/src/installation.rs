@@ -11,7 +11,7 @@ pub async fn account_id(store: &Store) -> Result<String, StoreError> {
     if let Some(v) = store.read()?.get(TABLE, ACCOUNT_ID)? {
         return Ok(String::from_utf8_lossy(&v).into_owned());
     }
-    let fresh = format!("{:012}", dynamodb::clock::random_u64() % 1_000_000_000_000);
+    let fresh = format!("{:012}", dynamodb::ids::random_u64() % 1_000_000_000_000);
     store
         .write(move |ctx| {
             // Another start may have raced us; the first one written wins.

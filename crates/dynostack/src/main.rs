@@ -87,18 +87,18 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         )
         .map_err(|e| format!("cannot load the catalog: {e}"))?;
         dynamodb.options.ttl_allow_quick_changes = args.ttl_allow_quick_changes;
+        dynamodb.options.ttl_sweep_poll = config::seconds(args.ttl_sweep_seconds);
+        dynamodb.options.background_chunk_items = args.background_chunk_items as usize;
         let stream_config = streams::Config {
             retention: config::seconds(args.stream_retention_seconds),
             shard_rollover: config::seconds(args.stream_shard_seconds),
             iterator_lifetime: config::seconds(args.stream_iterator_seconds),
         };
         let streams = streams::Streams::new(store.clone(), stream_config.clone());
-        // Background work (TTL sweeper, shard housekeeping, triggers) stops when this turns true.
-        let (stop_tx, stop) = tokio::sync::watch::channel(false);
-        let mut workers = vec![
-            dynamodb.spawn_ttl_sweeper(config::seconds(args.ttl_sweep_seconds), stop.clone()),
-            streams.spawn_maintenance(stop.clone()),
-        ];
+        // Background work runs on the installation's clock and stops before the store closes.
+        let workers = worker::Workers::new(store.clone());
+        dynamodb.start_workers(&workers);
+        streams.start_workers(&workers);
         for spec in &args.triggers {
             let trigger_config = streams::triggers::TriggerConfig {
                 batch_size: args.trigger_batch_size as usize,
@@ -107,12 +107,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 retention: stream_config.retention,
                 ..Default::default()
             };
-            workers.push(streams::triggers::spawn(
-                store.clone(),
-                spec.clone(),
-                trigger_config,
-                stop.clone(),
-            ));
+            let trigger = streams::triggers::Trigger::new(store.clone(), spec.clone(), trigger_config)
+                .map_err(|e| format!("cannot start the trigger on {}: {e}", spec.table))?;
+            workers.spawn(trigger, worker::Wake::default());
         }
         let kms = kms::Kms::open(store.clone(), account_id.clone())
             .map_err(|e| format!("cannot open KMS: {e}"))?;
@@ -139,23 +136,24 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             autoscaling,
             auth,
             account_id: account_id.clone(),
+            workers: workers.clone(),
+            test_clock: args.test_clock,
         });
         let (listener, addr) = server::bind(args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         println!("data: {where_}");
         println!("account: {account_id}");
+        let offset = store.clock().offset_ms();
+        if offset != 0 {
+            println!(
+                "clock: {:.3} s ahead of the system clock (moved with --test-clock)",
+                offset as f64 / 1000.0
+            );
+        }
         println!("listening on http://{addr}");
         server::serve(listener, Arc::clone(&state), shutdown_signal()).await;
-        let _ = stop_tx.send(true);
-        for w in workers {
-            if tokio::time::timeout(std::time::Duration::from_secs(10), w)
-                .await
-                .is_err()
-            {
-                tracing::warn!("a background task did not stop within 10 s");
-            }
-        }
+        workers.shutdown().await;
         store.shutdown();
         Ok(())
     })

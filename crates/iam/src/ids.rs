@@ -5,15 +5,6 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Now, as IAM writes dates: `2024-01-01T00:00:00Z`.
-pub fn now_iso() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    iso_from_unix(secs)
-}
-
 /// `secs` since the Unix epoch as `YYYY-MM-DDThh:mm:ssZ` (proleptic Gregorian, UTC).
 pub fn iso_from_unix(secs: u64) -> String {
     let days = i64::try_from(secs / 86_400).unwrap_or(0);

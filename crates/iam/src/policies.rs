@@ -3,7 +3,7 @@
 
 use crate::doc::{counted_size, validate_identity};
 use crate::error::{Fail, IamError};
-use crate::ids::{now_iso, unique_id};
+use crate::ids::{iso_from_unix, unique_id};
 use crate::managed::{self, AwsPolicy};
 use crate::model::{self, Policy, PolicyVersion, Tag, View, ATTACHMENTS, BOUNDARIES};
 use crate::paging::page;
@@ -140,7 +140,7 @@ pub async fn create_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
                 ))
                 .into());
             }
-            let now = now_iso();
+            let now = iso_from_unix(ctx.now_ms() / 1000);
             let policy = Policy {
                 arn: format!("arn:aws:iam::{account}:policy{path}{name}"),
                 name,
@@ -307,7 +307,7 @@ pub async fn create_policy_version(iam: &Iam, p: Params<'_>) -> Result<String, F
             let version = PolicyVersion {
                 id: format!("v{}", policy.next_version),
                 document,
-                create_date: now_iso(),
+                create_date: iso_from_unix(ctx.now_ms() / 1000),
             };
             policy.next_version += 1;
             policy.versions.push(version.clone());

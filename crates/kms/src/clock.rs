@@ -1,13 +1,15 @@
-//! Time and randomness. Randomness comes from the operating system (getrandom): it makes key
+//! Time units and randomness. Now comes from the installation's clock (`Scope::now_ms`). Randomness comes from the operating system (getrandom): it makes key
 //! material, nonces and data keys, so nothing weaker is used anywhere in this crate.
-
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::KmsError;
 
 pub(crate) const DAY_MILLIS: u64 = 86_400_000;
 
+/// The wall clock, for tests that compare with what the service stamped (the store's clock
+/// runs without an offset there).
+#[cfg(test)]
 pub(crate) fn now_millis() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)

@@ -117,7 +117,7 @@ impl Kms {
         Scope {
             account: self.account.clone(),
             region: region.to_string(),
-            now_ms: clock::now_millis(),
+            now_ms: self.store.clock().now_ms(),
         }
     }
 

@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use crate::protocol::{aws_json, aws_query};
 use crate::request_id::new_request_id;
 use crate::route::{route, Endpoint, QueryService};
+use crate::test_clock;
 use crate::{SharedState, MAX_BODY_BYTES};
 
 const CORAL: &str = "com.amazon.coral.service";
@@ -70,6 +71,9 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
     if parts.method == Method::GET && parts.uri.path() == "/" {
         // DynamoDB answers a plain GET on its endpoint with a health line; load balancers use it.
         return Response::new(Full::new(Bytes::from_static(b"healthy: dynostack")));
+    }
+    if test_clock::is_own_path(parts.uri.path()) {
+        return test_clock::handle(&state, &parts, body, &request_id).await;
     }
     let content_type = parts
         .headers

@@ -12,6 +12,7 @@ mod http;
 mod protocol;
 mod request_id;
 mod route;
+mod test_clock;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,6 +35,10 @@ pub struct State {
     pub autoscaling: autoscaling::AutoScaling,
     /// The installation's account id, which ARNs and STS report.
     pub account_id: String,
+    /// The background workers, and the clock they run on.
+    pub workers: worker::Workers,
+    /// Whether `/_dynostack/clock` serves (`--test-clock`).
+    pub test_clock: bool,
 }
 
 /// Binds `addr` (port 0 picks a free one) and returns the listener with its real address.

@@ -48,6 +48,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use clock::Clock;
 use redb::{backends::InMemoryBackend, Database, ReadableDatabase};
 
 use crate::memtable::{Base, View};
@@ -60,6 +61,7 @@ use crate::writer::Writer;
 pub struct Store {
     published: Published,
     writer: Writer,
+    clock: Clock,
 }
 
 /// How the store runs; `Default` is what the server uses.
@@ -86,6 +88,10 @@ impl Default for Options {
 /// redb's page cache. Its default (1 GiB) would make the server's memory grow with the data;
 /// the data lives on disk and the OS page cache already keeps hot pages close.
 pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Where the clock's offset is kept (see [`Store::save_clock`]).
+const CLOCK_TABLE: &str = "store.clock";
+const CLOCK_OFFSET: &[u8] = b"offset_ms";
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "dynostack.redb";
@@ -128,9 +134,35 @@ impl Store {
         options: Options,
     ) -> Result<Store, StoreError> {
         let view = View::new(Base::new(db.begin_read()?)?);
+        let offset = ReadCtx::new(Arc::new(view.clone()))
+            .get(CLOCK_TABLE, CLOCK_OFFSET)?
+            .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+            .map_or(0, i64::from_be_bytes);
+        let clock = Clock::with_offset_ms(offset);
         let published = Published::new(view.clone());
-        let writer = Writer::spawn(db, view, wal, &options, published.clone())?;
-        Ok(Store { published, writer })
+        let writer = Writer::spawn(db, view, wal, &options, published.clone(), clock.clone())?;
+        Ok(Store {
+            published,
+            writer,
+            clock,
+        })
+    }
+
+    /// The installation's clock; its offset was read from the database at open.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Makes the clock's current offset durable, so that a restart never moves time back.
+    pub async fn save_clock(&self) -> Result<(), StoreError> {
+        let clock = self.clock.clone();
+        self.write(move |ctx| {
+            // Read inside the job: a later save's offset is never overwritten by an older one.
+            let offset = clock.offset_ms();
+            ctx.insert(CLOCK_TABLE, CLOCK_OFFSET, &offset.to_be_bytes())?;
+            Ok(())
+        })
+        .await
     }
 
     /// Runs `job` on the writer thread inside the current batch's transaction and returns its

@@ -33,6 +33,7 @@ pub struct WriteCtx<'a> {
     pub(crate) log: Option<&'a mut OpLog>,
     /// What runs once the batch is durable ([`WriteCtx::after_durable`]).
     pub(crate) after_durable: &'a mut Vec<AfterDurable>,
+    pub(crate) clock: &'a clock::Clock,
 }
 
 /// A memtable entry's cost beyond its key and value: the skip-list node and tower, the key's
@@ -43,6 +44,11 @@ pub(crate) const ENTRY_OVERHEAD: u64 = 96;
 pub(crate) type AfterDurable = Box<dyn FnOnce() + Send>;
 
 impl WriteCtx<'_> {
+    /// Now on the installation's clock: the time a job stamps on what it writes.
+    pub fn now_ms(&self) -> clock::Millis {
+        self.clock.now_ms()
+    }
+
     /// Runs `f` on the sync thread once this batch is durable, after the snapshot readers see
     /// is published and before any reply of the batch is released; never if the batch fails.
     /// Changes registered by the batches of one sync round run in commit order.

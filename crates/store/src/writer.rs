@@ -66,6 +66,7 @@ impl Writer {
         wal: Option<(LogPosition, LogFile)>,
         options: &Options,
         published: Published,
+        clock: clock::Clock,
     ) -> Result<Writer, StoreError> {
         let next_seq = view.last_change()?.map_or(1, |s| s + 1);
         let (tx, rx) = mpsc::channel::<Job>();
@@ -104,6 +105,7 @@ impl Writer {
                     generation_since: Instant::now(),
                     poisoned: &flag,
                     next_seq,
+                    clock,
                 };
                 writer.run(&rx, idle_checkpoint);
                 // Dropping the senders ends the sync and fold threads once they are done.
@@ -171,6 +173,8 @@ struct WriterThread<'a> {
     generation_since: Instant,
     poisoned: &'a AtomicBool,
     next_seq: u64,
+    /// The installation's clock, which jobs read their time from.
+    clock: clock::Clock,
 }
 
 impl WriterThread<'_> {
@@ -337,6 +341,7 @@ impl WriterThread<'_> {
                 written: 0,
                 log: self.log.is_some().then_some(&mut ops),
                 after_durable: &mut after_durable,
+                clock: &self.clock,
             };
             for job in batch {
                 completions.push(job(&mut ctx));

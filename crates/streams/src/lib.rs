@@ -16,6 +16,7 @@
 //!   (TrimmedDataAccessException) or skipped (TRIM_HORIZON), whatever the log still holds.
 
 pub mod error;
+mod housekeeping;
 pub mod iterator;
 mod ops;
 pub mod records;
@@ -102,15 +103,11 @@ impl Streams {
         ops::dispatch(self, op, body).await
     }
 
-    /// Starts the shard housekeeping (rollover, retention); it stops when `stop` turns true.
-    pub fn spawn_maintenance(
-        &self,
-        stop: tokio::sync::watch::Receiver<bool>,
-    ) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(ops::run_maintenance(
-            self.store.clone(),
-            self.config.clone(),
-            stop,
-        ))
+    /// Starts the shard housekeeping (rollover, retention) on `workers`.
+    pub fn start_workers(&self, workers: &worker::Workers) {
+        workers.spawn(
+            housekeeping::Housekeeping::new(self.store.clone(), &self.config),
+            worker::Wake::default(),
+        );
     }
 }

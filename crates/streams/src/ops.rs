@@ -1,19 +1,15 @@
-//! The four operations, and the shard housekeeping task.
+//! The four operations.
 
-use std::time::Duration;
-
-use dynamodb::clock;
 use dynamodb::error::Constraints;
 use dynamodb::stream_registry::{self, ShardEntry, StreamEntry};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
-use store::Store;
 
 use crate::error::{ErrorCode, StreamsError};
 use crate::iterator::ShardIterator;
 use crate::records::{self, parse_sequence_number, sequence_number};
-use crate::{Config, Operation, Streams};
+use crate::{Operation, Streams};
 
 pub(crate) async fn dispatch(
     svc: &Streams,
@@ -87,8 +83,8 @@ fn required(c: &mut Constraints, value: Option<&str>, member: &str) {
     }
 }
 
-fn now_ms() -> u64 {
-    clock::now_millis()
+fn now_ms(svc: &Streams) -> u64 {
+    svc.store.clock().now_ms()
 }
 
 fn retention_ms(svc: &Streams) -> u64 {
@@ -115,7 +111,7 @@ fn live_shards(entry: &StreamEntry, now: u64, retention: u64) -> Vec<&ShardEntry
 }
 
 fn find_stream(svc: &Streams, arn: &str) -> Result<StreamEntry, StreamsError> {
-    let now = now_ms();
+    let now = now_ms(svc);
     stream_registry::get(&svc.store.read()?, arn)?
         .filter(|e| visible(e, now, retention_ms(svc)))
         .ok_or_else(|| StreamsError::stream_not_found(arn))
@@ -147,7 +143,7 @@ fn list_streams(svc: &Streams, req: ListStreamsRequest) -> Result<Json, StreamsE
     );
     c.into_result()?;
     let limit = req.limit.unwrap_or(100) as usize;
-    let now = now_ms();
+    let now = now_ms(svc);
     let retention = retention_ms(svc);
     let mut streams: Vec<StreamEntry> = stream_registry::list(&svc.store.read()?)?
         .into_iter()
@@ -276,7 +272,7 @@ fn describe_stream(svc: &Streams, req: DescribeStreamRequest) -> Result<Json, St
     c.into_result()?;
     let arn = req.stream_arn.unwrap_or_default();
     let entry = find_stream(svc, &arn)?;
-    let now = now_ms();
+    let now = now_ms(svc);
     let mut shards = live_shards(&entry, now, retention_ms(svc));
     if let Some(parent) = req
         .shard_filter
@@ -381,7 +377,7 @@ fn get_shard_iterator(svc: &Streams, req: GetShardIteratorRequest) -> Result<Jso
     let shard_id = req.shard_id.unwrap_or_default();
     let kind = req.shard_iterator_type.unwrap_or_default();
     let read = svc.store.read()?;
-    let now = now_ms();
+    let now = now_ms(svc);
     let retention = retention_ms(svc);
     let entry = stream_registry::get(&read, &arn)?
         .filter(|e| visible(e, now, retention))
@@ -477,7 +473,7 @@ fn get_records(svc: &Streams, req: GetRecordsRequest) -> Result<Json, StreamsErr
     let Some(it) = ShardIterator::decode(&text) else {
         return Err(StreamsError::validation("Invalid ShardIterator")); // message unverified
     };
-    let now = now_ms();
+    let now = now_ms(svc);
     let lifetime = svc.config.iterator_lifetime.as_millis() as u64;
     if now.saturating_sub(it.issued_ms) > lifetime {
         return Err(StreamsError::new(
@@ -552,53 +548,4 @@ fn get_records(svc: &Streams, req: GetRecordsRequest) -> Result<Json, StreamsErr
         out.insert("NextShardIterator".into(), next.encode().into());
     }
     Ok(Json::Object(out))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Housekeeping
-
-/// Rolls shards over and forgets what is past the retention period, until `stop`.
-pub(crate) async fn run_maintenance(
-    store: Store,
-    config: Config,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let rollover = config.shard_rollover.as_millis() as u64;
-    let retention = config.retention.as_millis() as u64;
-    let period =
-        (config.shard_rollover / 4).clamp(Duration::from_millis(100), Duration::from_secs(60));
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        if let Err(e) = maintain_once(&store, rollover, retention).await {
-            tracing::warn!(error = %e, "stream shard maintenance failed");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(period) => {}
-            _ = stop.changed() => return,
-        }
-    }
-}
-
-async fn maintain_once(store: &Store, rollover: u64, retention: u64) -> Result<(), StreamsError> {
-    let now = now_ms();
-    let due: Vec<String> = stream_registry::list(&store.read()?)?
-        .into_iter()
-        .filter(|e| stream_registry::needs_maintenance(e, now, rollover, retention))
-        .map(|e| e.stream_arn)
-        .collect();
-    if due.is_empty() {
-        return Ok(());
-    }
-    store
-        .write(move |ctx| {
-            let now = now_ms();
-            for arn in &due {
-                stream_registry::maintain(ctx, arn, now, rollover, retention)?;
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(())
 }

@@ -6,7 +6,7 @@
 //! Delivery is at least once: the trigger's checkpoint (the next change-log sequence number to
 //! deliver, in the store table `streams.triggers`) advances only after the command exited 0, in
 //! a durable write. A failing batch (non-zero exit, a crash, a timeout) is retried, with
-//! exponential backoff, until it succeeds or the trigger stops; nothing after it is delivered
+//! exponential backoff, until it succeeds or the server stops; nothing after it is delivered
 //! meanwhile, so records of an item always arrive in order. A record older than the retention
 //! period when the trigger reaches it is skipped, as Lambda loses records a stream has trimmed.
 
@@ -15,12 +15,11 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use dynamodb::changelog::ChangeRecord;
-use dynamodb::clock;
 use dynamodb::stream_registry;
 use serde_json::json;
 use store::{Store, StoreError};
 use tokio::io::AsyncWriteExt;
-use tokio::sync::watch;
+use worker::{Next, StepFuture, Worker};
 
 use crate::records;
 
@@ -83,21 +82,6 @@ impl Default for TriggerConfig {
     }
 }
 
-/// Starts a trigger; it stops (without checkpointing a batch in flight) when `stop` turns true.
-pub fn spawn(
-    store: Store,
-    spec: TriggerSpec,
-    config: TriggerConfig,
-    stop: watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let table = spec.table.clone();
-        if let Err(e) = run(store, spec, config, stop).await {
-            tracing::error!(%table, error = %e, "trigger stopped");
-        }
-    })
-}
-
 fn load_checkpoint(store: &Store, key: &str) -> Result<u64, StoreError> {
     let raw = store.read()?.get(CHECKPOINTS, key.as_bytes())?;
     Ok(raw
@@ -115,77 +99,102 @@ async fn save_checkpoint(store: &Store, key: &str, next: u64) -> Result<(), Stor
         .await
 }
 
-/// Sleeps `d` unless told to stop first; returns whether to stop.
-async fn pause(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
-    if *stop.borrow() {
-        return true;
-    }
-    tokio::select! {
-        _ = tokio::time::sleep(d) => *stop.borrow(),
-        _ = stop.changed() => true,
-    }
-}
-
-async fn run(
+/// One trigger, as a background worker. A step either looks for the next batch or delivers
+/// the batch found; a stop drops the step, which kills a command in flight (its batch is not
+/// checkpointed, so it is delivered again after the restart: at least once).
+pub struct Trigger {
     store: Store,
     spec: TriggerSpec,
     config: TriggerConfig,
-    mut stop: watch::Receiver<bool>,
-) -> Result<(), StoreError> {
-    let key = spec.key();
-    let mut position = load_checkpoint(&store, &key)?;
-    let mut saved = position;
-    let needle = format!(
-        "\"table\":{}",
-        serde_json::to_string(&spec.table).unwrap_or_default()
-    );
-    let retention = config.retention.as_millis() as u64;
-    let mut arns: HashMap<(String, String), String> = HashMap::new();
-    tracing::info!(table = %spec.table, from = position, "trigger started");
-    loop {
-        if *stop.borrow() {
-            return Ok(());
-        }
-        let now = clock::now_millis();
-        let scan = records::scan(
-            &store.read()?,
+    key: String,
+    /// The next change-log sequence number to look at, and the last one saved.
+    position: u64,
+    saved: u64,
+    /// `"table":"<name>"`, to skip other tables' records without decoding them.
+    needle: String,
+    /// Stream ARNs by (table id, stream label).
+    arns: HashMap<(String, String), String>,
+    pending: Option<Batch>,
+}
+
+/// A batch found and not yet delivered.
+struct Batch {
+    body: String,
+    /// Where the position goes once it is delivered.
+    next: u64,
+    attempt: u32,
+    backoff: Duration,
+}
+
+impl Trigger {
+    pub fn new(store: Store, spec: TriggerSpec, config: TriggerConfig) -> Result<Trigger, StoreError> {
+        let key = spec.key();
+        let position = load_checkpoint(&store, &key)?;
+        let needle = format!(
+            "\"table\":{}",
+            serde_json::to_string(&spec.table).unwrap_or_default()
+        );
+        tracing::info!(table = %spec.table, from = position, "trigger started");
+        Ok(Trigger {
+            store,
+            spec,
+            config,
+            key,
             position,
+            saved: position,
+            needle,
+            arns: HashMap::new(),
+            pending: None,
+        })
+    }
+
+    async fn step_once(&mut self, now: u64) -> Result<Next, StoreError> {
+        if let Some(batch) = self.pending.as_mut() {
+            match deliver(&self.spec, &self.config, &batch.body, batch.attempt).await {
+                Delivery::Done => {
+                    self.position = batch.next;
+                    self.pending = None;
+                    save_checkpoint(&self.store, &self.key, self.position).await?;
+                    self.saved = self.position;
+                    return Ok(Next::Now);
+                }
+                Delivery::Failed(why) => {
+                    let wait = batch.backoff;
+                    tracing::warn!(table = %self.spec.table, attempt = batch.attempt, %why, retry_in = ?wait, "trigger batch failed");
+                    batch.backoff = (batch.backoff * 2).min(self.config.max_backoff);
+                    batch.attempt += 1;
+                    return Ok(Next::At(now.saturating_add(wait.as_millis() as u64)));
+                }
+            }
+        }
+        let retention = self.config.retention.as_millis() as u64;
+        let table = &self.spec.table;
+        let scan = records::scan(
+            &self.store.read()?,
+            self.position,
             None,
-            config.batch_size.max(1),
-            &needle,
+            self.config.batch_size.max(1),
+            &self.needle,
             |r: &ChangeRecord| {
-                r.table == spec.table
-                    && r.stream.is_some()
-                    && now.saturating_sub(r.at_ms) <= retention
+                &r.table == table && r.stream.is_some() && now.saturating_sub(r.at_ms) <= retention
             },
         )?;
         if scan.found.is_empty() {
-            let caught_up = scan.next.saturating_sub(position) < records::MAX_VISIT as u64;
-            position = scan.next;
-            if position >= saved + SAVE_EVERY {
-                save_checkpoint(&store, &key, position).await?;
-                saved = position;
+            let caught_up = scan.next.saturating_sub(self.position) < records::MAX_VISIT as u64;
+            self.position = scan.next;
+            if self.position >= self.saved + SAVE_EVERY {
+                save_checkpoint(&self.store, &self.key, self.position).await?;
+                self.saved = self.position;
             }
-            if caught_up && pause(config.poll, &mut stop).await {
-                return Ok(());
-            }
-            continue;
+            // Caught up: new records are looked for every `poll`.
+            return Ok(if caught_up { Next::Idle } else { Next::Now });
         }
         let mut batch = Vec::with_capacity(scan.found.len());
         for f in &scan.found {
             let Some(tag) = &f.record.stream else {
                 continue;
             };
-            let id = (f.record.table_id.clone(), tag.label.clone());
-            if !arns.contains_key(&id) {
-                let arn = stream_registry::list(&store.read()?)?
-                    .into_iter()
-                    .find(|e| e.table_id == id.0 && e.label == id.1)
-                    .map(|e| e.stream_arn)
-                    .unwrap_or_default();
-                arns.insert(id.clone(), arn);
-            }
-            let arn = arns.get(&id).cloned().unwrap_or_default();
+            let arn = self.arn_of(&f.record.table_id, &tag.label)?;
             let mut rec = records::render(
                 &f.record,
                 f.seq,
@@ -198,33 +207,48 @@ async fn run(
             }
             batch.push(rec);
         }
-        let body = json!({ "Records": batch }).to_string();
-        let mut backoff = config.initial_backoff;
-        let mut attempt = 1u32;
-        loop {
-            match deliver(&spec, &config, &body, attempt, &mut stop).await {
-                Delivery::Done => break,
-                Delivery::Stopped => return Ok(()),
-                Delivery::Failed(why) => {
-                    tracing::warn!(table = %spec.table, attempt, %why, retry_in = ?backoff, "trigger batch failed");
-                    if pause(backoff, &mut stop).await {
-                        return Ok(());
-                    }
-                    backoff = (backoff * 2).min(config.max_backoff);
-                    attempt += 1;
-                }
-            }
+        self.pending = Some(Batch {
+            body: json!({ "Records": batch }).to_string(),
+            next: scan.next,
+            attempt: 1,
+            backoff: self.config.initial_backoff,
+        });
+        Ok(Next::Now)
+    }
+
+    /// The ARN of the stream a record was written under.
+    fn arn_of(&mut self, table_id: &str, label: &str) -> Result<String, StoreError> {
+        let id = (table_id.to_string(), label.to_string());
+        if let Some(arn) = self.arns.get(&id) {
+            return Ok(arn.clone());
         }
-        position = scan.next;
-        save_checkpoint(&store, &key, position).await?;
-        saved = position;
+        let arn = stream_registry::list(&self.store.read()?)?
+            .into_iter()
+            .find(|e| e.table_id == id.0 && e.label == id.1)
+            .map(|e| e.stream_arn)
+            .unwrap_or_default();
+        self.arns.insert(id, arn.clone());
+        Ok(arn)
+    }
+}
+
+impl Worker for Trigger {
+    fn name(&self) -> String {
+        format!("trigger:{}", self.spec.table)
+    }
+
+    fn step(&mut self, now: u64) -> StepFuture<'_> {
+        Box::pin(async move { self.step_once(now).await.map_err(|e| e.to_string()) })
+    }
+
+    fn poll(&self) -> Option<Duration> {
+        Some(self.config.poll)
     }
 }
 
 enum Delivery {
     Done,
     Failed(String),
-    Stopped,
 }
 
 fn command_stdout() -> Stdio {
@@ -242,7 +266,6 @@ async fn deliver(
     config: &TriggerConfig,
     body: &str,
     attempt: u32,
-    stop: &mut watch::Receiver<bool>,
 ) -> Delivery {
     let child = tokio::process::Command::new("sh")
         .arg("-c")
@@ -263,19 +286,14 @@ async fn deliver(
         let _ = stdin.write_all(body.as_bytes()).await;
         drop(stdin);
     }
-    tokio::select! {
-        status = tokio::time::timeout(config.timeout, child.wait()) => match status {
-            Ok(Ok(s)) if s.success() => Delivery::Done,
-            Ok(Ok(s)) => Delivery::Failed(format!("exited with {s}")),
-            Ok(Err(e)) => Delivery::Failed(format!("cannot wait for the command: {e}")),
-            Err(_) => {
-                let _ = child.kill().await;
-                Delivery::Failed(format!("timed out after {:?}", config.timeout))
-            }
-        },
-        _ = stop.changed() => {
+    // Dropped here on shutdown, the child is killed (`kill_on_drop`).
+    match tokio::time::timeout(config.timeout, child.wait()).await {
+        Ok(Ok(s)) if s.success() => Delivery::Done,
+        Ok(Ok(s)) => Delivery::Failed(format!("exited with {s}")),
+        Ok(Err(e)) => Delivery::Failed(format!("cannot wait for the command: {e}")),
+        Err(_) => {
             let _ = child.kill().await;
-            Delivery::Stopped
+            Delivery::Failed(format!("timed out after {:?}", config.timeout))
         }
     }
 }

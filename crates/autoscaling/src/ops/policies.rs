@@ -1,6 +1,6 @@
 //! PutScalingPolicy, DescribeScalingPolicies, DeleteScalingPolicy.
 
-use dynamodb::clock;
+use dynamodb::ids;
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
@@ -274,7 +274,7 @@ pub(super) async fn put(
                 None => {
                     let policy_arn = format!(
                         "arn:aws:autoscaling:{region}:{account}:scalingPolicy:{}:resource/{namespace}/{resource_id}:policyName/{name}",
-                        clock::uuid()
+                        ids::uuid()
                     );
                     let alarms = new_alarms(&policy_arn, &resource_id, &resource, &config, capacity, &region, &account);
                     ScalingPolicy {
@@ -286,7 +286,7 @@ pub(super) async fn put(
                         policy_arn,
                         target_tracking: Some(config),
                         alarms,
-                        creation_time: clock::now_epoch_seconds(),
+                        creation_time: ctx.now_ms() as f64 / 1000.0,
                     }
                 }
             };

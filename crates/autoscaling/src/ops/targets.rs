@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use dynamodb::clock;
+use dynamodb::ids;
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
@@ -176,7 +176,7 @@ pub(super) async fn register(
                         min_capacity: min,
                         max_capacity: max,
                         role_arn,
-                        creation_time: clock::now_epoch_seconds(),
+                        creation_time: ctx.now_ms() as f64 / 1000.0,
                         suspended_state: suspended,
                         scalable_target_arn: format!("{arn_prefix}{}", target_id()),
                         tags: tags.unwrap_or_default(),
@@ -215,9 +215,9 @@ fn merge_suspended(state: &mut SuspendedState, input: SuspendedStateInput) {
 fn target_id() -> String {
     format!(
         "{:016x}{:016x}{:04x}",
-        clock::random_u64(),
-        clock::random_u64(),
-        clock::random_u64() & 0xffff
+        ids::random_u64(),
+        ids::random_u64(),
+        ids::random_u64() & 0xffff
     )
 }
 

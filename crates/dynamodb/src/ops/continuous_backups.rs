@@ -6,7 +6,6 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use super::validate;
-use crate::clock;
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{Pitr, TableMeta};
 use crate::Dynamo;
@@ -38,13 +37,13 @@ fn table_not_found(name: &str) -> DynamoError {
     DynamoError::new(ErrorCode::TableNotFound, format!("Table not found: {name}"))
 }
 
-fn description(meta: &TableMeta) -> Json {
+fn description(meta: &TableMeta, now: f64) -> Json {
     let pitr = match &meta.pitr {
         Some(p) => json!({
             "PointInTimeRecoveryStatus": "ENABLED",
             "RecoveryPeriodInDays": p.recovery_period_in_days,
-            "EarliestRestorableDateTime": p.enabled_at.max(clock::now_epoch_seconds() - (p.recovery_period_in_days * 86_400) as f64),
-            "LatestRestorableDateTime": clock::now_epoch_seconds(),
+            "EarliestRestorableDateTime": p.enabled_at.max(now - (p.recovery_period_in_days * 86_400) as f64),
+            "LatestRestorableDateTime": now,
         }),
         None => json!({ "PointInTimeRecoveryStatus": "DISABLED" }),
     };
@@ -57,7 +56,7 @@ fn description(meta: &TableMeta) -> Json {
 pub(super) fn describe(svc: &Dynamo, req: DescribeRequest) -> Result<Json, DynamoError> {
     let name = validate::require_table_name(req.table_name.as_deref())?;
     let meta = svc.catalog.get(name).ok_or_else(|| table_not_found(name))?;
-    Ok(description(&meta))
+    Ok(description(&meta, svc.clock().now_epoch_seconds()))
 }
 
 pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, DynamoError> {
@@ -108,12 +107,12 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
                     ..p.clone()
                 }),
                 (true, None) => Some(Pitr {
-                    enabled_at: clock::now_epoch_seconds(),
+                    enabled_at: ctx.now_ms() as f64 / 1000.0,
                     recovery_period_in_days: days.unwrap_or(DEFAULT_RECOVERY_DAYS),
                 }),
             };
             Ok(Ok(catalog.put(ctx, next)?))
         })
         .await??;
-    Ok(description(&meta))
+    Ok(description(&meta, svc.clock().now_epoch_seconds()))
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 
 use super::describe_table::{describe, Stats};
 use super::validate::{self, invalid_parameter as invalid, KeySchemaOf, ThroughputIn};
-use crate::clock;
+use crate::ids;
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{
     AttributeDefinition, GlobalIndex, KeySchemaElement, LocalIndex, Projection, Sse, StreamState,
@@ -242,12 +242,13 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         "arn:aws:dynamodb:{region}:{}:table/{name}",
         svc.env.account_id
     );
-    let now = clock::now_epoch_seconds();
-    let stream = stream_state(req.stream_specification.as_ref())?;
+    let now_ms = svc.clock().now_ms();
+    let now = now_ms as f64 / 1000.0;
+    let stream = stream_state(req.stream_specification.as_ref(), now_ms)?;
     let sse = sse_state(req.sse_specification.as_ref(), &region, &svc.env.account_id)?;
     Ok(TableMeta {
         table_name: name,
-        table_id: clock::uuid(),
+        table_id: ids::uuid(),
         table_arn: arn,
         creation_date_time: now,
         key_schema,
@@ -338,6 +339,7 @@ pub(super) fn global_index(
 
 pub(super) fn stream_state(
     spec: Option<&StreamSpecIn>,
+    now_ms: u64,
 ) -> Result<Option<StreamState>, DynamoError> {
     let Some(spec) = spec else { return Ok(None) };
     match (
@@ -347,7 +349,7 @@ pub(super) fn stream_state(
         (true, Some(view)) => Ok(Some(StreamState {
             enabled: true,
             view_type: view.to_string(),
-            label: clock::iso8601_millis(clock::now_millis()),
+            label: clock::iso8601_millis(now_ms),
         })),
         (true, None) => Err(invalid(
             "StreamSpecification must have StreamViewType when StreamEnabled is true",

@@ -11,7 +11,6 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use super::validate;
-use crate::clock;
 use crate::error::{Constraints, DynamoError};
 use crate::schema::TtlState;
 use crate::Dynamo;
@@ -98,7 +97,7 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
             let Some(current) = catalog.get(&name) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
-            let now = clock::now_millis();
+            let now = ctx.now_ms();
             let state = current.ttl.as_ref();
             let active = state.filter(|t| t.enabled);
             if let Some(t) = active {
@@ -138,8 +137,8 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
             Ok(Ok(enabled.then_some(meta)))
         })
         .await??;
-    if let Some(meta) = started {
-        crate::ttl::spawn_build(svc.store.clone(), svc.catalog.clone(), (*meta).clone());
+    if started.is_some() {
+        svc.ttl_build.wake();
     }
     Ok(json!({
         "TimeToLiveSpecification": { "AttributeName": attribute, "Enabled": enabled }

@@ -18,7 +18,6 @@ use store::{StoreError, WriteCtx};
 use super::write_common as common;
 use crate::capacity::Consumed;
 use crate::catalog::Catalog;
-use crate::clock;
 use crate::error::{DynamoError, ErrorCode};
 use crate::items::{self, Origin};
 use crate::schema::TableMeta;
@@ -104,7 +103,7 @@ fn run_in(
     actions: Vec<Action>,
     token: Option<Token>,
 ) -> Result<Result<Outcome, DynamoError>, StoreError> {
-    let now = clock::now_millis();
+    let now = tx.now_ms();
     if let Some(t) = &token {
         if let Some((digest, at)) = read_token(tx, &t.token)? {
             if now.saturating_sub(at) < TOKEN_LIFETIME_MS {

@@ -9,7 +9,6 @@ use serde_json::{json, Value as Json};
 use super::create_table::{global_index, sse_state, stream_state, GsiIn, SseSpecIn, StreamSpecIn};
 use super::describe_table::{describe, Stats};
 use super::validate::{self, invalid_parameter as invalid, ThroughputIn};
-use crate::clock;
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{AttributeDefinition, GlobalIndex, TableMeta, Throughput};
 use crate::Dynamo;
@@ -82,7 +81,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             let Some(current) = catalog.get(&name) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
-            let next = match apply(&current, req, &account) {
+            let next = match apply(&current, req, &account, ctx.now_ms()) {
                 Ok(next) => next,
                 Err(e) => return Ok(Err(e)),
             };
@@ -102,22 +101,22 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             Ok(Ok((catalog.put(ctx, next)?, created)))
         })
         .await??;
-    for index in created {
-        crate::backfill::spawn(
-            svc.store.clone(),
-            svc.catalog.clone(),
-            (*meta).clone(),
-            index,
-        );
+    if !created.is_empty() {
+        svc.backfill.wake();
     }
     Ok(
         json!({ "TableDescription": describe(&meta, &Stats::read(&svc.store.read()?, &meta)?, Some("UPDATING")) }),
     )
 }
 
-fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, DynamoError> {
+fn apply(
+    current: &TableMeta,
+    req: Request,
+    account: &str,
+    now_ms: u64,
+) -> Result<TableMeta, DynamoError> {
     let mut next = current.clone();
-    let now = clock::now_epoch_seconds();
+    let now = now_ms as f64 / 1000.0;
     let region = region_of(&current.table_arn);
 
     if let Some(mode) = req.billing_mode.as_deref() {
@@ -278,7 +277,7 @@ fn apply(current: &TableMeta, req: Request, account: &str) -> Result<TableMeta, 
             )); // message unverified
         }
         if enable {
-            next.stream = stream_state(Some(&spec))?;
+            next.stream = stream_state(Some(&spec), now_ms)?;
         } else if let Some(s) = &mut next.stream {
             if spec.stream_view_type.is_some() {
                 return Err(invalid(

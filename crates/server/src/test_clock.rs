@@ -1,0 +1,108 @@
+//! `--test-clock`: the installation's clock, read and moved over HTTP on the service port.
+//!
+//! - `GET /_dynostack/clock` → `{"now": RFC 3339, "epoch_seconds": f64, "offset_seconds": f64}`
+//! - `POST /_dynostack/clock/advance` with `{"seconds": N}` (0 < N ≤ 400 days) moves the clock
+//!   forward, runs every background step due inside the span at its due time
+//!   ([`worker::Workers::advance`]) and answers like GET once they have all finished and the new
+//!   offset is durable.
+//!
+//! Without the flag these paths are unknown, as on AWS.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Response};
+use serde_json::{json, Value};
+
+use crate::protocol::aws_json;
+use crate::SharedState;
+
+pub const CLOCK_PATH: &str = "/_dynostack/clock";
+pub const ADVANCE_PATH: &str = "/_dynostack/clock/advance";
+
+/// A move's body is a few bytes; anything longer is refused unread.
+const MAX_BODY: usize = 4096;
+
+/// Whether the path is under Dynostack's own prefix (no AWS API uses it).
+pub fn is_own_path(path: &str) -> bool {
+    path.starts_with("/_dynostack/")
+}
+
+/// Answers a request under `/_dynostack/`: the clock with `--test-clock`, else 404.
+pub async fn handle(
+    state: &SharedState,
+    parts: &hyper::http::request::Parts,
+    body: Incoming,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
+    let path = parts.uri.path();
+    if !state.test_clock || (path != CLOCK_PATH && path != ADVANCE_PATH) {
+        return aws_json::respond(404, &json!({}), request_id, None);
+    }
+    match (&parts.method, path) {
+        (&Method::GET, CLOCK_PATH) => reply(state, request_id),
+        (&Method::POST, ADVANCE_PATH) => {
+            // A JSON content type cannot be sent cross-site without a CORS preflight, which is
+            // never answered: a web page the user visits cannot move the clock.
+            let json_body = parts
+                .headers
+                .get(hyper::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|ct| ct.starts_with("application/json"));
+            if !json_body {
+                return error(
+                    415,
+                    "UnsupportedMediaType",
+                    "send the body as application/json",
+                    request_id,
+                );
+            }
+            let seconds = match Limited::new(body, MAX_BODY).collect().await {
+                Ok(b) => parse_seconds(&b.to_bytes()),
+                Err(_) => Err("the body is too large".to_string()),
+            };
+            let seconds = match seconds {
+                Ok(s) => s,
+                Err(message) => return error(400, "ValidationException", &message, request_id),
+            };
+            let by_ms = (seconds * 1000.0).round() as u64;
+            if let Err(e) = state.workers.advance(by_ms).await {
+                tracing::error!(error = %e, "moving the clock failed");
+                return error(500, "InternalServerError", &e.to_string(), request_id);
+            }
+            reply(state, request_id)
+        }
+        _ => error(405, "MethodNotAllowed", "use GET on the clock, POST on advance", request_id),
+    }
+}
+
+/// `{"seconds": N}` with 0 < N ≤ 400 days.
+fn parse_seconds(body: &[u8]) -> Result<f64, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| "the body is not JSON".to_string())?;
+    let max = (worker::MAX_ADVANCE_MS / 1000) as f64;
+    match v.get("seconds").and_then(Value::as_f64) {
+        Some(s) if s > 0.0 && s <= max => Ok(s),
+        Some(_) => Err(format!("seconds must be greater than 0 and at most {max}")),
+        None => Err("the body must be {\"seconds\": N}".to_string()),
+    }
+}
+
+fn reply(state: &SharedState, request_id: &str) -> Response<Full<Bytes>> {
+    let clock = state.workers.clock();
+    let now = clock.now_ms();
+    let body = json!({
+        "now": clock::rfc3339_millis(now),
+        "epoch_seconds": now as f64 / 1000.0,
+        "offset_seconds": clock.offset_ms() as f64 / 1000.0,
+    });
+    aws_json::respond(200, &body, request_id, Some("application/json"))
+}
+
+fn error(status: u16, code: &str, message: &str, request_id: &str) -> Response<Full<Bytes>> {
+    aws_json::respond(
+        status,
+        &json!({ "__type": code, "message": message }),
+        request_id,
+        Some("application/json"),
+    )
+}

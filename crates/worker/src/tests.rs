@@ -1,0 +1,141 @@
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clock::{Millis, HOUR, MINUTE};
+
+use crate::{Next, StepFuture, Wake, Worker, Workers};
+
+type Log = Arc<Mutex<Vec<(String, Millis)>>>;
+
+/// Due every `period` from its first step; records when it ran.
+struct Periodic {
+    name: &'static str,
+    period: Millis,
+    log: Log,
+}
+
+impl Worker for Periodic {
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+
+    fn step(&mut self, now: Millis) -> StepFuture<'_> {
+        Box::pin(async move {
+            self.log.lock().unwrap().push((self.name.to_string(), now));
+            Ok(Next::At(now + self.period))
+        })
+    }
+}
+
+/// Idle until woken; counts its steps.
+struct Idler {
+    steps: Arc<Mutex<u32>>,
+}
+
+impl Worker for Idler {
+    fn name(&self) -> String {
+        "idler".into()
+    }
+
+    fn step(&mut self, _now: Millis) -> StepFuture<'_> {
+        Box::pin(async move {
+            *self.steps.lock().unwrap() += 1;
+            Ok(Next::Idle)
+        })
+    }
+}
+
+/// Fails every step.
+struct Failing;
+
+impl Worker for Failing {
+    fn name(&self) -> String {
+        "failing".into()
+    }
+
+    fn step(&mut self, _now: Millis) -> StepFuture<'_> {
+        Box::pin(async { Err("no".to_string()) })
+    }
+}
+
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+#[tokio::test]
+async fn advancing_runs_due_steps_in_time_order_at_their_due_times() {
+    let store = store::Store::in_memory().unwrap();
+    let workers = Workers::new(store.clone());
+    let log = Log::default();
+    workers.spawn(
+        Periodic { name: "hourly", period: HOUR, log: log.clone() },
+        Wake::default(),
+    );
+    workers.spawn(
+        Periodic { name: "every-25-min", period: 25 * MINUTE, log: log.clone() },
+        Wake::default(),
+    );
+    settle().await;
+    let start = store.clock().now_ms();
+    log.lock().unwrap().clear();
+    workers.advance(2 * HOUR).await.unwrap();
+    let ran = log.lock().unwrap().clone();
+    let times: Vec<Millis> = ran.iter().map(|(_, t)| *t).collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "steps ran in time order: {ran:?}");
+    let hourly = ran.iter().filter(|(n, _)| n == "hourly").count();
+    let quarter = ran.iter().filter(|(n, _)| n == "every-25-min").count();
+    assert_eq!((hourly, quarter), (2, 4), "{ran:?}");
+    // Each step ran at its due time, not at the end of the span.
+    let first_hourly = ran.iter().find(|(n, _)| n == "hourly").unwrap().1;
+    assert!(first_hourly >= start + HOUR - 1000 && first_hourly < start + HOUR + 5000);
+    assert!(store.clock().now_ms() >= start + 2 * HOUR);
+    workers.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_offset_survives_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = store::Store::open_dir(dir.path()).unwrap();
+        let workers = Workers::new(store.clone());
+        workers.advance(3 * HOUR).await.unwrap();
+        workers.shutdown().await;
+        store.shutdown();
+    }
+    let store = store::Store::open_dir(dir.path()).unwrap();
+    assert!(store.clock().offset_ms() >= (3 * HOUR - MINUTE) as i64);
+    store.shutdown();
+}
+
+#[tokio::test]
+async fn a_woken_worker_steps_and_shutdown_stops_it() {
+    let store = store::Store::in_memory().unwrap();
+    let workers = Workers::new(store);
+    let steps = Arc::new(Mutex::new(0));
+    let wake = Wake::default();
+    workers.spawn(Idler { steps: steps.clone() }, wake.clone());
+    settle().await;
+    assert_eq!(*steps.lock().unwrap(), 1, "the first step is due at once");
+    wake.wake();
+    settle().await;
+    assert_eq!(*steps.lock().unwrap(), 2);
+    workers.shutdown().await;
+    wake.wake();
+    settle().await;
+    assert_eq!(*steps.lock().unwrap(), 2, "no step after shutdown");
+}
+
+#[tokio::test]
+async fn a_failing_worker_backs_off_and_does_not_hold_up_a_move() {
+    let store = store::Store::in_memory().unwrap();
+    let workers = Workers::new(store);
+    workers.spawn(Failing, Wake::default());
+    settle().await;
+    workers.advance(30 * 24 * HOUR).await.unwrap();
+    let status = workers.statuses().pop().unwrap();
+    assert!(status.failures >= 1 && status.failures < 10, "{status:?}");
+    assert_eq!(status.last_error.as_deref(), Some("no"));
+    workers.shutdown().await;
+}
