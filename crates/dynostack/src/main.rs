@@ -13,7 +13,7 @@ use crate::config::{Cli, Command, ServeArgs};
 
 /// glibc's malloc serialises threads on its arena locks and frees slowly across threads (the
 /// writer thread frees what request threads allocated); mimalloc took a fifth off the server's
-/// CPU per PutItem in the benchmark (see README, Benchmark).
+/// CPU per PutItem in the benchmark (see docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

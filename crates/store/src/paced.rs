@@ -22,8 +22,8 @@ use crate::StoreError;
 type BackendIoError = std::io::Error;
 
 /// Bytes written back per step: a log write queued behind one waits a fraction of a
-/// millisecond. Measured against 1 MiB and against no pacing (README, "Pacing the fold's
-/// write-back").
+/// millisecond. Measured against 1 MiB and against no pacing (docs/performance.md, "Pacing
+/// the fold's write-back").
 const SLICE: u64 = 256 * 1024;
 
 #[derive(Debug)]

@@ -7,7 +7,7 @@
 //! With 9-byte stored values the key trees stay in cache and a leaf holds ~100 keys, while the
 //! values, numbered in fold order, fill the values table's last leaf after one another. An
 //! overwrite, a removal or a dropped table frees its values in the same transaction, so no
-//! separate collector is needed (the README's Benchmark section has the measurements).
+//! separate collector is needed (docs/performance.md has the measurements).
 
 use redb::{ReadOnlyTable, ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
 
