@@ -144,3 +144,5 @@ impl Constraints {
         }
     }
 }
+
+protocol::json_error!(AutoScalingError, ErrorCode);

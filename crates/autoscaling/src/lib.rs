@@ -43,34 +43,8 @@ pub const TARGET_PREFIX: &str = "AnyScaleFrontendService";
 /// The SigV4 service name (credential scope) of Application Auto Scaling.
 pub const SIGNING_NAME: &str = "application-autoscaling";
 
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        /// Every operation this service implements; the single source of truth for names.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Operation { $($name),* }
-
-        impl Operation {
-            /// From the operation name in `X-Amz-Target` (after `AnyScaleFrontendService.`).
-            pub fn from_name(name: &str) -> Option<Operation> {
-                match name {
-                    $(stringify!($name) => Some(Operation::$name),)*
-                    _ => None,
-                }
-            }
-
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
-            }
-
-            /// The IAM action a policy names for this operation.
-            pub fn iam_action(self) -> String {
-                format!("application-autoscaling:{}", self.name())
-            }
-        }
-    };
-}
-
-operations!(
+protocol::operations!(
+    "application-autoscaling";
     RegisterScalableTarget,
     DescribeScalableTargets,
     DeregisterScalableTarget,
@@ -158,3 +132,22 @@ impl AutoScaling {
 
 #[cfg(test)]
 mod tests;
+
+impl protocol::Service for AutoScaling {
+    type Operation = Operation;
+    type Output = Json;
+    type Error = AutoScalingError;
+
+    fn operation(&self, req: &protocol::Request<'_>) -> Result<Operation, AutoScalingError> {
+        Operation::from_name(req.name.unwrap_or_default())
+            .ok_or_else(|| AutoScalingError::new(ErrorCode::UnknownOperation, ""))
+    }
+
+    async fn call<'a>(
+        &'a self,
+        op: Operation,
+        req: &'a protocol::Request<'a>,
+    ) -> Result<Json, AutoScalingError> {
+        ops::dispatch(self, op, req.body, req.region).await
+    }
+}

@@ -86,3 +86,22 @@ impl fmt::Display for BackupError {
         write!(f, "{}: {}", self.code.aws_code(), self.message)
     }
 }
+
+impl protocol::AwsError for BackupError {
+    fn aws_code(&self) -> &str {
+        self.code.aws_code()
+    }
+
+    fn http_status(&self) -> u16 {
+        self.code.http_status()
+    }
+
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// restJson1's error body: AWS Backup names both members in capitals.
+    fn json_body(&self) -> serde_json::Value {
+        serde_json::json!({ "Message": self.message, "Code": self.code.aws_code() })
+    }
+}

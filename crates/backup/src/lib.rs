@@ -84,7 +84,7 @@ impl Req {
 
 /// The operations, as the service model's HTTP bindings route them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Op {
+pub enum Op {
     CreateBackupVault(String),
     DescribeBackupVault(String),
     DeleteBackupVault(String),
@@ -107,7 +107,7 @@ pub(crate) enum Op {
 
 /// Maps method and (still percent-encoded) path to an operation. ARN labels are decoded whole,
 /// so an ARN whose `/` a client left unencoded still arrives intact.
-pub(crate) fn route(method: &str, path: &str) -> Result<Op, BackupError> {
+pub fn route(method: &str, path: &str) -> Result<Op, BackupError> {
     let unknown = || {
         BackupError::new(
             ErrorCode::UnknownOperation,
@@ -215,6 +215,16 @@ impl Backup {
         region: &str,
     ) -> Result<Value, BackupError> {
         let op = route(method, path)?;
+        self.run(op, query, body, region).await
+    }
+
+    async fn run(
+        &self,
+        op: Op,
+        query: &str,
+        body: &[u8],
+        region: &str,
+    ) -> Result<Value, BackupError> {
         let req = Req {
             region: region.to_string(),
             account: self.account.clone(),
@@ -263,3 +273,21 @@ impl Backup {
 
 /// Storage errors inside a job body: `?` on them, then wrap the client-facing result.
 pub(crate) type JobResult<T> = Result<Result<T, BackupError>, StoreError>;
+
+impl protocol::Service for Backup {
+    type Operation = Op;
+    type Output = Value;
+    type Error = BackupError;
+
+    fn operation(&self, req: &protocol::Request<'_>) -> Result<Op, BackupError> {
+        route(req.method, req.path)
+    }
+
+    async fn call<'a>(
+        &'a self,
+        op: Op,
+        req: &'a protocol::Request<'a>,
+    ) -> Result<Value, BackupError> {
+        self.run(op, req.query, req.body, req.region).await
+    }
+}

@@ -124,7 +124,11 @@ mod tests {
         assert!(shared.offset_ms() >= (DAY - MINUTE) as i64);
         let offset = clock.offset_ms();
         clock.advance_to(before);
-        assert_eq!(clock.offset_ms(), offset, "asking for an earlier time changes nothing");
+        assert_eq!(
+            clock.offset_ms(),
+            offset,
+            "asking for an earlier time changes nothing"
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use store::ScanControl;
 
 use crate::error::{CwError, ErrorCode};
 use crate::model::{self, Alarm, Dimension, Tag, ALARMS};
-use crate::value::V;
 use crate::CloudWatch;
+use protocol::tree::V;
 
 pub const COMPARISON_OPERATORS: [&str; 7] = [
     "GreaterThanOrEqualToThreshold",

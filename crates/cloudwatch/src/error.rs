@@ -197,3 +197,63 @@ pub fn lower_first(name: &str) -> String {
         None => String::new(),
     }
 }
+
+impl From<protocol::tree::MemberError> for CwError {
+    fn from(e: protocol::tree::MemberError) -> CwError {
+        match e {
+            protocol::tree::MemberError::Null(member) => CwError::null_member(&member),
+            protocol::tree::MemberError::Malformed { member, text } => {
+                CwError::malformed(&member, &text)
+            }
+        }
+    }
+}
+
+impl protocol::AwsError for CwError {
+    fn aws_code(&self) -> &str {
+        self.code.shape()
+    }
+
+    fn http_status(&self) -> u16 {
+        self.code.status()
+    }
+
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn is_sender_fault(&self) -> bool {
+        self.code.is_sender()
+    }
+
+    fn query_code(&self) -> &str {
+        self.code.query_code()
+    }
+
+    fn json_body(&self) -> serde_json::Value {
+        let namespace = if self.code == ErrorCode::UnknownOperation {
+            protocol::json::CORAL
+        } else {
+            "com.amazonaws.cloudwatch"
+        };
+        let mut body = serde_json::json!({
+            "__type": format!("{namespace}#{}", self.code.shape()),
+            "message": self.message,
+        });
+        if self.code == ErrorCode::DashboardInvalidInput {
+            body["dashboardValidationMessages"] = self
+                .dashboard_messages
+                .iter()
+                .map(|(p, m)| serde_json::json!({"DataPath": p, "Message": m}))
+                .collect();
+        }
+        body
+    }
+
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        self.code
+            .query_error_header()
+            .map(|h| vec![("x-amzn-query-error", h.to_string())])
+            .unwrap_or_default()
+    }
+}

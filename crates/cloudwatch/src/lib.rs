@@ -1,12 +1,12 @@
 //! CloudWatch (`GraniteServiceVersion20100801`, SigV4 service `monitoring`) in the three
 //! protocols its clients speak: awsQuery (Terraform's AWS provider, the AWS CLI v1 with an old
-//! model), awsJson 1.0 and rpcv2Cbor (current botocore). The crate owns the framing: the server
-//! hands it the body and the operation name and returns what it gets, headers included.
+//! model), awsJson 1.0 (the JavaScript SDK v3) and rpcv2Cbor (current botocore). The protocol
+//! layer (`protocol`) decodes and frames them; this crate sees a tree and answers one.
 //!
 //! Architecture invariants:
-//! - Every request decodes into one protocol-neutral tree (`value::V`); operations read it
-//!   through typed accessors that also accept awsQuery's text scalars, and answer a tree that
-//!   `wire` encodes as XML, JSON or CBOR. Operations never see the protocol.
+//! - Every request decodes into one protocol-neutral tree (`protocol::tree::V`); operations read
+//!   it through typed accessors that also accept awsQuery's text scalars, and answer a tree that
+//!   the protocol layer encodes as XML, JSON or CBOR. Operations never see the protocol.
 //! - State lives in the store (tables `cloudwatch.*`, see `model`); each change is one write job
 //!   that reads what it checks inside the job.
 //! - Alarms are stored and described but not evaluated: they keep the state they were created
@@ -15,17 +15,15 @@
 //!   shown through `with_external_alarms`; this crate never writes them.
 
 mod alarms;
-mod cbor;
 pub mod error;
 mod metrics;
 mod model;
 mod resources;
-mod time;
-mod value;
-mod wire;
 
 use std::sync::Arc;
 
+use protocol::tree::V;
+use protocol::{query, Request, Service, TreeOutput, Wire};
 use store::{Store, StoreError};
 
 pub use error::{CwError, ErrorCode};
@@ -36,65 +34,8 @@ pub const TARGET_PREFIX: &str = "GraniteServiceVersion20100801";
 /// The SigV4 service name (credential scope).
 pub const SIGNING_NAME: &str = "monitoring";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Protocol {
-    /// awsQuery: form body with `Action=`, XML response.
-    Query,
-    /// awsJson 1.0: `X-Amz-Target: GraniteServiceVersion20100801.<Op>`.
-    Json10,
-    /// rpcv2Cbor: `POST /service/GraniteServiceVersion20100801/operation/<Op>`.
-    Cbor,
-}
-
-/// A complete response: status, content type, body and the headers the protocol needs
-/// (`smithy-protocol: rpc-v2-cbor` for rpcv2Cbor; `x-amzn-query-error` on awsJson/rpcv2Cbor
-/// errors). The server adds the request id, length and its usual headers.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Raw {
-    pub status: u16,
-    pub content_type: &'static str,
-    pub body: Vec<u8>,
-    pub extra_headers: Vec<(&'static str, &'static str)>,
-}
-
-impl Raw {
-    pub fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Raw {
-        Raw {
-            status,
-            content_type,
-            body,
-            extra_headers: Vec::new(),
-        }
-    }
-}
-
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        /// Every operation this service implements.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Operation { $($name),* }
-
-        impl Operation {
-            pub fn from_name(name: &str) -> Option<Operation> {
-                match name {
-                    $(stringify!($name) => Some(Operation::$name),)*
-                    _ => None,
-                }
-            }
-
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
-            }
-
-            /// The IAM action a policy names for this operation.
-            pub fn iam_action(self) -> String {
-                format!("cloudwatch:{}", self.name())
-            }
-        }
-    };
-}
-
-operations!(
+protocol::operations!(
+    "cloudwatch";
     PutMetricAlarm,
     DescribeAlarms,
     DescribeAlarmsForMetric,
@@ -247,61 +188,8 @@ impl CloudWatch {
         &self.account_id
     }
 
-    /// Runs one request. `op`: for Json10 the X-Amz-Target suffix after
-    /// "GraniteServiceVersion20100801."; for Cbor the `<Op>` of the path; for Query None (the
-    /// form's `Action=`). Returns the complete response in the request's protocol, errors
-    /// included.
-    pub async fn call(
-        &self,
-        protocol: Protocol,
-        op: Option<&str>,
-        body: &[u8],
-        region: &str,
-        request_id: &str,
-    ) -> Raw {
-        let (name, request) = match protocol {
-            Protocol::Query => {
-                let (action, tree) = wire::decode_query(body);
-                (action, Ok(tree))
-            }
-            Protocol::Json10 => (op.map(str::to_string), wire::decode_json(body)),
-            Protocol::Cbor => (op.map(str::to_string), wire::decode_cbor(body)),
-        };
-        let name = name.unwrap_or_default();
-        let Some(operation) = Operation::from_name(&name) else {
-            let message = if protocol == Protocol::Query {
-                format!("Could not find operation {name} for version 2010-08-01")
-            } else {
-                String::new()
-            };
-            let e = CwError::new(ErrorCode::UnknownOperation, message);
-            return wire::error(protocol, &e, request_id);
-        };
-        let result = match request {
-            Ok(req) => self.dispatch(operation, &req, region).await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(output) => wire::respond(protocol, operation.name(), output, request_id),
-            Err(e) => {
-                tracing::debug!(
-                    op = operation.name(),
-                    code = e.code.query_code(),
-                    "cloudwatch error: {}",
-                    e.message
-                );
-                wire::error(protocol, &e, request_id)
-            }
-        }
-    }
-
     /// Runs an operation on a decoded request; `None`: the operation has no output shape.
-    async fn dispatch(
-        &self,
-        op: Operation,
-        req: &value::V,
-        region: &str,
-    ) -> Result<Option<value::V>, CwError> {
+    async fn dispatch(&self, op: Operation, req: &V, region: &str) -> Result<Option<V>, CwError> {
         use Operation::*;
         Ok(match op {
             PutMetricAlarm => self.put_metric_alarm(req, region).await.map(|_| None)?,
@@ -329,6 +217,56 @@ impl CloudWatch {
             GetMetricData => Some(self.get_metric_data(req, region).await?),
             ListMetrics => Some(self.list_metrics(req, region).await?),
         })
+    }
+}
+
+/// The namespace of CloudWatch's XML answers.
+pub const XMLNS: &str = "http://monitoring.amazonaws.com/doc/2010-08-01/";
+
+impl Service for CloudWatch {
+    type Operation = Operation;
+    type Output = TreeOutput;
+    type Error = CwError;
+    const XMLNS: &'static str = XMLNS;
+
+    fn operation(&self, req: &Request<'_>) -> Result<Operation, CwError> {
+        let name = req.name.unwrap_or_default();
+        Operation::from_name(name).ok_or_else(|| {
+            let message = if req.wire == Wire::AwsQuery {
+                format!("Could not find operation {name} for version 2010-08-01")
+            } else {
+                String::new()
+            };
+            CwError::new(ErrorCode::UnknownOperation, message)
+        })
+    }
+
+    async fn call<'a>(
+        &'a self,
+        op: Operation,
+        req: &'a Request<'a>,
+    ) -> Result<TreeOutput, CwError> {
+        let tree = match req.wire {
+            Wire::AwsQuery => Some(query::decode_tree(req.body).1),
+            Wire::RpcV2Cbor => protocol::cbor::decode_tree(req.body),
+            _ => protocol::json::decode_tree(req.body),
+        };
+        let tree = tree.ok_or_else(|| {
+            CwError::new(
+                ErrorCode::InvalidFormat,
+                "The request body could not be parsed.",
+            )
+        })?;
+        let out = self.dispatch(op, &tree, req.region).await;
+        if let Err(e) = &out {
+            tracing::debug!(
+                op = op.name(),
+                code = e.code.query_code(),
+                "cloudwatch error: {}",
+                e.message
+            );
+        }
+        out.map(TreeOutput)
     }
 }
 

@@ -10,8 +10,8 @@ use store::ScanControl;
 use crate::alarms::{self, STATISTICS, UNITS};
 use crate::error::{CwError, ErrorCode};
 use crate::model::{self, Aggregate, Dimension, MetricRecord, DATAPOINTS, METRICS};
-use crate::value::V;
 use crate::CloudWatch;
+use protocol::tree::V;
 
 /// Most datapoints GetMetricStatistics answers.
 const MAX_DATAPOINTS: i64 = 1440;

@@ -9,7 +9,7 @@
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use store::StoreError;
 
-use crate::value::V;
+use protocol::tree::V;
 
 pub const ALARMS: &str = "cloudwatch.alarms";
 pub const DASHBOARDS: &str = "cloudwatch.dashboards";

@@ -8,8 +8,8 @@ use store::ScanControl;
 use crate::alarms;
 use crate::error::{CwError, ErrorCode};
 use crate::model::{self, Alarm, Dashboard, Tag, ALARMS, DASHBOARDS};
-use crate::value::V;
 use crate::CloudWatch;
+use protocol::tree::V;
 
 /// The stored resource an ARN names: (table, key, kind, id).
 fn resource(arn: &str) -> Result<(&'static str, Vec<u8>, &'static str, String), CwError> {

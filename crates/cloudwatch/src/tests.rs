@@ -1,9 +1,39 @@
-//! Operation tests through `CloudWatch::call` in each protocol, with request bodies serialized
+//! Operation tests through the protocol layer (`protocol::serve`) in each protocol, with request bodies serialized
 //! by botocore 1.44.8 (rpcv2Cbor, awsJson 1.0, awsQuery) as fixtures.
 
-use crate::cbor;
-use crate::value::V;
-use crate::{CloudWatch, ExternalAlarm, Protocol, Raw};
+use protocol::tree::V;
+use protocol::{cbor, query, Reply as Raw, Request, Wire};
+
+use crate::{CloudWatch, ExternalAlarm};
+
+/// One request as the server makes it: the operation from the form (awsQuery) or `op`.
+async fn call(
+    cw: &CloudWatch,
+    wire: Wire,
+    op: Option<&str>,
+    body: &[u8],
+    region: &str,
+    rid: &str,
+) -> Raw {
+    let form = query::parse_form(body);
+    let name = match wire {
+        Wire::AwsQuery => query::param(&form, "Action"),
+        _ => op,
+    };
+    let req = Request {
+        wire,
+        name,
+        body,
+        method: "POST",
+        path: "/",
+        query: "",
+        region,
+        host: "localhost",
+        content_type: None,
+        request_id: rid,
+    };
+    protocol::resolve_and_serve(cw, &req).await
+}
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
@@ -34,20 +64,19 @@ fn text(raw: &Raw) -> String {
 }
 
 async fn query(cw: &CloudWatch, body: &str) -> Raw {
-    cw.call(Protocol::Query, None, body.as_bytes(), REGION, "rid-1")
-        .await
+    call(cw, Wire::AwsQuery, None, body.as_bytes(), REGION, "rid-1").await
 }
 
 async fn json(cw: &CloudWatch, op: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let raw = cw
-        .call(
-            Protocol::Json10,
-            Some(op),
-            body.to_string().as_bytes(),
-            REGION,
-            "rid-1",
-        )
-        .await;
+    let raw = call(
+        cw,
+        Wire::AwsJson10,
+        Some(op),
+        body.to_string().as_bytes(),
+        REGION,
+        "rid-1",
+    )
+    .await;
     assert_eq!(raw.content_type, "application/x-amz-json-1.0");
     let v = if raw.body.is_empty() {
         serde_json::Value::Null
@@ -58,19 +87,19 @@ async fn json(cw: &CloudWatch, op: &str, body: serde_json::Value) -> (u16, serde
 }
 
 async fn cbor_call(cw: &CloudWatch, op: &str, body: &V) -> (u16, V) {
-    let raw = cw
-        .call(
-            Protocol::Cbor,
-            Some(op),
-            &cbor::encode(body),
-            REGION,
-            "rid-1",
-        )
-        .await;
+    let raw = call(
+        cw,
+        Wire::RpcV2Cbor,
+        Some(op),
+        &cbor::encode(body),
+        REGION,
+        "rid-1",
+    )
+    .await;
     assert_eq!(raw.content_type, "application/cbor");
     assert!(raw
-        .extra_headers
-        .contains(&("smithy-protocol", "rpc-v2-cbor")));
+        .headers
+        .contains(&("smithy-protocol", "rpc-v2-cbor".to_string())));
     let v = if raw.body.is_empty() {
         V::Null
     } else {
@@ -125,17 +154,17 @@ async fn query_put_describe_delete_round_trip() {
 #[tokio::test]
 async fn json_and_cbor_fixtures_decode_to_the_same_alarm() {
     for (protocol, body) in [
-        (Protocol::Json10, JSON_PUT_ALARM.as_bytes().to_vec()),
-        (Protocol::Cbor, unhex(CBOR_PUT_ALARM)),
-        (Protocol::Query, QUERY_PUT_ALARM.as_bytes().to_vec()),
+        (Wire::AwsJson10, JSON_PUT_ALARM.as_bytes().to_vec()),
+        (Wire::RpcV2Cbor, unhex(CBOR_PUT_ALARM)),
+        (Wire::AwsQuery, QUERY_PUT_ALARM.as_bytes().to_vec()),
     ] {
         let cw = service();
-        let op = if protocol == Protocol::Query {
+        let op = if protocol == Wire::AwsQuery {
             None
         } else {
             Some("PutMetricAlarm")
         };
-        let raw = cw.call(protocol, op, &body, REGION, "r").await;
+        let raw = call(&cw, protocol, op, &body, REGION, "r").await;
         assert_eq!(raw.status, 200, "{protocol:?}: {}", text(&raw));
         let alarms = cw.all_alarms(REGION).unwrap_or_default();
         assert_eq!(alarms.len(), 1);
@@ -203,19 +232,17 @@ async fn json_shapes_and_errors() {
     .await;
     assert_eq!(status, 400);
     assert_eq!(v["message"], "1 validation error detected: Value null at 'alarmName' failed to satisfy constraint: Member must not be null");
-    let raw = cw
-        .call(
-            Protocol::Json10,
-            Some("PutMetricAlarm"),
-            b"{not json",
-            REGION,
-            "r",
-        )
-        .await;
+    let raw = call(
+        &cw,
+        Wire::AwsJson10,
+        Some("PutMetricAlarm"),
+        b"{not json",
+        REGION,
+        "r",
+    )
+    .await;
     assert_eq!(raw.status, 400);
-    let raw = cw
-        .call(Protocol::Json10, Some("Frobnicate"), b"{}", REGION, "r")
-        .await;
+    let raw = call(&cw, Wire::AwsJson10, Some("Frobnicate"), b"{}", REGION, "r").await;
     assert_eq!(raw.status, 400);
     assert!(text(&raw).contains("UnknownOperationException"));
     let raw = query(&cw, "Action=Frobnicate&Version=2010-08-01").await;
@@ -308,19 +335,19 @@ async fn cbor_alarm_lifecycle_state_and_actions() {
         (Some(90.5), "ALARM", 1)
     );
     // Errors carry __type and the query-compatible header.
-    let raw = cw
-        .call(
-            Protocol::Cbor,
-            Some("GetDashboard"),
-            &cbor::encode(&V::map().with("DashboardName", V::Str("none".into()))),
-            REGION,
-            "r",
-        )
-        .await;
+    let raw = call(
+        &cw,
+        Wire::RpcV2Cbor,
+        Some("GetDashboard"),
+        &cbor::encode(&V::map().with("DashboardName", V::Str("none".into()))),
+        REGION,
+        "r",
+    )
+    .await;
     assert_eq!(raw.status, 404);
     assert!(raw
-        .extra_headers
-        .contains(&("x-amzn-query-error", "ResourceNotFound;Sender")));
+        .headers
+        .contains(&("x-amzn-query-error", "ResourceNotFound;Sender".to_string())));
     assert_eq!(
         cbor::decode(&raw.body)
             .ok()
@@ -516,35 +543,35 @@ async fn dashboards() {
 #[tokio::test]
 async fn metric_data_in_each_protocol() {
     let cw = service();
-    let r = cw
-        .call(
-            Protocol::Query,
-            None,
-            QUERY_PUT_DATA.as_bytes(),
-            REGION,
-            "r",
-        )
-        .await;
+    let r = call(
+        &cw,
+        Wire::AwsQuery,
+        None,
+        QUERY_PUT_DATA.as_bytes(),
+        REGION,
+        "r",
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", text(&r));
-    let r = cw
-        .call(
-            Protocol::Json10,
-            Some("PutMetricData"),
-            JSON_PUT_DATA.as_bytes(),
-            REGION,
-            "r",
-        )
-        .await;
+    let r = call(
+        &cw,
+        Wire::AwsJson10,
+        Some("PutMetricData"),
+        JSON_PUT_DATA.as_bytes(),
+        REGION,
+        "r",
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", text(&r));
-    let r = cw
-        .call(
-            Protocol::Cbor,
-            Some("PutMetricData"),
-            &unhex(CBOR_PUT_DATA),
-            REGION,
-            "r",
-        )
-        .await;
+    let r = call(
+        &cw,
+        Wire::RpcV2Cbor,
+        Some("PutMetricData"),
+        &unhex(CBOR_PUT_DATA),
+        REGION,
+        "r",
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", text(&r));
     // A second minute, other value.
     let (s, _) = json(&cw, "PutMetricData", serde_json::json!({"Namespace": "MyApp", "MetricData": [{"MetricName": "Latency", "Dimensions": [{"Name": "Op", "Value": "Get"}], "Timestamp": 1764072090, "StatisticValues": {"SampleCount": 2, "Sum": 4, "Minimum": 1, "Maximum": 3}, "Unit": "Milliseconds"}]})).await;
@@ -671,14 +698,59 @@ async fn state_survives_reopening_and_external_alarms_show() {
     let (_, v) = json(&cw, "DescribeAlarms", serde_json::json!({})).await;
     assert_eq!(v["MetricAlarms"][0]["Threshold"], serde_json::json!(420.0));
     // Another region sees neither.
-    let raw = cw
-        .call(
-            Protocol::Json10,
-            Some("DescribeAlarms"),
-            b"{}",
-            "eu-west-1",
-            "r",
-        )
-        .await;
+    let raw = call(
+        &cw,
+        Wire::AwsJson10,
+        Some("DescribeAlarms"),
+        b"{}",
+        "eu-west-1",
+        "r",
+    )
+    .await;
     assert_eq!(text(&raw), "{\"MetricAlarms\":[]}");
+}
+
+#[test]
+fn errors_in_each_protocol() {
+    use crate::error::{CwError, ErrorCode};
+    let error_in = |wire: Wire, e: &CwError| {
+        let req = Request {
+            wire,
+            name: None,
+            body: b"",
+            method: "POST",
+            path: "/",
+            query: "",
+            region: REGION,
+            host: "h",
+            content_type: None,
+            request_id: "rid",
+        };
+        protocol::render_error(e, &req, crate::XMLNS)
+    };
+    let e = CwError::new(ErrorCode::ResourceNotFound, "Alarm x not found");
+    let raw = error_in(Wire::AwsQuery, &e);
+    assert_eq!(raw.status, 404);
+    let body = String::from_utf8(raw.body).unwrap_or_default();
+    assert!(body.contains("<Type>Sender</Type>\n    <Code>ResourceNotFound</Code>\n    <Message>Alarm x not found</Message>"));
+    let raw = error_in(Wire::AwsJson10, &e);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&raw.body).ok(),
+        Some(
+            serde_json::json!({"__type": "com.amazonaws.cloudwatch#ResourceNotFound", "message": "Alarm x not found"})
+        )
+    );
+    assert!(raw
+        .headers
+        .contains(&("x-amzn-query-error", "ResourceNotFound;Sender".to_string())));
+    let raw = error_in(Wire::RpcV2Cbor, &e);
+    assert_eq!(raw.content_type, "application/cbor");
+    assert!(raw
+        .headers
+        .contains(&("smithy-protocol", "rpc-v2-cbor".to_string())));
+    let v = cbor::decode(&raw.body).unwrap_or(V::Null);
+    assert_eq!(
+        v.str("__type").as_deref(),
+        Some("com.amazonaws.cloudwatch#ResourceNotFound")
+    );
 }

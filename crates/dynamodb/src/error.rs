@@ -180,3 +180,5 @@ impl Constraints {
         }
     }
 }
+
+protocol::json_error!(DynamoError, ErrorCode);

@@ -151,34 +151,8 @@ impl Dynamo {
     }
 }
 
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        /// Every operation this service implements; the single source of truth for names.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Operation { $($name),* }
-
-        impl Operation {
-            /// From the operation name in `X-Amz-Target` (after the `DynamoDB_20120810.` prefix).
-            pub fn from_name(name: &str) -> Option<Operation> {
-                match name {
-                    $(stringify!($name) => Some(Operation::$name),)*
-                    _ => None,
-                }
-            }
-
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
-            }
-
-            /// The IAM action a policy names for this operation.
-            pub fn iam_action(self) -> String {
-                format!("dynamodb:{}", self.name())
-            }
-        }
-    };
-}
-
-operations!(
+protocol::operations!(
+    "dynamodb";
     CreateTable,
     DescribeTable,
     ListTables,
@@ -207,6 +181,29 @@ operations!(
     UpdateTimeToLive,
     DescribeTimeToLive,
 );
+
+impl protocol::Service for Dynamo {
+    type Operation = Operation;
+    type Output = serde_json::Value;
+    type Error = DynamoError;
+
+    fn operation(&self, req: &protocol::Request<'_>) -> Result<Operation, DynamoError> {
+        Operation::from_name(req.name.unwrap_or_default())
+            .ok_or_else(|| DynamoError::new(ErrorCode::UnknownOperation, ""))
+    }
+
+    async fn call<'a>(
+        &'a self,
+        op: Operation,
+        req: &'a protocol::Request<'a>,
+    ) -> Result<serde_json::Value, DynamoError> {
+        let call = CallCtx {
+            region: req.region.to_string(),
+            host: req.host.to_string(),
+        };
+        ops::dispatch(self, op, req.body, &call).await
+    }
+}
 
 /// The `X-Amz-Target` prefix of DynamoDB.
 pub const TARGET_PREFIX: &str = "DynamoDB_20120810";

@@ -289,6 +289,10 @@ pub fn next_maintenance(entry: &StreamEntry, rollover_ms: u64, retention_ms: u64
         .flatten()
         .map(|s| s.created_ms.saturating_add(rollover_ms));
     let forgotten = entry.disabled_ms.map(expiry);
-    let trimmed = entry.shards.iter().filter_map(|s| s.closed_ms.map(expiry)).min();
+    let trimmed = entry
+        .shards
+        .iter()
+        .filter_map(|s| s.closed_ms.map(expiry))
+        .min();
     [rollover, forgotten, trimmed].into_iter().flatten().min()
 }

@@ -43,8 +43,16 @@ impl TtlBuild {
             self.cursor.clear();
             return Ok(Next::Idle);
         };
-        let after = self.cursor.after(&meta.table_id, PURPOSE).map(<[u8]>::to_vec);
-        let keys = walk::next_keys(&self.store, &meta.items_table(), after.as_deref(), self.chunk)?;
+        let after = self
+            .cursor
+            .after(&meta.table_id, PURPOSE)
+            .map(<[u8]>::to_vec);
+        let keys = walk::next_keys(
+            &self.store,
+            &meta.items_table(),
+            after.as_deref(),
+            self.chunk,
+        )?;
         let Some(last) = keys.last().cloned() else {
             finish(&self.store, &self.catalog, &meta).await?;
             self.cursor.clear();

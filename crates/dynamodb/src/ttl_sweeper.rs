@@ -68,7 +68,9 @@ impl Worker for Sweeper {
 /// The earliest expiry (epoch seconds) indexed in any table with TTL enabled, not beyond the
 /// five-year horizon at `now_ms`.
 fn next_expiry(store: &Store, catalog: &Catalog, now_ms: u64) -> Result<Option<u64>, StoreError> {
-    let lower = (now_ms / 1000).saturating_sub(MAX_AGE_SECONDS).to_be_bytes();
+    let lower = (now_ms / 1000)
+        .saturating_sub(MAX_AGE_SECONDS)
+        .to_be_bytes();
     let read = store.read()?;
     let mut earliest: Option<u64> = None;
     for meta in catalog.all() {

@@ -107,8 +107,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 retention: stream_config.retention,
                 ..Default::default()
             };
-            let trigger = streams::triggers::Trigger::new(store.clone(), spec.clone(), trigger_config)
-                .map_err(|e| format!("cannot start the trigger on {}: {e}", spec.table))?;
+            let trigger =
+                streams::triggers::Trigger::new(store.clone(), spec.clone(), trigger_config)
+                    .map_err(|e| format!("cannot start the trigger on {}: {e}", spec.table))?;
             workers.spawn(trigger, worker::Wake::default());
         }
         let kms = kms::Kms::open(store.clone(), account_id.clone())
@@ -133,6 +134,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             cloudwatch,
             backup,
             iam,
+            sts: sts::Sts::new(account_id.clone()),
             autoscaling,
             auth,
             account_id: account_id.clone(),

@@ -132,6 +132,24 @@ impl From<Fail> for IamError {
     }
 }
 
+impl protocol::AwsError for IamError {
+    fn aws_code(&self) -> &str {
+        &self.code
+    }
+
+    fn http_status(&self) -> u16 {
+        self.status
+    }
+
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn json_body(&self) -> serde_json::Value {
+        serde_json::json!({ "__type": self.code, "message": self.message })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

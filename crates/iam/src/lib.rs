@@ -53,55 +53,63 @@ impl Iam {
 
     /// Runs an awsQuery `action` with its decoded form parameters; `Ok` is the XML inside
     /// `<{action}Result>` (empty for actions that return nothing).
+    /// Runs `action` (an awsQuery `Action`) with its form parameters; answers the XML inside
+    /// `<{Action}Result>`.
     pub async fn call(
         &self,
         action: &str,
         params: &[(String, String)],
     ) -> Result<String, IamError> {
+        match Operation::from_name(action) {
+            Some(op) => self.run(op, params).await,
+            None => Err(unknown_action(action)),
+        }
+    }
+
+    async fn run(&self, op: Operation, params: &[(String, String)]) -> Result<String, IamError> {
         let p = Params(params);
-        let result = match action {
-            "CreateRole" => roles::create_role(self, p).await,
-            "GetRole" => roles::get_role(self, p),
-            "DeleteRole" => roles::delete_role(self, p).await,
-            "UpdateRole" => roles::update_role(self, p).await,
-            "UpdateRoleDescription" => roles::update_role_description(self, p).await,
-            "UpdateAssumeRolePolicy" => roles::update_assume_role_policy(self, p).await,
-            "ListRoles" => roles::list_roles(self, p),
-            "TagRole" => roles::tag_role(self, p).await,
-            "UntagRole" => roles::untag_role(self, p).await,
-            "ListRoleTags" => roles::list_role_tags(self, p),
-            "PutRolePermissionsBoundary" => roles::put_role_permissions_boundary(self, p).await,
-            "DeleteRolePermissionsBoundary" => {
+        let result = match op {
+            Operation::CreateRole => roles::create_role(self, p).await,
+            Operation::GetRole => roles::get_role(self, p),
+            Operation::DeleteRole => roles::delete_role(self, p).await,
+            Operation::UpdateRole => roles::update_role(self, p).await,
+            Operation::UpdateRoleDescription => roles::update_role_description(self, p).await,
+            Operation::UpdateAssumeRolePolicy => roles::update_assume_role_policy(self, p).await,
+            Operation::ListRoles => roles::list_roles(self, p),
+            Operation::TagRole => roles::tag_role(self, p).await,
+            Operation::UntagRole => roles::untag_role(self, p).await,
+            Operation::ListRoleTags => roles::list_role_tags(self, p),
+            Operation::PutRolePermissionsBoundary => {
+                roles::put_role_permissions_boundary(self, p).await
+            }
+            Operation::DeleteRolePermissionsBoundary => {
                 roles::delete_role_permissions_boundary(self, p).await
             }
-            "ListInstanceProfilesForRole" => roles::list_instance_profiles_for_role(self, p),
-            "PutRolePolicy" => roles::put_role_policy(self, p).await,
-            "GetRolePolicy" => roles::get_role_policy(self, p),
-            "DeleteRolePolicy" => roles::delete_role_policy(self, p).await,
-            "ListRolePolicies" => roles::list_role_policies(self, p),
-            "AttachRolePolicy" => roles::attach_role_policy(self, p).await,
-            "DetachRolePolicy" => roles::detach_role_policy(self, p).await,
-            "ListAttachedRolePolicies" => roles::list_attached_role_policies(self, p),
-            "CreatePolicy" => policies::create_policy(self, p).await,
-            "GetPolicy" => policies::get_policy(self, p),
-            "DeletePolicy" => policies::delete_policy(self, p).await,
-            "ListPolicies" => policies::list_policies(self, p),
-            "CreatePolicyVersion" => policies::create_policy_version(self, p).await,
-            "GetPolicyVersion" => policies::get_policy_version(self, p),
-            "ListPolicyVersions" => policies::list_policy_versions(self, p),
-            "DeletePolicyVersion" => policies::delete_policy_version(self, p).await,
-            "SetDefaultPolicyVersion" => policies::set_default_policy_version(self, p).await,
-            "TagPolicy" => policies::tag_policy(self, p).await,
-            "UntagPolicy" => policies::untag_policy(self, p).await,
-            "ListPolicyTags" => policies::list_policy_tags(self, p),
-            "ListEntitiesForPolicy" => policies::list_entities_for_policy(self, p),
-            other => {
-                return Err(IamError::new(
-                    400,
-                    "InvalidAction",
-                    format!("Could not find operation {other} for version 2010-05-08"),
-                ))
+            Operation::ListInstanceProfilesForRole => {
+                roles::list_instance_profiles_for_role(self, p)
             }
+            Operation::PutRolePolicy => roles::put_role_policy(self, p).await,
+            Operation::GetRolePolicy => roles::get_role_policy(self, p),
+            Operation::DeleteRolePolicy => roles::delete_role_policy(self, p).await,
+            Operation::ListRolePolicies => roles::list_role_policies(self, p),
+            Operation::AttachRolePolicy => roles::attach_role_policy(self, p).await,
+            Operation::DetachRolePolicy => roles::detach_role_policy(self, p).await,
+            Operation::ListAttachedRolePolicies => roles::list_attached_role_policies(self, p),
+            Operation::CreatePolicy => policies::create_policy(self, p).await,
+            Operation::GetPolicy => policies::get_policy(self, p),
+            Operation::DeletePolicy => policies::delete_policy(self, p).await,
+            Operation::ListPolicies => policies::list_policies(self, p),
+            Operation::CreatePolicyVersion => policies::create_policy_version(self, p).await,
+            Operation::GetPolicyVersion => policies::get_policy_version(self, p),
+            Operation::ListPolicyVersions => policies::list_policy_versions(self, p),
+            Operation::DeletePolicyVersion => policies::delete_policy_version(self, p).await,
+            Operation::SetDefaultPolicyVersion => {
+                policies::set_default_policy_version(self, p).await
+            }
+            Operation::TagPolicy => policies::tag_policy(self, p).await,
+            Operation::UntagPolicy => policies::untag_policy(self, p).await,
+            Operation::ListPolicyTags => policies::list_policy_tags(self, p),
+            Operation::ListEntitiesForPolicy => policies::list_entities_for_policy(self, p),
         };
         result.map_err(IamError::from)
     }
@@ -129,5 +137,72 @@ impl Iam {
             })
             .await?;
         Ok(answer?)
+    }
+}
+
+/// InvalidAction: an action IAM does not have.
+fn unknown_action(action: &str) -> IamError {
+    IamError::new(
+        400,
+        "InvalidAction",
+        format!("Could not find operation {action} for version 2010-05-08"),
+    )
+}
+
+protocol::operations!(
+    "iam";
+    CreateRole,
+    GetRole,
+    DeleteRole,
+    UpdateRole,
+    UpdateRoleDescription,
+    UpdateAssumeRolePolicy,
+    ListRoles,
+    TagRole,
+    UntagRole,
+    ListRoleTags,
+    PutRolePermissionsBoundary,
+    DeleteRolePermissionsBoundary,
+    ListInstanceProfilesForRole,
+    PutRolePolicy,
+    GetRolePolicy,
+    DeleteRolePolicy,
+    ListRolePolicies,
+    AttachRolePolicy,
+    DetachRolePolicy,
+    ListAttachedRolePolicies,
+    CreatePolicy,
+    GetPolicy,
+    DeletePolicy,
+    ListPolicies,
+    CreatePolicyVersion,
+    GetPolicyVersion,
+    ListPolicyVersions,
+    DeletePolicyVersion,
+    SetDefaultPolicyVersion,
+    TagPolicy,
+    UntagPolicy,
+    ListPolicyTags,
+    ListEntitiesForPolicy,
+);
+
+impl protocol::Service for Iam {
+    type Operation = Operation;
+    type Output = protocol::QueryResult;
+    type Error = IamError;
+    const XMLNS: &'static str = XMLNS;
+
+    fn operation(&self, req: &protocol::Request<'_>) -> Result<Operation, IamError> {
+        let name = req.name.unwrap_or_default();
+        Operation::from_name(name).ok_or_else(|| unknown_action(name))
+    }
+
+    async fn call<'a>(
+        &'a self,
+        op: Operation,
+        req: &'a protocol::Request<'a>,
+    ) -> Result<protocol::QueryResult, IamError> {
+        let params = protocol::query::parse_form(req.body);
+        self.run(op, &params).await.map(protocol::QueryResult)
     }
 }

@@ -1,23 +1,7 @@
 //! Writing the inner XML of an awsQuery result: escaped text elements, and the URL-encoding IAM
 //! applies to every policy document it returns.
 
-/// Escapes text for XML element content.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Carriage returns would be normalised away by XML parsers; keep them.
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use protocol::xml::escape;
 
 /// Percent-encodes a policy document as IAM returns it (`%7B%22Version%22...`): every byte but
 /// the RFC 3986 unreserved characters. Spaces become `%20`, never `+`, so both Go's

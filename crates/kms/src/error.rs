@@ -227,3 +227,5 @@ impl Constraints {
         }
     }
 }
+
+protocol::json_error!(KmsError, ErrorCode);

@@ -170,34 +170,8 @@ impl Kms {
     }
 }
 
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        /// Every operation this service implements; the single source of truth for names.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Operation { $($name),* }
-
-        impl Operation {
-            /// From the operation name in `X-Amz-Target` (after the `TrentService.` prefix).
-            pub fn from_name(name: &str) -> Option<Operation> {
-                match name {
-                    $(stringify!($name) => Some(Operation::$name),)*
-                    _ => None,
-                }
-            }
-
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
-            }
-
-            /// The IAM action a policy names for this operation.
-            pub fn iam_action(self) -> String {
-                format!("kms:{}", self.name())
-            }
-        }
-    };
-}
-
-operations!(
+protocol::operations!(
+    "kms";
     CreateKey,
     DescribeKey,
     ListKeys,
@@ -234,3 +208,22 @@ pub const TARGET_PREFIX: &str = "TrentService";
 
 #[cfg(test)]
 mod tests;
+
+impl protocol::Service for Kms {
+    type Operation = Operation;
+    type Output = serde_json::Value;
+    type Error = KmsError;
+
+    fn operation(&self, req: &protocol::Request<'_>) -> Result<Operation, KmsError> {
+        Operation::from_name(req.name.unwrap_or_default())
+            .ok_or_else(|| KmsError::new(ErrorCode::UnknownOperation, ""))
+    }
+
+    async fn call<'a>(
+        &'a self,
+        op: Operation,
+        req: &'a protocol::Request<'a>,
+    ) -> Result<serde_json::Value, KmsError> {
+        ops::dispatch(self, op, req.body, self.scope(req.region), None).await
+    }
+}

@@ -16,13 +16,13 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-use crate::protocol::{aws_json, aws_query};
+use protocol::json::{self, CORAL};
+use protocol::{query, Reply, Service, Wire};
+
 use crate::request_id::new_request_id;
-use crate::route::{route, Endpoint, QueryService};
+use crate::route::{route, Endpoint, ServiceId};
 use crate::test_clock;
 use crate::{SharedState, MAX_BODY_BYTES};
-
-const CORAL: &str = "com.amazon.coral.service";
 
 /// Serves until `shutdown` resolves, then stops accepting and waits (bounded) for the requests
 /// in flight to finish.
@@ -65,6 +65,8 @@ pub async fn serve(listener: TcpListener, state: SharedState, shutdown: impl Fut
     }
 }
 
+/// One request: route → read the body → verify the signature → resolve the operation → serve
+/// it → send the reply the protocol layer framed.
 async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let request_id = new_request_id();
     let (parts, body) = req.into_parts();
@@ -75,14 +77,18 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
     if test_clock::is_own_path(parts.uri.path()) {
         return test_clock::handle(&state, &parts, body, &request_id).await;
     }
-    let content_type = parts
-        .headers
-        .get(hyper::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let target = parts
-        .headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok());
+    let reply = answer(&state, &parts, body, &request_id).await;
+    send(reply, &request_id)
+}
+
+async fn answer(
+    state: &SharedState,
+    parts: &hyper::http::request::Parts,
+    body: Incoming,
+    request_id: &str,
+) -> Reply {
+    let content_type = header(&parts.headers, hyper::header::CONTENT_TYPE);
+    let target = header(&parts.headers, "x-amz-target");
     // The front end answers in this order, before looking at credentials: unknown operation,
     // then a body that is not JSON (dynalite recorded this order from DynamoDB). Only a
     // request without a target is routed by its credential scope, so only those pay for
@@ -91,50 +97,149 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
         Some(_) => None,
         None => auth_scope_service(&parts.headers),
     };
-    let endpoint = route(target, scope_service.as_deref(), parts.uri.path());
-    if parts.method != Method::POST && endpoint != Endpoint::Backup {
+    let routed = route(target, scope_service.as_deref(), parts.uri.path());
+    let rest = matches!(&routed, Ok(r) if r.wire == Wire::RestJson1);
+    if parts.method != Method::POST && !rest {
         // Only the REST services take other methods; AWS answers them 404.
-        return aws_json::respond(404, &serde_json::json!({}), &request_id, None);
+        return json::respond(404, &serde_json::json!({}), None);
     }
-    if let Endpoint::Unknown(name) = &endpoint {
-        tracing::debug!(target = %name, "unknown operation");
-        return aws_json::error(
-            400,
-            CORAL,
-            "UnknownOperationException",
-            "",
-            &request_id,
-            content_type,
-        );
+    let route = match routed {
+        Ok(r) => r,
+        Err(name) => {
+            tracing::debug!(target = %name, "unknown operation");
+            return unknown_operation(content_type);
+        }
+    };
+    let json_wire = matches!(route.wire, Wire::AwsJson10 | Wire::AwsJson11);
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    let host = header(&parts.headers, hyper::header::HOST).unwrap_or("localhost");
+    let mut req = protocol::Request {
+        wire: route.wire,
+        name: route.name.as_deref(),
+        body: &[],
+        method: parts.method.as_str(),
+        path,
+        query,
+        region: "",
+        host,
+        content_type,
+        request_id,
+    };
+    if json_wire && resolve(state, route.service, &req).is_err() {
+        return unknown_operation(content_type);
     }
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            return aws_json::error(
+            return json::error(
                 413,
                 CORAL,
                 "RequestEntityTooLarge",
                 "Request entity too large",
-                &request_id,
                 content_type,
             );
         }
     };
-    let json_protocol = endpoint.is_aws_json();
-    if json_protocol
+    if json_wire
         && !body.is_empty()
         && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
     {
-        return aws_json::error(
-            400,
-            CORAL,
-            "SerializationException",
-            "",
-            &request_id,
-            content_type,
-        );
+        return json::error(400, CORAL, "SerializationException", "", content_type);
     }
+    let verified = match verify(state, parts, &body) {
+        Ok(v) => v,
+        Err(e) if route.wire == Wire::AwsQuery => {
+            return query::error(
+                e.query_http_status(),
+                None,
+                "Sender",
+                e.query_code(),
+                &e.message(),
+                request_id,
+            );
+        }
+        Err(e) => {
+            return json::error(
+                e.http_status(),
+                CORAL,
+                e.aws_code(),
+                &e.message(),
+                content_type,
+            )
+        }
+    };
+    let form;
+    if route.wire == Wire::AwsQuery {
+        form = query::parse_form(&body);
+        req.name = query::param(&form, "Action");
+        if req.name.is_none() && route.service != ServiceId::CloudWatch {
+            // message unverified
+            return query::error(
+                400,
+                None,
+                "Sender",
+                "MissingAction",
+                "Missing Action",
+                request_id,
+            );
+        }
+    }
+    req.body = &body;
+    req.region = &verified.region;
+    match resolve(state, route.service, &req) {
+        Ok(endpoint) => dispatch(state, endpoint, &req).await,
+        Err(reply) => reply,
+    }
+}
 
+/// The operation `req` asks of `service`, typed; or that service's error for an unknown one.
+fn resolve(
+    state: &SharedState,
+    service: ServiceId,
+    req: &protocol::Request<'_>,
+) -> Result<Endpoint, Reply> {
+    fn op<S: Service>(
+        svc: &S,
+        req: &protocol::Request<'_>,
+        endpoint: impl FnOnce(S::Operation) -> Endpoint,
+    ) -> Result<Endpoint, Reply> {
+        svc.operation(req)
+            .map(endpoint)
+            .map_err(|e| protocol::render_error(&e, req, S::XMLNS))
+    }
+    match service {
+        ServiceId::DynamoDb => op(&state.dynamodb, req, Endpoint::DynamoDb),
+        ServiceId::Streams => op(&state.streams, req, Endpoint::Streams),
+        ServiceId::Kms => op(&state.kms, req, Endpoint::Kms),
+        ServiceId::AutoScaling => op(&state.autoscaling, req, Endpoint::AutoScaling),
+        ServiceId::CloudWatch => op(&state.cloudwatch, req, Endpoint::CloudWatch),
+        ServiceId::Iam => op(&state.iam, req, Endpoint::Iam),
+        ServiceId::Sts => op(&state.sts, req, Endpoint::Sts),
+        ServiceId::Backup => op(&state.backup, req, Endpoint::Backup),
+    }
+}
+
+/// Runs the operation on its service; the protocol layer frames the answer.
+async fn dispatch(state: &SharedState, endpoint: Endpoint, req: &protocol::Request<'_>) -> Reply {
+    match endpoint {
+        Endpoint::DynamoDb(op) => protocol::serve(&state.dynamodb, op, req).await,
+        Endpoint::Streams(op) => protocol::serve(&state.streams, op, req).await,
+        Endpoint::Kms(op) => protocol::serve(&state.kms, op, req).await,
+        Endpoint::AutoScaling(op) => protocol::serve(&state.autoscaling, op, req).await,
+        Endpoint::CloudWatch(op) => protocol::serve(&state.cloudwatch, op, req).await,
+        Endpoint::Iam(op) => protocol::serve(&state.iam, op, req).await,
+        Endpoint::Sts(op) => protocol::serve(&state.sts, op, req).await,
+        Endpoint::Backup(op) => protocol::serve(&state.backup, op, req).await,
+    }
+}
+
+/// SigV4, against the real wall clock: clients sign with real time, whatever the test clock says.
+fn verify(
+    state: &SharedState,
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+) -> Result<auth::Verified, auth::AuthError> {
     let headers: Vec<(&str, &str)> = parts
         .headers
         .iter()
@@ -145,170 +250,41 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
         path: parts.uri.path(),
         query: parts.uri.query().unwrap_or(""),
         headers: &headers,
-        body: &body,
+        body,
     };
-    let verified = match auth::verify(&auth_req, &state.auth, SystemTime::now()) {
-        Ok(v) => v,
-        Err(e)
-            if matches!(
-                endpoint,
-                Endpoint::Query(_) | Endpoint::CloudWatch(cloudwatch::Protocol::Query, _)
-            ) =>
-        {
-            return aws_query::error(
-                e.query_http_status(),
-                "Sender",
-                e.query_code(),
-                &e.message(),
-                &request_id,
-            )
-        }
-        Err(e) => {
-            return aws_json::error(
-                e.http_status(),
-                CORAL,
-                e.aws_code(),
-                &e.message(),
-                &request_id,
-                content_type,
-            )
-        }
-    };
-    let host = parts
-        .headers
-        .get(hyper::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-
-    match endpoint {
-        Endpoint::DynamoDb(op) => {
-            let call = dynamodb::CallCtx {
-                region: verified.region.clone(),
-                host: host.to_string(),
-            };
-            match state.dynamodb.call(op, &body, &call).await {
-                Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
-                Err(e) => aws_json::respond(
-                    e.code.http_status(),
-                    &e.to_json(),
-                    &request_id,
-                    content_type,
-                ),
-            }
-        }
-        Endpoint::Streams(op) => match state.streams.call(op, &body).await {
-            Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
-            Err(e) => aws_json::respond(
-                e.code.http_status(),
-                &e.to_json(),
-                &request_id,
-                content_type,
-            ),
-        },
-        Endpoint::Kms(op) => match state.kms.call(&op, &body, &verified.region).await {
-            Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
-            Err(e) => aws_json::respond(e.http_status(), &e.to_json(), &request_id, content_type),
-        },
-        Endpoint::AutoScaling(op) => {
-            match state.autoscaling.call(&op, &body, &verified.region).await {
-                Ok(out) => aws_json::respond(200, &out, &request_id, content_type),
-                Err(e) => {
-                    aws_json::respond(e.http_status(), &e.to_json(), &request_id, content_type)
-                }
-            }
-        }
-        Endpoint::Backup => {
-            let path = parts.uri.path();
-            let query = parts.uri.query().unwrap_or("");
-            let reply = state
-                .backup
-                .call(parts.method.as_str(), path, query, &body, &verified.region)
-                .await;
-            let mut resp = aws_json::respond(
-                reply.status,
-                &reply.body,
-                &request_id,
-                Some("application/json"),
-            );
-            if let Some(t) = reply
-                .error_type
-                .and_then(|t| hyper::header::HeaderValue::from_str(&t).ok())
-            {
-                resp.headers_mut().insert("x-amzn-errortype", t);
-            }
-            resp
-        }
-        Endpoint::CloudWatch(protocol, op) => {
-            let raw = state
-                .cloudwatch
-                .call(
-                    protocol,
-                    op.as_deref(),
-                    &body,
-                    &verified.region,
-                    &request_id,
-                )
-                .await;
-            raw_response(raw, &request_id)
-        }
-        Endpoint::Query(service) => query(&state, service, &body, &request_id).await,
-        Endpoint::Unknown(_) => aws_json::error(
-            400,
-            CORAL,
-            "UnknownOperationException",
-            "",
-            &request_id,
-            content_type,
-        ),
-    }
+    auth::verify(&auth_req, &state.auth, SystemTime::now())
 }
 
-/// A response a service framed itself (CloudWatch owns its three protocols).
-fn raw_response(raw: cloudwatch::Raw, request_id: &str) -> Response<Full<Bytes>> {
+fn unknown_operation(content_type: Option<&str>) -> Reply {
+    json::error(400, CORAL, "UnknownOperationException", "", content_type)
+}
+
+fn header(headers: &hyper::HeaderMap, name: impl hyper::header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The framed reply as an HTTP response, with its length and the request id.
+pub(crate) fn send(reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
     use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
-    let len = raw.body.len();
-    let mut resp = Response::new(Full::new(Bytes::from(raw.body)));
-    *resp.status_mut() =
-        hyper::StatusCode::from_u16(raw.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let len = reply.body.len();
+    let mut resp = Response::new(Full::new(Bytes::from(reply.body)));
+    *resp.status_mut() = hyper::StatusCode::from_u16(reply.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(raw.content_type));
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
     h.insert(CONTENT_LENGTH, HeaderValue::from(len));
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-amzn-requestid", v);
     }
-    for (name, value) in raw.extra_headers {
+    for (name, value) in reply.headers {
         if let (Ok(n), Ok(v)) = (
             HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
+            HeaderValue::from_str(&value),
         ) {
             h.insert(n, v);
         }
     }
     resp
-}
-
-/// An awsQuery request: the form body names the action and its parameters.
-async fn query(
-    state: &SharedState,
-    service: QueryService,
-    body: &[u8],
-    request_id: &str,
-) -> Response<Full<Bytes>> {
-    let params = aws_query::parse_form(body);
-    let Some(action) = aws_query::param(&params, "Action").map(str::to_string) else {
-        return aws_query::error(400, "Sender", "MissingAction", "Missing Action", request_id);
-        // message unverified
-    };
-    match service {
-        QueryService::Sts => match sts::call(&action, &params, &state.account_id) {
-            Ok(result) => aws_query::respond(&action, sts::XMLNS, &result, request_id),
-            Err(e) => aws_query::error(e.status, "Sender", e.code, &e.message, request_id),
-        },
-        QueryService::Iam => match state.iam.call(&action, &params).await {
-            Ok(result) => aws_query::respond(&action, iam::XMLNS, &result, request_id),
-            Err(e) => aws_query::error(e.status, e.kind(), &e.code, &e.message, request_id),
-        },
-    }
 }
 
 /// The service named by the SigV4 credential scope, read without verifying anything; routing

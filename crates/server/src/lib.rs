@@ -3,13 +3,13 @@
 //! hands the body to the service and renders the answer in that service's protocol.
 //!
 //! Architecture invariants:
-//! - Only `protocol` knows wire framing (headers, envelopes, checksums); services return JSON
-//!   values or their own error types.
+//! - Only the `protocol` crate knows wire framing (envelopes, checksums, error bodies);
+//!   services return their typed outputs or errors, and this crate adds only the length and
+//!   the request id.
 //! - No request path unwraps or panics: every failure becomes an AWS error response, and an
 //!   internal failure is shown only as InternalServerError.
 
 mod http;
-mod protocol;
 mod request_id;
 mod route;
 mod test_clock;
@@ -32,6 +32,7 @@ pub struct State {
     pub cloudwatch: cloudwatch::CloudWatch,
     pub backup: backup::Backup,
     pub iam: iam::Iam,
+    pub sts: sts::Sts,
     pub autoscaling: autoscaling::AutoScaling,
     /// The installation's account id, which ARNs and STS report.
     pub account_id: String,

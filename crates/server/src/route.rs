@@ -1,111 +1,109 @@
-//! Which service and operation a request is for. One enum is the source of truth; services
-//! this build does not serve yet answer UnknownOperationException.
+//! Which service and operation a request is for. The framing names the service and protocol
+//! before the body is read ([`route`]); the operation is then resolved by the service itself
+//! ([`protocol::Service::operation`]) into one typed [`Endpoint`].
 
-use dynamodb::Operation;
+use protocol::Wire;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Endpoint {
-    DynamoDb(Operation),
-    /// KMS (awsJson1.1, `TrentService.<Op>`); the crate knows its operations.
-    Kms(String),
-    /// Application Auto Scaling (awsJson1.1, `AnyScaleFrontendService.<Op>`).
-    AutoScaling(String),
-    /// DynamoDB Streams: SigV4 service `dynamodb` too, told apart by its target prefix.
-    Streams(streams::Operation),
-    /// An awsQuery service (form body, `Action=`): the action is read from the body later.
-    Query(QueryService),
-    /// AWS Backup (restJson1): any method; the crate routes by path.
-    Backup,
-    /// CloudWatch in the protocol the client chose, with the operation where the framing names it
-    /// (awsJson target, rpcv2Cbor path); awsQuery names it in the body.
-    CloudWatch(cloudwatch::Protocol, Option<String>),
-    /// A target or service this build does not implement; the name is for logs.
-    Unknown(String),
-}
-
-impl Endpoint {
-    /// Whether requests carry awsJson bodies (checked for syntax before anything else).
-    pub fn is_aws_json(&self) -> bool {
-        matches!(
-            self,
-            Endpoint::DynamoDb(_)
-                | Endpoint::Kms(_)
-                | Endpoint::AutoScaling(_)
-                | Endpoint::Streams(_)
-        )
-    }
-}
-
-/// The services that speak awsQuery, by their SigV4 scope name.
+/// The eight services of the stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum QueryService {
-    Sts,
+pub enum ServiceId {
+    DynamoDb,
+    Streams,
+    Kms,
+    AutoScaling,
+    CloudWatch,
     Iam,
+    Sts,
+    Backup,
 }
 
-impl QueryService {
-    fn from_scope(service: &str) -> Option<QueryService> {
-        match service {
-            "sts" => Some(QueryService::Sts),
-            "iam" => Some(QueryService::Iam),
-            _ => None,
-        }
-    }
+/// What the framing says: the service, its protocol, and the operation name where the framing
+/// carries it (the `X-Amz-Target` suffix, the rpcv2Cbor path; awsQuery names it in the body,
+/// restJson1 by method and path).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub service: ServiceId,
+    pub wire: Wire,
+    pub name: Option<String>,
 }
 
-/// Finds the endpoint from `X-Amz-Target` ("DynamoDB_20120810.PutItem") or, without one, from the
-/// SigV4 scope's service.
-pub fn route(target: Option<&str>, scope_service: Option<&str>, path: &str) -> Endpoint {
+/// A request resolved to one operation of one service.
+#[derive(Debug)]
+pub enum Endpoint {
+    DynamoDb(dynamodb::Operation),
+    Streams(streams::Operation),
+    Kms(kms::Operation),
+    AutoScaling(autoscaling::Operation),
+    CloudWatch(cloudwatch::Operation),
+    Iam(iam::Operation),
+    Sts(sts::Operation),
+    Backup(backup::Op),
+}
+
+/// Finds the service from the rpcv2Cbor path, `X-Amz-Target` ("DynamoDB_20120810.PutItem") or,
+/// without either, the SigV4 scope's service. `Err` holds what was asked for, for the logs.
+pub fn route(
+    target: Option<&str>,
+    scope_service: Option<&str>,
+    path: &str,
+) -> Result<Route, String> {
+    let named = |service, wire, name: &str| Route {
+        service,
+        wire,
+        name: Some(name.to_string()),
+    };
     if let Some(op) = path
         .strip_prefix("/service/")
         .and_then(|p| p.strip_prefix(cloudwatch::TARGET_PREFIX))
         .and_then(|p| p.strip_prefix("/operation/"))
     {
-        return Endpoint::CloudWatch(cloudwatch::Protocol::Cbor, Some(op.to_string()));
+        return Ok(named(ServiceId::CloudWatch, Wire::RpcV2Cbor, op));
     }
     if let Some(target) = target {
-        if let Some((prefix, op)) = target.split_once('.') {
-            if prefix == cloudwatch::TARGET_PREFIX {
-                return Endpoint::CloudWatch(cloudwatch::Protocol::Json10, Some(op.to_string()));
-            }
-            if prefix == autoscaling::TARGET_PREFIX {
-                return Endpoint::AutoScaling(op.to_string());
-            }
-            if prefix == kms::TARGET_PREFIX {
-                return Endpoint::Kms(op.to_string());
-            }
-            if prefix == dynamodb::TARGET_PREFIX {
-                return Operation::from_name(op)
-                    .map_or_else(|| Endpoint::Unknown(target.to_string()), Endpoint::DynamoDb);
-            }
-            if prefix == streams::TARGET_PREFIX {
-                return streams::Operation::from_name(op)
-                    .map_or_else(|| Endpoint::Unknown(target.to_string()), Endpoint::Streams);
-            }
-        }
-        return Endpoint::Unknown(target.to_string());
+        let Some((prefix, op)) = target.split_once('.') else {
+            return Err(target.to_string());
+        };
+        let (service, wire) = match prefix {
+            dynamodb::TARGET_PREFIX => (ServiceId::DynamoDb, Wire::AwsJson10),
+            streams::TARGET_PREFIX => (ServiceId::Streams, Wire::AwsJson10),
+            kms::TARGET_PREFIX => (ServiceId::Kms, Wire::AwsJson11),
+            autoscaling::TARGET_PREFIX => (ServiceId::AutoScaling, Wire::AwsJson11),
+            cloudwatch::TARGET_PREFIX => (ServiceId::CloudWatch, Wire::AwsJson10),
+            _ => return Err(target.to_string()),
+        };
+        return Ok(named(service, wire, op));
     }
-    if scope_service == Some("backup") {
-        return Endpoint::Backup;
-    }
-    if scope_service == Some(cloudwatch::SIGNING_NAME) {
-        return Endpoint::CloudWatch(cloudwatch::Protocol::Query, None);
-    }
-    match scope_service.and_then(QueryService::from_scope) {
-        Some(q) => Endpoint::Query(q),
-        None => Endpoint::Unknown(scope_service.unwrap_or("").to_string()),
-    }
+    let (service, wire) = match scope_service.unwrap_or("") {
+        "backup" => (ServiceId::Backup, Wire::RestJson1),
+        cloudwatch::SIGNING_NAME => (ServiceId::CloudWatch, Wire::AwsQuery),
+        "iam" => (ServiceId::Iam, Wire::AwsQuery),
+        "sts" => (ServiceId::Sts, Wire::AwsQuery),
+        other => return Err(other.to_string()),
+    };
+    Ok(Route {
+        service,
+        wire,
+        name: None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn routed(service: ServiceId, wire: Wire, name: Option<&str>) -> Result<Route, String> {
+        Ok(Route {
+            service,
+            wire,
+            name: name.map(str::to_string),
+        })
+    }
+
     #[test]
     fn routes_rest_and_cbor_services() {
         assert_eq!(
             route(None, Some("backup"), "/backup-vaults/v"),
-            Endpoint::Backup
+            routed(ServiceId::Backup, Wire::RestJson1, None)
         );
         assert_eq!(
             route(
@@ -113,11 +111,15 @@ mod tests {
                 Some("monitoring"),
                 "/service/GraniteServiceVersion20100801/operation/DescribeAlarms"
             ),
-            Endpoint::CloudWatch(cloudwatch::Protocol::Cbor, Some("DescribeAlarms".into()))
+            routed(
+                ServiceId::CloudWatch,
+                Wire::RpcV2Cbor,
+                Some("DescribeAlarms")
+            )
         );
         assert_eq!(
             route(None, Some("monitoring"), "/"),
-            Endpoint::CloudWatch(cloudwatch::Protocol::Query, None)
+            routed(ServiceId::CloudWatch, Wire::AwsQuery, None)
         );
     }
 
@@ -125,47 +127,35 @@ mod tests {
     fn routes_query_services_by_scope() {
         assert_eq!(
             route(None, Some("sts"), "/"),
-            Endpoint::Query(QueryService::Sts)
+            routed(ServiceId::Sts, Wire::AwsQuery, None)
         );
-        assert!(matches!(
-            route(None, Some("nope"), "/"),
-            Endpoint::Unknown(_)
-        ));
+        assert_eq!(
+            route(None, Some("iam"), "/"),
+            routed(ServiceId::Iam, Wire::AwsQuery, None)
+        );
+        assert!(route(None, Some("nope"), "/").is_err());
+        assert!(route(None, Some("dynamodb"), "/").is_err());
     }
 
     #[test]
-    fn routes_streams_targets() {
+    fn routes_json_targets() {
+        assert_eq!(
+            route(Some("DynamoDB_20120810.PutItem"), None, "/"),
+            routed(ServiceId::DynamoDb, Wire::AwsJson10, Some("PutItem"))
+        );
         assert_eq!(
             route(
                 Some("DynamoDBStreams_20120810.GetRecords"),
                 Some("dynamodb"),
                 "/"
             ),
-            Endpoint::Streams(streams::Operation::GetRecords)
+            routed(ServiceId::Streams, Wire::AwsJson10, Some("GetRecords"))
         );
-        assert!(matches!(
-            route(Some("DynamoDBStreams_20120810.PutItem"), None, "/"),
-            Endpoint::Unknown(_)
-        ));
-    }
-
-    #[test]
-    fn routes_dynamodb_targets() {
         assert_eq!(
-            route(Some("DynamoDB_20120810.PutItem"), None, "/"),
-            Endpoint::DynamoDb(Operation::PutItem)
+            route(Some("TrentService.Encrypt"), None, "/"),
+            routed(ServiceId::Kms, Wire::AwsJson11, Some("Encrypt"))
         );
-        assert!(matches!(
-            route(Some("DynamoDB_20120810.Nope"), None, "/"),
-            Endpoint::Unknown(_)
-        ));
-        assert!(matches!(
-            route(Some("Other.PutItem"), None, "/"),
-            Endpoint::Unknown(_)
-        ));
-        assert!(matches!(
-            route(None, Some("dynamodb"), "/"),
-            Endpoint::Unknown(_)
-        ));
+        assert!(route(Some("Other.PutItem"), None, "/").is_err());
+        assert!(route(Some("NoDot"), None, "/").is_err());
     }
 }

@@ -14,8 +14,9 @@ use hyper::body::Incoming;
 use hyper::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::protocol::aws_json;
+use crate::http::send;
 use crate::SharedState;
+use protocol::{json, Reply};
 
 pub const CLOCK_PATH: &str = "/_dynostack/clock";
 pub const ADVANCE_PATH: &str = "/_dynostack/clock/advance";
@@ -37,7 +38,7 @@ pub async fn handle(
 ) -> Response<Full<Bytes>> {
     let path = parts.uri.path();
     if !state.test_clock || (path != CLOCK_PATH && path != ADVANCE_PATH) {
-        return aws_json::respond(404, &json!({}), request_id, None);
+        return send(json::respond(404, &json!({}), None), request_id);
     }
     match (&parts.method, path) {
         (&Method::GET, CLOCK_PATH) => reply(state, request_id),
@@ -72,7 +73,12 @@ pub async fn handle(
             }
             reply(state, request_id)
         }
-        _ => error(405, "MethodNotAllowed", "use GET on the clock, POST on advance", request_id),
+        _ => error(
+            405,
+            "MethodNotAllowed",
+            "use GET on the clock, POST on advance",
+            request_id,
+        ),
     }
 }
 
@@ -95,14 +101,17 @@ fn reply(state: &SharedState, request_id: &str) -> Response<Full<Bytes>> {
         "epoch_seconds": now as f64 / 1000.0,
         "offset_seconds": clock.offset_ms() as f64 / 1000.0,
     });
-    aws_json::respond(200, &body, request_id, Some("application/json"))
+    send(
+        json::respond(200, &body, Some("application/json")),
+        request_id,
+    )
 }
 
 fn error(status: u16, code: &str, message: &str, request_id: &str) -> Response<Full<Bytes>> {
-    aws_json::respond(
+    let reply: Reply = json::respond(
         status,
         &json!({ "__type": code, "message": message }),
-        request_id,
         Some("application/json"),
-    )
+    );
+    send(reply, request_id)
 }

@@ -9,6 +9,7 @@ use store::StoreError;
 pub enum ErrorCode {
     Validation,
     Serialization,
+    UnknownOperation,
     ResourceNotFound,
     ExpiredIterator,
     TrimmedDataAccess,
@@ -21,6 +22,7 @@ impl ErrorCode {
         match self {
             ErrorCode::Validation => "ValidationException",
             ErrorCode::Serialization => "SerializationException",
+            ErrorCode::UnknownOperation => "UnknownOperationException",
             ErrorCode::ResourceNotFound => "ResourceNotFoundException",
             ErrorCode::ExpiredIterator => "ExpiredIteratorException",
             ErrorCode::TrimmedDataAccess => "TrimmedDataAccessException",
@@ -32,7 +34,7 @@ impl ErrorCode {
     pub fn namespace(self) -> &'static str {
         match self {
             ErrorCode::Validation => "com.amazon.coral.validate",
-            ErrorCode::Serialization => "com.amazon.coral.service",
+            ErrorCode::Serialization | ErrorCode::UnknownOperation => "com.amazon.coral.service",
             _ => "com.amazonaws.dynamodb.v20120810",
         }
     }
@@ -112,3 +114,5 @@ impl From<dynamodb::DynamoError> for StreamsError {
         StreamsError::new(code, e.message)
     }
 }
+
+protocol::json_error!(StreamsError, ErrorCode);

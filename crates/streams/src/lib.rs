@@ -32,37 +32,25 @@ pub use error::{ErrorCode, StreamsError};
 /// The `X-Amz-Target` prefix of DynamoDB Streams.
 pub const TARGET_PREFIX: &str = "DynamoDBStreams_20120810";
 
-/// Every operation of the service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Operation {
-    ListStreams,
-    DescribeStream,
-    GetShardIterator,
-    GetRecords,
-}
+// Streams' actions are in DynamoDB's IAM namespace.
+protocol::operations!("dynamodb"; ListStreams, DescribeStream, GetShardIterator, GetRecords);
 
-impl Operation {
-    pub fn from_name(name: &str) -> Option<Operation> {
-        Some(match name {
-            "ListStreams" => Operation::ListStreams,
-            "DescribeStream" => Operation::DescribeStream,
-            "GetShardIterator" => Operation::GetShardIterator,
-            "GetRecords" => Operation::GetRecords,
-            _ => return None,
-        })
+impl protocol::Service for Streams {
+    type Operation = Operation;
+    type Output = Json;
+    type Error = StreamsError;
+
+    fn operation(&self, req: &protocol::Request<'_>) -> Result<Operation, StreamsError> {
+        Operation::from_name(req.name.unwrap_or_default())
+            .ok_or_else(|| StreamsError::new(ErrorCode::UnknownOperation, ""))
     }
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::ListStreams => "ListStreams",
-            Operation::DescribeStream => "DescribeStream",
-            Operation::GetShardIterator => "GetShardIterator",
-            Operation::GetRecords => "GetRecords",
-        }
-    }
-
-    pub fn iam_action(self) -> String {
-        format!("dynamodb:{}", self.name())
+    async fn call<'a>(
+        &'a self,
+        op: Operation,
+        req: &'a protocol::Request<'a>,
+    ) -> Result<Json, StreamsError> {
+        ops::dispatch(self, op, req.body).await
     }
 }
 

@@ -2,7 +2,7 @@
 
 use dynamodb::error::Constraints;
 use dynamodb::stream_registry::{self, ShardEntry, StreamEntry};
-use serde::de::DeserializeOwned;
+use protocol::json::parse;
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 
@@ -22,22 +22,6 @@ pub(crate) async fn dispatch(
         Operation::GetShardIterator => get_shard_iterator(svc, parse(body)?),
         Operation::GetRecords => get_records(svc, parse(body)?),
     }
-}
-
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, StreamsError> {
-    let body = if body.is_empty() {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| {
-        let message = if e.is_syntax() || e.is_eof() {
-            "Start of structure or map found where not expected.".to_string()
-        } else {
-            e.to_string()
-        };
-        StreamsError::new(ErrorCode::Serialization, message)
-    })
 }
 
 fn length(c: &mut Constraints, value: Option<&str>, member: &str, min: usize, max: usize) {

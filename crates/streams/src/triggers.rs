@@ -127,7 +127,11 @@ struct Batch {
 }
 
 impl Trigger {
-    pub fn new(store: Store, spec: TriggerSpec, config: TriggerConfig) -> Result<Trigger, StoreError> {
+    pub fn new(
+        store: Store,
+        spec: TriggerSpec,
+        config: TriggerConfig,
+    ) -> Result<Trigger, StoreError> {
         let key = spec.key();
         let position = load_checkpoint(&store, &key)?;
         let needle = format!(
@@ -261,12 +265,7 @@ fn command_stdout() -> Stdio {
         .map_or_else(|_| Stdio::null(), Stdio::from)
 }
 
-async fn deliver(
-    spec: &TriggerSpec,
-    config: &TriggerConfig,
-    body: &str,
-    attempt: u32,
-) -> Delivery {
+async fn deliver(spec: &TriggerSpec, config: &TriggerConfig, body: &str, attempt: u32) -> Delivery {
     let child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(&spec.command)

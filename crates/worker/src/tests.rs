@@ -68,11 +68,19 @@ async fn advancing_runs_due_steps_in_time_order_at_their_due_times() {
     let workers = Workers::new(store.clone());
     let log = Log::default();
     workers.spawn(
-        Periodic { name: "hourly", period: HOUR, log: log.clone() },
+        Periodic {
+            name: "hourly",
+            period: HOUR,
+            log: log.clone(),
+        },
         Wake::default(),
     );
     workers.spawn(
-        Periodic { name: "every-25-min", period: 25 * MINUTE, log: log.clone() },
+        Periodic {
+            name: "every-25-min",
+            period: 25 * MINUTE,
+            log: log.clone(),
+        },
         Wake::default(),
     );
     settle().await;
@@ -115,7 +123,12 @@ async fn a_woken_worker_steps_and_shutdown_stops_it() {
     let workers = Workers::new(store);
     let steps = Arc::new(Mutex::new(0));
     let wake = Wake::default();
-    workers.spawn(Idler { steps: steps.clone() }, wake.clone());
+    workers.spawn(
+        Idler {
+            steps: steps.clone(),
+        },
+        wake.clone(),
+    );
     settle().await;
     assert_eq!(*steps.lock().unwrap(), 1, "the first step is due at once");
     wake.wake();

@@ -101,4 +101,3 @@ impl Workers {
         result.and(saved)
     }
 }
-

@@ -7,7 +7,7 @@ mod policies;
 mod tags;
 mod targets;
 
-use serde::de::DeserializeOwned;
+use protocol::json::parse;
 use serde_json::Value as Json;
 
 use dynamodb::catalog::Catalog;
@@ -34,24 +34,6 @@ pub(crate) async fn dispatch(
         Operation::UntagResource => tags::untag(svc, parse(body)?).await,
         Operation::ListTagsForResource => tags::list(svc, parse(body)?),
     }
-}
-
-/// Decodes a request body. Malformed JSON or members of the wrong JSON type are the front
-/// end's SerializationException, before any validation.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AutoScalingError> {
-    let body = if body.is_empty() {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| {
-        let message = if e.is_syntax() || e.is_eof() {
-            "Start of structure or map found where not expected.".to_string()
-        } else {
-            e.to_string()
-        };
-        AutoScalingError::new(ErrorCode::Serialization, message)
-    })
 }
 
 /// The provisioned capacity (units per second) of the table or index a resource names, or

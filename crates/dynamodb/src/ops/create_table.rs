@@ -7,8 +7,8 @@ use serde_json::{json, Value as Json};
 
 use super::describe_table::{describe, Stats};
 use super::validate::{self, invalid_parameter as invalid, KeySchemaOf, ThroughputIn};
-use crate::ids;
 use crate::error::{Constraints, DynamoError, ErrorCode};
+use crate::ids;
 use crate::schema::{
     AttributeDefinition, GlobalIndex, KeySchemaElement, LocalIndex, Projection, Sse, StreamState,
     TableMeta, Tag, Throughput,

@@ -33,7 +33,7 @@ use std::collections::HashMap;
 
 use item::json::DecodeError;
 use item::Value;
-use serde::de::DeserializeOwned;
+use protocol::json::parse;
 use serde_json::Value as Json;
 
 use crate::capacity::Detail;
@@ -77,24 +77,6 @@ pub(crate) async fn dispatch(
         Operation::UpdateTimeToLive => time_to_live::update(svc, parse(body)?).await,
         Operation::DescribeTimeToLive => time_to_live::describe(svc, parse(body)?),
     }
-}
-
-/// Decodes a request body. Malformed JSON or members of the wrong JSON type are the Coral
-/// front end's SerializationException, before any validation.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, DynamoError> {
-    let body = if body.is_empty() {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| {
-        let message = if e.is_syntax() || e.is_eof() {
-            "Start of structure or map found where not expected.".to_string()
-        } else {
-            e.to_string()
-        };
-        DynamoError::new(ErrorCode::Serialization, message)
-    })
 }
 
 /// `ExpressionAttributeValues` decoded, with AWS's wording for a bad value.

@@ -17,7 +17,7 @@ mod tags;
 use std::collections::BTreeMap;
 
 use base64::Engine;
-use serde::de::DeserializeOwned;
+use protocol::json::parse;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
@@ -76,24 +76,6 @@ pub(crate) struct Call<'a> {
     pub(crate) svc: &'a Kms,
     pub(crate) scope: Scope,
     pub(crate) via: Option<&'a str>,
-}
-
-/// Decodes a request body. Malformed JSON or members of the wrong JSON type are the front
-/// end's SerializationException, before any validation.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, KmsError> {
-    let body = if body.is_empty() {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| {
-        let message = if e.is_syntax() || e.is_eof() {
-            "Start of structure or map found where not expected.".to_string()
-        } else {
-            e.to_string()
-        };
-        KmsError::new(ErrorCode::Serialization, message)
-    })
 }
 
 /// A blob member (base64 on the wire).

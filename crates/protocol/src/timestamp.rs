@@ -1,5 +1,5 @@
-//! ISO-8601 (`2026-11-25T12:00:00.000Z`), without a date library. Now comes from the
-//! installation's clock (`CloudWatch::now_millis`).
+//! Timestamps as the awsQuery protocol writes and reads them: ISO 8601
+//! (`2026-11-25T12:00:00.000Z`), and epoch seconds.
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

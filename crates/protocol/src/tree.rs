@@ -1,9 +1,24 @@
-//! The protocol-neutral value tree: every request decodes into it (awsQuery forms, awsJson 1.0,
-//! rpcv2Cbor) and every response is built as one before it is encoded in the request's protocol.
-//! awsQuery carries every scalar as text, so the typed accessors also read text.
+//! The protocol-neutral value tree, for a service that speaks several protocols (CloudWatch:
+//! awsQuery, awsJson 1.0, rpcv2Cbor): every request decodes into it and every response is built
+//! as one before it is encoded in the request's protocol. awsQuery carries every scalar as
+//! text, so the typed accessors also read text.
 
-use crate::error::CwError;
-use crate::time;
+use crate::timestamp;
+
+/// A member that is missing where one is required, or does not read as its type; the service
+/// turns it into its own validation error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MemberError {
+    Null(String),
+    Malformed { member: String, text: String },
+}
+
+fn malformed(member: &str, text: &str) -> MemberError {
+    MemberError::Malformed {
+        member: member.to_string(),
+        text: text.to_string(),
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum V {
@@ -64,11 +79,12 @@ impl V {
     }
 
     /// A required string member; absent → AWS's validation error for a null member.
-    pub fn req_str(&self, name: &str) -> Result<String, CwError> {
-        self.str(name).ok_or_else(|| CwError::null_member(name))
+    pub fn req_str(&self, name: &str) -> Result<String, MemberError> {
+        self.str(name)
+            .ok_or_else(|| MemberError::Null(name.to_string()))
     }
 
-    pub fn int(&self, name: &str) -> Result<Option<i64>, CwError> {
+    pub fn int(&self, name: &str) -> Result<Option<i64>, MemberError> {
         match self.get(name) {
             None => Ok(None),
             Some(V::Int(i)) => Ok(Some(*i)),
@@ -77,18 +93,18 @@ impl V {
                 .trim()
                 .parse::<i64>()
                 .map(Some)
-                .map_err(|_| CwError::malformed(name, s)),
-            Some(_) => Err(CwError::malformed(name, "")),
+                .map_err(|_| malformed(name, s)),
+            Some(_) => Err(malformed(name, "")),
         }
     }
 
-    pub fn float(&self, name: &str) -> Result<Option<f64>, CwError> {
+    pub fn float(&self, name: &str) -> Result<Option<f64>, MemberError> {
         match self.get(name) {
             None => Ok(None),
             Some(v) => v
                 .to_f64()
                 .map(Some)
-                .ok_or_else(|| CwError::malformed(name, v.as_str().unwrap_or_default())),
+                .ok_or_else(|| malformed(name, v.as_str().unwrap_or_default())),
         }
     }
 
@@ -101,27 +117,27 @@ impl V {
         }
     }
 
-    pub fn bool(&self, name: &str) -> Result<Option<bool>, CwError> {
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, MemberError> {
         match self.get(name) {
             None => Ok(None),
             Some(V::Bool(b)) => Ok(Some(*b)),
             Some(V::Str(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
             Some(V::Str(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(v) => Err(CwError::malformed(name, v.as_str().unwrap_or_default())),
+            Some(v) => Err(malformed(name, v.as_str().unwrap_or_default())),
         }
     }
 
     /// A timestamp in seconds: CBOR tag 1, a JSON epoch number, or awsQuery's ISO-8601 text.
-    pub fn ts(&self, name: &str) -> Result<Option<f64>, CwError> {
+    pub fn ts(&self, name: &str) -> Result<Option<f64>, MemberError> {
         match self.get(name) {
             None => Ok(None),
             Some(V::Ts(t)) => Ok(Some(*t)),
             Some(V::Int(i)) => Ok(Some(*i as f64)),
             Some(V::Float(f)) => Ok(Some(*f)),
-            Some(V::Str(s)) => time::parse(s)
+            Some(V::Str(s)) => timestamp::parse(s)
                 .map(Some)
-                .ok_or_else(|| CwError::malformed(name, s)),
-            Some(_) => Err(CwError::malformed(name, "")),
+                .ok_or_else(|| malformed(name, s)),
+            Some(_) => Err(malformed(name, "")),
         }
     }
 

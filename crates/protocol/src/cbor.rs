@@ -2,7 +2,27 @@
 //! byte strings, arrays and maps (definite or indefinite length), tag 1 (epoch-seconds
 //! timestamps), booleans, null and undefined. Hand-written: small, and keeps the tree lean.
 
-use crate::value::V;
+use crate::tree::V;
+use crate::Reply;
+
+pub const CONTENT_TYPE: &str = "application/cbor";
+
+/// rpcv2Cbor responses name their protocol in this header.
+pub const SMITHY_PROTOCOL: (&str, &str) = ("smithy-protocol", "rpc-v2-cbor");
+
+/// A request body as a tree (a CBOR map; empty is `{}`); `None` if it is not one.
+pub fn decode_tree(body: &[u8]) -> Option<V> {
+    match decode(body) {
+        Ok(v @ V::Map(_)) => Some(v),
+        _ => None,
+    }
+}
+
+/// An rpcv2Cbor reply; `None` is an operation without an output shape (an empty body).
+pub fn respond(status: u16, body: Option<&V>) -> Reply {
+    let bytes = body.map(encode).unwrap_or_default();
+    Reply::new(status, CONTENT_TYPE, bytes).with_header(SMITHY_PROTOCOL.0, SMITHY_PROTOCOL.1)
+}
 
 const MAX_DEPTH: usize = 64;
 
