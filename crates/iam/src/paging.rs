@@ -3,6 +3,7 @@
 //! items before or after it come and go.
 
 use crate::error::IamError;
+use crate::xml::Xml;
 
 pub const DEFAULT_MAX_ITEMS: usize = 100;
 
@@ -35,6 +36,25 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .chunks(2)
         .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
         .collect()
+}
+
+/// One page of `items` after `marker` as the XML of a list result: `<{list}>` with each item
+/// written by `member`, then `IsTruncated` and `Marker`.
+pub fn xml_page<T>(
+    items: Vec<(Vec<u8>, T)>,
+    marker: Option<&str>,
+    max_items: usize,
+    list: &str,
+    mut member: impl FnMut(&mut Xml, &T),
+) -> Result<String, IamError> {
+    let pg = page(items, marker, max_items)?;
+    let mut x = Xml::new();
+    x.open(list);
+    for item in &pg.items {
+        member(&mut x, item);
+    }
+    x.close(list).paging(pg.marker.as_deref());
+    Ok(x.finish())
 }
 
 /// One page of `items` (sorted by their unique keys) after `marker`.

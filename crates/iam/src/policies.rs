@@ -6,7 +6,7 @@ use crate::error::{Fail, IamError};
 use crate::ids::{iso_from_unix, unique_id};
 use crate::managed::{self, AwsPolicy};
 use crate::model::{self, Policy, PolicyVersion, Tag, View, ATTACHMENTS, BOUNDARIES};
-use crate::paging::page;
+use crate::paging::{page, xml_page};
 use crate::params::{check_path, Checks, Params};
 use crate::render::{self, PolicyInfo, PolicyShape};
 use crate::roles::{
@@ -40,6 +40,19 @@ fn document(c: &mut Checks, p: Params<'_>) -> String {
         c.document("policyDocument", d);
     }
     d.to_string()
+}
+
+/// `PolicyUsageFilter`, checked against its enum.
+fn usage_filter<'a>(c: &mut Checks, p: Params<'a>) -> Option<&'a str> {
+    let usage = p.get("PolicyUsageFilter");
+    if let Some(u) = usage {
+        c.one_of(
+            "policyUsageFilter",
+            u,
+            &["PermissionsPolicy", "PermissionsBoundary"],
+        );
+    }
+    usage
 }
 
 fn check_document(document: &str) -> Result<(), IamError> {
@@ -227,14 +240,7 @@ pub fn list_policies(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
         .unwrap_or(false);
     let prefix = p.get("PathPrefix").unwrap_or("/");
     c.path_prefix("pathPrefix", prefix);
-    let usage = p.get("PolicyUsageFilter");
-    if let Some(u) = usage {
-        c.one_of(
-            "policyUsageFilter",
-            u,
-            &["PermissionsPolicy", "PermissionsBoundary"],
-        );
-    }
+    let usage = usage_filter(&mut c, p);
     let (marker, max) = paging_params(&mut c, p);
     c.done()?;
     let snap = iam.snapshot()?;
@@ -262,16 +268,17 @@ pub fn list_policies(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
         let key = policy_sort_key(&info.name, &info.arn);
         items.push((key, (info, attachments, boundaries)));
     }
-    let pg = page(items, marker, max)?;
-    let mut x = Xml::new();
-    x.open("Policies");
-    for (info, attachments, boundaries) in &pg.items {
-        x.open("member");
-        render::policy(&mut x, info, *attachments, *boundaries, PolicyShape::Listed);
-        x.close("member");
-    }
-    x.close("Policies").paging(pg.marker.as_deref());
-    Ok(x.finish())
+    Ok(xml_page(
+        items,
+        marker,
+        max,
+        "Policies",
+        |x, (info, attachments, boundaries)| {
+            x.open("member");
+            render::policy(x, info, *attachments, *boundaries, PolicyShape::Listed);
+            x.close("member");
+        },
+    )?)
 }
 
 fn version_xml(x: &mut Xml, v: &PolicyVersion, default: bool, with_document: bool) {
@@ -381,16 +388,11 @@ pub fn list_policy_versions(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
             ((u32::MAX - n).to_be_bytes().to_vec(), v)
         })
         .collect();
-    let pg = page(items, marker, max)?;
-    let mut x = Xml::new();
-    x.open("Versions");
-    for v in &pg.items {
+    Ok(xml_page(items, marker, max, "Versions", |x, v| {
         x.open("member");
-        version_xml(&mut x, v, v.id == default, false);
+        version_xml(x, v, v.id == default, false);
         x.close("member");
-    }
-    x.close("Versions").paging(pg.marker.as_deref());
-    Ok(x.finish())
+    })?)
 }
 
 pub async fn delete_policy_version(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
@@ -515,14 +517,7 @@ pub fn list_entities_for_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail
     }
     let prefix = p.get("PathPrefix").unwrap_or("/");
     c.path_prefix("pathPrefix", prefix);
-    let usage = p.get("PolicyUsageFilter");
-    if let Some(u) = usage {
-        c.one_of(
-            "policyUsageFilter",
-            u,
-            &["PermissionsPolicy", "PermissionsBoundary"],
-        );
-    }
+    let usage = usage_filter(&mut c, p);
     let (marker, max) = paging_params(&mut c, p);
     c.done()?;
     let snap = iam.snapshot()?;

@@ -8,7 +8,7 @@ use crate::error::{Fail, IamError};
 use crate::ids::{iso_from_unix, unique_id};
 use crate::managed;
 use crate::model::{self, InlinePolicy, Role, Tag, View, ATTACHMENTS};
-use crate::paging::{page, DEFAULT_MAX_ITEMS};
+use crate::paging::{page, xml_page, DEFAULT_MAX_ITEMS};
 use crate::params::{check_path, Checks, Params};
 use crate::render::{self, RoleShape};
 use crate::xml::Xml;
@@ -351,16 +351,11 @@ pub fn list_roles(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
         .filter(|r| r.path.starts_with(prefix))
         .map(|r| (model::role_key(&r.name), r))
         .collect();
-    let pg = page(roles, marker, max)?;
-    let mut x = Xml::new();
-    x.open("Roles");
-    for r in &pg.items {
+    Ok(xml_page(roles, marker, max, "Roles", |x, r| {
         x.open("member");
-        render::role(&mut x, r, RoleShape::Listed);
+        render::role(x, r, RoleShape::Listed);
         x.close("member");
-    }
-    x.close("Roles").paging(pg.marker.as_deref());
-    Ok(x.finish())
+    })?)
 }
 
 pub async fn tag_role(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
@@ -395,12 +390,17 @@ pub async fn untag_role(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
     Ok(String::new())
 }
 
-pub fn list_role_tags(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
+/// The role a listing of one role's things names, and the page asked for.
+fn role_listing<'a>(iam: &Iam, p: Params<'a>) -> Result<(Role, Option<&'a str>, usize), Fail> {
     let mut c = Checks::new();
     let name = role_name(&mut c, p);
     let (marker, max) = paging_params(&mut c, p);
     c.done()?;
-    let role = require_role(&iam.snapshot()?, name)?;
+    Ok((require_role(&iam.snapshot()?, name)?, marker, max))
+}
+
+pub fn list_role_tags(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
+    let (role, marker, max) = role_listing(iam, p)?;
     tags_page(&role.tags, marker, max)
 }
 
@@ -446,11 +446,7 @@ pub async fn delete_role_permissions_boundary(iam: &Iam, p: Params<'_>) -> Resul
 
 /// Dynostack has no instance profiles: every existing role is in none.
 pub fn list_instance_profiles_for_role(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
-    let mut c = Checks::new();
-    let name = role_name(&mut c, p);
-    paging_params(&mut c, p);
-    c.done()?;
-    require_role(&iam.snapshot()?, name)?;
+    role_listing(iam, p)?;
     let mut x = Xml::new();
     x.empty("InstanceProfiles").paging(None);
     Ok(x.finish())
@@ -533,24 +529,15 @@ pub async fn delete_role_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail
 }
 
 pub fn list_role_policies(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
-    let mut c = Checks::new();
-    let name = role_name(&mut c, p);
-    let (marker, max) = paging_params(&mut c, p);
-    c.done()?;
-    let role = require_role(&iam.snapshot()?, name)?;
+    let (role, marker, max) = role_listing(iam, p)?;
     let names = role
         .inline
         .iter()
         .map(|i| (i.name.clone().into_bytes(), i.name.clone()))
         .collect();
-    let pg = page(names, marker, max)?;
-    let mut x = Xml::new();
-    x.open("PolicyNames");
-    for n in &pg.items {
+    Ok(xml_page(names, marker, max, "PolicyNames", |x, n| {
         x.text("member", n);
-    }
-    x.close("PolicyNames").paging(pg.marker.as_deref());
-    Ok(x.finish())
+    })?)
 }
 
 pub async fn attach_role_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
@@ -638,17 +625,18 @@ pub fn list_attached_role_policies(iam: &Iam, p: Params<'_>) -> Result<String, F
         .filter(|arn| split_policy_arn(arn).0.starts_with(prefix))
         .map(|arn| (policy_sort_key(split_policy_arn(arn).1, arn), arn.clone()))
         .collect();
-    let pg = page(items, marker, max)?;
-    let mut x = Xml::new();
-    x.open("AttachedPolicies");
-    for arn in &pg.items {
-        x.open("member")
-            .text("PolicyName", split_policy_arn(arn).1)
-            .text("PolicyArn", arn)
-            .close("member");
-    }
-    x.close("AttachedPolicies").paging(pg.marker.as_deref());
-    Ok(x.finish())
+    Ok(xml_page(
+        items,
+        marker,
+        max,
+        "AttachedPolicies",
+        |x, arn| {
+            x.open("member")
+                .text("PolicyName", split_policy_arn(arn).1)
+                .text("PolicyArn", arn)
+                .close("member");
+        },
+    )?)
 }
 
 #[cfg(test)]
