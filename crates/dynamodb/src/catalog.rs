@@ -22,7 +22,6 @@ use crate::error::DynamoError;
 use crate::schema::TableMeta;
 
 const TABLES: &str = "ddb.tables";
-const STATS: &str = "ddb.stats";
 
 type Tables = BTreeMap<String, Arc<TableMeta>>;
 
@@ -32,13 +31,6 @@ pub struct Catalog {
     writer: RwLock<Tables>,
     /// The readers' copy: only durable changes.
     durable: Arc<RwLock<Tables>>,
-}
-
-/// Item count and total item bytes, kept exact in the same transaction as each write.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TableStats {
-    pub item_count: u64,
-    pub size_bytes: u64,
 }
 
 impl Catalog {
@@ -125,16 +117,10 @@ impl Catalog {
         Ok(meta)
     }
 
-    /// Removes a table, its items and its statistics in the job's transaction.
-    pub fn remove(&self, ctx: &mut WriteCtx<'_>, meta: &TableMeta) -> Result<(), StoreError> {
+    /// Forgets a table's definition in the job's transaction (its data goes with
+    /// `removal::remove_table`, which calls this).
+    pub fn forget(&self, ctx: &mut WriteCtx<'_>, meta: &TableMeta) -> Result<(), StoreError> {
         ctx.remove(TABLES, meta.table_name.as_bytes())?;
-        ctx.remove(STATS, meta.table_id.as_bytes())?;
-        ctx.drop_table(&meta.items_table())?;
-        for index in meta.indexes() {
-            crate::indexes::drop_index(ctx, meta, &index.name)?;
-        }
-        crate::collections::drop_table(ctx, meta)?;
-        crate::ttl::drop_index(ctx, meta)?;
         crate::stream_registry::sync(ctx, Some(meta), None)?;
         if let Ok(mut t) = self.writer.write() {
             t.remove(&meta.table_name);
@@ -146,70 +132,6 @@ impl Catalog {
             }
         });
         Ok(())
-    }
-
-    pub fn stats(read: &ReadCtx, meta: &TableMeta) -> Result<TableStats, StoreError> {
-        Catalog::stats_for(read, &meta.table_id)
-    }
-
-    /// Statistics under any key: a table's id, or `id/index` for an index.
-    pub fn stats_for(read: &ReadCtx, key: &str) -> Result<TableStats, StoreError> {
-        Ok(decode_stats(read.get(STATS, key.as_bytes())?))
-    }
-
-    pub fn remove_stats_for(ctx: &mut WriteCtx<'_>, key: &str) -> Result<(), StoreError> {
-        ctx.remove(STATS, key.as_bytes())?;
-        Ok(())
-    }
-
-    pub fn stats_in(ctx: &WriteCtx<'_>, meta: &TableMeta) -> Result<TableStats, StoreError> {
-        Ok(decode_stats(ctx.get(STATS, meta.table_id.as_bytes())?))
-    }
-
-    /// Adds the deltas of one write to the table's statistics.
-    pub fn add_stats(
-        ctx: &mut WriteCtx<'_>,
-        meta: &TableMeta,
-        count_delta: i64,
-        size_delta: i64,
-    ) -> Result<(), StoreError> {
-        Catalog::add_stats_for(ctx, &meta.table_id, count_delta, size_delta)
-    }
-
-    pub fn add_stats_for(
-        ctx: &mut WriteCtx<'_>,
-        key: &str,
-        count_delta: i64,
-        size_delta: i64,
-    ) -> Result<(), StoreError> {
-        if count_delta == 0 && size_delta == 0 {
-            return Ok(());
-        }
-        let cur = decode_stats(ctx.get(STATS, key.as_bytes())?);
-        let next = TableStats {
-            item_count: cur.item_count.saturating_add_signed(count_delta),
-            size_bytes: cur.size_bytes.saturating_add_signed(size_delta),
-        };
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&next.item_count.to_be_bytes());
-        bytes[8..].copy_from_slice(&next.size_bytes.to_be_bytes());
-        ctx.insert(STATS, key.as_bytes(), &bytes)?;
-        Ok(())
-    }
-}
-
-fn decode_stats(bytes: Option<Vec<u8>>) -> TableStats {
-    let Some(b) = bytes else {
-        return TableStats::default();
-    };
-    let word = |r: std::ops::Range<usize>| {
-        b.get(r)
-            .and_then(|s| s.try_into().ok())
-            .map_or(0, u64::from_be_bytes)
-    };
-    TableStats {
-        item_count: word(0..8),
-        size_bytes: word(8..16),
     }
 }
 
@@ -290,7 +212,7 @@ mod tests {
 
         let (in_job, outside) = while_not_durable(&store, &gate, &catalog, |c, ctx| {
             let m = c.get("t").expect("the writer's copy has the table");
-            c.remove(ctx, &m)
+            c.forget(ctx, &m)
         })
         .await;
         assert!(!in_job);

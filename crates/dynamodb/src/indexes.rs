@@ -11,9 +11,9 @@
 use item::Item;
 use store::{ReadCtx, StoreError, WriteCtx};
 
-use crate::catalog::{Catalog, TableStats};
-use crate::items::{decode_item, encode_item};
+use crate::record::{decode_item, encode_item};
 use crate::schema::{shape_of, KeyShape, Projection, TableMeta};
+use crate::stats::{self, TableStats};
 
 /// One index of a table, resolved for reading and writing.
 #[derive(Clone, Debug)]
@@ -197,7 +197,7 @@ pub fn maintain(
             }
         }
         if count_delta != 0 || size_delta != 0 {
-            Catalog::add_stats_for(
+            stats::add_for(
                 ctx,
                 &stats_key(&meta.table_id, &index.name),
                 count_delta,
@@ -217,13 +217,13 @@ fn write_units(item: &Item) -> f64 {
 
 /// ItemCount and IndexSizeBytes of one index.
 pub fn stats(read: &ReadCtx, meta: &TableMeta, index: &str) -> Result<TableStats, StoreError> {
-    Catalog::stats_for(read, &stats_key(&meta.table_id, index))
+    stats::get(read, &stats_key(&meta.table_id, index))
 }
 
 /// Drops an index's entries and statistics (index deleted, or its table).
 pub fn drop_index(ctx: &mut WriteCtx<'_>, meta: &TableMeta, index: &str) -> Result<(), StoreError> {
     ctx.drop_table(&index_table(&meta.table_id, index))?;
-    Catalog::remove_stats_for(ctx, &stats_key(&meta.table_id, index))
+    stats::remove(ctx, &stats_key(&meta.table_id, index))
 }
 
 /// Adds `item`'s entry to `index` if it has none: the backfill of a GSI created on a table with
@@ -247,7 +247,7 @@ pub fn backfill_one(
         &key,
         &encode_entry(table_key, &projected),
     )?;
-    Catalog::add_stats_for(
+    stats::add_for(
         ctx,
         &stats_key(&meta.table_id, &index.name),
         1,

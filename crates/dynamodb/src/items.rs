@@ -1,5 +1,6 @@
-//! Items at rest: extracting and checking primary keys, the stored encoding, and the one
-//! function every write goes through so that item, statistics and change log move together.
+//! Items at rest: extracting and checking primary keys, and the write path every item write
+//! ends in (`after_write`), so that item, indexes, TTL entry, statistics and change log move
+//! together. The stored form of an item is `record`.
 
 use std::borrow::Cow;
 
@@ -7,36 +8,12 @@ use item::size::{item_size, MAX_ITEM_SIZE, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY
 use item::{Item, Value};
 use store::{StoreError, WriteCtx};
 
-use crate::catalog::Catalog;
 use crate::changelog::{ChangeRecord, StreamTag};
 use crate::error::DynamoError;
 use crate::indexes::{self, IndexWrites};
+pub use crate::record::{decode_item, encode_item};
 use crate::schema::{KeyAttr, KeyShape, TableMeta};
-
-/// The byte in front of every stored item says its encoding, so items written before the
-/// packed form stay readable without a migration: 1 is AWS's JSON form (written until format
-/// 2 of the store), 2 is `item::packed`.
-const ITEM_JSON: u8 = 1;
-const ITEM_PACKED: u8 = 2;
-
-pub fn encode_item(item: &Item) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64);
-    out.push(ITEM_PACKED);
-    item::packed::pack_item(item, &mut out);
-    out
-}
-
-pub fn decode_item(bytes: &[u8]) -> Result<Item, StoreError> {
-    match bytes.split_first() {
-        Some((&ITEM_PACKED, rest)) => item::packed::unpack_item(rest).map_err(StoreError::Corrupt),
-        Some((&ITEM_JSON, rest)) => {
-            let v: serde_json::Value =
-                serde_json::from_slice(rest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            item::json::item_from_json(&v).map_err(StoreError::Corrupt)
-        }
-        _ => Err(StoreError::Corrupt("unknown item format".into())),
-    }
-}
+use crate::stats;
 
 /// Where a key came from decides AWS's wording when it is wrong.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -236,7 +213,7 @@ fn after_write(
     crate::ttl::maintain(ctx, meta, key, old, new)?;
     let size = |i: Option<&Item>| i.map_or(0, |i| item_size(i) as i64);
     let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
-    Catalog::add_stats(ctx, meta, count_delta, size(new) - size(old))?;
+    stats::add(ctx, meta, count_delta, size(new) - size(old))?;
     // Only stream readers (the Streams API, triggers) read the change log, and they read only
     // records tagged with a stream: a table without one writes none, which spares every write
     // the JSON of its old and new images.
@@ -297,23 +274,4 @@ pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Result<(), DynamoError
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn items_stored_in_the_json_form_still_decode() {
-        let wire = serde_json::json!({"pk": {"S": "a"}, "n": {"N": "1.5"}, "b": {"B": "AQI="}});
-        let item = item::json::item_from_json(&wire).unwrap();
-        let mut old_form = vec![ITEM_JSON];
-        old_form.extend(serde_json::to_vec(&wire).unwrap());
-        assert_eq!(decode_item(&old_form).unwrap(), item);
-        let new_form = encode_item(&item);
-        assert_eq!(new_form.first(), Some(&ITEM_PACKED));
-        assert_eq!(decode_item(&new_form).unwrap(), item);
-        assert!(decode_item(&[9, 0]).is_err());
-    }
 }

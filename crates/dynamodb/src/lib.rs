@@ -19,7 +19,10 @@ mod items;
 pub mod metrics;
 mod ops;
 mod partiql;
+mod record;
+mod removal;
 pub mod schema;
+pub mod stats;
 pub mod stream_registry;
 pub mod ttl;
 mod ttl_build;
@@ -113,11 +116,19 @@ impl Dynamo {
             Wake::default(),
         );
         workers.spawn(
-            backfill::Backfill::new(self.store.clone(), self.catalog.clone(), chunk),
+            walk::Walker::<backfill::Backfill>::new(
+                self.store.clone(),
+                self.catalog.clone(),
+                chunk,
+            ),
             self.backfill.clone(),
         );
         workers.spawn(
-            ttl_build::TtlBuild::new(self.store.clone(), self.catalog.clone(), chunk),
+            walk::Walker::<ttl_build::TtlBuild>::new(
+                self.store.clone(),
+                self.catalog.clone(),
+                chunk,
+            ),
             self.ttl_build.clone(),
         );
     }

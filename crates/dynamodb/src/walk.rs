@@ -1,10 +1,111 @@
 //! Walking a table's keys in chunks, for the background jobs that visit every item of a table
 //! (GSI backfill, TTL index build): each chunk is read from a snapshot and then handled in one
-//! write job, so no job holds the writer for long.
+//! write job, so no job holds the writer for long. A [`Walk`] says what is pending and what to
+//! do with a chunk; [`Walker`] is the worker that runs it, one table at a time. Walks are
+//! idempotent, so after a restart they start over from what the catalog says is pending.
 
+use std::marker::PhantomData;
 use std::ops::Bound;
+use std::sync::Arc;
 
-use store::{ScanControl, Store, StoreError};
+use store::{ScanControl, Store, StoreError, WriteCtx};
+use worker::{Next, StepFuture, Worker};
+
+use crate::catalog::Catalog;
+use crate::schema::TableMeta;
+
+/// One kind of walk over a table's items.
+pub trait Walk: Send + 'static {
+    /// The worker's name.
+    const NAME: &'static str;
+
+    /// The first table with work pending, and what for (an index name; "ttl").
+    fn pending(catalog: &Catalog) -> Option<(Arc<TableMeta>, String)>;
+
+    /// Handles a chunk of the table's keys, inside a write job (re-reading the items there).
+    fn visit(
+        ctx: &mut WriteCtx<'_>,
+        catalog: &Catalog,
+        table: &TableMeta,
+        purpose: &str,
+        keys: &[Vec<u8>],
+    ) -> Result<(), StoreError>;
+
+    /// Every item was visited: the table's state moves on (index ACTIVE, TTL ENABLED).
+    fn finish(
+        ctx: &mut WriteCtx<'_>,
+        catalog: &Catalog,
+        table: &TableMeta,
+        purpose: &str,
+    ) -> Result<(), StoreError>;
+}
+
+/// The worker that runs walks of kind `W`.
+pub struct Walker<W> {
+    store: Store,
+    catalog: Arc<Catalog>,
+    /// Items per write job: bounds how long one job holds the writer.
+    chunk: usize,
+    cursor: Cursor,
+    walk: PhantomData<fn() -> W>,
+}
+
+impl<W: Walk> Walker<W> {
+    pub fn new(store: Store, catalog: Arc<Catalog>, chunk: usize) -> Walker<W> {
+        Walker {
+            store,
+            catalog,
+            chunk,
+            cursor: Cursor::default(),
+            walk: PhantomData,
+        }
+    }
+
+    async fn step_once(&mut self) -> Result<Next, StoreError> {
+        let Some((meta, purpose)) = W::pending(&self.catalog) else {
+            self.cursor.clear();
+            return Ok(Next::Idle);
+        };
+        let after = self
+            .cursor
+            .after(&meta.table_id, &purpose)
+            .map(<[u8]>::to_vec);
+        let keys = next_keys(
+            &self.store,
+            &meta.items_table(),
+            after.as_deref(),
+            self.chunk,
+        )?;
+        let last = keys.last().cloned();
+        let catalog = self.catalog.clone();
+        let table = (*meta).clone();
+        let why = purpose.clone();
+        self.store
+            .write(move |ctx| {
+                if keys.is_empty() {
+                    W::finish(ctx, &catalog, &table, &why)
+                } else {
+                    W::visit(ctx, &catalog, &table, &why, &keys)
+                }
+            })
+            .await?;
+        match last {
+            Some(last) => self.cursor.set(&meta.table_id, &purpose, last),
+            None => self.cursor.clear(),
+        }
+        Ok(Next::Now)
+    }
+}
+
+impl<W: Walk> Worker for Walker<W> {
+    fn name(&self) -> String {
+        W::NAME.into()
+    }
+
+    fn step(&mut self, _now: u64) -> StepFuture<'_> {
+        Box::pin(async move { self.step_once().await.map_err(|e| e.to_string()) })
+    }
+}
 
 /// Up to `chunk` keys of `table` after `after` (from the start without one), in key order.
 pub fn next_keys(

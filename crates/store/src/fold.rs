@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use redb::{Database, Durability, ReadableDatabase, WriteTransaction};
 
-use crate::memtable::{change_seq, Base, Owned, Tables, CHANGELOG_NAME};
-use crate::txn::CHANGELOG;
+use crate::memtable::{change_seq, Base, Owned, Tables};
+use crate::tables::{CHANGELOG, CHANGELOG_NAME};
 use crate::values::{self, TableWriter};
 use crate::wal::write_checkpoint;
 use crate::StoreError;

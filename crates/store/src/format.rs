@@ -1,8 +1,9 @@
 //! The on-disk format version. A database written by a later, incompatible build is refused
 //! rather than misread; one with no version yet is stamped with ours.
 
-use redb::{Database, ReadableDatabase, TableDefinition, TableHandle};
+use redb::{Database, ReadableDatabase, TableHandle};
 
+use crate::tables::{decode_u64, META};
 use crate::values;
 use crate::StoreError;
 
@@ -12,8 +13,6 @@ use crate::StoreError;
 /// 2: tagged values, long ones apart in `store.values` (see `values`). A database of format 1
 /// (untagged values) is migrated when opened.
 pub const FORMAT_VERSION: u64 = 2;
-
-pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("store.meta");
 
 pub(crate) fn check_or_initialise(db: &Database) -> Result<(), StoreError> {
     let read = db.begin_read()?;
@@ -62,8 +61,4 @@ fn migrate_from_1(db: &Database) -> Result<(), StoreError> {
         "migrated the database to format {FORMAT_VERSION}"
     );
     Ok(())
-}
-
-pub(crate) fn decode_u64(bytes: &[u8]) -> Option<u64> {
-    Some(u64::from_be_bytes(bytes.try_into().ok()?))
 }

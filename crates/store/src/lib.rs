@@ -34,6 +34,7 @@ mod format;
 mod memtable;
 mod paced;
 mod syncer;
+mod tables;
 mod txn;
 mod values;
 mod wal;
@@ -89,8 +90,7 @@ impl Default for Options {
 /// the data lives on disk and the OS page cache already keeps hot pages close.
 pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
-/// Where the clock's offset is kept (see [`Store::save_clock`]).
-const CLOCK_TABLE: &str = "store.clock";
+/// The clock's offset's key in [`tables::CLOCK`] (see [`Store::save_clock`]).
 const CLOCK_OFFSET: &[u8] = b"offset_ms";
 
 /// The file name of the database inside the data directory.
@@ -135,7 +135,7 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let view = View::new(Base::new(db.begin_read()?)?);
         let offset = ReadCtx::new(Arc::new(view.clone()))
-            .get(CLOCK_TABLE, CLOCK_OFFSET)?
+            .get(tables::CLOCK, CLOCK_OFFSET)?
             .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
             .map_or(0, i64::from_be_bytes);
         let clock = Clock::with_offset_ms(offset);
@@ -159,7 +159,7 @@ impl Store {
         self.write(move |ctx| {
             // Read inside the job: a later save's offset is never overwritten by an older one.
             let offset = clock.offset_ms();
-            ctx.insert(CLOCK_TABLE, CLOCK_OFFSET, &offset.to_be_bytes())?;
+            ctx.insert(tables::CLOCK, CLOCK_OFFSET, &offset.to_be_bytes())?;
             Ok(())
         })
         .await

@@ -26,16 +26,15 @@ use std::sync::{Arc, Mutex};
 use crossbeam_skiplist::SkipMap;
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, TableDefinition};
 
-use crate::txn::{ScanControl, CHANGELOG};
+use crate::tables::{table, CHANGELOG, CHANGELOG_NAME};
 use crate::values::{with_value, ReadValues, VALUES};
 use crate::StoreError;
 
-/// The change log's name among the memtable's tables; in redb it is the `u64`-keyed
-/// [`CHANGELOG`], and its keys here are the sequence numbers big-endian.
-pub(crate) const CHANGELOG_NAME: &str = "store.changelog";
-
-pub(crate) fn table(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
-    TableDefinition::new(name)
+/// Whether a scan visitor wants more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanControl {
+    Continue,
+    Stop,
 }
 
 /// An entry's key: the table key, then the batch that wrote it, newest first.

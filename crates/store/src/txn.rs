@@ -5,20 +5,11 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
-use redb::TableDefinition;
-
-use crate::memtable::{View, CHANGELOG_NAME};
+pub use crate::memtable::ScanControl;
+use crate::memtable::View;
+use crate::tables::CHANGELOG_NAME;
 use crate::wal::OpLog;
 use crate::StoreError;
-
-pub(crate) const CHANGELOG: TableDefinition<u64, &[u8]> = TableDefinition::new("store.changelog");
-
-/// Whether a scan visitor wants more.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScanControl {
-    Continue,
-    Stop,
-}
 
 /// A write job's view of its batch: every earlier write, durable or not, and its own.
 pub struct WriteCtx<'a> {

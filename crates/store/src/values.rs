@@ -9,14 +9,11 @@
 //! overwrite, a removal or a dropped table frees its values in the same transaction, so no
 //! separate collector is needed (docs/performance.md has the measurements).
 
-use redb::{ReadOnlyTable, ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
+use redb::{ReadOnlyTable, ReadableTable, Table, WriteTransaction};
 
-use crate::format::META;
-use crate::memtable::{table, CHANGELOG_NAME};
+use crate::tables::table;
+pub(crate) use crate::tables::{tagged, VALUES};
 use crate::StoreError;
-
-/// Values long enough to be stored apart, keyed by their number.
-pub(crate) const VALUES: TableDefinition<u64, &[u8]> = TableDefinition::new("store.values");
 
 /// Values this long or longer go to [`VALUES`]; shorter ones stay inline, where a second
 /// lookup would cost more than the leaf space they take.
@@ -24,12 +21,6 @@ const APART_FROM: usize = 256;
 
 const INLINE: u8 = 0;
 const APART: u8 = 1;
-
-/// Whether table `name` stores values with a tag: every table jobs write but the change log,
-/// and none of the store's own (`store.meta`, [`VALUES`]).
-pub(crate) fn tagged(name: &str) -> bool {
-    name != CHANGELOG_NAME && name != META.name() && name != VALUES.name()
-}
 
 /// What a tagged table holds under a key.
 enum Stored<'a> {

@@ -30,8 +30,7 @@ use std::time::Duration;
 
 use redb::{Database, ReadableTable, WriteTransaction};
 
-use crate::format::{decode_u64, META};
-use crate::txn::CHANGELOG;
+use crate::tables::{decode_u64, CHANGELOG, META};
 use crate::values::{self, TableWriter};
 use crate::StoreError;
 

@@ -5,8 +5,8 @@ use serde_json::{json, Value as Json};
 
 use super::describe_table::{describe, Stats};
 use super::validate;
-use crate::catalog::Catalog;
 use crate::error::DynamoError;
+use crate::stats;
 use crate::Dynamo;
 
 #[derive(Deserialize)]
@@ -29,8 +29,8 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                     "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
                 )));
             }
-            let stats = Catalog::stats_in(ctx, &meta)?;
-            catalog.remove(ctx, &meta)?;
+            let stats = stats::in_job(ctx, &meta)?;
+            crate::removal::remove_table(ctx, &catalog, &meta)?;
             Ok(Ok((meta, stats)))
         })
         .await??;

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use store::{ReadCtx, StoreError};
 
-use crate::catalog::{Catalog, TableStats};
 use crate::error::DynamoError;
 use crate::schema::{TableMeta, Throughput};
+use crate::stats::{self, TableStats};
 use crate::Dynamo;
 
 #[derive(Deserialize)]
@@ -65,7 +65,7 @@ impl Stats {
             );
         }
         Ok(Stats {
-            table: Catalog::stats(read, meta)?,
+            table: stats::table(read, meta)?,
             indexes,
         })
     }
