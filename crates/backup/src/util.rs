@@ -1,45 +1,13 @@
 //! Small helpers without I/O: identifiers, percent-decoding, query strings, paging
 //! tokens and JSON member access with AWS Backup's validation errors.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde_json::{Map, Value};
 
 use crate::error::BackupError;
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// 64 unpredictable bits: SipHash under the process's random keys over the time and a counter.
-fn random_u64() -> u64 {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let mut h = RandomState::new().build_hasher();
-    h.write_u128(nanos);
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.finish()
-}
-
 /// A random (version 4) UUID, lower-case, as AWS Backup's plan, rule and selection ids.
 pub fn uuid4() -> String {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&random_u64().to_be_bytes());
-    b[8..].copy_from_slice(&random_u64().to_be_bytes());
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// A plan VersionId: AWS's are the base64 of a UUID string (48 characters).

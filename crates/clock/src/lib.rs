@@ -5,12 +5,17 @@
 //!
 //! The clock is the system's wall clock plus an offset. The offset only grows (time never runs
 //! backwards because of it) and is kept in the store, so a restart resumes where time was.
-//! SigV4's 15-minute check is the one place that reads the real wall clock
+//! Dates are formatted and parsed with the `time` crate. SigV4's 15-minute check is the one place that reads the real wall clock
 //! ([`system_now_ms`]): clients sign with real time.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime};
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = u64;
@@ -76,38 +81,56 @@ pub fn system_now_ms() -> Millis {
         .map_or(0, |d| d.as_millis() as Millis)
 }
 
-/// RFC 3339 in UTC with milliseconds ("2024-01-01T00:00:00.000Z").
-pub fn rfc3339_millis(ms: Millis) -> String {
-    format!("{}Z", iso8601_millis(ms))
+/// RFC 3339 in UTC with milliseconds ("2024-01-01T00:00:00.000Z"), as CloudWatch's XML and
+/// the test clock write times.
+pub fn rfc3339_millis(ms: i64) -> String {
+    format(
+        ms,
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"),
+    )
 }
 
 /// ISO 8601 with milliseconds and no zone ("2024-01-01T00:00:00.000"), the form of DynamoDB
 /// stream labels.
-pub fn iso8601_millis(ms: Millis) -> String {
-    let secs = ms / 1000;
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        ms % 1000
+pub fn iso8601_millis(ms: i64) -> String {
+    format(
+        ms,
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]"),
     )
 }
 
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// ISO 8601 to the second in UTC ("2024-01-01T00:00:00Z"), as IAM writes dates.
+pub fn iso8601_seconds(ms: i64) -> String {
+    format(
+        ms,
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"),
+    )
+}
+
+fn format(ms: i64, description: &[BorrowedFormatItem<'_>]) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(description).ok())
+        .unwrap_or_default()
+}
+
+/// A date-time as clients send them in awsQuery forms — RFC 3339 or ISO 8601
+/// (`2026-11-25T12:00:00Z`, fractions, `+hh:mm` offsets), a bare date, or epoch seconds — in
+/// seconds since the epoch.
+pub fn parse_date_time(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<f64>() {
+        return n.is_finite().then_some(n);
+    }
+    let at = OffsetDateTime::parse(t, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(t, &Iso8601::DEFAULT))
+        .ok()
+        .or_else(|| {
+            Date::parse(t, format_description!("[year]-[month]-[day]"))
+                .ok()
+                .map(|d| d.midnight().assume_utc())
+        })?;
+    Some(at.unix_timestamp_nanos() as f64 / 1e9)
 }
 
 #[cfg(test)]
@@ -142,5 +165,27 @@ mod tests {
         assert_eq!(iso8601_millis(1_704_067_200_123), "2024-01-01T00:00:00.123");
         assert_eq!(iso8601_millis(951_782_400_000), "2000-02-29T00:00:00.000");
         assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_millis(1_764_072_000_500),
+            "2025-11-25T12:00:00.500Z"
+        );
+        assert_eq!(iso8601_seconds(1_704_067_200_999), "2024-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn parses_the_date_times_clients_send() {
+        assert_eq!(
+            parse_date_time("2025-11-25T12:00:00.500Z"),
+            Some(1764072000.5)
+        );
+        assert_eq!(parse_date_time("2025-11-25T12:00:00Z"), Some(1764072000.0));
+        assert_eq!(
+            parse_date_time("2025-11-25T13:00:00+01:00"),
+            Some(1764072000.0)
+        );
+        assert_eq!(parse_date_time("2024-02-29"), Some(1709164800.0));
+        assert_eq!(parse_date_time("1764072000"), Some(1764072000.0));
+        assert_eq!(parse_date_time("yesterday"), None);
+        assert_eq!(parse_date_time("NaN"), None);
     }
 }

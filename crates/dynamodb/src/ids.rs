@@ -1,4 +1,4 @@
-//! Identifiers: random numbers and UUIDs (not for cryptography).
+//! Identifiers: random numbers (not for cryptography) and UUIDs.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -14,20 +14,9 @@ pub fn random_u64() -> u64 {
     h.finish()
 }
 
-/// A version-4-shaped UUID string, as AWS uses for TableId.
+/// A random (version 4) UUID, as AWS uses for TableId.
 pub fn uuid() -> String {
-    let a = random_u64();
-    let b = random_u64();
-    let hex = format!("{a:016x}{b:016x}");
-    let s = |from: usize, to: usize| hex.get(from..to).unwrap_or("0");
-    format!(
-        "{}-{}-4{}-a{}-{}",
-        s(0, 8),
-        s(8, 12),
-        s(13, 16),
-        s(17, 20),
-        s(20, 32)
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::doc::{counted_size, validate_identity};
 use crate::error::{Fail, IamError};
-use crate::ids::{iso_from_unix, unique_id};
+use crate::ids::unique_id;
 use crate::managed::{self, AwsPolicy};
 use crate::model::{self, Policy, PolicyVersion, Tag, View, ATTACHMENTS, BOUNDARIES};
 use crate::paging::{page, xml_page};
@@ -153,7 +153,7 @@ pub async fn create_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
                 ))
                 .into());
             }
-            let now = iso_from_unix(ctx.now_ms() / 1000);
+            let now = clock::iso8601_seconds(ctx.now_ms() as i64);
             let policy = Policy {
                 arn: format!("arn:aws:iam::{account}:policy{path}{name}"),
                 name,
@@ -314,7 +314,7 @@ pub async fn create_policy_version(iam: &Iam, p: Params<'_>) -> Result<String, F
             let version = PolicyVersion {
                 id: format!("v{}", policy.next_version),
                 document,
-                create_date: iso_from_unix(ctx.now_ms() / 1000),
+                create_date: clock::iso8601_seconds(ctx.now_ms() as i64),
             };
             policy.next_version += 1;
             policy.versions.push(version.clone());

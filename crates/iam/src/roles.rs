@@ -5,7 +5,7 @@ use store::WriteCtx;
 
 use crate::doc::{counted_size, validate_identity, validate_trust};
 use crate::error::{Fail, IamError};
-use crate::ids::{iso_from_unix, unique_id};
+use crate::ids::unique_id;
 use crate::managed;
 use crate::model::{self, InlinePolicy, Role, Tag, View, ATTACHMENTS};
 use crate::paging::{page, xml_page, DEFAULT_MAX_ITEMS};
@@ -222,7 +222,7 @@ pub async fn create_role(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
                 name,
                 path,
                 id: unique_id("AROA"),
-                create_date: iso_from_unix(ctx.now_ms() / 1000),
+                create_date: clock::iso8601_seconds(ctx.now_ms() as i64),
                 assume_role_policy: document,
                 description,
                 max_session_duration: max_session,

@@ -36,19 +36,7 @@ pub(crate) fn fill(buf: &mut [u8]) -> Result<(), KmsError> {
 
 /// A random version-4 UUID, the form of KMS key ids.
 pub(crate) fn uuid_v4() -> Result<String, KmsError> {
-    let mut b = [0u8; 16];
-    fill(&mut b)?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex(&b);
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
+    Ok(uuid::Uuid::new_v4().to_string())
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

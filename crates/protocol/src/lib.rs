@@ -3,7 +3,7 @@
 //! awsQuery XML (`query`, `xml`), rpcv2Cbor (`cbor`), restJson1 — so that no service crate
 //! writes a header or an envelope of its own. Also the request decoding every JSON service does
 //! the same way ([`json::parse`]), the value tree of a service that speaks several protocols
-//! (`tree`), and the [`operations!`] macro that makes a service's `Operation` enum.
+//! (`tree`; its timestamps are read and written by `clock`), and the [`operations!`] macro that makes a service's `Operation` enum.
 //!
 //! A request goes: the HTTP layer finds the service and its [`Wire`] protocol, reads the body,
 //! checks the signature, resolves the [`Service::Operation`] and calls [`serve`], which runs the
@@ -13,7 +13,6 @@
 pub mod cbor;
 pub mod json;
 pub mod query;
-pub mod timestamp;
 pub mod tree;
 pub mod xml;
 

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::timestamp;
 use crate::tree::V;
 use crate::xml::{escape, escape_into};
 use crate::Reply;
@@ -186,7 +185,7 @@ fn xml_value(out: &mut String, name: &str, v: &V) {
                 V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
                 V::Int(i) => out.push_str(&i.to_string()),
                 V::Float(f) => out.push_str(&xml_double(*f)),
-                V::Ts(t) => out.push_str(&timestamp::iso_millis(*t)),
+                V::Ts(t) => out.push_str(&clock::rfc3339_millis((*t * 1000.0).round() as i64)),
                 V::Str(s) => escape_into(s, out),
                 _ => {}
             }

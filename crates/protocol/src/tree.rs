@@ -3,8 +3,6 @@
 //! as one before it is encoded in the request's protocol. awsQuery carries every scalar as
 //! text, so the typed accessors also read text.
 
-use crate::timestamp;
-
 /// A member that is missing where one is required, or does not read as its type; the service
 /// turns it into its own validation error.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,7 +132,7 @@ impl V {
             Some(V::Ts(t)) => Ok(Some(*t)),
             Some(V::Int(i)) => Ok(Some(*i as f64)),
             Some(V::Float(f)) => Ok(Some(*f)),
-            Some(V::Str(s)) => timestamp::parse(s)
+            Some(V::Str(s)) => clock::parse_date_time(s)
                 .map(Some)
                 .ok_or_else(|| malformed(name, s)),
             Some(_) => Err(malformed(name, "")),

@@ -97,7 +97,7 @@ fn reply(state: &SharedState, request_id: &str) -> Response<Full<Bytes>> {
     let clock = state.workers.clock();
     let now = clock.now_ms();
     let body = json!({
-        "now": clock::rfc3339_millis(now),
+        "now": clock::rfc3339_millis(now as i64),
         "epoch_seconds": now as f64 / 1000.0,
         "offset_seconds": clock.offset_ms() as f64 / 1000.0,
     });

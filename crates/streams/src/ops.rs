@@ -438,7 +438,7 @@ struct GetRecordsRequest {
 }
 
 fn amz_date(ms: u64) -> String {
-    format!("{} UTC", clock::iso8601_millis(ms).replace('T', " "))
+    format!("{} UTC", clock::iso8601_millis(ms as i64).replace('T', " "))
 }
 
 fn get_records(svc: &Streams, req: GetRecordsRequest) -> Result<Json, StreamsError> {

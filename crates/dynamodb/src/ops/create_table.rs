@@ -349,7 +349,7 @@ pub(super) fn stream_state(
         (true, Some(view)) => Ok(Some(StreamState {
             enabled: true,
             view_type: view.to_string(),
-            label: clock::iso8601_millis(now_ms),
+            label: clock::iso8601_millis(now_ms as i64),
         })),
         (true, None) => Err(invalid(
             "StreamSpecification must have StreamViewType when StreamEnabled is true",
