@@ -39,6 +39,15 @@ pub struct ServeArgs {
     /// Allow open mode (any access key) on a non-loopback address.
     #[arg(long)]
     pub allow_open_remote: bool,
+    /// A host name (the Host header, without port) open mode answers besides loopback ones.
+    /// Repeatable. Open mode refuses other hosts: a web page could reach it by DNS rebinding.
+    #[arg(
+        long = "allow-host",
+        value_name = "NAME",
+        env = "DYNOSTACK_ALLOW_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allow_hosts: Vec<String>,
     /// Seconds between two TTL sweeps (each deletes every item expired by then).
     #[arg(long, env = "DYNOSTACK_TTL_SWEEP_SECONDS", default_value_t = 5.0, value_parser = positive_seconds)]
     pub ttl_sweep_seconds: f64,

@@ -139,6 +139,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             auth,
             account_id: account_id.clone(),
             workers: workers.clone(),
+            allowed: server::open_mode::Allowed {
+                hosts: allowed_hosts(&args),
+            },
             test_clock: args.test_clock,
         });
         let (listener, addr) = server::bind(args.listen)
@@ -159,6 +162,15 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         store.shutdown();
         Ok(())
     })
+}
+
+/// The hosts open mode answers besides loopback: those given, and the address it listens on.
+fn allowed_hosts(args: &ServeArgs) -> Vec<String> {
+    let mut hosts = args.allow_hosts.clone();
+    if !args.listen.ip().is_unspecified() {
+        hosts.push(args.listen.ip().to_string());
+    }
+    hosts
 }
 
 /// The target-tracking alarms of every Auto Scaling policy, as CloudWatch lists them.

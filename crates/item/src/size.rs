@@ -79,6 +79,23 @@ pub fn item_size(item: &Item) -> usize {
     item.iter().map(|(k, v)| attribute_size(k, v)).sum()
 }
 
+/// The deepest level any value of `item` sits at, an attribute being level 1 and each map or
+/// list adding one (AWS allows 32, [`crate::json::MAX_NESTING_LEVEL`]). Iterative, so an item
+/// built too deep by an earlier build is measured without deep recursion.
+pub fn nesting_level(item: &Item) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&Value, usize)> = item.values().map(|v| (v, 1)).collect();
+    while let Some((v, level)) = stack.pop() {
+        deepest = deepest.max(level);
+        match v {
+            Value::M(m) => stack.extend(m.values().map(|c| (c, level + 1))),
+            Value::L(l) => stack.extend(l.iter().map(|c| (c, level + 1))),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -155,5 +172,16 @@ mod tests {
             ("flag".to_string(), Value::Bool(true)),
         ]);
         assert_eq!(item_size(&item), 5 + 5 + 5);
+    }
+
+    #[test]
+    fn nesting_level_counts_the_attribute_as_level_one() {
+        let mut v = Value::S("leaf".into());
+        for _ in 0..31 {
+            v = Value::M(BTreeMap::from([("a".to_string(), v)]));
+        }
+        let item = Item::from([("x".to_string(), v), ("y".to_string(), Value::Null)]);
+        assert_eq!(nesting_level(&item), 32);
+        assert_eq!(nesting_level(&Item::new()), 0);
     }
 }

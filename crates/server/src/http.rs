@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use protocol::json::{self, CORAL};
 use protocol::{query, Reply, Service, Wire};
 
+use crate::open_mode;
 use crate::request_id::new_request_id;
 use crate::route::{route, Endpoint, ServiceId};
 use crate::test_clock;
@@ -110,6 +111,17 @@ async fn answer(
             return unknown_operation(content_type);
         }
     };
+    if matches!(state.auth, auth::Mode::Open) {
+        if let Some(why) = open_mode::refusal(&state.allowed, &parts.headers) {
+            tracing::debug!(%why, "refused in open mode");
+            return match route.wire {
+                Wire::AwsQuery => {
+                    query::error(403, None, "Sender", "AccessDenied", &why, request_id)
+                }
+                _ => json::error(403, CORAL, "AccessDeniedException", &why, content_type),
+            };
+        }
+    }
     let json_wire = matches!(route.wire, Wire::AwsJson10 | Wire::AwsJson11);
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");

@@ -10,6 +10,7 @@
 //!   internal failure is shown only as InternalServerError.
 
 mod http;
+pub mod open_mode;
 mod request_id;
 mod route;
 mod test_clock;
@@ -38,6 +39,8 @@ pub struct State {
     pub account_id: String,
     /// The background workers, and the clock they run on.
     pub workers: worker::Workers,
+    /// Open mode's allowed hosts (ignored in enforced mode).
+    pub allowed: open_mode::Allowed,
     /// Whether `/_dynostack/clock` serves (`--test-clock`).
     pub test_clock: bool,
 }

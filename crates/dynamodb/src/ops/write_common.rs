@@ -243,7 +243,8 @@ pub(super) fn check_key_untouched(
 }
 
 /// The item an update makes of `old` (or of just the key, when there is no item yet), checked
-/// as AWS checks it: the update's own errors, the 400 KB limit, index key types.
+/// as AWS checks it: the update's own errors, the 400 KB limit, the 32 nesting levels (a path
+/// into a deep map can build deeper than any value the request carries), index key types.
 pub(super) fn updated_item(
     meta: &crate::schema::TableMeta,
     old: Option<&Item>,
@@ -263,6 +264,10 @@ pub(super) fn updated_item(
         return Err(DynamoError::validation(
             "Item size to update has exceeded the maximum allowed size",
         ));
+    }
+    if item::size::nesting_level(&new) > item::json::MAX_NESTING_LEVEL {
+        // message unverified: the wording AWS gives an item that nests too deep
+        return Err(DynamoError::validation(item::json::MSG_NESTING));
     }
     crate::items::check_index_keys(meta, &new)?;
     Ok(new)

@@ -1,0 +1,112 @@
+"""Limits every write path enforces, and what open mode refuses (issue 19, in part)."""
+
+from __future__ import annotations
+
+import http.client
+import urllib.parse
+
+from dynohelpers import UNVERIFIED, expect_error
+
+
+def _nested(levels: int, leaf: dict) -> dict:
+    """A value with `levels` maps around `leaf`, each under the name "a"."""
+    v = leaf
+    for _ in range(levels):
+        v = {"M": {"a": v}}
+    return v
+
+
+class TestNesting:
+    def test_update_item_cannot_build_past_32_levels(self, ddb, hash_table):
+        # 31 maps around a leaf: the deepest value is at level 32, AWS's limit.
+        ddb.put_item(TableName=hash_table, Item={"k": {"S": "deep"}, "v": _nested(31, {"S": "x"})})
+        path = "v" + ".a" * 30
+        # Each part is within the limit; together they would make a 61-level item.
+        expect_error(
+            ddb.update_item, "ValidationException", UNVERIFIED,
+            TableName=hash_table, Key={"k": {"S": "deep"}},
+            UpdateExpression=f"SET {path} = :v",
+            ExpressionAttributeValues={":v": _nested(30, {"S": "y"})},
+        )
+        # The item is untouched and still reads; a shallow update still works.
+        item = ddb.get_item(TableName=hash_table, Key={"k": {"S": "deep"}}, ConsistentRead=True)["Item"]
+        assert item["v"] == _nested(31, {"S": "x"})
+        ddb.update_item(TableName=hash_table, Key={"k": {"S": "deep"}},
+                        UpdateExpression="SET w = :w", ExpressionAttributeValues={":w": {"S": "ok"}})
+
+    def test_a_transaction_update_cannot_either(self, ddb, hash_table):
+        ddb.put_item(TableName=hash_table, Item={"k": {"S": "deep-tx"}, "v": _nested(20, {"N": "1"})})
+        path = "v" + ".a" * 19
+        resp = expect_error(
+            ddb.transact_write_items, "TransactionCanceledException", UNVERIFIED,
+            TransactItems=[{"Update": {
+                "TableName": hash_table, "Key": {"k": {"S": "deep-tx"}},
+                "UpdateExpression": f"SET {path} = :v",
+                "ExpressionAttributeValues": {":v": _nested(20, {"N": "2"})},
+            }}],
+        )
+        reasons = resp["CancellationReasons"]
+        assert reasons[0]["Code"] == "ValidationError", reasons
+
+
+def _raw(endpoint: str, path: str, body: bytes, headers: dict) -> tuple[int, bytes]:
+    url = urllib.parse.urlparse(endpoint)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def _signed_headers(endpoint: str, target: str, body: bytes) -> dict:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from dynohelpers import ACCESS_KEY, REGION, SECRET_KEY
+
+    req = AWSRequest(method="POST", url=endpoint + "/", data=body,
+                     headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target})
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(req)
+    return dict(req.prepare().headers)
+
+
+class TestOpenModeAgainstWebPages:
+    def test_a_foreign_host_is_refused(self, endpoint, hash_table):
+        body = f'{{"TableName": "{hash_table}"}}'.encode()
+        headers = _signed_headers(endpoint, "DynamoDB_20120810.Scan", body)
+        status, _ = _raw(endpoint, "/", body, headers)
+        assert status == 200
+        # DNS rebinding: the browser names the attacker's host.
+        headers["Host"] = "attacker.example"
+        status, reply = _raw(endpoint, "/", body, headers)
+        assert status == 403, reply
+        assert b"AccessDeniedException" in reply
+
+    def test_a_text_plain_cbor_post_cannot_delete_an_alarm(self, endpoint):
+        import boto3
+        from botocore.config import Config
+
+        from dynohelpers import ACCESS_KEY, REGION, SECRET_KEY
+
+        cw = boto3.client("cloudwatch", endpoint_url=endpoint, region_name=REGION,
+                          aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                          config=Config(retries={"total_max_attempts": 1}))
+        cw.put_metric_alarm(AlarmName="csrf-target", MetricName="M", Namespace="N", Statistic="Sum",
+                            Period=60, EvaluationPeriods=1, Threshold=1.0,
+                            ComparisonOperator="GreaterThanThreshold")
+        # What a web page can send without a preflight: text/plain, no Authorization header, a
+        # made-up presigned query string; the body is CBOR {"AlarmNames": ["csrf-target"]}.
+        body = bytes.fromhex("a16a416c61726d4e616d657381") + b"\x6b" + b"csrf-target"
+        query = ("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260101%2Fus-east-1"
+                 "%2Fmonitoring%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-SignedHeaders=host"
+                 "&X-Amz-Signature=" + "0" * 64)
+        host = urllib.parse.urlparse(endpoint).netloc
+        status, reply = _raw(endpoint, "/service/GraniteServiceVersion20100801/operation/DeleteAlarms?" + query,
+                             body, {"Host": host, "Content-Type": "text/plain"})
+        assert status == 403, reply
+        names = [a["AlarmName"] for a in cw.describe_alarms(AlarmNames=["csrf-target"])["MetricAlarms"]]
+        assert names == ["csrf-target"]
+        cw.delete_alarms(AlarmNames=["csrf-target"])
