@@ -110,3 +110,16 @@ class TestOpenModeAgainstWebPages:
         names = [a["AlarmName"] for a in cw.describe_alarms(AlarmNames=["csrf-target"])["MetricAlarms"]]
         assert names == ["csrf-target"]
         cw.delete_alarms(AlarmNames=["csrf-target"])
+
+
+def test_the_data_directory_is_private(new_server):
+    import os
+    import stat
+
+    srv = new_server()
+    srv.client().list_tables()
+    assert stat.S_IMODE(os.stat(srv.data_dir).st_mode) == 0o700
+    files = [f for f in os.listdir(srv.data_dir) if f.startswith("dynostack.")]
+    assert "dynostack.redb" in files, files
+    for f in files:
+        assert stat.S_IMODE(os.stat(srv.data_dir / f).st_mode) == 0o600, f

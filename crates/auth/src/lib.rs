@@ -110,6 +110,7 @@ pub fn verify(req: &Request<'_>, mode: &Mode, now: SystemTime) -> Result<Verifie
     let secret = credentials
         .secret(&scope.access_key_id)
         .ok_or(AuthError::UnrecognizedClient)?;
+    presented.require_signed_headers(req)?;
     check_declared_payload_hash(req)?;
     let canonical_request = canonical::build(
         req,

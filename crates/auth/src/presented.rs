@@ -179,6 +179,28 @@ impl Presented {
         }
     }
 
+    /// In a signed header, AWS requires every header that says what the request does to be
+    /// signed when present: the date, the operation (`x-amz-target`) and the body's type. A
+    /// signature that leaves `x-amz-target` out could be replayed as another operation.
+    pub fn require_signed_headers(&self, req: &Request<'_>) -> Result<(), AuthError> {
+        if !matches!(self.carrier, Carrier::Header { .. }) {
+            return Ok(());
+        }
+        for (name, shown) in [
+            ("x-amz-date", "X-Amz-Date"),
+            ("x-amz-target", "X-Amz-Target"),
+            ("content-type", "Content-Type"),
+        ] {
+            if req.header(name).is_some() && !self.signed_headers.iter().any(|h| h == name) {
+                // message unverified: modelled on AWS's message for an unsigned Host
+                return Err(AuthError::InvalidSignature(format!(
+                    "'{shown}' must be a 'SignedHeader' in the AWS Authorization."
+                )));
+            }
+        }
+        Ok(())
+    }
+
     pub fn check_algorithm(&self) -> Result<(), AuthError> {
         match &self.carrier {
             Carrier::Header { algorithm } if algorithm != ALGORITHM => {

@@ -153,6 +153,30 @@ fn headers_added_after_signing_do_not_matter() {
 }
 
 #[test]
+fn a_target_left_out_of_the_signature_is_refused() {
+    // Signed without X-Amz-Target, which is then added: a captured GetItem could otherwise be
+    // replayed as a DeleteItem.
+    let req = Req::dynamodb()
+        .without("X-Amz-Target")
+        .signed()
+        .header("X-Amz-Target", "DynamoDB_20120810.DeleteTable");
+    assert_refused(
+        req.enforced_at(WHEN),
+        "InvalidSignatureException",
+        "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+    );
+    let req = Req::dynamodb()
+        .without("Content-Type")
+        .signed()
+        .header("Content-Type", "application/x-amz-json-1.0");
+    assert_refused(
+        req.enforced_at(WHEN),
+        "InvalidSignatureException",
+        "'Content-Type' must be a 'SignedHeader' in the AWS Authorization.",
+    );
+}
+
+#[test]
 fn a_tampered_body_is_refused() {
     let req = Req::dynamodb().signed().body(br#"{"Limit":11}"#);
     assert_refused(req.enforced_at(WHEN), "InvalidSignatureException", MISMATCH);

@@ -93,6 +93,13 @@ pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// The clock's offset's key in [`tables::CLOCK`] (see [`Store::save_clock`]).
 const CLOCK_OFFSET: &[u8] = b"offset_ms";
 
+/// Restricts `path` to its owner: the data holds every table and the KMS master key.
+fn private(path: &Path, mode: u32) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| StoreError::io(format!("cannot restrict {}: {e}", path.display())))
+}
+
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "dynostack.redb";
 
@@ -106,12 +113,19 @@ impl Store {
     pub fn open_dir_with(dir: &Path, options: Options) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::io(format!("cannot create {}: {e}", dir.display())))?;
+        private(dir, 0o700)?;
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
             .create_with_backend(paced::PacedFile::open(&dir.join(DB_FILE))?)?;
         let db = Arc::new(db);
         format::check_or_initialise(&db)?;
         let wal = wal::open_and_recover(&db, dir)?;
+        for name in std::iter::once(DB_FILE).chain(WAL_FILES.iter().copied()) {
+            let path = dir.join(name);
+            if path.exists() {
+                private(&path, 0o600)?;
+            }
+        }
         Store::start(db, Some(wal), options)
     }
 
