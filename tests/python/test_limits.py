@@ -123,3 +123,80 @@ def test_the_data_directory_is_private(new_server):
     assert "dynostack.redb" in files, files
     for f in files:
         assert stat.S_IMODE(os.stat(srv.data_dir / f).st_mode) == 0o600, f
+
+
+class TestConnections:
+    def test_a_stalled_body_is_dropped_after_the_body_timeout(self, new_server):
+        import socket
+        import time
+
+        srv = new_server(args=["--body-timeout-seconds", "1.5"])
+        url = urllib.parse.urlparse(srv.endpoint)
+        s = socket.create_connection((url.hostname, url.port), timeout=10)
+        declared = 16 * 1024 * 1024
+        head = (f"POST / HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                f"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: AWS4-HMAC-SHA256 "
+                f"Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, "
+                f"Signature={'0' * 64}\r\nX-Amz-Date: 20260101T000000Z\r\n"
+                f"Content-Length: {declared}\r\n\r\n").encode()
+        s.sendall(head + b" " * (4 * 1024 * 1024))
+        started = time.monotonic()
+        reply = s.recv(4096)
+        waited = time.monotonic() - started
+        s.close()
+        assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+        assert waited < 10
+        srv.client().list_tables()
+
+    def test_running_out_of_file_descriptors_does_not_spin(self, tmp_path):
+        import os
+        import resource
+        import socket
+        import subprocess
+        import time
+
+        from conftest import LISTEN_RE, binary_path
+
+        stderr = open(tmp_path / "stderr.log", "wb")
+        proc = subprocess.Popen(
+            [str(binary_path()), "serve", "--listen", "127.0.0.1:0", "--in-memory"],
+            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)),
+        )
+        sockets = []
+        try:
+            endpoint = None
+            for line in iter(proc.stdout.readline, b""):
+                m = LISTEN_RE.search(line.decode())
+                if m:
+                    endpoint = m.group(1)
+                    break
+            assert endpoint, "no listening line"
+            url = urllib.parse.urlparse(endpoint)
+            for _ in range(100):
+                sockets.append(socket.create_connection((url.hostname, url.port), timeout=5))
+
+            def cpu_seconds():
+                fields = open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+            before = cpu_seconds()
+            time.sleep(3)
+            spent = cpu_seconds() - before
+            assert spent < 0.6, f"{spent:.2f} CPU s in 3 s with the descriptors exhausted"
+            for s in sockets:
+                s.close()
+            sockets.clear()
+            time.sleep(1.5)
+            conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+            conn.request("GET", "/")
+            assert conn.getresponse().status == 200
+            conn.close()
+        finally:
+            for s in sockets:
+                s.close()
+            proc.terminate()
+            proc.wait(timeout=10)
+            stderr.close()
+        lines = (tmp_path / "stderr.log").read_text(errors="replace").splitlines()
+        assert len(lines) < 100, lines[:5]

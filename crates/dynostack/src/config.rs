@@ -51,6 +51,16 @@ pub struct ServeArgs {
     /// Seconds between two TTL sweeps (each deletes every item expired by then).
     #[arg(long, env = "DYNOSTACK_TTL_SWEEP_SECONDS", default_value_t = 5.0, value_parser = positive_seconds)]
     pub ttl_sweep_seconds: f64,
+    /// Seconds a request's headers may take to arrive; an idle keep-alive connection is closed
+    /// after as long.
+    #[arg(long, env = "DYNOSTACK_HEADER_TIMEOUT_SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
+    pub header_timeout_seconds: f64,
+    /// Seconds a request's body may take to arrive (then 408 RequestTimeoutException).
+    #[arg(long, env = "DYNOSTACK_BODY_TIMEOUT_SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
+    pub body_timeout_seconds: f64,
+    /// Connections served at once; more wait in the listen backlog.
+    #[arg(long, env = "DYNOSTACK_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
     /// Serve the test clock on the same port: `GET /_dynostack/clock` reads it, `POST
     /// /_dynostack/clock/advance` with `{"seconds": N}` moves it forward and runs the background
     /// work due meanwhile (TTL, stream retention, KMS key deletion, ...). For tests only.

@@ -139,6 +139,11 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             auth,
             account_id: account_id.clone(),
             workers: workers.clone(),
+            limits: server::Limits {
+                header_timeout: config::seconds(args.header_timeout_seconds),
+                body_timeout: config::seconds(args.body_timeout_seconds),
+                max_connections: args.max_connections as usize,
+            },
             allowed: server::open_mode::Allowed {
                 hosts: allowed_hosts(&args),
             },

@@ -12,9 +12,10 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use protocol::json::{self, CORAL};
 use protocol::{query, Reply, Service, Wire};
@@ -26,32 +27,52 @@ use crate::test_clock;
 use crate::{SharedState, MAX_BODY_BYTES};
 
 /// Serves until `shutdown` resolves, then stops accepting and waits (bounded) for the requests
-/// in flight to finish.
+/// in flight to finish. At most `limits.max_connections` connections are served at once (the
+/// rest wait in the listen backlog); a failing accept (no file descriptors left) backs off
+/// instead of spinning, and is logged once per burst.
 pub async fn serve(listener: TcpListener, state: SharedState, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(state.limits.max_connections.max(1)));
+    let mut errors = AcceptErrors::default();
     tokio::pin!(shutdown);
     loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => permit,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else { break };
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _) = match accepted {
-                    Ok(s) => s,
+                let stream = match accepted {
+                    Ok((stream, _)) => {
+                        errors.recovered();
+                        stream
+                    }
                     Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(errors.failed(&e)).await;
                         continue;
                     }
                 };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
+                let header_timeout = state.limits.header_timeout;
                 let service = service_fn(move |req| {
                     let state = state.clone();
                     async move { Ok::<_, Infallible>(handle(state, req).await) }
                 });
-                let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
+                // hyper starts the header timeout whenever the connection waits for a request,
+                // so it also closes idle keep-alive connections.
+                let conn = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(header_timeout)
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
+                    drop(permit);
                 });
             }
             () = &mut shutdown => break,
@@ -141,9 +162,23 @@ async fn answer(
     if json_wire && resolve(state, route.service, &req).is_err() {
         return unknown_operation(content_type);
     }
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(b) => b.to_bytes(),
+    let read = tokio::time::timeout(
+        state.limits.body_timeout,
+        Limited::new(body, MAX_BODY_BYTES).collect(),
+    );
+    let body = match read.await {
+        Ok(Ok(b)) => b.to_bytes(),
         Err(_) => {
+            // What arrived so far is dropped with the read; the connection closes after this.
+            return json::error(
+                408,
+                CORAL,
+                "RequestTimeoutException",
+                "The request body did not arrive in time",
+                content_type,
+            );
+        }
+        Ok(Err(_)) => {
             return json::error(
                 413,
                 CORAL,
@@ -243,6 +278,36 @@ async fn dispatch(state: &SharedState, endpoint: Endpoint, req: &protocol::Reque
         Endpoint::Iam(op) => protocol::serve(&state.iam, op, req).await,
         Endpoint::Sts(op) => protocol::serve(&state.sts, op, req).await,
         Endpoint::Backup(op) => protocol::serve(&state.backup, op, req).await,
+    }
+}
+
+/// Accept failures in a row: how long to back off, and when to say so.
+#[derive(Default)]
+struct AcceptErrors {
+    streak: u32,
+    unreported: u64,
+    reported_at: Option<std::time::Instant>,
+}
+
+impl AcceptErrors {
+    /// Notes a failure; returns how long to wait before accepting again (10 ms, doubling to
+    /// 1 s). Logs at most once every 10 s, with the number of failures since.
+    fn failed(&mut self, e: &std::io::Error) -> Duration {
+        self.streak = self.streak.saturating_add(1);
+        self.unreported += 1;
+        if self
+            .reported_at
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(10))
+        {
+            tracing::warn!(error = %e, failures = self.unreported, "accept failed; backing off");
+            self.unreported = 0;
+            self.reported_at = Some(std::time::Instant::now());
+        }
+        Duration::from_millis(10u64 << self.streak.min(7)).min(Duration::from_secs(1))
+    }
+
+    fn recovered(&mut self) {
+        self.streak = 0;
     }
 }
 

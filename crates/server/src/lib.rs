@@ -41,6 +41,8 @@ pub struct State {
     pub workers: worker::Workers,
     /// Open mode's allowed hosts (ignored in enforced mode).
     pub allowed: open_mode::Allowed,
+    /// Timeouts and the connection cap.
+    pub limits: Limits,
     /// Whether `/_dynostack/clock` serves (`--test-clock`).
     pub test_clock: bool,
 }
@@ -53,6 +55,28 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)
 }
 
 pub type SharedState = Arc<State>;
+
+/// How long a client may take, and how many may be connected at once.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// A request's headers must arrive within this; an idle keep-alive connection is closed
+    /// after it too.
+    pub header_timeout: std::time::Duration,
+    /// A request's body must arrive within this (408 RequestTimeoutException after).
+    pub body_timeout: std::time::Duration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_timeout: std::time::Duration::from_secs(60),
+            body_timeout: std::time::Duration::from_secs(60),
+            max_connections: 1024,
+        }
+    }
+}
 
 /// Largest request body accepted: DynamoDB's 16 MB batch limit plus room for the envelope.
 pub const MAX_BODY_BYTES: usize = 17 * 1024 * 1024;
