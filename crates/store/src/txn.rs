@@ -105,6 +105,29 @@ impl WriteCtx<'_> {
         *self.next_seq
     }
 
+    /// Removes change-log records with sequence numbers in `seqs`: what no reader needs any more
+    /// (past the streams' retention). The newest record is always kept, so the sequence goes on
+    /// after a restart; numbers at or past it are ignored, as are ones already gone.
+    pub fn trim_changes(&mut self, seqs: std::ops::Range<u64>) -> Result<(), StoreError> {
+        let end = seqs.end.min(self.next_seq.saturating_sub(1));
+        let mut present = Vec::new();
+        self.view.changes(seqs.start, |seq, _| {
+            if seq >= end {
+                return ScanControl::Stop;
+            }
+            present.push(seq);
+            ScanControl::Continue
+        })?;
+        for seq in present {
+            self.view.put(CHANGELOG_NAME, &seq.to_be_bytes(), None);
+            self.written += 8 + ENTRY_OVERHEAD;
+            if let Some(log) = self.log.as_deref_mut() {
+                log.unchange(seq);
+            }
+        }
+        Ok(())
+    }
+
     /// Appends one change-log record in this batch and returns its sequence number. Sequence
     /// numbers are dense and increasing in commit order.
     pub fn append_change(&mut self, record: &[u8]) -> Result<u64, StoreError> {
@@ -147,6 +170,17 @@ impl ReadCtx {
     /// The sequence number of the last change-log record in this snapshot, if any.
     pub fn last_change(&self) -> Result<Option<u64>, StoreError> {
         self.view.last_change()
+    }
+
+    /// The sequence number of the oldest change-log record still kept, if any: every record
+    /// before it was trimmed (or never written).
+    pub fn first_change(&self) -> Result<Option<u64>, StoreError> {
+        let mut first = None;
+        self.view.changes(0, |seq, _| {
+            first = Some(seq);
+            ScanControl::Stop
+        })?;
+        Ok(first)
     }
 
     /// Visits change-log records with sequence numbers from `from` on, in order.

@@ -57,6 +57,7 @@ const OP_INSERT: u8 = 1;
 const OP_REMOVE: u8 = 2;
 const OP_DROP: u8 = 3;
 const OP_CHANGE: u8 = 4;
+const OP_UNCHANGE: u8 = 5;
 
 /// A batch's mutations, encoded as they are made.
 #[derive(Default)]
@@ -88,6 +89,11 @@ impl OpLog {
     pub(crate) fn drop_table(&mut self, name: &str) {
         self.bytes.push(OP_DROP);
         self.bytes_field(name.as_bytes());
+    }
+
+    pub(crate) fn unchange(&mut self, seq: u64) {
+        self.bytes.push(OP_UNCHANGE);
+        self.bytes.extend_from_slice(&seq.to_le_bytes());
     }
 
     pub(crate) fn change(&mut self, seq: u64, record: &[u8]) {
@@ -348,6 +354,11 @@ fn replay(tx: &WriteTransaction, mut ops: &[u8]) -> Result<(), StoreError> {
                 let seq = u64::from_le_bytes(seq.try_into().map_err(|_| corrupt())?);
                 let record = field(&mut ops)?;
                 tx.open_table(CHANGELOG)?.insert(seq, record)?;
+            }
+            OP_UNCHANGE => {
+                let seq = take(&mut ops, 8)?;
+                let seq = u64::from_le_bytes(seq.try_into().map_err(|_| corrupt())?);
+                tx.open_table(CHANGELOG)?.remove(seq)?;
             }
             _ => return Err(corrupt()),
         }

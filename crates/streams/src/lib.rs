@@ -20,6 +20,7 @@ mod housekeeping;
 pub mod iterator;
 mod ops;
 pub mod records;
+mod retention;
 pub mod triggers;
 
 use std::time::Duration;
@@ -91,10 +92,15 @@ impl Streams {
         ops::dispatch(self, op, body).await
     }
 
-    /// Starts the shard housekeeping (rollover, retention) on `workers`.
+    /// Starts the shard housekeeping (rollover, retention) and the change log's trimming on
+    /// `workers`.
     pub fn start_workers(&self, workers: &worker::Workers) {
         workers.spawn(
             housekeeping::Housekeeping::new(self.store.clone(), &self.config),
+            worker::Wake::default(),
+        );
+        workers.spawn(
+            retention::Retention::new(self.store.clone(), &self.config),
             worker::Wake::default(),
         );
     }

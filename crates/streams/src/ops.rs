@@ -400,6 +400,9 @@ fn get_shard_iterator(svc: &Streams, req: GetShardIteratorRequest) -> Result<Jso
         "AT_SEQUENCE_NUMBER" => (at(req.sequence_number.as_deref())?, false),
         _ => (at(req.sequence_number.as_deref())?.saturating_add(1), false),
     };
+    if !trim_horizon && trimmed_away(&read, position)? {
+        return Err(trimmed());
+    }
     if !trim_horizon {
         // A position whose record is past the retention period cannot be read.
         let first = records::scan(&read, position, shard.end_seq, 1, &entry.table_id, |r| {
@@ -421,6 +424,12 @@ fn get_shard_iterator(svc: &Streams, req: GetShardIteratorRequest) -> Result<Jso
         trim_horizon,
     };
     Ok(json!({ "ShardIterator": it.encode() }))
+}
+
+/// Whether the records at `position` were removed from the log (past the retention period):
+/// the log now starts after it.
+fn trimmed_away(read: &store::ReadCtx, position: u64) -> Result<bool, StreamsError> {
+    Ok(read.first_change()?.is_some_and(|first| position < first))
 }
 
 fn belongs(r: &dynamodb::changelog::ChangeRecord, entry: &StreamEntry) -> bool {
@@ -478,6 +487,12 @@ fn get_records(svc: &Streams, req: GetRecordsRequest) -> Result<Json, StreamsErr
     let Some(shard) = entry.shard(&it.shard_id).cloned() else {
         return Err(trimmed());
     };
+    // An iterator into records since removed from the log, unless it reads from the trim
+    // horizon (which skips what expired); a closed shard read to its end has nothing to miss.
+    let unread = shard.end_seq.is_none_or(|end| it.position <= end);
+    if !it.trim_horizon && unread && trimmed_away(&read, it.position)? {
+        return Err(trimmed());
+    }
     let limit = req.limit.unwrap_or(1000) as usize;
     let mut skip_trimmed = it.trim_horizon;
     let mut trimmed_hit = false;

@@ -172,6 +172,16 @@ impl Trigger {
             }
         }
         let retention = self.config.retention.as_millis() as u64;
+        if let Some(first) = self.store.read()?.first_change()? {
+            if self.position < first {
+                // Failing longer than the retention: what expired is gone, as Lambda loses it.
+                // (A new trigger starts at 1 and has missed nothing it was promised.)
+                if self.position > 1 {
+                    tracing::warn!(table = %self.spec.table, from = self.position, to = first, "trigger skipped records past the retention period");
+                }
+                self.position = first;
+            }
+        }
         let table = &self.spec.table;
         let scan = records::scan(
             &self.store.read()?,
