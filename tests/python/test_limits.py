@@ -250,3 +250,25 @@ def test_a_streamed_tables_disk_use_stays_flat_past_the_retention(new_server):
     it = streams.get_shard_iterator(StreamArn=arn, ShardId=shards[-1]["ShardId"],
                                     ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     assert isinstance(streams.get_records(ShardIterator=it)["Records"], list)
+
+
+def test_a_16_mb_transaction_is_refused_before_it_is_decoded(new_server):
+    import json as _json
+    import re
+    import time
+
+    srv = new_server()
+    action = {"Put": {"TableName": "t", "Item": {"k": {"S": "x"}}}}
+    n = 16 * 1024 * 1024 // len(_json.dumps(action))
+    body = _json.dumps({"TransactItems": [action] * n}).encode()
+    assert len(body) > 15 * 1024 * 1024
+    headers = _signed_headers(srv.endpoint, "DynamoDB_20120810.TransactWriteItems", body)
+    started = time.monotonic()
+    status, reply = _raw(srv.endpoint, "/", body, headers)
+    elapsed = time.monotonic() - started
+    assert status == 400, reply[:300]
+    assert b"Member must have length less than or equal to 100" in reply
+    status_text = open(f"/proc/{srv.proc.pid}/status").read()
+    peak_kb = int(re.search(r"VmHWM:\s+(\d+) kB", status_text).group(1))
+    print(f"16 MB TransactWriteItems: {status} in {elapsed:.2f} s, server peak RSS {peak_kb} kB")
+    assert peak_kb < 100 * 1024, f"peak RSS {peak_kb} kB for a {len(body)} byte request ({elapsed:.1f} s)"

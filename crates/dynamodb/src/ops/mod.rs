@@ -15,6 +15,7 @@ mod get_item;
 mod list_tables;
 mod misc;
 mod page;
+mod preflight;
 mod put_item;
 mod put_or_delete;
 mod query;
@@ -46,6 +47,7 @@ pub(crate) async fn dispatch(
     body: &[u8],
     call: &CallCtx,
 ) -> Result<Json, DynamoError> {
+    preflight::check(op, body)?;
     match op {
         Operation::CreateTable => create_table::handle(svc, parse(body)?, call).await,
         Operation::DescribeTable => describe_table::handle(svc, parse(body)?),
