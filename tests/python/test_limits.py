@@ -272,3 +272,36 @@ def test_a_16_mb_transaction_is_refused_before_it_is_decoded(new_server):
     peak_kb = int(re.search(r"VmHWM:\s+(\d+) kB", status_text).group(1))
     print(f"16 MB TransactWriteItems: {status} in {elapsed:.2f} s, server peak RSS {peak_kb} kB")
     assert peak_kb < 100 * 1024, f"peak RSS {peak_kb} kB for a {len(body)} byte request ({elapsed:.1f} s)"
+
+
+class TestDeepRecursion:
+    def test_deeply_nested_statements_and_expressions_answer_without_crashing(self, ddb, hash_table):
+        # PartiQL accepts 200 nested levels; a debug build overflowed its 2 MiB stacks at 150.
+        for n in (199, 300, 1990):
+            statement = f'SELECT * FROM "{hash_table}" WHERE ' + "(" * n + "k = 'a'" + ")" * n
+            try:
+                ddb.execute_statement(Statement=statement)
+            except ddb.exceptions.ClientError as e:
+                assert n > 200 and e.response["Error"]["Code"] == "ValidationException", e.response
+        for n in (300, 1990):
+            expect_error(ddb.put_item, "ValidationException", UNVERIFIED, TableName=hash_table,
+                         Item={"k": {"S": "deep-cond"}},
+                         ConditionExpression="(" * n + "attribute_not_exists(k)" + ")" * n)
+        ddb.list_tables()
+
+    def test_a_form_name_nested_past_any_shape_is_ignored(self, endpoint):
+        import boto3
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        from dynohelpers import ACCESS_KEY, REGION, SECRET_KEY
+
+        body = ("Action=DescribeAlarms&Version=2010-08-01&" + ".".join(["a"] * 200_000) + "=1").encode()
+        req = AWSRequest(method="POST", url=endpoint + "/", data=body,
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "monitoring", REGION).add_auth(req)
+        status, reply = _raw(endpoint, "/", body, dict(req.prepare().headers))
+        assert status == 200, reply[:300]
+        boto3.client("sts", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=ACCESS_KEY,
+                     aws_secret_access_key=SECRET_KEY).get_caller_identity()

@@ -61,7 +61,10 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             args.listen
         ));
     }
+    // Request handlers recurse as deep as the parsers allow (PartiQL: 200 nested levels); 8 MiB
+    // stacks leave a debug build room for that too. Untouched stack pages cost no memory.
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(8 * 1024 * 1024)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;

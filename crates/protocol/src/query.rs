@@ -52,6 +52,9 @@ pub fn error(
     Reply::new(status, CONTENT_TYPE, body.into_bytes())
 }
 
+/// Dotted parts of a form name followed at most (CloudWatch's deepest shapes take about 10).
+const MAX_NAME_DEPTH: usize = 64;
+
 /// awsQuery form → (Action, request tree). Dotted names nest; `X.member.N` makes lists
 /// (ordered by N); `X.entry.N.key/value` makes maps as lists of {key, value}.
 pub fn decode_tree(body: &[u8]) -> (Option<String>, V) {
@@ -68,6 +71,11 @@ pub fn decode_tree(body: &[u8]) -> (Option<String>, V) {
             continue;
         }
         if k == "Version" {
+            continue;
+        }
+        // Each dot nests one level, and building, converting and dropping the tree recurse:
+        // a name nested deeper than any AWS shape is ignored, not followed.
+        if k.split('.').nth(MAX_NAME_DEPTH).is_some() {
             continue;
         }
         let mut node = &mut root;
@@ -254,5 +262,14 @@ mod tests {
         assert!(!body.contains("Result"));
         assert_eq!(xml_double(0.5), "0.5");
         assert_eq!(xml_double(-3.0), "-3.0");
+    }
+
+    #[test]
+    fn names_nested_past_any_shape_are_ignored_without_deep_recursion() {
+        let deep = format!("Action=X&{}=1&Ok=2", vec!["a"; 100_000].join("."));
+        let (action, v) = decode_tree(deep.as_bytes());
+        assert_eq!(action.as_deref(), Some("X"));
+        assert_eq!(v.str("Ok").as_deref(), Some("2"));
+        assert!(v.get("a").is_none());
     }
 }
