@@ -140,6 +140,10 @@ impl<'a> Reader<'a> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Value, String> {
+        // Lists nest as deep as maps: both are bounded here.
+        if depth > MAX_DEPTH {
+            return Err("packed item nests too deep".into());
+        }
         Ok(match self.byte()? {
             TAG_S => Value::S(self.string()?),
             TAG_N => Value::N(self.number()?),
