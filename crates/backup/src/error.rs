@@ -52,6 +52,11 @@ pub struct BackupError {
 }
 
 impl BackupError {
+    /// restJson1's error body: AWS Backup names both members in capitals.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "Message": self.message, "Code": self.code.aws_code() })
+    }
+
     pub fn new(code: ErrorCode, message: impl Into<String>) -> BackupError {
         BackupError {
             code,
@@ -87,21 +92,4 @@ impl fmt::Display for BackupError {
     }
 }
 
-impl protocol::AwsError for BackupError {
-    fn aws_code(&self) -> &str {
-        self.code.aws_code()
-    }
-
-    fn http_status(&self) -> u16 {
-        self.code.http_status()
-    }
-
-    fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// restJson1's error body: AWS Backup names both members in capitals.
-    fn json_body(&self) -> serde_json::Value {
-        serde_json::json!({ "Message": self.message, "Code": self.code.aws_code() })
-    }
-}
+protocol::aws_error!(BackupError);

@@ -23,7 +23,7 @@ mod vaults;
 mod tests;
 
 pub use error::{BackupError, ErrorCode};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use store::{Store, StoreError, WriteCtx};
 
 /// An answer: the HTTP status, the JSON body and, for errors, the `x-amzn-ErrorType` header.
@@ -46,7 +46,7 @@ impl Reply {
     fn error(e: &BackupError) -> Reply {
         Reply {
             status: e.code.http_status(),
-            body: json!({"Message": e.message, "Code": e.code.aws_code()}),
+            body: e.to_json(),
             error_type: Some(e.code.aws_code().to_string()),
         }
     }

@@ -262,12 +262,11 @@ macro_rules! operations {
     };
 }
 
-/// Implements [`AwsError`] for an awsJson service's error type, and its conversion from a
-/// body the front end could not decode, from what such a type always has: `code` with
-/// `aws_code()` and `http_status()` and a `Serialization` variant, `message`, and `to_json()`.
+/// Implements [`AwsError`] for a service's error type from what such a type has: `code` with
+/// `aws_code()` and `http_status()`, `message`, and `to_json()` (its error body).
 #[macro_export]
-macro_rules! json_error {
-    ($error:ident, $code:ident) => {
+macro_rules! aws_error {
+    ($error:ident) => {
         impl $crate::AwsError for $error {
             fn aws_code(&self) -> &str {
                 self.code.aws_code()
@@ -285,6 +284,15 @@ macro_rules! json_error {
                 self.to_json()
             }
         }
+    };
+}
+
+/// [`aws_error!`] for an awsJson service, with the conversion from a body the front end could
+/// not decode (`$code::Serialization`).
+#[macro_export]
+macro_rules! json_error {
+    ($error:ident, $code:ident) => {
+        $crate::aws_error!($error);
 
         impl From<$crate::json::SerializationError> for $error {
             fn from(e: $crate::json::SerializationError) -> $error {
