@@ -138,7 +138,9 @@ pub async fn sweep(
                 .write(move |ctx| delete_expired(ctx, &catalog2, &table, &found, now_ms))
                 .await?;
             deleted += n;
-            if !full {
+            // A chunk that deleted nothing (the table's TTL changed under the sweep) is not
+            // read again: the next sweep starts from the catalog as it is then.
+            if !full || n == 0 {
                 break;
             }
         }

@@ -66,10 +66,7 @@ impl<W: Walk> Walker<W> {
             self.cursor.clear();
             return Ok(Next::Idle);
         };
-        let after = self
-            .cursor
-            .after(&meta.table_id, &purpose)
-            .map(<[u8]>::to_vec);
+        let after = self.cursor.after(&meta, &purpose).map(<[u8]>::to_vec);
         let keys = next_keys(
             &self.store,
             &meta.items_table(),
@@ -90,7 +87,7 @@ impl<W: Walk> Walker<W> {
             })
             .await?;
         match last {
-            Some(last) => self.cursor.set(&meta.table_id, &purpose, last),
+            Some(last) => self.cursor.set(&meta, &purpose, last),
             None => self.cursor.clear(),
         }
         Ok(Next::Now)
@@ -130,24 +127,26 @@ pub fn next_keys(
     Ok(keys)
 }
 
-/// Where a walk stands: the table (by id, so a table recreated under the same name starts
-/// over), what the walk is for, and the last key handled.
+/// Where a walk stands: the table definition it started from, what the walk is for, and the
+/// last key handled. Any change to the table's definition starts the walk over (the catalog
+/// makes a new definition for every change): an index deleted and created again under the same
+/// name, or TTL disabled and enabled again, must not resume the old walk half way.
 #[derive(Clone, Debug, Default)]
 pub struct Cursor {
-    at: Option<(String, String, Vec<u8>)>,
+    at: Option<(Arc<TableMeta>, String, Vec<u8>)>,
 }
 
 impl Cursor {
     /// The last key handled of this walk, if it is the one under way.
-    pub fn after(&self, table_id: &str, purpose: &str) -> Option<&[u8]> {
+    pub fn after(&self, table: &Arc<TableMeta>, purpose: &str) -> Option<&[u8]> {
         match &self.at {
-            Some((t, p, k)) if t == table_id && p == purpose => Some(k),
+            Some((t, p, k)) if Arc::ptr_eq(t, table) && p == purpose => Some(k),
             _ => None,
         }
     }
 
-    pub fn set(&mut self, table_id: &str, purpose: &str, last: Vec<u8>) {
-        self.at = Some((table_id.to_string(), purpose.to_string(), last));
+    pub fn set(&mut self, table: &Arc<TableMeta>, purpose: &str, last: Vec<u8>) {
+        self.at = Some((table.clone(), purpose.to_string(), last));
     }
 
     pub fn clear(&mut self) {

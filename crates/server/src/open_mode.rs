@@ -20,17 +20,8 @@ pub struct Allowed {
 
 /// Why a request is refused, for the client.
 pub fn refusal(allowed: &Allowed, headers: &HeaderMap) -> Option<String> {
-    let host = headers
-        .get(hyper::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let name = host_name(host);
-    let known = is_loopback(name) || allowed.hosts.iter().any(|h| h.eq_ignore_ascii_case(name));
-    if !known {
-        return Some(format!(
-            "Host '{host}' is not a loopback address; in open mode Dynostack answers only \
-             loopback hosts and those given with --allow-host"
-        ));
+    if let Some(why) = foreign_host(allowed, headers) {
+        return Some(why);
     }
     let simple = headers
         .get(hyper::header::CONTENT_TYPE)
@@ -46,6 +37,23 @@ pub fn refusal(allowed: &Allowed, headers: &HeaderMap) -> Option<String> {
         );
     }
     None
+}
+
+/// Why the request's Host is not one this server answers, if it is not: loopback names and
+/// addresses, and those given with `--allow-host`.
+pub fn foreign_host(allowed: &Allowed, headers: &HeaderMap) -> Option<String> {
+    let host = headers
+        .get(hyper::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let name = host_name(host);
+    let known = is_loopback(name) || allowed.hosts.iter().any(|h| h.eq_ignore_ascii_case(name));
+    (!known).then(|| {
+        format!(
+            "Host '{host}' is not a loopback address; Dynostack answers only loopback hosts \
+             here and those given with --allow-host"
+        )
+    })
 }
 
 /// The host without its port (`[::1]:8000` → `::1`, `localhost:8000` → `localhost`).

@@ -40,6 +40,11 @@ pub async fn handle(
     if !state.test_clock || (path != CLOCK_PATH && path != ADVANCE_PATH) {
         return send(json::respond(404, &json!({}), None), request_id);
     }
+    // Only a loopback host (or one given with --allow-host), in every mode: a web page that
+    // rebinds its name to this server must not move the clock.
+    if let Some(why) = crate::open_mode::foreign_host(&state.allowed, &parts.headers) {
+        return error(403, "AccessDeniedException", &why, request_id);
+    }
     match (&parts.method, path) {
         (&Method::GET, CLOCK_PATH) => reply(state, request_id),
         (&Method::POST, ADVANCE_PATH) => {
@@ -58,9 +63,11 @@ pub async fn handle(
                     request_id,
                 );
             }
-            let seconds = match Limited::new(body, MAX_BODY).collect().await {
-                Ok(b) => parse_seconds(&b.to_bytes()),
-                Err(_) => Err("the body is too large".to_string()),
+            let read = Limited::new(body, MAX_BODY).collect();
+            let seconds = match tokio::time::timeout(state.limits.body_timeout, read).await {
+                Ok(Ok(b)) => parse_seconds(&b.to_bytes()),
+                Ok(Err(_)) => Err("the body is too large".to_string()),
+                Err(_) => Err("the body did not arrive in time".to_string()),
             };
             let seconds = match seconds {
                 Ok(s) => s,

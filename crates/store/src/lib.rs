@@ -169,10 +169,20 @@ impl Store {
 
     /// Makes the clock's current offset durable, so that a restart never moves time back.
     pub async fn save_clock(&self) -> Result<(), StoreError> {
+        self.save_clock_at_least(i64::MIN).await
+    }
+
+    /// Saves an offset of at least `offset` (the clock's, if larger): a move's end, made durable
+    /// before the move steps anything at a later time.
+    pub async fn save_clock_at_least(&self, offset: i64) -> Result<(), StoreError> {
         let clock = self.clock.clone();
         self.write(move |ctx| {
             // Read inside the job: a later save's offset is never overwritten by an older one.
-            let offset = clock.offset_ms();
+            let stored = ctx
+                .get(tables::CLOCK, CLOCK_OFFSET)?
+                .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+                .map_or(0, i64::from_be_bytes);
+            let offset = clock.offset_ms().max(offset).max(stored);
             ctx.insert(tables::CLOCK, CLOCK_OFFSET, &offset.to_be_bytes())?;
             Ok(())
         })

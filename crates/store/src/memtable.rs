@@ -327,22 +327,33 @@ impl View {
         merge(sources, reverse, |k, v| visit(k, v))
     }
 
-    /// The sequence number of the last change-log record in this view, if any.
+    /// The sequence number of the last change-log record in this view, if any. A record the
+    /// retention removed (a deletion marker in the memtable) does not count.
     pub(crate) fn last_change(&self) -> Result<Option<u64>, StoreError> {
+        let range = (Bound::Unbounded, Bound::Unbounded);
         let (layers, _) = self.layers(CHANGELOG_NAME);
-        for layer in layers.into_iter().flatten() {
-            let newest = layer
-                .visible((Bound::Unbounded, Bound::Unbounded), self.version, true)
-                .next();
-            if let Some(entry) = newest {
-                return change_seq(&entry?.0).map(Some);
-            }
+        let mut sources: Vec<Source<'_>> = layers
+            .into_iter()
+            .flatten()
+            .map(|l| l.visible(range, self.version, true))
+            .collect();
+        let t = open_if_exists(&self.base.tx, CHANGELOG)?;
+        if let Some(t) = &t {
+            let iter = t.range(0..)?.rev().map(|e| {
+                let (k, v) = e?;
+                Ok((
+                    Box::from(k.value().to_be_bytes()),
+                    Some(Arc::from(v.value())),
+                ))
+            });
+            sources.push(Box::new(iter));
         }
-        let Some(t) = open_if_exists(&self.base.tx, CHANGELOG)? else {
-            return Ok(None);
-        };
-        let last = t.last()?.map(|(k, _)| k.value());
-        Ok(last)
+        let mut last = None;
+        merge(sources, true, |k, _| {
+            last = Some(change_seq(k));
+            ScanControl::Stop
+        })?;
+        last.transpose()
     }
 
     /// Visits change-log records with sequence numbers from `from` on, in order.

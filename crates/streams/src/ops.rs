@@ -400,7 +400,14 @@ fn get_shard_iterator(svc: &Streams, req: GetShardIteratorRequest) -> Result<Jso
         "AT_SEQUENCE_NUMBER" => (at(req.sequence_number.as_deref())?, false),
         _ => (at(req.sequence_number.as_deref())?.saturating_add(1), false),
     };
-    if !trim_horizon && trimmed_away(&read, position)? {
+    // A sequence number the caller names whose record was removed from the log. LATEST, and a
+    // position past a closed shard's end, point at nothing that could have been trimmed.
+    let named = matches!(
+        kind.as_str(),
+        "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER"
+    );
+    let unread = shard.end_seq.is_none_or(|end| position <= end);
+    if named && unread && trimmed_away(&read, position)? {
         return Err(trimmed());
     }
     if !trim_horizon {

@@ -167,7 +167,7 @@ impl Trigger {
                     tracing::warn!(table = %self.spec.table, attempt = batch.attempt, %why, retry_in = ?wait, "trigger batch failed");
                     batch.backoff = (batch.backoff * 2).min(self.config.max_backoff);
                     batch.attempt += 1;
-                    return Ok(Next::At(now.saturating_add(wait.as_millis() as u64)));
+                    return Ok(Next::Retry(now.saturating_add(wait.as_millis() as u64)));
                 }
             }
         }
@@ -290,13 +290,19 @@ async fn deliver(spec: &TriggerSpec, config: &TriggerConfig, body: &str, attempt
         Ok(c) => c,
         Err(e) => return Delivery::Failed(format!("cannot start the command: {e}")),
     };
-    if let Some(mut stdin) = child.stdin.take() {
-        // A command that does not read its input is not an error by itself.
-        let _ = stdin.write_all(body.as_bytes()).await;
-        drop(stdin);
-    }
+    let mut stdin = child.stdin.take();
+    // Writing the batch and waiting for the command share the timeout: a command that never
+    // reads its input must not hold the trigger once the pipe is full.
+    let run = async {
+        if let Some(mut input) = stdin.take() {
+            // A command that does not read its input is not an error by itself.
+            let _ = input.write_all(body.as_bytes()).await;
+        }
+        child.wait().await
+    };
     // Dropped here on shutdown, the child is killed (`kill_on_drop`).
-    match tokio::time::timeout(config.timeout, child.wait()).await {
+    let outcome = tokio::time::timeout(config.timeout, run).await;
+    match outcome {
         Ok(Ok(s)) if s.success() => Delivery::Done,
         Ok(Ok(s)) => Delivery::Failed(format!("exited with {s}")),
         Ok(Err(e)) => Delivery::Failed(format!("cannot wait for the command: {e}")),

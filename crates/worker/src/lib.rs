@@ -17,8 +17,9 @@
 //! - No step runs while the clock is being moved: [`Workers::advance`] waits for the steps in
 //!   flight, then steps the workers itself, one at a time, in due order.
 //! - Due times say when something *will* happen; a worker that must notice changes nobody told
-//!   it about (a new item with an earlier expiry) says so with [`Worker::poll`], a real-time
-//!   interval that travel ignores (it steps every worker once before it moves the clock).
+//!   it about (a new item with an earlier expiry) says so with [`Worker::poll`]. In real time
+//!   that is an interval; during a move such workers are stepped at the start and again after
+//!   every step, at that step's time.
 
 mod scheduler;
 mod travel;
@@ -46,6 +47,9 @@ pub enum Next {
     At(Millis),
     /// Nothing to do until woken ([`Wake::wake`]) or polled.
     Idle,
+    /// The last attempt failed in a way the worker handles itself (a trigger's command); try
+    /// again at this time. A clock move does not run retries.
+    Retry(Millis),
 }
 
 /// A named background job.

@@ -32,7 +32,7 @@ pub(crate) struct Shared {
     pub(crate) travel: RwLock<()>,
     /// Bumped after the clock moved: sleeping runners recompute their waits.
     pub(crate) moved: watch::Sender<u64>,
-    stop: watch::Sender<bool>,
+    pub(crate) stop: watch::Sender<bool>,
     handles: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -225,7 +225,9 @@ pub(crate) fn failed(st: &SlotState) -> bool {
 fn wait_for(next: Next, poll: Option<Duration>, clock: &Clock) -> Option<Duration> {
     let due = match next {
         Next::Now => return Some(Duration::ZERO),
-        Next::At(at) => Some(Duration::from_millis(at.saturating_sub(clock.now_ms()))),
+        Next::At(at) | Next::Retry(at) => {
+            Some(Duration::from_millis(at.saturating_sub(clock.now_ms())))
+        }
         Next::Idle => None,
     };
     match (due, poll) {

@@ -152,3 +152,80 @@ async fn a_failing_worker_backs_off_and_does_not_hold_up_a_move() {
     assert_eq!(status.last_error.as_deref(), Some("no"));
     workers.shutdown().await;
 }
+
+/// Due far away, but watching (a poll): like the TTL sweeper after a new, earlier expiry.
+struct Watcher {
+    steps: Arc<Mutex<Vec<Millis>>>,
+    retry: bool,
+}
+
+impl Worker for Watcher {
+    fn name(&self) -> String {
+        "watcher".into()
+    }
+
+    fn step(&mut self, now: Millis) -> StepFuture<'_> {
+        Box::pin(async move {
+            self.steps.lock().unwrap().push(now);
+            Ok(if self.retry {
+                Next::Retry(now + 1000)
+            } else {
+                Next::At(now + 10 * 24 * HOUR)
+            })
+        })
+    }
+
+    fn poll(&self) -> Option<Duration> {
+        Some(Duration::from_secs(5))
+    }
+}
+
+#[tokio::test]
+async fn a_move_looks_at_the_present_through_watching_workers_and_skips_retries() {
+    let store = store::Store::in_memory().unwrap();
+    let workers = Workers::new(store);
+    let watched = Arc::new(Mutex::new(Vec::new()));
+    let retried = Arc::new(Mutex::new(Vec::new()));
+    workers.spawn(
+        Watcher {
+            steps: watched.clone(),
+            retry: false,
+        },
+        Wake::default(),
+    );
+    workers.spawn(
+        Watcher {
+            steps: retried.clone(),
+            retry: true,
+        },
+        Wake::default(),
+    );
+    let log = Log::default();
+    workers.spawn(
+        Periodic {
+            name: "hourly",
+            period: HOUR,
+            log: log.clone(),
+        },
+        Wake::default(),
+    );
+    settle().await;
+    let w = watched.lock().unwrap().len();
+    let start = workers.clock().now_ms();
+    workers.advance(3 * HOUR).await.unwrap();
+    let end = workers.clock().now_ms();
+    // Stepped at the start and after each of the three hourly steps, though not due for days.
+    assert!(
+        watched.lock().unwrap().len() >= w + 4,
+        "{:?}",
+        watched.lock().unwrap()
+    );
+    // A worker retrying a failure is left to its backoff in real time, never run in the move.
+    let inside = |t: &Millis| *t > start + 1000 && *t < end - 1000;
+    assert!(
+        !retried.lock().unwrap().iter().any(inside),
+        "{:?}",
+        retried.lock().unwrap()
+    );
+    workers.shutdown().await;
+}

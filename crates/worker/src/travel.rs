@@ -21,6 +21,8 @@ pub enum AdvanceError {
     Store(store::StoreError),
     /// The workers kept being due; the clock stopped at the last step.
     TooManySteps,
+    /// The server stopped during the move.
+    Stopped(String),
 }
 
 impl fmt::Display for AdvanceError {
@@ -30,6 +32,7 @@ impl fmt::Display for AdvanceError {
             AdvanceError::TooManySteps => {
                 write!(f, "background workers took more than {MAX_STEPS} steps")
             }
+            AdvanceError::Stopped(why) => write!(f, "the move was cut short: {why}"),
         }
     }
 }
@@ -37,59 +40,101 @@ impl fmt::Display for AdvanceError {
 impl Workers {
     /// Moves the clock forward by `by_ms`, running every worker step due inside the span at its
     /// due time, in time order, and returns once they have all finished and the new offset is
-    /// durable. Concurrent moves run one after the other.
+    /// durable. Concurrent moves run one after the other. The move runs on its own task, so a
+    /// caller that gives up (a client that disconnects) cannot leave it half done.
     pub async fn advance(&self, by_ms: Millis) -> Result<(), AdvanceError> {
+        let workers = self.clone();
+        match tokio::spawn(async move { workers.advance_here(by_ms).await }).await {
+            Ok(result) => result,
+            Err(e) => Err(AdvanceError::Stopped(e.to_string())),
+        }
+    }
+
+    async fn advance_here(&self, by_ms: Millis) -> Result<(), AdvanceError> {
         let shared = &self.shared;
         let clock = shared.store.clock().clone();
-        let (target, result) = {
-            let _travel = shared.travel.write().await;
-            let target = clock.now_ms().saturating_add(by_ms);
-            let slots = self.slots();
-            let mut steps = 0usize;
-            // Failed workers are not retried within one move: their backoff would make them
-            // due again and again across a long span.
-            let mut failing: HashSet<usize> = HashSet::new();
-            // First every worker looks at the present: work that arrived between polls is done
-            // now, and each says truly when it is next due.
+        let stop = shared.stop.subscribe();
+        let _travel = shared.travel.write().await;
+        let target = clock.now_ms().saturating_add(by_ms);
+        // The end of the move is durable before any step runs at a later time: a crash midway
+        // restarts at the end (the steps not run then run late, as after any stop), never
+        // before a time some record already carries.
+        let end_offset = (target as i64).saturating_sub(clock::system_now_ms() as i64);
+        shared
+            .store
+            .save_clock_at_least(end_offset)
+            .await
+            .map_err(AdvanceError::Store)?;
+        let slots = self.slots();
+        let mut steps = 0usize;
+        // Workers that fail during the move are not retried within it: their backoff would
+        // make them due again and again across a long span.
+        let mut failing: HashSet<usize> = HashSet::new();
+        let result = loop {
+            if *stop.borrow() {
+                break Err(AdvanceError::Stopped("the server is stopping".into()));
+            }
+            // Every worker that watches for work nobody announces (new records for a trigger,
+            // an earlier expiry for the sweeper) looks at the present, then says truly when it
+            // is next due: at the start, and after each step, which may have made such work.
+            let mut present = Vec::new();
             for (i, slot) in slots.iter().enumerate() {
-                let mut st = slot.state.lock().await;
-                if !matches!(st.next, Next::At(at) if at > clock.now_ms()) {
-                    step(slot, &mut st, clock.now_ms()).await;
-                    steps += 1;
-                }
-                if failed(&st) {
-                    failing.insert(i);
+                let st = slot.state.lock().await;
+                let polls = st.worker.poll().is_some();
+                let retrying = matches!(st.next, Next::Retry(_));
+                // At the start, every worker not already waiting for a later time (woken,
+                // idle, due); after a step, those that watch for work.
+                let waiting = matches!(st.next, Next::At(at) if at > clock.now_ms());
+                let first = steps == 0 && !waiting;
+                if !failing.contains(&i) && !retrying && (polls || first || st.next == Next::Now) {
+                    present.push(i);
                 }
             }
-            loop {
-                let mut earliest: Option<(Millis, usize)> = None;
-                for (i, slot) in slots.iter().enumerate() {
-                    if failing.contains(&i) {
-                        continue;
-                    }
-                    let due = match slot.state.lock().await.next {
-                        Next::Now => clock.now_ms(),
-                        Next::At(at) => at,
-                        Next::Idle => continue,
-                    };
-                    if due <= target && earliest.is_none_or(|(e, _)| due < e) {
-                        earliest = Some((due, i));
-                    }
-                }
-                let Some((due, i)) = earliest else {
-                    break (target, Ok(()));
-                };
-                if steps >= MAX_STEPS {
-                    break (target, Err(AdvanceError::TooManySteps));
-                }
-                clock.advance_to(due);
+            for i in present {
                 let slot = &slots[i];
                 let mut st = slot.state.lock().await;
-                step(slot, &mut st, clock.now_ms()).await;
-                steps += 1;
-                if failed(&st) {
-                    failing.insert(i);
+                loop {
+                    if steps >= MAX_STEPS {
+                        break;
+                    }
+                    step(slot, &mut st, clock.now_ms()).await;
+                    steps += 1;
+                    if failed(&st) {
+                        failing.insert(i);
+                    }
+                    if st.next != Next::Now || failing.contains(&i) {
+                        break;
+                    }
                 }
+            }
+            if steps >= MAX_STEPS {
+                break Err(AdvanceError::TooManySteps);
+            }
+            let mut earliest: Option<(Millis, usize)> = None;
+            for (i, slot) in slots.iter().enumerate() {
+                if failing.contains(&i) {
+                    continue;
+                }
+                let due = match slot.state.lock().await.next {
+                    Next::Now => clock.now_ms(),
+                    Next::At(at) => at,
+                    // A retry is not a step the span owes.
+                    Next::Idle | Next::Retry(_) => continue,
+                };
+                if due <= target && earliest.is_none_or(|(e, _)| due < e) {
+                    earliest = Some((due, i));
+                }
+            }
+            let Some((due, i)) = earliest else {
+                break Ok(());
+            };
+            clock.advance_to(due);
+            let slot = &slots[i];
+            let mut st = slot.state.lock().await;
+            step(slot, &mut st, clock.now_ms()).await;
+            steps += 1;
+            if failed(&st) {
+                failing.insert(i);
             }
         };
         if result.is_ok() {

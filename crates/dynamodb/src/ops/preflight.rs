@@ -12,14 +12,15 @@ use crate::Operation;
 /// AWS's limits, and for the operations whose message names every element, ten times them: the
 /// usual over-limit request still gets AWS's message from the operation itself.
 pub(super) fn check(op: Operation, body: &[u8]) -> Result<(), DynamoError> {
-    let (member, constraint_member, limit) = match op {
+    // (member, its name in messages, AWS's limit, where this refuses)
+    let (member, constraint_member, aws_limit, limit) = match op {
         Operation::TransactWriteItems | Operation::TransactGetItems => {
-            ("TransactItems", "transactItems", 100)
+            ("TransactItems", "transactItems", 100, 100)
         }
-        Operation::ExecuteTransaction => ("TransactStatements", "transactStatements", 1000),
-        Operation::BatchExecuteStatement => ("Statements", "statements", 250),
-        Operation::BatchWriteItem => ("RequestItems", "", 250),
-        Operation::BatchGetItem => ("RequestItems", "", 10_000),
+        Operation::ExecuteTransaction => ("TransactStatements", "transactStatements", 100, 1000),
+        Operation::BatchExecuteStatement => ("Statements", "statements", 25, 250),
+        Operation::BatchWriteItem => ("RequestItems", "", 25, 250),
+        Operation::BatchGetItem => ("RequestItems", "", 100, 10_000),
         _ => return Ok(()),
     };
     if count(body, member) <= limit {
@@ -35,7 +36,7 @@ pub(super) fn check(op: Operation, body: &[u8]) -> Result<(), DynamoError> {
     c.push(
         "[...]",
         constraint_member,
-        &format!("have length less than or equal to {}", limit.min(100)),
+        &format!("have length less than or equal to {aws_limit}"),
     );
     c.into_result()
 }
