@@ -142,9 +142,23 @@ def test_a_kms_key_scheduled_for_deletion_is_gone_after_the_window(travel):
     assert e.value.response["Error"]["Code"] == "NotFoundException"
 
 
+def test_workers_report_their_state(travel):
+    advance(travel, 3600)
+    status, body = _request(travel.endpoint, "/_dynostack/workers")
+    assert status == 200, body
+    by_name = {w["name"]: w for w in body["workers"]}
+    for name in ("ttl-sweeper", "gsi-backfill", "ttl-index-build", "stream-housekeeping",
+                 "change-log-retention"):
+        assert by_name[name]["steps"] >= 1, by_name
+        assert by_name[name]["failures"] == 0 and by_name[name]["last_error"] is None
+    # Nothing to backfill: the backfill waits to be woken.
+    assert by_name["gsi-backfill"]["next"] == {"idle": True}
+
+
 def test_without_the_flag_the_clock_paths_are_unknown(new_server):
     plain = new_server()
-    for path, body in (("/_dynostack/clock", None), ("/_dynostack/clock/advance", {"seconds": 60})):
+    for path, body in (("/_dynostack/clock", None), ("/_dynostack/clock/advance", {"seconds": 60}),
+                       ("/_dynostack/workers", None)):
         status, _ = _request(plain.endpoint, path, body)
         assert status == 404, (path, status)
 

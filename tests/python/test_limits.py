@@ -241,8 +241,10 @@ def test_a_streamed_tables_disk_use_stays_flat_past_the_retention(new_server):
         time.sleep(1.5)  # an idle second folds the memtable into the database file
         sizes.append(disk_bytes())
     print("data directory bytes after each round:", sizes)
-    # Within a tenth of the size after the third round (the first rounds fill the file).
-    assert max(sizes[3:]) <= sizes[2] * 1.1 + 1_000_000, sizes
+    # The second half of the rounds takes no more room than the first did (without trimming,
+    # each round adds its records: 5.0 MB after the first round, 23.7 MB after the tenth). The
+    # slack absorbs a fold or checkpoint that had not caught up when a size was taken.
+    assert max(sizes[5:]) <= max(sizes[:5]) * 1.2 + 1_000_000, sizes
     # The stream still works: the newest records are readable.
     streams = srv.streams_client()
     arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]

@@ -6,6 +6,9 @@
 //!   ([`worker::Workers::advance`]) and answers like GET once they have all finished and the new
 //!   offset is durable.
 //!
+//! - `GET /_dynostack/workers` → every background worker's status (next due time, steps, last
+//!   error).
+//!
 //! Without the flag these paths are unknown, as on AWS.
 
 use bytes::Bytes;
@@ -20,6 +23,7 @@ use protocol::{json, Reply};
 
 pub const CLOCK_PATH: &str = "/_dynostack/clock";
 pub const ADVANCE_PATH: &str = "/_dynostack/clock/advance";
+pub const WORKERS_PATH: &str = "/_dynostack/workers";
 
 /// A move's body is a few bytes; anything longer is refused unread.
 const MAX_BODY: usize = 4096;
@@ -37,7 +41,7 @@ pub async fn handle(
     request_id: &str,
 ) -> Response<Full<Bytes>> {
     let path = parts.uri.path();
-    if !state.test_clock || (path != CLOCK_PATH && path != ADVANCE_PATH) {
+    if !state.test_clock || ![CLOCK_PATH, ADVANCE_PATH, WORKERS_PATH].contains(&path) {
         return send(json::respond(404, &json!({}), None), request_id);
     }
     // Only a loopback host (or one given with --allow-host), in every mode: a web page that
@@ -47,6 +51,7 @@ pub async fn handle(
     }
     match (&parts.method, path) {
         (&Method::GET, CLOCK_PATH) => reply(state, request_id),
+        (&Method::GET, WORKERS_PATH) => workers(state, request_id),
         (&Method::POST, ADVANCE_PATH) => {
             // A JSON content type cannot be sent cross-site without a CORS preflight, which is
             // never answered: a web page the user visits cannot move the clock.
@@ -110,6 +115,35 @@ fn reply(state: &SharedState, request_id: &str) -> Response<Full<Bytes>> {
     });
     send(
         json::respond(200, &body, Some("application/json")),
+        request_id,
+    )
+}
+
+/// Every background worker: when it is next due, how many steps it took, its last error.
+fn workers(state: &SharedState, request_id: &str) -> Response<Full<Bytes>> {
+    let list: Vec<Value> = state
+        .workers
+        .statuses()
+        .into_iter()
+        .map(|s| {
+            let at = |ms: u64| clock::rfc3339_millis(ms as i64);
+            let next = match s.next {
+                worker::Next::Now => json!({ "now": true }),
+                worker::Next::At(ms) => json!({ "at": at(ms) }),
+                worker::Next::Retry(ms) => json!({ "retry": at(ms) }),
+                worker::Next::Idle => json!({ "idle": true }),
+            };
+            json!({
+                "name": s.name,
+                "next": next,
+                "steps": s.steps,
+                "failures": s.failures,
+                "last_error": s.last_error,
+            })
+        })
+        .collect();
+    send(
+        json::respond(200, &json!({ "workers": list }), Some("application/json")),
         request_id,
     )
 }
