@@ -65,10 +65,15 @@ impl Clock {
         self.offset_ms.load(Ordering::Acquire)
     }
 
+    /// The offset that makes now `at`, as of this instant.
+    pub fn offset_for(at: Millis) -> i64 {
+        (at as i64).saturating_sub(system_now_ms() as i64)
+    }
+
     /// Moves the clock forward so that now is at least `at`; never moves it back. Returns the
     /// new offset.
     pub fn advance_to(&self, at: Millis) -> i64 {
-        let wanted = (at as i64).saturating_sub(system_now_ms() as i64);
+        let wanted = Clock::offset_for(at);
         let before = self.offset_ms.fetch_max(wanted, Ordering::AcqRel);
         before.max(wanted)
     }

@@ -32,7 +32,10 @@ async fn call(
         content_type: None,
         request_id: rid,
     };
-    protocol::resolve_and_serve(cw, &req).await
+    match protocol::Service::operation(cw, &req) {
+        Ok(op) => protocol::serve(cw, op, &req).await,
+        Err(e) => protocol::render_error(&e, &req, crate::XMLNS),
+    }
 }
 
 const REGION: &str = "us-east-1";

@@ -140,7 +140,6 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             sts: sts::Sts::new(account_id.clone()),
             autoscaling,
             auth,
-            account_id: account_id.clone(),
             workers: workers.clone(),
             limits: server::Limits {
                 header_timeout: config::seconds(args.header_timeout_seconds),

@@ -36,14 +36,6 @@ pub enum Wire {
     RestJson1,
 }
 
-/// Resolves `req` on `svc` and runs it: [`Service::operation`], then [`serve`].
-pub async fn resolve_and_serve<S: Service>(svc: &S, req: &Request<'_>) -> Reply {
-    match svc.operation(req) {
-        Ok(op) => serve(svc, op, req).await,
-        Err(e) => render_error(&e, req, S::XMLNS),
-    }
-}
-
 /// One request as a service sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {

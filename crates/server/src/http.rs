@@ -159,9 +159,12 @@ async fn answer(
         content_type,
         request_id,
     };
-    if json_wire && resolve(state, route.service, &req).is_err() {
-        return unknown_operation(content_type);
-    }
+    // awsJson names the operation in a header: it is resolved once, before the body is read.
+    let named = match json_wire.then(|| resolve(state, route.service, &req)) {
+        Some(Ok(endpoint)) => Some(endpoint),
+        Some(Err(_)) => return unknown_operation(content_type),
+        None => None,
+    };
     let read = tokio::time::timeout(
         state.limits.body_timeout,
         Limited::new(body, MAX_BODY_BYTES).collect(),
@@ -234,10 +237,14 @@ async fn answer(
     }
     req.body = &body;
     req.region = &verified.region;
-    match resolve(state, route.service, &req) {
-        Ok(endpoint) => dispatch(state, endpoint, &req).await,
-        Err(reply) => reply,
-    }
+    let endpoint = match named {
+        Some(endpoint) => endpoint,
+        None => match resolve(state, route.service, &req) {
+            Ok(endpoint) => endpoint,
+            Err(reply) => return reply,
+        },
+    };
+    dispatch(state, endpoint, &req).await
 }
 
 /// The operation `req` asks of `service`, typed; or that service's error for an unknown one.

@@ -35,8 +35,7 @@ pub struct State {
     pub iam: iam::Iam,
     pub sts: sts::Sts,
     pub autoscaling: autoscaling::AutoScaling,
-    /// The installation's account id, which ARNs and STS report.
-    pub account_id: String,
+
     /// The background workers, and the clock they run on.
     pub workers: worker::Workers,
     /// Open mode's allowed hosts (ignored in enforced mode).

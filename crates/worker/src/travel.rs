@@ -59,10 +59,9 @@ impl Workers {
         // The end of the move is durable before any step runs at a later time: a crash midway
         // restarts at the end (the steps not run then run late, as after any stop), never
         // before a time some record already carries.
-        let end_offset = (target as i64).saturating_sub(clock::system_now_ms() as i64);
         shared
             .store
-            .save_clock_at_least(end_offset)
+            .save_clock_at_least(clock::Clock::offset_for(target))
             .await
             .map_err(AdvanceError::Store)?;
         let slots = self.slots();
