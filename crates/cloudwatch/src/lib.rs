@@ -27,6 +27,7 @@ use protocol::{query, Request, Service, TreeOutput, Wire};
 use store::{Store, StoreError};
 
 pub use error::{CwError, ErrorCode};
+pub use metrics::{publish, Published};
 pub use model::{Alarm, Dimension};
 
 /// The X-Amz-Target prefix (awsJson 1.0) and the rpcv2Cbor service name in the path.

@@ -24,6 +24,86 @@ struct Datum {
     agg: Aggregate,
 }
 
+/// One minute of one series another service publishes (DynamoDB into `AWS/DynamoDB`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Published {
+    pub namespace: String,
+    pub metric_name: String,
+    /// (name, value)
+    pub dimensions: Vec<(String, String)>,
+    /// Epoch seconds / 60.
+    pub minute: u64,
+    pub unit: String,
+    pub count: f64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Stores datapoints a service publishes, as PutMetricData would (which refuses the `AWS/`
+/// namespaces to clients), in one write job.
+pub async fn publish(
+    store: &store::Store,
+    region: &str,
+    points: Vec<Published>,
+) -> Result<(), store::StoreError> {
+    let datums = points
+        .into_iter()
+        .map(|p| {
+            let dims: Vec<Dimension> = p
+                .dimensions
+                .into_iter()
+                .map(|(name, value)| Dimension { name, value })
+                .collect();
+            Datum {
+                series: model::series_key(region, &p.namespace, &p.metric_name, &dims),
+                record: MetricRecord {
+                    namespace: p.namespace,
+                    metric_name: p.metric_name,
+                    dimensions: model::sorted_dims(&dims),
+                    last_ms: (p.minute * 60_000) as i64,
+                },
+                minute: p.minute,
+                agg: Aggregate {
+                    unit: p.unit,
+                    count: p.count,
+                    sum: p.sum,
+                    min: p.min,
+                    max: p.max,
+                },
+            }
+        })
+        .collect();
+    save(store, datums).await
+}
+
+/// Merges datapoints into their minutes and records their series, in one write job.
+async fn save(store: &store::Store, datums: Vec<Datum>) -> Result<(), store::StoreError> {
+    store
+        .write(move |w| {
+            for d in datums {
+                let key = model::point_key(&d.series, d.minute);
+                let mut aggs: Vec<Aggregate> = match w.get(DATAPOINTS, &key)? {
+                    Some(b) => model::decode(&b)?,
+                    None => Vec::new(),
+                };
+                match aggs.iter_mut().find(|a| a.unit == d.agg.unit) {
+                    Some(a) => a.merge(&d.agg),
+                    None => aggs.push(d.agg),
+                }
+                w.insert(DATAPOINTS, &key, &model::encode(&aggs)?)?;
+                let mut record = d.record;
+                if let Some(old) = w.get(METRICS, &d.series)? {
+                    let old: MetricRecord = model::decode(&old)?;
+                    record.last_ms = record.last_ms.max(old.last_ms);
+                }
+                w.insert(METRICS, &d.series, &model::encode(&record)?)?;
+            }
+            Ok(())
+        })
+        .await
+}
+
 impl CloudWatch {
     pub(crate) async fn put_metric_data(&self, req: &V, region: &str) -> Result<(), CwError> {
         let namespace = req.req_str("Namespace")?;
@@ -142,29 +222,7 @@ impl CloudWatch {
                 agg,
             });
         }
-        self.store
-            .write(move |w| {
-                for d in datums {
-                    let key = model::point_key(&d.series, d.minute);
-                    let mut aggs: Vec<Aggregate> = match w.get(DATAPOINTS, &key)? {
-                        Some(b) => model::decode(&b)?,
-                        None => Vec::new(),
-                    };
-                    match aggs.iter_mut().find(|a| a.unit == d.agg.unit) {
-                        Some(a) => a.merge(&d.agg),
-                        None => aggs.push(d.agg),
-                    }
-                    w.insert(DATAPOINTS, &key, &model::encode(&aggs)?)?;
-                    let mut record = d.record;
-                    if let Some(old) = w.get(METRICS, &d.series)? {
-                        let old: MetricRecord = model::decode(&old)?;
-                        record.last_ms = record.last_ms.max(old.last_ms);
-                    }
-                    w.insert(METRICS, &d.series, &model::encode(&record)?)?;
-                }
-                Ok(())
-            })
-            .await?;
+        save(&self.store, datums).await?;
         Ok(())
     }
 

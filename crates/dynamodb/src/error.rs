@@ -18,6 +18,8 @@ pub enum ErrorCode {
     LimitExceeded,
     ItemCollectionSizeLimitExceeded,
     ProvisionedThroughputExceeded,
+    /// An on-demand table's OnDemandThroughput maximum.
+    Throttling,
     TransactionConflict,
     TableNotFound,
     TransactionCanceled,
@@ -43,6 +45,7 @@ impl ErrorCode {
                 "ItemCollectionSizeLimitExceededException"
             }
             ErrorCode::ProvisionedThroughputExceeded => "ProvisionedThroughputExceededException",
+            ErrorCode::Throttling => "ThrottlingException",
             ErrorCode::TransactionConflict => "TransactionConflictException",
             ErrorCode::TableNotFound => "TableNotFoundException",
             ErrorCode::TransactionCanceled => "TransactionCanceledException",
@@ -61,6 +64,7 @@ impl ErrorCode {
             ErrorCode::Serialization | ErrorCode::UnknownOperation | ErrorCode::AccessDenied => {
                 "com.amazon.coral.service"
             }
+            ErrorCode::Throttling => "com.amazon.coral.availability",
             _ => "com.amazonaws.dynamodb.v20120810",
         }
     }

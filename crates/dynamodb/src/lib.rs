@@ -24,9 +24,11 @@ mod removal;
 pub mod schema;
 pub mod stats;
 pub mod stream_registry;
+pub mod throttle;
 pub mod ttl;
 mod ttl_build;
 mod ttl_sweeper;
+mod usage;
 mod walk;
 
 use std::sync::Arc;
@@ -59,8 +61,10 @@ pub struct Dynamo {
     pub(crate) store: Store,
     pub(crate) catalog: Arc<Catalog>,
     pub(crate) env: Env,
-    /// Consumed capacity per second, for CloudWatch and throttling.
+    /// The metrics requests produce, per minute, until published to CloudWatch.
     pub metrics: Arc<metrics::Recorder>,
+    /// Throughput buckets per table and index.
+    pub(crate) throttle: Arc<throttle::Throttle>,
     pub options: Options,
     /// Wakes the GSI backfill worker (an index was added).
     pub(crate) backfill: Wake,
@@ -94,6 +98,10 @@ impl Dynamo {
         let catalog = Arc::new(Catalog::load(&store.read()?)?);
         Ok(Dynamo {
             metrics: Arc::new(metrics::Recorder::new(store.clock().clone())),
+            throttle: Arc::new(throttle::Throttle::new(
+                store.clock().clone(),
+                throttle::DEFAULT_TABLE_QUOTA,
+            )),
             store,
             catalog,
             env,
@@ -133,6 +141,15 @@ impl Dynamo {
         );
     }
 
+    /// Sets the per-table quota of on-demand tables (request units per second; AWS's default
+    /// is 40,000), restarting every bucket.
+    pub fn set_table_quota(&mut self, units_per_second: f64) {
+        self.throttle = Arc::new(throttle::Throttle::new(
+            self.store.clock().clone(),
+            units_per_second,
+        ));
+    }
+
     /// The installation's clock.
     pub fn clock(&self) -> &Clock {
         self.store.clock()
@@ -158,7 +175,8 @@ impl Dynamo {
         body: &[u8],
         call: &CallCtx,
     ) -> Result<serde_json::Value, DynamoError> {
-        ops::dispatch(self, op, body, call).await
+        self.measured(op, body, ops::dispatch(self, op, body, call))
+            .await
     }
 }
 
@@ -212,7 +230,7 @@ impl protocol::Service for Dynamo {
             region: req.region.to_string(),
             host: req.host.to_string(),
         };
-        ops::dispatch(self, op, req.body, &call).await
+        Dynamo::call(self, op, req.body, &call).await
     }
 }
 

@@ -1,6 +1,11 @@
-//! Consumed capacity per table and index, per second: what CloudWatch's
-//! Consumed{Read,Write}CapacityUnits metrics and provisioned-capacity throttling will read.
-//! Kept in memory for an hour; metrics are not durable data.
+//! DynamoDB's CloudWatch metrics as requests produce them: one aggregate (samples, sum, min,
+//! max) per series per minute, kept in memory until the publisher (`dynostack`'s metrics
+//! worker) takes the finished minutes into CloudWatch's namespace `AWS/DynamoDB`.
+//!
+//! A series is a metric name with AWS's dimensions: the table, the table and a global
+//! secondary index, the table and an operation, or the table and a stream label. Recording is
+//! one short lock and a hash lookup per metric; nothing here is durable (a crash loses at most
+//! the minute not yet published, as a CloudWatch agent would).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -9,77 +14,241 @@ use clock::Clock;
 
 use crate::capacity::Consumed;
 
-/// How long per-second figures are kept.
-const RETENTION_SECONDS: u64 = 3600;
+/// Minutes kept when nobody takes them (no publisher): bounds memory.
+const KEPT_MINUTES: u64 = 60;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     Read,
     Write,
 }
 
-/// Units consumed in one second.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Second {
-    pub read: f64,
-    pub write: f64,
+/// The dimensions besides TableName.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dim {
+    /// TableName only (or nothing, for account-level metrics whose table is "").
+    Table,
+    /// TableName, GlobalSecondaryIndexName.
+    Index(String),
+    /// TableName, Operation.
+    Operation(&'static str),
+    /// TableName, StreamLabel, Operation=GetRecords.
+    Stream(String),
 }
 
-/// (table, index or "" for the table itself) -> second -> units.
+/// One series: (table name, metric name, dimensions).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Series {
+    pub table: String,
+    pub metric: &'static str,
+    pub dim: Dim,
+}
+
+impl Series {
+    /// CloudWatch's dimensions of this series, as (name, value).
+    pub fn dimensions(&self) -> Vec<(String, String)> {
+        let mut d = Vec::new();
+        if !self.table.is_empty() {
+            d.push(("TableName".to_string(), self.table.clone()));
+        }
+        match &self.dim {
+            Dim::Table => {}
+            Dim::Index(i) => d.push(("GlobalSecondaryIndexName".into(), i.clone())),
+            Dim::Operation(op) => d.push(("Operation".into(), op.to_string())),
+            Dim::Stream(label) => {
+                d.push(("StreamLabel".into(), label.clone()));
+                d.push(("Operation".into(), "GetRecords".into()));
+            }
+        }
+        d
+    }
+
+    /// The unit AWS publishes the metric in.
+    pub fn unit(&self) -> &'static str {
+        unit_of(self.metric)
+    }
+}
+
+/// The unit of a DynamoDB metric.
+pub fn unit_of(metric: &str) -> &'static str {
+    match metric {
+        "SuccessfulRequestLatency" => "Milliseconds",
+        "ReturnedBytes" => "Bytes",
+        "OnlineIndexPercentageProgress" => "Percent",
+        _ => "Count",
+    }
+}
+
+/// Samples of one series in one minute.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stat {
+    pub count: f64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Stat {
+    fn one(v: f64) -> Stat {
+        Stat {
+            count: 1.0,
+            sum: v,
+            min: v,
+            max: v,
+        }
+    }
+
+    fn add(&mut self, v: f64) {
+        self.count += 1.0;
+        self.sum += v;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+    }
+}
+
+/// Minute (epoch seconds / 60) -> series -> samples.
+type Minutes = BTreeMap<u64, HashMap<Series, Stat>>;
+
 pub struct Recorder {
     clock: Clock,
-    series: Mutex<HashMap<(String, String), BTreeMap<u64, Second>>>,
+    minutes: Mutex<Minutes>,
 }
 
 impl Recorder {
-    /// A recorder that stamps units with `clock`'s seconds.
+    /// A recorder that stamps samples with `clock`'s minutes.
     pub fn new(clock: Clock) -> Recorder {
         Recorder {
             clock,
-            series: Mutex::default(),
+            minutes: Mutex::default(),
         }
     }
 
-    pub fn record(&self, table: &str, consumed: &Consumed, kind: Kind) {
-        self.record_at(self.clock.now_secs(), table, consumed, kind);
+    /// Adds one sample to a series, in the current minute.
+    pub fn add(&self, table: &str, metric: &'static str, dim: Dim, value: f64) {
+        self.add_many(
+            self.clock.now_secs() / 60,
+            [(
+                Series {
+                    table: table.to_string(),
+                    metric,
+                    dim,
+                },
+                value,
+            )],
+        );
     }
 
-    pub fn record_at(&self, second: u64, table: &str, consumed: &Consumed, kind: Kind) {
-        let Ok(mut series) = self.series.lock() else {
+    fn add_many(&self, minute: u64, samples: impl IntoIterator<Item = (Series, f64)>) {
+        let Ok(mut minutes) = self.minutes.lock() else {
             return;
         };
-        let mut add = |index: &str, units: f64| {
-            let s = series
-                .entry((table.to_string(), index.to_string()))
-                .or_default();
-            let slot = s.entry(second).or_default();
-            match kind {
-                Kind::Read => slot.read += units,
-                Kind::Write => slot.write += units,
+        let slot = minutes.entry(minute).or_default();
+        for (series, v) in samples {
+            match slot.get_mut(&series) {
+                Some(s) => s.add(v),
+                None => {
+                    slot.insert(series, Stat::one(v));
+                }
             }
-            // Trim from the front; seconds arrive roughly in order.
-            while s
-                .first_key_value()
-                .is_some_and(|(t, _)| *t + RETENTION_SECONDS < second)
-            {
-                s.pop_first();
-            }
-        };
-        add("", consumed.table);
-        for (name, units) in consumed.global.iter().chain(consumed.local.iter()) {
-            add(name, *units);
+        }
+        while minutes
+            .first_key_value()
+            .is_some_and(|(m, _)| m + KEPT_MINUTES < minute)
+        {
+            minutes.pop_first();
         }
     }
 
-    /// Per-second figures of a table (`index` None) or one of its indexes, from `since` on.
-    pub fn seconds(&self, table: &str, index: Option<&str>, since: u64) -> Vec<(u64, Second)> {
-        let Ok(series) = self.series.lock() else {
+    /// Capacity a request consumed: one sample per table and per global secondary index
+    /// (local secondary index units count as the table's, as AWS reports them).
+    pub fn record(&self, table: &str, consumed: &Consumed, kind: Kind) {
+        let metric = match kind {
+            Kind::Read => "ConsumedReadCapacityUnits",
+            Kind::Write => "ConsumedWriteCapacityUnits",
+        };
+        let table_units = consumed.table + consumed.local.values().sum::<f64>();
+        let samples = std::iter::once((
+            Series {
+                table: table.to_string(),
+                metric,
+                dim: Dim::Table,
+            },
+            table_units,
+        ))
+        .chain(consumed.global.iter().map(|(index, units)| {
+            (
+                Series {
+                    table: table.to_string(),
+                    metric,
+                    dim: Dim::Index(index.clone()),
+                },
+                *units,
+            )
+        }));
+        self.add_many(self.clock.now_secs() / 60, samples);
+    }
+
+    /// A request refused for lack of capacity: ThrottledRequests for the operation, and the
+    /// throttle events of the table or index, general and by cause.
+    pub fn throttled(&self, t: &crate::throttle::Throttled, operation: &'static str) {
+        use crate::throttle::Cause;
+        let dim = match &t.index {
+            Some(i) => Dim::Index(i.clone()),
+            None => Dim::Table,
+        };
+        let (events, cause) = match (t.kind, t.cause) {
+            (Kind::Read, Cause::Provisioned) => (
+                "ReadThrottleEvents",
+                "ReadProvisionedThroughputThrottleEvents",
+            ),
+            (Kind::Write, Cause::Provisioned) => (
+                "WriteThrottleEvents",
+                "WriteProvisionedThroughputThrottleEvents",
+            ),
+            (Kind::Read, Cause::MaxOnDemand) => (
+                "ReadThrottleEvents",
+                "ReadMaxOnDemandThroughputThrottleEvents",
+            ),
+            (Kind::Write, Cause::MaxOnDemand) => (
+                "WriteThrottleEvents",
+                "WriteMaxOnDemandThroughputThrottleEvents",
+            ),
+            (Kind::Read, Cause::AccountLimit) => {
+                ("ReadThrottleEvents", "ReadAccountLimitThrottleEvents")
+            }
+            (Kind::Write, Cause::AccountLimit) => {
+                ("WriteThrottleEvents", "WriteAccountLimitThrottleEvents")
+            }
+        };
+        let series = |metric, dim| Series {
+            table: t.table.clone(),
+            metric,
+            dim,
+        };
+        self.add_many(
+            self.clock.now_secs() / 60,
+            [
+                (series("ThrottledRequests", Dim::Operation(operation)), 1.0),
+                (series(events, dim.clone()), 1.0),
+                (series(cause, dim), 1.0),
+            ],
+        );
+    }
+
+    /// Takes every minute before `minute` (the ones that are over), oldest first.
+    pub fn take_before(&self, minute: u64) -> Vec<(u64, Series, Stat)> {
+        let Ok(mut minutes) = self.minutes.lock() else {
             return Vec::new();
         };
-        series
-            .get(&(table.to_string(), index.unwrap_or("").to_string()))
-            .map(|s| s.range(since..).map(|(t, v)| (*t, *v)).collect())
-            .unwrap_or_default()
+        let later = minutes.split_off(&minute);
+        let done = std::mem::replace(&mut *minutes, later);
+        let mut out = Vec::new();
+        for (m, series) in done {
+            let mut series: Vec<_> = series.into_iter().collect();
+            series.sort_by(|a, b| a.0.cmp(&b.0));
+            out.extend(series.into_iter().map(|(s, v)| (m, s, v)));
+        }
+        out
     }
 }
 
@@ -88,43 +257,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sums_per_second_and_per_index() {
+    fn aggregates_per_minute_and_index() {
         let r = Recorder::new(Clock::system());
         let mut c = Consumed::table(1.0);
         c.add_index("g", true, 2.0);
-        r.record_at(100, "t", &c, Kind::Write);
-        r.record_at(100, "t", &Consumed::table(0.5), Kind::Read);
-        r.record_at(101, "t", &c, Kind::Write);
-        assert_eq!(
-            r.seconds("t", None, 0),
-            vec![
-                (
-                    100,
-                    Second {
-                        read: 0.5,
-                        write: 1.0
-                    }
-                ),
-                (
-                    101,
-                    Second {
-                        read: 0.0,
-                        write: 1.0
-                    }
-                )
-            ]
+        c.add_index("l", false, 1.0);
+        let now = Clock::system().now_secs() / 60;
+        r.add_many(
+            now - 1,
+            [(
+                Series {
+                    table: "t".into(),
+                    metric: "UserErrors",
+                    dim: Dim::Table,
+                },
+                1.0,
+            )],
         );
+        r.record("t", &c, Kind::Write);
+        r.record("t", &Consumed::table(0.5), Kind::Write);
+        let taken = r.take_before(now + 2);
+        assert_eq!(taken.len(), 3);
+        assert_eq!(taken[0].0, now - 1);
+        let table = taken
+            .iter()
+            .find(|(_, s, _)| s.metric == "ConsumedWriteCapacityUnits" && s.dim == Dim::Table)
+            .map(|(_, _, v)| *v);
         assert_eq!(
-            r.seconds("t", Some("g"), 101),
-            vec![(
-                101,
-                Second {
-                    read: 0.0,
-                    write: 2.0
-                }
-            )]
+            table,
+            Some(Stat {
+                count: 2.0,
+                sum: 2.5,
+                min: 0.5,
+                max: 2.0
+            })
         );
-        r.record_at(100 + RETENTION_SECONDS + 5, "t", &c, Kind::Write);
-        assert_eq!(r.seconds("t", None, 0).len(), 1);
+        assert!(r.take_before(now + 2).is_empty());
     }
 }

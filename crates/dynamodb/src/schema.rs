@@ -40,6 +40,15 @@ pub struct Throughput {
     pub number_of_decreases_today: i64,
 }
 
+/// The most request units per second an on-demand table may use; -1 (or absent) is no
+/// maximum of its own (the account's per-table quota still applies).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct OnDemandThroughput {
+    pub max_read_request_units: i64,
+    pub max_write_request_units: i64,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct GlobalIndex {
@@ -124,6 +133,9 @@ pub struct TableMeta {
     pub billing_mode_updated: Option<f64>,
     /// For PAY_PER_REQUEST tables AWS still reports 0/0.
     pub throughput: Throughput,
+    /// The maximum of an on-demand table, when one was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand_throughput: Option<OnDemandThroughput>,
     #[serde(default)]
     pub global_indexes: Vec<GlobalIndex>,
     #[serde(default)]

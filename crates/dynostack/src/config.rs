@@ -69,6 +69,10 @@ pub struct ServeArgs {
     /// Items per write job of the GSI backfill and the TTL index build.
     #[arg(long, env = "DYNOSTACK_BACKGROUND_CHUNK_ITEMS", default_value_t = 256, hide = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub background_chunk_items: u32,
+    /// Per-table throughput quota of on-demand tables, in read (and write) request units per
+    /// second, above which requests are throttled (AWS's default quota: 40,000).
+    #[arg(long, env = "DYNOSTACK_TABLE_QUOTA_UNITS", default_value_t = 40_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub table_quota_units: u64,
     /// Allow more than one UpdateTimeToLive per table per hour (AWS refuses the second).
     #[arg(long, env = "DYNOSTACK_TTL_ALLOW_QUICK_CHANGES")]
     pub ttl_allow_quick_changes: bool,

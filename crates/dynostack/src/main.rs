@@ -2,6 +2,7 @@
 //! the HTTP front, and shuts down cleanly on SIGINT/SIGTERM.
 
 mod config;
+mod dynamodb_metrics;
 mod installation;
 
 use std::process::ExitCode;
@@ -92,6 +93,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         dynamodb.options.ttl_allow_quick_changes = args.ttl_allow_quick_changes;
         dynamodb.options.ttl_sweep_poll = config::seconds(args.ttl_sweep_seconds);
         dynamodb.options.background_chunk_items = args.background_chunk_items as usize;
+        dynamodb.set_table_quota(args.table_quota_units as f64);
         let stream_config = streams::Config {
             retention: config::seconds(args.stream_retention_seconds),
             shard_rollover: config::seconds(args.stream_shard_seconds),
@@ -101,6 +103,14 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         // Background work runs on the installation's clock and stops before the store closes.
         let workers = worker::Workers::new(store.clone());
         dynamodb.start_workers(&workers);
+        workers.spawn(
+            dynamodb_metrics::Publisher::new(
+                store.clone(),
+                dynamodb.metrics.clone(),
+                dynamodb.catalog().clone(),
+            ),
+            worker::Wake::default(),
+        );
         streams.start_workers(&workers);
         for spec in &args.triggers {
             let trigger_config = streams::triggers::TriggerConfig {

@@ -204,7 +204,7 @@ fn batch_read(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> 
         responses.push(Json::Object(r));
     }
     for (t, c) in &consumed {
-        svc.metrics.record(t, c, crate::metrics::Kind::Read);
+        svc.consume(t, c, crate::metrics::Kind::Read);
     }
     Ok((responses, consumed))
 }
@@ -267,7 +267,7 @@ async fn batch_write(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, Dynamo
         }
     }
     for (t, c) in &consumed {
-        svc.metrics.record(t, c, crate::metrics::Kind::Write);
+        svc.consume(t, c, crate::metrics::Kind::Write);
     }
     Ok((responses, consumed))
 }

@@ -90,11 +90,22 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let mut capacity = Vec::with_capacity(resolved.len());
     let mut response_bytes = 0usize;
     let mut full = false;
+    // Keys refused for lack of capacity (UnprocessedKeys) and keys read: all refused fails.
+    let (mut refused, mut read_any) = (None, false);
     for (plan, meta, encoded) in resolved {
         let mut found = Vec::new();
         let mut left = Vec::new();
         let mut units = 0.0;
+        let available = svc.throttle.available(&meta, None, Kind::Read);
         for ((raw, _), key) in plan.keys.into_iter().zip(encoded) {
+            if !full && units >= available {
+                let t = svc.throttle.refusal(&meta, None, Kind::Read);
+                svc.metrics.throttled(&t, "BatchGetItem");
+                refused.get_or_insert(t);
+                left.push(raw);
+                continue;
+            }
+            read_any = true;
             if full {
                 left.push(raw);
                 // dynalite's recordings of AWS charge one unit for each key sent back.
@@ -133,10 +144,13 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
             unprocessed.insert(meta.table_name.clone(), Json::Object(params));
         }
         let consumed = Consumed::table(units);
-        svc.metrics.record(&meta.table_name, &consumed, Kind::Read);
+        svc.consume(&meta.table_name, &consumed, Kind::Read);
         capacity.push((meta.table_name.clone(), consumed));
     }
 
+    if let (Some(t), false) = (refused, read_any) {
+        return Err(t.to_error());
+    }
     let mut out = Map::new();
     out.insert("Responses".into(), Json::Object(responses));
     out.insert("UnprocessedKeys".into(), Json::Object(unprocessed));

@@ -1,7 +1,8 @@
 //! BatchWriteItem: up to 25 puts and deletes over one or more tables, committed as one store
 //! write job. AWS promises only that each write is atomic; running them all in one job makes the
 //! whole batch atomic and durable with a single fsync, a stronger guarantee that no client can
-//! tell from AWS's. Nothing is throttled yet, so UnprocessedItems is always empty.
+//! tell from AWS's. Writes to a table (or a table whose GSI) out of capacity are answered as
+//! UnprocessedItems; a batch whose every write is refused fails with the throttling error.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -54,6 +55,10 @@ struct DeleteRequest {
     key: Option<Json>,
 }
 
+/// One table's writes as decoded (item or key, is a put) beside the requests as sent, which
+/// UnprocessedItems repeats.
+type Decoded = (String, Vec<(Item, bool)>, Vec<WriteRequest>);
+
 /// One validated write: the encoded key and the new item (None deletes).
 struct Write {
     key: Vec<u8>,
@@ -99,7 +104,7 @@ pub(super) async fn handle(
 
     // The service's checks that need no table, per table in order (dynalite's recordings):
     // every request names exactly one write, then each write's values and item size.
-    let mut decoded: Vec<(String, Vec<(Item, bool)>)> = Vec::with_capacity(tables.len());
+    let mut decoded: Vec<Decoded> = Vec::with_capacity(tables.len());
     for (name, requests) in tables {
         if requests
             .iter()
@@ -120,18 +125,31 @@ pub(super) async fn handle(
             }
             writes.push((item, is_put));
         }
-        decoded.push((name, writes));
+        decoded.push((name, writes, requests));
     }
 
     // Then each table, its keys and duplicates: a missing table is reported before a
     // duplicate in it.
     let mut planned = Vec::with_capacity(decoded.len());
-    for (name, writes) in decoded {
+    let mut unprocessed = Map::new();
+    let (mut refused, mut admitted) = (None, 0usize);
+    for (name, writes, requests) in decoded {
         let meta = svc.catalog.require(&name)?;
         let shape = meta.key_shape();
         let mut seen = HashSet::with_capacity(writes.len());
         let mut out = Vec::with_capacity(writes.len());
-        for (item, is_put) in writes {
+        // Capacity: writes are admitted in order while their estimated cost (the new item's
+        // size; one unit for a delete) fits what the table has left, and not at all while
+        // a GSI of the table is out of capacity.
+        let mut budget = match svc.throttle.admit(&meta, None, Kind::Write) {
+            Ok(()) => svc.throttle.available(&meta, None, Kind::Write),
+            Err(t) => {
+                refused = Some(t);
+                0.0
+            }
+        };
+        let mut left = Vec::new();
+        for ((item, is_put), raw) in writes.into_iter().zip(&requests) {
             let key = if is_put {
                 items::check_index_keys(&meta, &item)?;
                 put_key(&shape, &item)?
@@ -143,10 +161,28 @@ pub(super) async fn handle(
                     "Provided list of item keys contains duplicates",
                 ));
             }
+            if budget <= 0.0 {
+                let t = refused
+                    .clone()
+                    .unwrap_or_else(|| svc.throttle.refusal(&meta, None, Kind::Write));
+                svc.metrics.throttled(&t, "BatchWriteItem");
+                refused.get_or_insert(t);
+                left.push(write_request_json(raw));
+                continue;
+            }
+            budget -= if is_put {
+                crate::capacity::write_units(0, item::size::item_size(&item))
+            } else {
+                1.0
+            };
+            admitted += 1;
             out.push(Write {
                 key,
                 new: is_put.then_some(item),
             });
+        }
+        if !left.is_empty() {
+            unprocessed.insert(meta.table_name.clone(), Json::Array(left));
         }
         planned.push(TableWrites {
             name,
@@ -155,6 +191,9 @@ pub(super) async fn handle(
         });
     }
 
+    if let (Some(t), 0) = (refused, admitted) {
+        return Err(t.to_error());
+    }
     let want_metrics = req_metrics == Some("SIZE");
     let catalog = svc.catalog.clone();
     let (consumed, collections) = svc
@@ -227,10 +266,10 @@ pub(super) async fn handle(
         .await??;
 
     for (table, c) in &consumed {
-        svc.metrics.record(table, c, Kind::Write);
+        svc.consume(table, c, Kind::Write);
     }
     let mut out = Map::new();
-    out.insert("UnprocessedItems".into(), Json::Object(Map::new()));
+    out.insert("UnprocessedItems".into(), Json::Object(unprocessed));
     if let Some(list) = capacity_list(detail, &consumed) {
         out.insert("ConsumedCapacity".into(), list);
     }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use super::describe_table::{describe, Stats};
+use super::validate::OnDemandIn;
 use super::validate::{self, invalid_parameter as invalid, KeySchemaOf, ThroughputIn};
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::ids;
@@ -31,6 +32,7 @@ pub(super) struct Request {
     tags: Option<Vec<Tag>>,
     deletion_protection_enabled: Option<bool>,
     table_class: Option<String>,
+    on_demand_throughput: Option<OnDemandIn>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -261,6 +263,7 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         .into(),
         billing_mode_updated: pay_per_request.then_some(now),
         throughput,
+        on_demand_throughput: validate::on_demand(req.on_demand_throughput, None)?,
         global_indexes,
         local_indexes,
         stream,

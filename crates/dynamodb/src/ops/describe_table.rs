@@ -154,6 +154,9 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>) ->
             json!({"Status": "ENABLED", "SSEType": sse.sse_type, "KMSMasterKeyArn": sse.kms_master_key_arn}),
         );
     }
+    if let Some(o) = &meta.on_demand_throughput {
+        d.insert("OnDemandThroughput".into(), json!(o));
+    }
     d.insert(
         "DeletionProtectionEnabled".into(),
         meta.deletion_protection.into(),

@@ -83,6 +83,12 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                 .map(|t| decode_token(t, digest))
                 .transpose()?;
             let limit = req.limit.map(|l| l as usize);
+            svc.admit(
+                &plan.meta,
+                None,
+                crate::metrics::Kind::Read,
+                "ExecuteStatement",
+            )?;
             let page = read(svc, &plan, consistent, limit, start)?;
             let mut out = Map::new();
             out.insert(
@@ -97,7 +103,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                     out.insert("LastEvaluatedKey".into(), item::json::item_to_json(k));
                 }
             }
-            svc.metrics.record(
+            svc.consume(
                 &plan.meta.table_name,
                 &page.consumed,
                 crate::metrics::Kind::Read,
@@ -108,6 +114,12 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         }
         _ => {
             let plan = partiql::plan_write(&svc.catalog, &stmt, &params)?;
+            svc.admit(
+                &plan.meta,
+                None,
+                crate::metrics::Kind::Write,
+                "ExecuteStatement",
+            )?;
             let catalog = svc.catalog.clone();
             let done = svc
                 .store
@@ -118,8 +130,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                 "Items".into(),
                 Json::Array(done.returned.iter().map(item::json::item_to_json).collect()),
             );
-            svc.metrics
-                .record(&done.table, &done.consumed, crate::metrics::Kind::Write);
+            svc.consume(&done.table, &done.consumed, crate::metrics::Kind::Write);
             done.consumed.add_to(&mut out, detail, &done.table);
             Ok(Json::Object(out))
         }

@@ -167,8 +167,7 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
         .await
         .map_err(|e| duplicate_reasons(e, &inserts))?;
     for (table, consumed) in &outcome.consumed {
-        svc.metrics
-            .record(table, consumed, crate::metrics::Kind::Write);
+        svc.consume(table, consumed, crate::metrics::Kind::Write);
     }
     let mut out = Map::new();
     transaction::render_consumed(&mut out, detail, &outcome.consumed);
@@ -300,7 +299,7 @@ fn read_transaction(
         responses.push(Json::Object(r));
     }
     for (table, c) in &consumed {
-        svc.metrics.record(table, c, crate::metrics::Kind::Read);
+        svc.consume(table, c, crate::metrics::Kind::Read);
     }
     let mut out = Map::new();
     out.insert("Responses".into(), Json::Array(responses));

@@ -64,6 +64,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let name = req.table_name.unwrap_or_default();
     let meta = svc.catalog.require(&name)?;
     let key = items::key_bytes(&meta.key_shape(), &key_item, KeySource::Key)?;
+    svc.admit(&meta, None, crate::metrics::Kind::Read, "GetItem")?;
     let found = svc.store.read()?.get(&meta.items_table(), &key)?;
     let item = found.map(|b| items::decode_item(&b)).transpose()?;
     let size = item.as_ref().map_or(0, item::size::item_size);
@@ -77,8 +78,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         out.insert("Item".into(), item::json::item_to_json(&shown));
     }
     let consumed = Consumed::table(read_units(size, req.consistent_read.unwrap_or(false)));
-    svc.metrics
-        .record(&meta.table_name, &consumed, crate::metrics::Kind::Read);
+    svc.consume(&meta.table_name, &consumed, crate::metrics::Kind::Read);
     consumed.add_to(&mut out, detail, &meta.table_name);
     Ok(Json::Object(out))
 }

@@ -24,6 +24,15 @@ pub(super) enum Source {
 }
 
 impl Source {
+    /// The global secondary index read, whose own capacity a read uses (LSI reads use the
+    /// table's).
+    pub fn global_index(&self) -> Option<&str> {
+        match self {
+            Source::Index(v) if v.global => Some(&v.name),
+            _ => None,
+        }
+    }
+
     pub fn resolve(
         meta: &TableMeta,
         index: Option<&str>,

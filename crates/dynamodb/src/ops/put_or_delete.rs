@@ -64,6 +64,12 @@ pub(super) async fn write(
     return_old_on_failure: bool,
     answer: Answer,
 ) -> Result<Json, DynamoError> {
+    let operation = if new.is_some() {
+        "PutItem"
+    } else {
+        "DeleteItem"
+    };
+    svc.admit(meta, None, crate::metrics::Kind::Write, operation)?;
     let catalog = svc.catalog.clone();
     let (name, table_id) = (meta.table_name.clone(), meta.table_id.clone());
     let encoded = new.as_ref().map(items::encode_item);
@@ -121,8 +127,7 @@ pub(super) fn finish(
     answer: &Answer,
     collection: Option<Json>,
 ) -> Map<String, Json> {
-    svc.metrics
-        .record(&meta.table_name, consumed, crate::metrics::Kind::Write);
+    svc.consume(&meta.table_name, consumed, crate::metrics::Kind::Write);
     consumed.add_to(&mut out, answer.detail, &meta.table_name);
     if let (true, Some(m)) = (answer.collection_metrics, collection) {
         out.insert("ItemCollectionMetrics".into(), m);

@@ -12,6 +12,7 @@ use super::page::{self, prefix_end, PageSpec, Source};
 use super::write_common::ExprParams;
 use super::{capacity_detail, validate};
 use crate::error::{Constraints, DynamoError};
+use crate::metrics::{Dim, Kind};
 use crate::schema::KeyShape;
 use crate::Dynamo;
 
@@ -151,6 +152,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
             bounds.0 = Bound::Excluded(position);
         }
     }
+    svc.admit(&meta, source.global_index(), Kind::Read, "Query")?;
     let read = svc.store.read()?;
     let spec = PageSpec {
         meta: &meta,
@@ -164,9 +166,14 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     };
     let page = page::read_page(&read, &spec)?;
     let consumed = page.consumed.clone();
+    svc.metrics.add(
+        &meta.table_name,
+        "ReturnedItemCount",
+        Dim::Operation("Query"),
+        page.count as f64,
+    );
     let mut out = page::render(page, &output);
-    svc.metrics
-        .record(&meta.table_name, &consumed, crate::metrics::Kind::Read);
+    svc.consume(&meta.table_name, &consumed, Kind::Read);
     consumed.add_to(&mut out, detail, &meta.table_name);
     Ok(Json::Object(out))
 }

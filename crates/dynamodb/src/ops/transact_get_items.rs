@@ -93,6 +93,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         let meta = svc
             .catalog
             .require(g.table_name.as_deref().unwrap_or_default())?;
+        svc.admit(&meta, None, crate::metrics::Kind::Read, "TransactGetItems")?;
         let key_item = item_param(g.key.as_ref().unwrap_or(&Json::Null))?;
         let key = items::key_bytes(&meta.key_shape(), &key_item, KeySource::Key)?;
         if !seen.insert((meta.table_id.clone(), key.clone())) {
@@ -128,7 +129,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         responses.push(Json::Object(r));
     }
     for (table, c) in &consumed {
-        svc.metrics.record(table, c, crate::metrics::Kind::Read);
+        svc.consume(table, c, crate::metrics::Kind::Read);
     }
     let mut out = Map::new();
     out.insert("Responses".into(), Json::Array(responses));

@@ -166,8 +166,7 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
     });
     let outcome = transaction::run(&svc.store, &svc.catalog, actions, token).await?;
     for (table, consumed) in &outcome.consumed {
-        svc.metrics
-            .record(table, consumed, crate::metrics::Kind::Write);
+        svc.consume(table, consumed, crate::metrics::Kind::Write);
     }
     let mut out = Map::new();
     transaction::render_consumed(&mut out, detail, &outcome.consumed);
@@ -211,6 +210,14 @@ fn prepare(svc: &Dynamo, kind: Kind, a: ActionIn) -> Result<Action, DynamoError>
     let meta = svc
         .catalog
         .require(a.table_name.as_deref().unwrap_or_default())?;
+    if !matches!(kind, Kind::Check) {
+        svc.admit(
+            &meta,
+            None,
+            crate::metrics::Kind::Write,
+            "TransactWriteItems",
+        )?;
+    }
     let shape = meta.key_shape();
     let (key, effect) = match kind {
         Kind::Put => {

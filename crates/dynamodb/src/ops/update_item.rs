@@ -83,6 +83,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let meta = svc.catalog.require(&name)?;
     let shape = meta.key_shape();
     let key = items::key_bytes(&shape, &key_item, KeySource::Key)?;
+    svc.admit(&meta, None, crate::metrics::Kind::Write, "UpdateItem")?;
     if let Some(u) = &update {
         common::check_key_untouched(&shape, u)?;
     }

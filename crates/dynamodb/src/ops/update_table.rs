@@ -26,6 +26,7 @@ pub(super) struct Request {
     sse_specification: Option<SseSpecIn>,
     deletion_protection_enabled: Option<bool>,
     table_class: Option<String>,
+    on_demand_throughput: Option<validate::OnDemandIn>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -67,6 +68,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         && req.sse_specification.is_none()
         && req.deletion_protection_enabled.is_none()
         && req.table_class.is_none()
+        && req.on_demand_throughput.is_none()
     {
         return Err(DynamoError::validation(
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
@@ -293,6 +295,8 @@ fn apply(
     if let Some(p) = req.deletion_protection_enabled {
         next.deletion_protection = p;
     }
+    next.on_demand_throughput =
+        validate::on_demand(req.on_demand_throughput, next.on_demand_throughput)?;
     if let Some(class) = req.table_class {
         if !matches!(class.as_str(), "STANDARD" | "STANDARD_INFREQUENT_ACCESS") {
             return Err(DynamoError::validation(format!(

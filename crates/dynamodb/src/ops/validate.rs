@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use crate::error::{Constraints, DynamoError};
-use crate::schema::{AttributeDefinition, KeySchemaElement, Projection};
+use crate::schema::{AttributeDefinition, KeySchemaElement, OnDemandThroughput, Projection};
 
 pub const MAX_GSIS: usize = 20;
 pub const MAX_LSIS: usize = 5;
@@ -316,3 +316,48 @@ pub fn stream_view_type(c: &mut Constraints, v: Option<&str>) {
 }
 
 use invalid_parameter as invalid;
+
+/// OnDemandThroughput as requests carry it: either maximum may be missing; -1 removes one.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OnDemandIn {
+    pub max_read_request_units: Option<i64>,
+    pub max_write_request_units: Option<i64>,
+}
+
+/// The maximum a table will have after a request that carries `input`: a missing member keeps
+/// `current`'s value, -1 removes it; None when neither maximum is set.
+pub fn on_demand(
+    input: Option<OnDemandIn>,
+    current: Option<OnDemandThroughput>,
+) -> Result<Option<OnDemandThroughput>, DynamoError> {
+    let Some(input) = input else {
+        return Ok(current);
+    };
+    let cur = current.unwrap_or(OnDemandThroughput {
+        max_read_request_units: -1,
+        max_write_request_units: -1,
+    });
+    let pick = |v: Option<i64>, old: i64, name: &str| -> Result<i64, DynamoError> {
+        match v {
+            None => Ok(old),
+            Some(v) if v == -1 || v >= 1 => Ok(v),
+            Some(v) => Err(invalid_parameter(format!(
+                "{name} must be greater than or equal to 1 or -1 to remove the limit. Given: {v}"
+            ))),
+        }
+    };
+    let next = OnDemandThroughput {
+        max_read_request_units: pick(
+            input.max_read_request_units,
+            cur.max_read_request_units,
+            "MaxReadRequestUnits",
+        )?,
+        max_write_request_units: pick(
+            input.max_write_request_units,
+            cur.max_write_request_units,
+            "MaxWriteRequestUnits",
+        )?,
+    };
+    Ok((next.max_read_request_units > 0 || next.max_write_request_units > 0).then_some(next))
+}

@@ -1,0 +1,117 @@
+//! What a request uses, seen from the service: admission against the throughput buckets
+//! (`throttle`), consumed capacity charged to them and recorded for CloudWatch (`metrics`), and
+//! the per-request metrics AWS publishes (latency, user and system errors, conditional check
+//! failures) once the request is answered.
+//!
+//! Operations call `Dynamo::admit` before they touch a table and `Dynamo::consume` with what
+//! they consumed; the tables a request consumed on are remembered for the request (a tokio
+//! task-local), so its latency is published under each of them as AWS does.
+
+use std::cell::RefCell;
+use std::time::Instant;
+
+use crate::capacity::Consumed;
+use crate::error::{DynamoError, ErrorCode};
+use crate::metrics::{Dim, Kind};
+use crate::schema::TableMeta;
+use crate::{Dynamo, Operation};
+
+tokio::task_local! {
+    /// The tables the current request consumed capacity on.
+    static TOUCHED: RefCell<Vec<String>>;
+}
+
+impl Dynamo {
+    /// Admits a request on a table (`index` None) or one of its global secondary indexes, or
+    /// answers AWS's throttling error and counts it.
+    pub(crate) fn admit(
+        &self,
+        meta: &TableMeta,
+        index: Option<&str>,
+        kind: Kind,
+        operation: &'static str,
+    ) -> Result<(), DynamoError> {
+        self.throttle.admit(meta, index, kind).map_err(|t| {
+            self.metrics.throttled(&t, operation);
+            t.to_error()
+        })
+    }
+
+    /// Capacity a request consumed on a table: charged to its buckets, recorded for CloudWatch.
+    pub(crate) fn consume(&self, table: &str, consumed: &Consumed, kind: Kind) {
+        if let Some(meta) = self.catalog.get(table) {
+            self.throttle.debit(&meta, consumed, kind);
+        }
+        self.metrics.record(table, consumed, kind);
+        let _ = TOUCHED.try_with(|t| {
+            let mut t = t.borrow_mut();
+            if !t.iter().any(|x| x == table) {
+                t.push(table.to_string());
+            }
+        });
+    }
+
+    /// Runs one request and records its request-level metrics.
+    pub(crate) async fn measured<F>(
+        &self,
+        op: Operation,
+        body: &[u8],
+        run: F,
+    ) -> Result<serde_json::Value, DynamoError>
+    where
+        F: std::future::Future<Output = Result<serde_json::Value, DynamoError>>,
+    {
+        let started = Instant::now();
+        let (out, touched) = TOUCHED
+            .scope(RefCell::new(Vec::new()), async {
+                let out = run.await;
+                (out, TOUCHED.with(|t| std::mem::take(&mut *t.borrow_mut())))
+            })
+            .await;
+        let operation = op.name();
+        match &out {
+            Ok(_) => {
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                for table in &touched {
+                    self.metrics.add(
+                        table,
+                        "SuccessfulRequestLatency",
+                        Dim::Operation(operation),
+                        ms,
+                    );
+                }
+            }
+            Err(e) => {
+                let table = touched
+                    .first()
+                    .cloned()
+                    .or_else(|| table_named_in(body))
+                    .unwrap_or_default();
+                match e.code {
+                    ErrorCode::ConditionalCheckFailed => {
+                        self.metrics
+                            .add(&table, "ConditionalCheckFailedRequests", Dim::Table, 1.0)
+                    }
+                    ErrorCode::InternalServerError => {
+                        self.metrics
+                            .add(&table, "SystemErrors", Dim::Operation(operation), 1.0)
+                    }
+                    // Counted as throttle events, not as user errors.
+                    ErrorCode::ProvisionedThroughputExceeded | ErrorCode::Throttling => {}
+                    _ => self.metrics.add("", "UserErrors", Dim::Table, 1.0),
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The top-level TableName of a request body, if it has one (only read for failed requests).
+fn table_named_in(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        #[serde(rename = "TableName")]
+        table_name: Option<String>,
+    }
+    serde_json::from_slice::<Named>(body).ok()?.table_name
+}

@@ -1,0 +1,165 @@
+//! DynamoDB publishes its metrics into CloudWatch: a worker that, at each minute's end on the
+//! installation clock, moves the finished minutes from DynamoDB's recorder into CloudWatch's
+//! namespace `AWS/DynamoDB`, in the region of each table's ARN.
+//!
+//! Besides what requests recorded, it publishes what AWS publishes without traffic: zero
+//! consumed capacity and zero throttle events for every table and global secondary index that
+//! had none in the minute (so alarms see idle minutes, not missing data), and every five
+//! minutes the provisioned capacity of provisioned tables and indexes.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use cloudwatch::Published;
+use dynamodb::catalog::Catalog;
+use dynamodb::metrics::{unit_of, Dim, Recorder, Series, Stat};
+use store::Store;
+use worker::{Next, StepFuture, Worker};
+
+const NAMESPACE: &str = "AWS/DynamoDB";
+/// The region of account-level metrics (UserErrors), which no table's ARN names.
+const ACCOUNT_REGION: &str = "us-east-1";
+/// Most past minutes filled with zeros in one step (after a long stop).
+const MAX_FILL_MINUTES: u64 = 60;
+/// Metrics published as zero for every table and GSI in a minute without any.
+const ALWAYS: [&str; 4] = [
+    "ConsumedReadCapacityUnits",
+    "ConsumedWriteCapacityUnits",
+    "ReadThrottleEvents",
+    "WriteThrottleEvents",
+];
+
+pub struct Publisher {
+    store: Store,
+    recorder: Arc<Recorder>,
+    catalog: Arc<Catalog>,
+    /// The last minute published (epoch seconds / 60).
+    published: Option<u64>,
+}
+
+impl Publisher {
+    pub fn new(store: Store, recorder: Arc<Recorder>, catalog: Arc<Catalog>) -> Publisher {
+        Publisher {
+            store,
+            recorder,
+            catalog,
+            published: None,
+        }
+    }
+
+    /// Everything to publish for the minutes before `minute`, per region.
+    fn collect(&mut self, minute: u64) -> BTreeMap<String, Vec<Published>> {
+        let first = self
+            .published
+            .map_or(minute.saturating_sub(1), |p| p + 1)
+            .max(minute.saturating_sub(MAX_FILL_MINUTES));
+        let tables = self.catalog.all();
+        let region_of = |table: &str| -> String {
+            tables
+                .iter()
+                .find(|t| t.table_name == table)
+                .and_then(|t| t.table_arn.split(':').nth(3).map(str::to_string))
+                .unwrap_or_else(|| ACCOUNT_REGION.to_string())
+        };
+        let mut out: BTreeMap<String, Vec<Published>> = BTreeMap::new();
+        let mut seen: HashSet<(u64, Series)> = HashSet::new();
+        let push = |out: &mut BTreeMap<String, Vec<Published>>, m: u64, s: &Series, v: Stat| {
+            out.entry(region_of(&s.table)).or_default().push(Published {
+                namespace: NAMESPACE.into(),
+                metric_name: s.metric.into(),
+                dimensions: s.dimensions(),
+                minute: m,
+                unit: s.unit().into(),
+                count: v.count,
+                sum: v.sum,
+                min: v.min,
+                max: v.max,
+            });
+        };
+        for (m, series, stat) in self.recorder.take_before(minute) {
+            push(&mut out, m, &series, stat);
+            seen.insert((m, series));
+        }
+        let zero = Stat {
+            count: 1.0,
+            sum: 0.0,
+            min: 0.0,
+            max: 0.0,
+        };
+        for m in first..minute {
+            for t in &tables {
+                let dims = std::iter::once(Dim::Table).chain(
+                    t.global_indexes
+                        .iter()
+                        .map(|g| Dim::Index(g.index_name.clone())),
+                );
+                for dim in dims {
+                    for metric in ALWAYS {
+                        let s = Series {
+                            table: t.table_name.clone(),
+                            metric,
+                            dim: dim.clone(),
+                        };
+                        if !seen.contains(&(m, s.clone())) {
+                            push(&mut out, m, &s, zero);
+                        }
+                    }
+                }
+                if m % 5 == 0 && !t.pay_per_request() {
+                    let mut provisioned = vec![(Dim::Table, &t.throughput)];
+                    for g in &t.global_indexes {
+                        if let Some(p) = &g.provisioned_throughput {
+                            provisioned.push((Dim::Index(g.index_name.clone()), p));
+                        }
+                    }
+                    for (dim, p) in provisioned {
+                        for (metric, units) in [
+                            ("ProvisionedReadCapacityUnits", p.read_capacity_units),
+                            ("ProvisionedWriteCapacityUnits", p.write_capacity_units),
+                        ] {
+                            let s = Series {
+                                table: t.table_name.clone(),
+                                metric,
+                                dim: dim.clone(),
+                            };
+                            let v = units as f64;
+                            push(
+                                &mut out,
+                                m,
+                                &s,
+                                Stat {
+                                    count: 1.0,
+                                    sum: v,
+                                    min: v,
+                                    max: v,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        self.published = Some(minute.saturating_sub(1).max(self.published.unwrap_or(0)));
+        out
+    }
+}
+
+impl Worker for Publisher {
+    fn name(&self) -> String {
+        "dynamodb-metrics".into()
+    }
+
+    fn step(&mut self, now: u64) -> StepFuture<'_> {
+        Box::pin(async move {
+            let minute = now / 60_000;
+            for (region, points) in self.collect(minute) {
+                // Units are checked against CloudWatch's list where they are produced.
+                debug_assert!(points.iter().all(|p| unit_of(&p.metric_name) == p.unit));
+                cloudwatch::publish(&self.store, &region, points)
+                    .await
+                    .map_err(|e| format!("publishing DynamoDB metrics: {e}"))?;
+            }
+            Ok(Next::At((minute + 1) * 60_000))
+        })
+    }
+}
