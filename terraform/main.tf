@@ -265,12 +265,14 @@ resource "aws_cloudwatch_metric_alarm" "read_throttled_requests" {
   alarm_name          = "${local.table_name_prefix}-${each.key}-read-throttled-requests"
   comparison_operator = "GreaterThanThreshold"
   evaluation_periods  = "2"
-  metric_name         = "ReadThrottledRequests"
-  namespace           = "AWS/DynamoDB"
-  period              = "300"
-  statistic           = "Sum"
-  threshold           = "0"
-  alarm_description   = "This metric monitors read throttled requests for ${each.key} table"
+  # fix: DynamoDB never publishes ReadThrottledRequests (an alarm on it stays
+  # INSUFFICIENT_DATA forever); ReadThrottleEvents counts the table's throttled reads.
+  metric_name       = "ReadThrottleEvents"
+  namespace         = "AWS/DynamoDB"
+  period            = "300"
+  statistic         = "Sum"
+  threshold         = "0"
+  alarm_description = "This metric monitors read throttled requests for ${each.key} table"
 
   dimensions = {
     TableName = aws_dynamodb_table.tables[each.key].name
@@ -285,12 +287,14 @@ resource "aws_cloudwatch_metric_alarm" "write_throttled_requests" {
   alarm_name          = "${local.table_name_prefix}-${each.key}-write-throttled-requests"
   comparison_operator = "GreaterThanThreshold"
   evaluation_periods  = "2"
-  metric_name         = "WriteThrottledRequests"
-  namespace           = "AWS/DynamoDB"
-  period              = "300"
-  statistic           = "Sum"
-  threshold           = "0"
-  alarm_description   = "This metric monitors write throttled requests for ${each.key} table"
+  # fix: DynamoDB never publishes WriteThrottledRequests; WriteThrottleEvents counts the
+  # table's throttled writes.
+  metric_name       = "WriteThrottleEvents"
+  namespace         = "AWS/DynamoDB"
+  period            = "300"
+  statistic         = "Sum"
+  threshold         = "0"
+  alarm_description = "This metric monitors write throttled requests for ${each.key} table"
 
   dimensions = {
     TableName = aws_dynamodb_table.tables[each.key].name
@@ -311,9 +315,13 @@ resource "aws_cloudwatch_metric_alarm" "consumed_read_capacity" {
   metric_name         = "ConsumedReadCapacityUnits"
   namespace           = "AWS/DynamoDB"
   period              = "300"
-  statistic           = "Average"
-  threshold           = each.value.read_capacity * 0.8
-  alarm_description   = "This metric monitors consumed read capacity for ${each.key} table"
+  # fix: the Average of ConsumedReadCapacityUnits is per request, not per second (AWS: "use
+  # the Sum statistic ... and divide by the number of seconds"), so "Average > 80% of the
+  # provisioned units" never fires under load. Sum over the period > 80% of what the
+  # provisioned capacity serves in it is the alarm the seed meant.
+  statistic         = "Sum"
+  threshold         = each.value.read_capacity * 0.8 * 300
+  alarm_description = "This metric monitors consumed read capacity for ${each.key} table"
 
   dimensions = {
     TableName = aws_dynamodb_table.tables[each.key].name

@@ -8,6 +8,7 @@ use std::ops::Bound;
 use store::ScanControl;
 
 use crate::error::{CwError, ErrorCode};
+use crate::history;
 use crate::model::{self, Alarm, Dimension, Tag, ALARMS};
 use crate::CloudWatch;
 use protocol::tree::V;
@@ -314,6 +315,16 @@ impl CloudWatch {
             Ok(list)
         };
         let now = self.now_millis();
+        if let (Some("AWS/DynamoDB"), Some(metric)) = (namespace.as_deref(), metric_name.as_deref())
+        {
+            if !DYNAMODB_METRICS.contains(&metric) {
+                tracing::warn!(
+                    alarm = name,
+                    "alarm {name} watches AWS/DynamoDB {metric}, which DynamoDB never publishes (it will stay INSUFFICIENT_DATA); did you mean {}?",
+                    closest(metric, &DYNAMODB_METRICS)
+                );
+            }
+        }
         let mut alarm = Alarm {
             arn: format!(
                 "arn:aws:cloudwatch:{region}:{}:alarm:{name}",
@@ -349,11 +360,13 @@ impl CloudWatch {
             tags: tags(req.list("Tags"))?,
         };
         let key = model::alarm_key(region, &name);
+        let region = region.to_string();
         self.store
             .write(move |w| {
                 // An update keeps the alarm's state and tags (AWS ignores Tags on an update).
-                if let Some(old) = w.get(ALARMS, &key)? {
-                    let old: Alarm = model::decode(&old)?;
+                let existed = w.get(ALARMS, &key)?;
+                if let Some(old) = &existed {
+                    let old: Alarm = model::decode(old)?;
                     alarm.state_value = old.state_value;
                     alarm.state_reason = old.state_reason;
                     alarm.state_reason_data = old.state_reason_data;
@@ -362,6 +375,27 @@ impl CloudWatch {
                     alarm.tags = old.tags;
                 }
                 w.insert(ALARMS, &key, &model::encode(&alarm)?)?;
+                let (kind, verb, member) = match existed {
+                    None => ("Create", "created", "createdAlarm"),
+                    Some(_) => ("Update", "updated", "updatedAlarm"),
+                };
+                history::record(
+                    w,
+                    &history::HistoryItem {
+                        region,
+                        alarm_name: alarm.name.clone(),
+                        alarm_type: "MetricAlarm".into(),
+                        timestamp_ms: now,
+                        item_type: "ConfigurationUpdate".into(),
+                        summary: format!("Alarm \"{}\" {verb}", alarm.name),
+                        data: serde_json::json!({
+                            "version": "1.0",
+                            "type": kind,
+                            member: history_config(&alarm),
+                        })
+                        .to_string(),
+                    },
+                )?;
                 Ok(())
             })
             .await?;
@@ -543,8 +577,31 @@ impl CloudWatch {
         // AWS deletes the named alarms that exist and ignores the others.
         self.store
             .write(move |w| {
+                let now = w.now_ms() as i64;
                 for n in &names {
-                    w.remove(ALARMS, &model::alarm_key(&region, n))?;
+                    let key = model::alarm_key(&region, n);
+                    let Some(old) = w.get(ALARMS, &key)? else {
+                        continue;
+                    };
+                    let old: Alarm = model::decode(&old)?;
+                    w.remove(ALARMS, &key)?;
+                    history::record(
+                        w,
+                        &history::HistoryItem {
+                            region: region.clone(),
+                            alarm_name: n.clone(),
+                            alarm_type: "MetricAlarm".into(),
+                            timestamp_ms: now,
+                            item_type: "ConfigurationUpdate".into(),
+                            summary: format!("Alarm \"{n}\" deleted"),
+                            data: serde_json::json!({
+                                "version": "1.0",
+                                "type": "Delete",
+                                "deletedAlarm": history_config(&old),
+                            })
+                            .to_string(),
+                        },
+                    )?;
                 }
                 Ok(())
             })
@@ -598,6 +655,7 @@ impl CloudWatch {
             }
         }
         let key = model::alarm_key(region, &name);
+        let region = region.to_string();
         self.store
             .write(move |w| {
                 let Some(bytes) = w.get(ALARMS, &key)? else {
@@ -610,6 +668,23 @@ impl CloudWatch {
                 let now = w.now_ms() as i64;
                 if a.state_value != state {
                     a.state_transitioned_ms = now;
+                    history::record(
+                        w,
+                        &history::HistoryItem {
+                            region: region.clone(),
+                            alarm_name: a.name.clone(),
+                            alarm_type: "MetricAlarm".into(),
+                            timestamp_ms: now,
+                            item_type: "StateUpdate".into(),
+                            summary: format!("Alarm updated from {} to {state}", a.state_value),
+                            data: serde_json::json!({
+                                "version": "1.0",
+                                "oldState": { "stateValue": a.state_value, "stateReason": a.state_reason },
+                                "newState": { "stateValue": state, "stateReason": reason },
+                            })
+                            .to_string(),
+                        },
+                    )?;
                 }
                 a.state_value = state;
                 a.state_reason = reason;
@@ -620,6 +695,93 @@ impl CloudWatch {
             })
             .await?
     }
+}
+
+/// Every metric DynamoDB publishes into AWS/DynamoDB (AWS's list).
+const DYNAMODB_METRICS: [&str; 36] = [
+    "AccountMaxReads",
+    "AccountMaxTableLevelReads",
+    "AccountMaxTableLevelWrites",
+    "AccountMaxWrites",
+    "AccountProvisionedReadCapacityUtilization",
+    "AccountProvisionedWriteCapacityUtilization",
+    "AgeOfOldestUnreplicatedRecord",
+    "ConditionalCheckFailedRequests",
+    "ConsumedChangeDataCaptureUnits",
+    "ConsumedReadCapacityUnits",
+    "ConsumedWriteCapacityUnits",
+    "FailedToReplicateRecordCount",
+    "MaxProvisionedTableReadCapacityUtilization",
+    "MaxProvisionedTableWriteCapacityUtilization",
+    "OnlineIndexConsumedWriteCapacity",
+    "OnlineIndexPercentageProgress",
+    "OnlineIndexThrottleEvents",
+    "PendingReplicationCount",
+    "ProvisionedReadCapacityUnits",
+    "ProvisionedWriteCapacityUnits",
+    "ReadThrottleEvents",
+    "ReadProvisionedThroughputThrottleEvents",
+    "ReadMaxOnDemandThroughputThrottleEvents",
+    "ReadKeyRangeThroughputThrottleEvents",
+    "ReplicationLatency",
+    "ReturnedBytes",
+    "ReturnedItemCount",
+    "ReturnedRecordsCount",
+    "SuccessfulRequestLatency",
+    "SystemErrors",
+    "TimeToLiveDeletedItemCount",
+    "ThrottledPutRecordCount",
+    "ThrottledRequests",
+    "TransactionConflict",
+    "UserErrors",
+    "WriteThrottleEvents",
+];
+
+/// The name in `names` closest to `name` (fewest single-character edits).
+fn closest<'a>(name: &str, names: &[&'a str]) -> &'a str {
+    let distance = |a: &str, b: &str| -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    };
+    names
+        .iter()
+        .min_by_key(|n| distance(name, n))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// An alarm's configuration as history items show it (`createdAlarm`, `updatedAlarm`).
+fn history_config(a: &Alarm) -> serde_json::Value {
+    serde_json::json!({
+        "alarmName": a.name,
+        "alarmDescription": a.description,
+        "alarmArn": a.arn,
+        "alarmConfigurationUpdatedTimestamp": history::data_time(a.configuration_updated_ms),
+        "namespace": a.namespace,
+        "metricName": a.metric_name,
+        "statistic": a.statistic,
+        "period": a.period,
+        "dimensions": a.dimensions.iter().map(|d| serde_json::json!({"value": d.value, "name": d.name})).collect::<Vec<_>>(),
+        "threshold": a.threshold,
+        "comparisonOperator": a.comparison_operator,
+        "evaluationPeriods": a.evaluation_periods,
+        "stateValue": a.state_value,
+        "stateUpdatedTimestamp": history::data_time(a.state_updated_ms),
+        "actionsEnabled": a.actions_enabled,
+        "alarmActions": a.alarm_actions,
+        "insufficientDataActions": a.insufficient_data_actions,
+        "okactions": a.ok_actions,
+    })
 }
 
 /// DescribeAlarms' NextToken: the last name of the page, hex-encoded.

@@ -9,13 +9,16 @@
 //!   the protocol layer encodes as XML, JSON or CBOR. Operations never see the protocol.
 //! - State lives in the store (tables `cloudwatch.*`, see `model`); each change is one write job
 //!   that reads what it checks inside the job.
-//! - Alarms are stored and described but not evaluated: they keep the state they were created
-//!   with (INSUFFICIENT_DATA) or were set to by SetAlarmState.
+//! - Metric alarms are evaluated every minute by a worker (`evaluation`) that moves their state,
+//!   records history (`history`) and runs their actions; DynamoDB's metrics arrive through
+//!   `publish`.
 //! - Alarms other services define (Application Auto Scaling's target-tracking alarms) can be
 //!   shown through `with_external_alarms`; this crate never writes them.
 
 mod alarms;
 pub mod error;
+mod evaluation;
+mod history;
 mod metrics;
 mod model;
 mod resources;
@@ -27,6 +30,7 @@ use protocol::{query, Request, Service, TreeOutput, Wire};
 use store::{Store, StoreError};
 
 pub use error::{CwError, ErrorCode};
+pub use evaluation::{Evaluator, PolicyHook};
 pub use metrics::{publish, Published};
 pub use model::{Alarm, Dimension};
 
@@ -40,6 +44,7 @@ protocol::operations!(
     PutMetricAlarm,
     DescribeAlarms,
     DescribeAlarmsForMetric,
+    DescribeAlarmHistory,
     DeleteAlarms,
     EnableAlarmActions,
     DisableAlarmActions,
@@ -196,6 +201,7 @@ impl CloudWatch {
             PutMetricAlarm => self.put_metric_alarm(req, region).await.map(|_| None)?,
             DescribeAlarms => Some(self.describe_alarms(req, region).await?),
             DescribeAlarmsForMetric => Some(self.describe_alarms_for_metric(req, region).await?),
+            DescribeAlarmHistory => Some(self.describe_alarm_history(req, region).await?),
             DeleteAlarms => self.delete_alarms(req, region).await.map(|_| None)?,
             EnableAlarmActions => self
                 .set_actions_enabled(req, region, true)

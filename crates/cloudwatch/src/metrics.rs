@@ -578,3 +578,68 @@ fn queries_of(v: &V) -> Vec<&V> {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// How long one-minute datapoints are kept (CloudWatch: 15 days; the 5-minute and 1-hour
+/// roll-ups it keeps longer are not kept here).
+pub const RETENTION_MS: i64 = 15 * 24 * 3600 * 1000;
+
+/// Removes datapoints past the retention, and the series that have none left, at most `limit`
+/// datapoints per call; returns how many were removed.
+pub(crate) fn trim(
+    w: &mut store::WriteCtx<'_>,
+    now_ms: i64,
+    limit: usize,
+) -> Result<usize, store::StoreError> {
+    let cutoff_ms = now_ms - RETENTION_MS;
+    let cutoff_minute = (cutoff_ms.max(0) / 60_000) as u64;
+    let mut series = Vec::new();
+    let mut failure = None;
+    w.scan(
+        METRICS,
+        (Bound::Unbounded, Bound::Unbounded),
+        false,
+        |k, v| {
+            match model::decode::<MetricRecord>(v) {
+                Ok(m) => series.push((k.to_vec(), m.last_ms < cutoff_ms)),
+                Err(e) => failure = Some(e),
+            }
+            ScanControl::Continue
+        },
+    )?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let mut removed = 0;
+    for (key, stale) in series {
+        let from = model::point_key(&key, 0);
+        let to = model::point_key(&key, cutoff_minute);
+        let mut old = Vec::new();
+        w.scan(
+            DATAPOINTS,
+            (
+                Bound::Included(from.as_slice()),
+                Bound::Excluded(to.as_slice()),
+            ),
+            false,
+            |k, _| {
+                old.push(k.to_vec());
+                if removed + old.len() >= limit {
+                    ScanControl::Stop
+                } else {
+                    ScanControl::Continue
+                }
+            },
+        )?;
+        removed += old.len();
+        for k in &old {
+            w.remove(DATAPOINTS, k)?;
+        }
+        if stale {
+            w.remove(METRICS, &key)?;
+        }
+        if removed >= limit {
+            break;
+        }
+    }
+    Ok(removed)
+}

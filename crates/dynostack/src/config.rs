@@ -89,6 +89,10 @@ pub struct ServeArgs {
     /// JSON on its standard input (`{"Records": [...]}`, Lambda's event). Repeatable.
     #[arg(long = "trigger", value_name = "TABLE=COMMAND", value_parser = streams::triggers::TriggerSpec::parse)]
     pub triggers: Vec<streams::triggers::TriggerSpec>,
+    /// Run COMMAND (with `sh -c`) on every CloudWatch alarm state change, the SNS-style
+    /// notification JSON on its standard input (this server does not serve SNS).
+    #[arg(long, value_name = "COMMAND", env = "DYNOSTACK_ALARM_COMMAND")]
+    pub alarm_command: Option<String>,
     /// Most records in one trigger batch.
     #[arg(long, env = "DYNOSTACK_TRIGGER_BATCH_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub trigger_batch_size: u32,

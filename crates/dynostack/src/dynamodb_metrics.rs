@@ -5,9 +5,12 @@
 //! Besides what requests recorded, it publishes what AWS publishes without traffic: zero
 //! consumed capacity and zero throttle events for every table and global secondary index that
 //! had none in the minute (so alarms see idle minutes, not missing data), and every five
-//! minutes the provisioned capacity of provisioned tables and indexes.
+//! minutes the provisioned capacity of provisioned tables and indexes. Unlike AWS, it stops
+//! doing so an hour after a table's last request, so an idle installation does not grow its
+//! disk with zeros (alarms on AWS/DynamoDB ignore missing data, and an hour of zeros covers
+//! the usual evaluation windows).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use cloudwatch::Published;
@@ -19,7 +22,8 @@ use worker::{Next, StepFuture, Worker};
 const NAMESPACE: &str = "AWS/DynamoDB";
 /// The region of account-level metrics (UserErrors), which no table's ARN names.
 const ACCOUNT_REGION: &str = "us-east-1";
-/// Most past minutes filled with zeros in one step (after a long stop).
+/// Most past minutes filled with zeros in one step (after a long stop), and how long after a
+/// table's last request its idle figures are published.
 const MAX_FILL_MINUTES: u64 = 60;
 /// Metrics published as zero for every table and GSI in a minute without any.
 const ALWAYS: [&str; 4] = [
@@ -35,6 +39,8 @@ pub struct Publisher {
     catalog: Arc<Catalog>,
     /// The last minute published (epoch seconds / 60).
     published: Option<u64>,
+    /// The last minute each table (by id) had requests, or was first seen.
+    active: HashMap<String, u64>,
 }
 
 impl Publisher {
@@ -44,6 +50,7 @@ impl Publisher {
             recorder,
             catalog,
             published: None,
+            active: HashMap::new(),
         }
     }
 
@@ -77,9 +84,15 @@ impl Publisher {
             });
         };
         for (m, series, stat) in self.recorder.take_before(minute) {
+            if let Some(t) = tables.iter().find(|t| t.table_name == series.table) {
+                let last = self.active.entry(t.table_id.clone()).or_insert(m);
+                *last = (*last).max(m);
+            }
             push(&mut out, m, &series, stat);
             seen.insert((m, series));
         }
+        self.active
+            .retain(|id, _| tables.iter().any(|t| t.table_id == *id));
         let zero = Stat {
             count: 1.0,
             sum: 0.0,
@@ -88,6 +101,10 @@ impl Publisher {
         };
         for m in first..minute {
             for t in &tables {
+                let last = *self.active.entry(t.table_id.clone()).or_insert(m);
+                if m > last + MAX_FILL_MINUTES {
+                    continue;
+                }
                 let dims = std::iter::once(Dim::Table).chain(
                     t.global_indexes
                         .iter()

@@ -125,6 +125,11 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                     .map_err(|e| format!("cannot start the trigger on {}: {e}", spec.table))?;
             workers.spawn(trigger, worker::Wake::default());
         }
+        workers.spawn(
+            cloudwatch::Evaluator::new(store.clone(), account_id.clone())
+                .with_alarm_command(args.alarm_command.clone()),
+            worker::Wake::default(),
+        );
         let kms = kms::Kms::open(store.clone(), account_id.clone())
             .map_err(|e| format!("cannot open KMS: {e}"))?;
         let autoscaling = autoscaling::AutoScaling::open(store.clone(), account_id.clone())

@@ -1,0 +1,636 @@
+//! Alarms evaluate: a worker that, every minute on the installation clock, evaluates each
+//! stored metric alarm against its metric's datapoints and moves it between OK, ALARM and
+//! INSUFFICIENT_DATA as CloudWatch does — with CloudWatch's StateReason text and
+//! StateReasonData JSON, a StateUpdate history item, and the alarm's actions run.
+//!
+//! Evaluation (AWS's "Evaluating an alarm"): the last EvaluationPeriods periods of `Period`
+//! seconds, ending one minute before the evaluation (the minute DynamoDB's publisher has just
+//! finished); DatapointsToAlarm of them breaching makes ALARM. Missing periods follow
+//! TreatMissingData, except that alarms on `AWS/DynamoDB` always ignore missing data, as AWS's
+//! do. Actions: an SNS topic is not served here, so its delivery is recorded as failed (the
+//! notification goes to `--alarm-command` when one is given, for every state change);
+//! Application Auto Scaling policies go to the installation's policy hook when it has one.
+//!
+//! Not evaluated yet (they keep the state SetAlarmState gives them): metric-math alarms,
+//! percentile statistics, anomaly-detection bands, composite alarms.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use store::{ScanControl, Store, StoreError};
+use worker::{Next, StepFuture, Worker};
+
+use crate::history::{self, HistoryItem};
+use crate::model::{self, Aggregate, Alarm, ALARMS};
+
+/// Most history items trimmed per step.
+const TRIM_PER_STEP: usize = 1000;
+/// How long `--alarm-command` may run for one notification.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Attempts to deliver one notification to `--alarm-command`.
+const COMMAND_ATTEMPTS: usize = 3;
+
+/// Runs an Application Auto Scaling policy for an alarm: (policy ARN, alarm name, new state)
+/// -> Ok, or the reason it could not.
+pub type PolicyHook = Arc<dyn Fn(&str, &str, &str) -> Result<(), String> + Send + Sync>;
+
+pub struct Evaluator {
+    store: Store,
+    account_id: String,
+    alarm_command: Option<String>,
+    policy_hook: Option<PolicyHook>,
+}
+
+/// One evaluated period: its start (ms) and its aggregate, if it had data.
+#[derive(Clone, Debug)]
+struct Period {
+    start_ms: i64,
+    data: Option<Aggregate>,
+}
+
+/// The outcome of evaluating one alarm.
+#[derive(Clone, Debug, PartialEq)]
+struct Verdict {
+    state: &'static str,
+    reason: String,
+    reason_data: String,
+}
+
+impl Evaluator {
+    pub fn new(store: Store, account_id: String) -> Evaluator {
+        Evaluator {
+            store,
+            account_id,
+            alarm_command: None,
+            policy_hook: None,
+        }
+    }
+
+    /// Runs `command` (through `sh -c`) with each state change's SNS-style notification on stdin.
+    pub fn with_alarm_command(mut self, command: Option<String>) -> Evaluator {
+        self.alarm_command = command;
+        self
+    }
+
+    pub fn with_policy_hook(mut self, hook: PolicyHook) -> Evaluator {
+        self.policy_hook = Some(hook);
+        self
+    }
+
+    fn alarms(&self) -> Result<Vec<(String, Alarm)>, StoreError> {
+        let read = self.store.read()?;
+        let mut out = Vec::new();
+        let mut failure = None;
+        read.scan(
+            ALARMS,
+            (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+            false,
+            |k, v| {
+                let region = k.split(|b| *b == 0).next().unwrap_or_default();
+                match model::decode::<Alarm>(v) {
+                    Ok(a) => out.push((String::from_utf8_lossy(region).into_owned(), a)),
+                    Err(e) => failure = Some(e),
+                }
+                ScanControl::Continue
+            },
+        )?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    /// The alarm's periods, newest first, ending at `end_ms`.
+    fn periods(&self, region: &str, alarm: &Alarm, end_ms: i64) -> Result<Vec<Period>, StoreError> {
+        let period_ms = alarm.period.unwrap_or(60).max(60) * 1000;
+        let n = alarm.evaluation_periods.unwrap_or(1).clamp(1, 1440);
+        let series = model::series_key(
+            region,
+            alarm.namespace.as_deref().unwrap_or_default(),
+            alarm.metric_name.as_deref().unwrap_or_default(),
+            &alarm.dimensions,
+        );
+        let first_minute = ((end_ms - n * period_ms).max(0) / 60_000) as u64;
+        let end_minute = (end_ms.max(0) / 60_000) as u64;
+        let from = model::point_key(&series, first_minute);
+        let to = model::point_key(&series, end_minute);
+        let mut periods: Vec<Period> = (0..n)
+            .map(|i| Period {
+                start_ms: end_ms - (i + 1) * period_ms,
+                data: None,
+            })
+            .collect();
+        let read = self.store.read()?;
+        let mut failure = None;
+        read.scan(
+            model::DATAPOINTS,
+            (
+                std::ops::Bound::Included(from.as_slice()),
+                std::ops::Bound::Excluded(to.as_slice()),
+            ),
+            false,
+            |k, v| {
+                let minute = k
+                    .len()
+                    .checked_sub(8)
+                    .and_then(|i| k.get(i..))
+                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(0) as i64;
+                let index = (end_ms - 1 - minute * 60_000) / period_ms;
+                let Some(p) = usize::try_from(index).ok().and_then(|i| periods.get_mut(i)) else {
+                    return ScanControl::Continue;
+                };
+                match model::decode::<Vec<Aggregate>>(v) {
+                    Ok(aggs) => {
+                        for a in aggs {
+                            if alarm.unit.as_ref().is_some_and(|u| *u != a.unit) {
+                                continue;
+                            }
+                            match &mut p.data {
+                                Some(x) => x.merge(&a),
+                                None => p.data = Some(a),
+                            }
+                        }
+                    }
+                    Err(e) => failure = Some(e),
+                }
+                ScanControl::Continue
+            },
+        )?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(periods),
+        }
+    }
+
+    async fn step_at(&self, now: i64) -> Result<(), String> {
+        let err = |e: StoreError| format!("evaluating alarms: {e}");
+        // Evaluate the periods that ended a minute ago: the minute the metrics publisher has
+        // just finished (publishing runs at the same minute boundary).
+        let end_ms = (now / 60_000 - 1) * 60_000;
+        for (region, alarm) in self.alarms().map_err(err)? {
+            let Some(statistic) = alarm.statistic.clone() else {
+                continue; // metric math and percentiles: not evaluated yet
+            };
+            if alarm.metric_name.is_none() {
+                continue;
+            }
+            let periods = self.periods(&region, &alarm, end_ms).map_err(err)?;
+            let Some(verdict) = evaluate(&alarm, &statistic, &periods, now) else {
+                continue;
+            };
+            if verdict.state == alarm.state_value {
+                continue;
+            }
+            self.transition(&region, alarm, verdict, now)
+                .await
+                .map_err(err)?;
+        }
+        // Once an hour: history past 30 days, datapoints past 15 days.
+        if (now / 60_000) % 60 == 0 {
+            self.store
+                .write(move |w| {
+                    history::trim(w, now, TRIM_PER_STEP)?;
+                    crate::metrics::trim(w, now, TRIM_PER_STEP)
+                })
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// Moves an alarm to its new state, records it and runs its actions.
+    async fn transition(
+        &self,
+        region: &str,
+        alarm: Alarm,
+        verdict: Verdict,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let old_state = alarm.state_value.clone();
+        let key = model::alarm_key(region, &alarm.name);
+        let region_owned = region.to_string();
+        let v = verdict.clone();
+        let name = alarm.name.clone();
+        // The alarm as stored now (it may have changed since the scan); None if deleted.
+        let updated = self
+            .store
+            .write(move |w| {
+                let Some(bytes) = w.get(ALARMS, &key)? else {
+                    return Ok(None);
+                };
+                let mut a: Alarm = model::decode(&bytes)?;
+                if a.state_value != old_state {
+                    return Ok(None); // SetAlarmState moved it meanwhile
+                }
+                a.state_value = v.state.into();
+                a.state_reason = v.reason.clone();
+                a.state_reason_data = Some(v.reason_data.clone());
+                a.state_updated_ms = now;
+                a.state_transitioned_ms = now;
+                w.insert(ALARMS, &key, &model::encode(&a)?)?;
+                let data = json!({
+                    "version": "1.0",
+                    "oldState": { "stateValue": old_state, "stateReason": alarm.state_reason },
+                    "newState": {
+                        "stateValue": v.state,
+                        "stateReason": v.reason,
+                        "stateReasonData": serde_json::from_str::<serde_json::Value>(&v.reason_data).unwrap_or_default(),
+                    },
+                });
+                history::record(
+                    w,
+                    &HistoryItem {
+                        region: region_owned,
+                        alarm_name: name,
+                        alarm_type: "MetricAlarm".into(),
+                        timestamp_ms: now,
+                        item_type: "StateUpdate".into(),
+                        summary: format!("Alarm updated from {old_state} to {}", v.state),
+                        data: data.to_string(),
+                    },
+                )?;
+                Ok(Some((a, old_state)))
+            })
+            .await?;
+        let Some((alarm, old_state)) = updated else {
+            return Ok(());
+        };
+        self.act(region, &alarm, &old_state, now).await
+    }
+
+    /// Runs the actions of the alarm's new state, and `--alarm-command`.
+    async fn act(
+        &self,
+        region: &str,
+        alarm: &Alarm,
+        old_state: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let message = notification(alarm, old_state, region, &self.account_id, now);
+        let delivered = match &self.alarm_command {
+            Some(command) => Some(run_command(command, &message).await),
+            None => None,
+        };
+        if !alarm.actions_enabled {
+            return Ok(());
+        }
+        let actions = match alarm.state_value.as_str() {
+            "ALARM" => &alarm.alarm_actions,
+            "OK" => &alarm.ok_actions,
+            _ => &alarm.insufficient_data_actions,
+        };
+        let mut items = Vec::new();
+        for arn in actions {
+            let outcome: Result<(), String> = if arn.starts_with("arn:aws:sns:") {
+                Err(match &delivered {
+                    Some(Ok(())) => "Dynostack does not serve Amazon SNS; the notification was delivered to --alarm-command instead".to_string(),
+                    Some(Err(e)) => format!("Dynostack does not serve Amazon SNS, and --alarm-command failed: {e}"),
+                    None => "Dynostack does not serve Amazon SNS; start it with --alarm-command to receive notifications".to_string(),
+                })
+            } else if arn.starts_with("arn:aws:autoscaling:") {
+                match &self.policy_hook {
+                    Some(hook) => hook(arn, &alarm.name, &alarm.state_value),
+                    None => Err(
+                        "Application Auto Scaling policies are not invoked by this server".into(),
+                    ),
+                }
+            } else {
+                Err(format!("Dynostack cannot run the action {arn}"))
+            };
+            let (summary, data) = match outcome {
+                Ok(()) => (
+                    format!("Successfully executed action {arn}"),
+                    json!({ "actionState": "Succeeded", "stateUpdateTimestamp": now, "notificationResource": arn }),
+                ),
+                Err(e) => {
+                    tracing::warn!(alarm = alarm.name, action = arn, "alarm action failed: {e}");
+                    (
+                        format!("Failed to execute action {arn}. Received error: \"{e}\""),
+                        json!({ "actionState": "Failed", "stateUpdateTimestamp": now, "notificationResource": arn, "error": e }),
+                    )
+                }
+            };
+            items.push(HistoryItem {
+                region: region.to_string(),
+                alarm_name: alarm.name.clone(),
+                alarm_type: "MetricAlarm".into(),
+                timestamp_ms: now,
+                item_type: "Action".into(),
+                summary,
+                data: data.to_string(),
+            });
+        }
+        if items.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .write(move |w| {
+                for i in &items {
+                    history::record(w, i)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+}
+
+impl Worker for Evaluator {
+    fn name(&self) -> String {
+        "cloudwatch-alarms".into()
+    }
+
+    fn step(&mut self, now: u64) -> StepFuture<'_> {
+        Box::pin(async move {
+            self.step_at(now as i64).await?;
+            Ok(Next::At((now / 60_000 + 1) * 60_000))
+        })
+    }
+}
+
+/// The comparison's phrase in StateReason.
+fn phrase(op: &str) -> &'static str {
+    match op {
+        "GreaterThanOrEqualToThreshold" => "greater than or equal to",
+        "GreaterThanThreshold" => "greater than",
+        "LessThanThreshold" => "less than",
+        "LessThanOrEqualToThreshold" => "less than or equal to",
+        _ => "outside the band of",
+    }
+}
+
+fn breaches(op: &str, value: f64, threshold: f64) -> bool {
+    match op {
+        "GreaterThanOrEqualToThreshold" => value >= threshold,
+        "GreaterThanThreshold" => value > threshold,
+        "LessThanThreshold" => value < threshold,
+        "LessThanOrEqualToThreshold" => value <= threshold,
+        _ => false,
+    }
+}
+
+/// A number as CloudWatch (Java) prints it: `6.0`, `0.25`, `20000.0`.
+fn java_double(v: f64) -> String {
+    format!("{v:?}")
+}
+
+/// `dd/MM/yy HH:mm:ss`, the datapoint times in StateReason.
+fn reason_time(ms: i64) -> String {
+    let t = clock::rfc3339_millis(ms); // 2024-02-16T10:08:02.127Z
+    let (date, time) = t.split_once('T').unwrap_or((&t, ""));
+    let mut d = date.split('-');
+    let (y, m, day) = (
+        d.next().unwrap_or_default(),
+        d.next().unwrap_or_default(),
+        d.next().unwrap_or_default(),
+    );
+    format!(
+        "{day}/{m}/{} {}",
+        y.get(2..).unwrap_or_default(),
+        time.get(..8).unwrap_or_default()
+    )
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The alarm's state after its periods (newest first), or None to keep its state.
+fn evaluate(alarm: &Alarm, statistic: &str, periods: &[Period], now: i64) -> Option<Verdict> {
+    let n = periods.len();
+    let m = (alarm.datapoints_to_alarm.unwrap_or(n as i64).max(1) as usize).min(n);
+    let threshold = alarm.threshold.unwrap_or(0.0);
+    let op = alarm.comparison_operator.as_deref().unwrap_or_default();
+    let treat = if alarm.namespace.as_deref() == Some("AWS/DynamoDB") {
+        "ignore" // AWS: alarms on AWS/DynamoDB always ignore missing data
+    } else {
+        alarm.treat_missing_data.as_deref().unwrap_or("missing")
+    };
+    let values: Vec<(i64, Option<(f64, f64)>)> = periods
+        .iter()
+        .map(|p| {
+            (
+                p.start_ms,
+                p.data
+                    .as_ref()
+                    .and_then(|a| a.stat(statistic).map(|v| (v, a.count))),
+            )
+        })
+        .collect();
+    let present: Vec<(i64, f64, f64)> = values
+        .iter()
+        .filter_map(|(t, v)| v.map(|(v, c)| (*t, v, c)))
+        .collect();
+    let missing = n - present.len();
+    let mut data = json!({
+        "version": "1.0",
+        "queryDate": history::data_time(now),
+        "statistic": statistic,
+        "period": alarm.period.unwrap_or(60),
+        "recentDatapoints": present.iter().rev().map(|(_, v, _)| *v).collect::<Vec<_>>(),
+        "threshold": threshold,
+    });
+    if let Some(u) = &alarm.unit {
+        data["unit"] = json!(u);
+    }
+    if let Some(oldest) = periods.last() {
+        data["startDate"] = json!(history::data_time(oldest.start_ms));
+    }
+    data["evaluatedDatapoints"] = json!(values
+        .iter()
+        .map(|(t, v)| match v {
+            Some((v, c)) =>
+                json!({ "timestamp": history::data_time(*t), "sampleCount": c, "value": v }),
+            None => json!({ "timestamp": history::data_time(*t) }),
+        })
+        .collect::<Vec<_>>());
+    if present.is_empty() {
+        let filled = |breaching: bool| {
+            let kind = if breaching {
+                "Breaching"
+            } else {
+                "NonBreaching"
+            };
+            let (state, min) = if breaching {
+                (
+                    "ALARM",
+                    format!("{} for OK -> ALARM", plural(m, "datapoint", "datapoints")),
+                )
+            } else {
+                (
+                    "OK",
+                    format!(
+                        "{} for ALARM -> OK",
+                        plural(n - m + 1, "datapoint", "datapoints")
+                    ),
+                )
+            };
+            Verdict {
+                state,
+                reason: format!(
+                    "Threshold Crossed: no datapoints were received for {} and {} treated as [{kind}] (minimum {min} transition).",
+                    plural(n, "period", "periods"),
+                    if n == 1 { "1 missing datapoint was".to_string() } else { format!("{n} missing datapoints were") },
+                ),
+                reason_data: data.to_string(),
+            }
+        };
+        return match treat {
+            "breaching" => Some(filled(true)),
+            "notBreaching" => Some(filled(false)),
+            "ignore" => None,
+            _ => Some(Verdict {
+                state: "INSUFFICIENT_DATA",
+                reason: format!(
+                    "Insufficient Data: {} {} unknown.",
+                    plural(n, "datapoint", "datapoints"),
+                    if n == 1 { "was" } else { "were" }
+                ),
+                reason_data: data.to_string(),
+            }),
+        };
+    }
+    // Missing periods count as breaching or not only when the alarm says so; otherwise the
+    // datapoints present are judged alone.
+    let filled_breaching = match treat {
+        "breaching" => missing,
+        _ => 0,
+    };
+    let breaching: Vec<&(i64, f64, f64)> = present
+        .iter()
+        .filter(|(_, v, _)| breaches(op, *v, threshold))
+        .collect();
+    let alarm_now = breaching.len() + filled_breaching >= m;
+    let (state, shown, not, min) = if alarm_now {
+        (
+            "ALARM",
+            breaching.clone(),
+            "",
+            format!("{} for OK -> ALARM", plural(m, "datapoint", "datapoints")),
+        )
+    } else {
+        (
+            "OK",
+            present
+                .iter()
+                .filter(|(_, v, _)| !breaches(op, *v, threshold))
+                .collect(),
+            "not ",
+            format!(
+                "{} for ALARM -> OK",
+                plural(n - m + 1, "datapoint", "datapoints")
+            ),
+        )
+    };
+    let points: Vec<String> = shown
+        .iter()
+        .map(|(t, v, _)| format!("{} ({})", java_double(*v), reason_time(*t)))
+        .collect();
+    let reason = format!(
+        "Threshold Crossed: {} out of the last {n} datapoints [{}] {} {not}{} the threshold ({}) (minimum {min} transition).",
+        shown.len(),
+        points.join(", "),
+        if shown.len() == 1 { "was" } else { "were" },
+        phrase(op),
+        java_double(threshold),
+    );
+    Some(Verdict {
+        state,
+        reason,
+        reason_data: data.to_string(),
+    })
+}
+
+/// The SNS-style message CloudWatch publishes for a state change.
+fn notification(alarm: &Alarm, old_state: &str, region: &str, account: &str, now: i64) -> String {
+    json!({
+        "AlarmName": alarm.name,
+        "AlarmDescription": alarm.description,
+        "AWSAccountId": account,
+        "AlarmConfigurationUpdatedTimestamp": history::data_time(alarm.configuration_updated_ms),
+        "NewStateValue": alarm.state_value,
+        "NewStateReason": alarm.state_reason,
+        "StateChangeTime": history::data_time(now),
+        "Region": region,
+        "AlarmArn": alarm.arn,
+        "OldStateValue": old_state,
+        "OKActions": alarm.ok_actions,
+        "AlarmActions": alarm.alarm_actions,
+        "InsufficientDataActions": alarm.insufficient_data_actions,
+        "Trigger": {
+            "MetricName": alarm.metric_name,
+            "Namespace": alarm.namespace,
+            "StatisticType": "Statistic",
+            "Statistic": alarm.statistic.as_deref().unwrap_or_default().to_uppercase(),
+            "Unit": alarm.unit,
+            "Dimensions": alarm.dimensions.iter().map(|d| json!({"value": d.value, "name": d.name})).collect::<Vec<_>>(),
+            "Period": alarm.period,
+            "EvaluationPeriods": alarm.evaluation_periods,
+            "DatapointsToAlarm": alarm.datapoints_to_alarm.or(alarm.evaluation_periods),
+            "ComparisonOperator": alarm.comparison_operator,
+            "Threshold": alarm.threshold,
+            "TreatMissingData": alarm.treat_missing_data.as_deref().unwrap_or("missing"),
+            "EvaluateLowSampleCountPercentile": alarm.evaluate_low_sample_count_percentile.as_deref().unwrap_or(""),
+        }
+    })
+    .to_string()
+}
+
+/// Delivers one notification to `--alarm-command`, retrying a failure a few times.
+async fn run_command(command: &str, message: &str) -> Result<(), String> {
+    let mut last = String::new();
+    for attempt in 0..COMMAND_ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+        }
+        match tokio::time::timeout(COMMAND_TIMEOUT, run_once(command, message)).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => last = e,
+            Err(_) => last = format!("timed out after {} s", COMMAND_TIMEOUT.as_secs()),
+        }
+        tracing::warn!("--alarm-command failed (attempt {}): {last}", attempt + 1);
+    }
+    Err(last)
+}
+
+async fn run_once(command: &str, message: &str) -> Result<(), String> {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(message.as_bytes())
+            .await
+            .map_err(|e| format!("writing the notification: {e}"))?;
+    }
+    let status = child.wait().await.map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("exited with {status}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_times_are_day_first() {
+        // 2022-09-25T18:49:00Z
+        assert_eq!(reason_time(1_664_131_740_000), "25/09/22 18:49:00");
+        assert_eq!(java_double(6.0), "6.0");
+        assert_eq!(java_double(0.25), "0.25");
+    }
+}

@@ -1,0 +1,153 @@
+"""Alarms evaluate: the seed's module applied for prod, its analytics table throttled through
+two 300-second periods on the test clock, and its CloudWatch alarms move to ALARM and back to
+OK with AWS's StateReason, history and the --alarm-command notification."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from dynohelpers import ACCESS_KEY, REGION, SECRET_KEY, unique_name
+from test_clock import advance
+from test_terraform import BACKEND_OVERRIDE, PLUGINS, REPO, run
+
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+def client(server, service):
+    return boto3.client(service, endpoint_url=server.endpoint, region_name=REGION,
+                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, config=NO_RETRIES)
+
+
+@pytest.fixture
+def notified(tmp_path):
+    return tmp_path / "notifications.jsonl"
+
+
+@pytest.fixture
+def travel(new_server, notified):
+    return new_server(args=["--test-clock", "--alarm-command", f"cat >> {notified}; echo >> {notified}"])
+
+
+def states(cw, names):
+    alarms = cw.describe_alarms(AlarmNames=names)["MetricAlarms"]
+    return {a["AlarmName"]: a for a in alarms}
+
+
+def test_a_custom_metric_alarm_goes_through_its_states(travel, notified):
+    """M of N, TreatMissingData, every comparison, on a custom metric."""
+    cw = client(travel, "cloudwatch")
+    name = unique_name("cpu")
+    cw.put_metric_alarm(AlarmName=name, Namespace="App", MetricName="Load", Statistic="Maximum",
+                        Period=60, EvaluationPeriods=3, DatapointsToAlarm=2, Threshold=10,
+                        ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching",
+                        AlarmActions=["arn:aws:sns:us-east-1:123456789012:ops"])
+    # No data at all, missing treated as not breaching: OK.
+    advance(travel, 120)
+    a = states(cw, [name])[name]
+    assert a["StateValue"] == "OK"
+    assert a["StateReason"] == ("Threshold Crossed: no datapoints were received for 3 periods and "
+                                "3 missing datapoints were treated as [NonBreaching] "
+                                "(minimum 2 datapoints for ALARM -> OK transition).")
+    # Two breaching minutes of three: ALARM.
+    for value in (12, 15):
+        cw.put_metric_data(Namespace="App", MetricData=[{"MetricName": "Load", "Value": value}])
+        advance(travel, 60)
+    advance(travel, 60)
+    a = states(cw, [name])[name]
+    assert a["StateValue"] == "ALARM", a["StateReason"]
+    assert a["StateReason"].startswith("Threshold Crossed: 2 out of the last 3 datapoints [15.0 (")
+    assert a["StateReason"].endswith(
+        "were greater than or equal to the threshold (10.0) (minimum 2 datapoints for OK -> ALARM transition).")
+    data = json.loads(a["StateReasonData"])
+    assert data["version"] == "1.0" and data["statistic"] == "Maximum" and data["period"] == 60
+    assert sorted(data["recentDatapoints"]) == [12.0, 15.0]
+    # The SNS action is recorded as failed (not served here); the command got the notification.
+    actions = cw.describe_alarm_history(AlarmName=name, HistoryItemType="Action")["AlarmHistoryItems"]
+    assert actions and actions[0]["HistorySummary"].startswith(
+        "Failed to execute action arn:aws:sns:us-east-1:123456789012:ops")
+    sent = [json.loads(line) for line in notified.read_text().splitlines() if line.strip()]
+    mine = [n for n in sent if n["AlarmName"] == name]
+    assert [n["NewStateValue"] for n in mine] == ["OK", "ALARM"]
+    assert mine[-1]["OldStateValue"] == "OK" and mine[-1]["Trigger"]["Statistic"] == "MAXIMUM"
+    assert mine[-1]["NewStateReason"] == a["StateReason"]
+
+
+def throttle_reads(ddb, table):
+    """Strongly consistent ~1 MB scans until the table refuses one, then three refused reads."""
+    consumed = 0.0
+    while True:
+        try:
+            r = ddb.scan(TableName=table, ConsistentRead=True, ReturnConsumedCapacity="TOTAL")
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
+            break
+        consumed += r["ConsumedCapacity"]["CapacityUnits"]
+    for _ in range(3):
+        with pytest.raises(ClientError):
+            ddb.get_item(TableName=table, Key={"event_date": {"S": "d"}, "event_timestamp": {"S": "0"}},
+                         ConsistentRead=True)
+    return consumed
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
+                    reason="terraform or the provider mirror is not installed")
+def test_the_seed_prod_alarms_fire_and_recover(travel, notified, tmp_path):
+    work = tmp_path / "tf"
+    shutil.copytree(REPO / "terraform", work)
+    (work / "backend_override.tf").write_text(BACKEND_OVERRIDE)
+    (work / ".terraformrc").write_text("")
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=str(work / ".terraformrc"), TF_IN_AUTOMATION="1",
+               AWS_ENDPOINT_URL=travel.endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+               AWS_REGION="us-east-1")
+    run(work, env, "init", "-plugin-dir", str(PLUGINS), "-input=false")
+    run(work, env, "apply", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")
+
+    ddb, cw = client(travel, "dynamodb"), client(travel, "cloudwatch")
+    table = "myapp-prod-analytics"
+    throttle_alarm = f"{table}-read-throttled-requests"
+    capacity_alarm = f"{table}-high-read-capacity"
+    assert states(cw, [throttle_alarm])[throttle_alarm]["MetricName"] == "ReadThrottleEvents"
+    for i in range(3):
+        ddb.put_item(TableName=table, Item={"event_date": {"S": "d"}, "event_timestamp": {"S": f"{i + 1}"},
+                                            "user_id": {"S": "u"}, "blob": {"S": "x" * 350_000}})
+    # Sustained load through two 300-second periods: throttled reads and consumption far above
+    # 80 % of the provisioned 5 units a second in each.
+    began = time.monotonic()
+    assert throttle_reads(ddb, table) > 1200
+    advance(travel, 300)
+    assert throttle_reads(ddb, table) > 1200
+    advance(travel, 360)
+    alarms = states(cw, [throttle_alarm, capacity_alarm])
+    a = alarms[throttle_alarm]
+    assert a["StateValue"] == "ALARM", (a["StateReason"], time.monotonic() - began)
+    assert a["StateReason"].startswith("Threshold Crossed: 2 out of the last 2 datapoints [")
+    assert a["StateReason"].endswith(
+        "were greater than the threshold (0.0) (minimum 2 datapoints for OK -> ALARM transition).")
+    assert alarms[capacity_alarm]["StateValue"] == "ALARM", alarms[capacity_alarm]["StateReason"]
+    # The load stops: ten quiet minutes later both are OK again.
+    advance(travel, 600)
+    alarms = states(cw, [throttle_alarm, capacity_alarm])
+    for name in (throttle_alarm, capacity_alarm):
+        assert alarms[name]["StateValue"] == "OK", alarms[name]["StateReason"]
+    assert "not greater than the threshold (0.0)" in alarms[throttle_alarm]["StateReason"]
+    history = cw.describe_alarm_history(AlarmName=throttle_alarm, HistoryItemType="StateUpdate",
+                                        ScanBy="TimestampAscending")["AlarmHistoryItems"]
+    summaries = [h["HistorySummary"] for h in history]
+    assert summaries[-2:] == ["Alarm updated from OK to ALARM", "Alarm updated from ALARM to OK"], summaries
+    data = json.loads(history[-1]["HistoryData"])
+    assert data["oldState"]["stateValue"] == "ALARM" and data["newState"]["stateValue"] == "OK"
+    created = cw.describe_alarm_history(AlarmName=throttle_alarm, HistoryItemType="ConfigurationUpdate")
+    assert created["AlarmHistoryItems"][0]["HistorySummary"] == f'Alarm "{throttle_alarm}" created'
+    sent = [json.loads(line) for line in notified.read_text().splitlines() if line.strip()]
+    fired = [n for n in sent if n["AlarmName"] == throttle_alarm and n["NewStateValue"] == "ALARM"]
+    assert fired and fired[0]["Trigger"]["MetricName"] == "ReadThrottleEvents"
+    assert fired[0]["Trigger"]["Dimensions"] == [{"value": table, "name": "TableName"}]
+    run(work, env, "destroy", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")
