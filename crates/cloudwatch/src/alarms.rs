@@ -697,6 +697,19 @@ impl CloudWatch {
     }
 }
 
+/// The ScanBy parameter: true for TimestampAscending (the default is descending).
+pub fn scan_ascending(req: &V) -> Result<bool, CwError> {
+    match req.str("ScanBy").as_deref() {
+        None | Some("TimestampDescending") => Ok(false),
+        Some("TimestampAscending") => Ok(true),
+        Some(other) => Err(CwError::not_in_enum(
+            "ScanBy",
+            other,
+            &["TimestampDescending", "TimestampAscending"],
+        )),
+    }
+}
+
 /// Every metric DynamoDB publishes into AWS/DynamoDB (AWS's list).
 const DYNAMODB_METRICS: [&str; 36] = [
     "AccountMaxReads",

@@ -131,13 +131,7 @@ impl Evaluator {
             ),
             false,
             |k, v| {
-                let minute = k
-                    .len()
-                    .checked_sub(8)
-                    .and_then(|i| k.get(i..))
-                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                    .map(u64::from_be_bytes)
-                    .unwrap_or(0) as i64;
+                let minute = model::point_minute(k) as i64;
                 let index = (end_ms - 1 - minute * 60_000) / period_ms;
                 let Some(p) = usize::try_from(index).ok().and_then(|i| periods.get_mut(i)) else {
                     return ScanControl::Continue;

@@ -98,17 +98,7 @@ impl CloudWatch {
                 format!("1 validation error detected: Value '{max}' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100"),
             ));
         }
-        let ascending = match req.str("ScanBy").as_deref() {
-            None | Some("TimestampDescending") => false,
-            Some("TimestampAscending") => true,
-            Some(other) => {
-                return Err(CwError::not_in_enum(
-                    "ScanBy",
-                    other,
-                    &["TimestampDescending", "TimestampAscending"],
-                ))
-            }
-        };
+        let ascending = crate::alarms::scan_ascending(req)?;
         // NextToken: the hex key of the last item of the previous page.
         let after = req
             .str("NextToken")

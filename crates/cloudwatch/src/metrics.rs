@@ -254,13 +254,7 @@ impl CloudWatch {
             ),
             false,
             |k, v| {
-                let minute = k
-                    .len()
-                    .checked_sub(8)
-                    .and_then(|i| k.get(i..))
-                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                    .map(u64::from_be_bytes)
-                    .unwrap_or(0) as i64;
+                let minute = model::point_minute(k) as i64;
                 let bucket = (minute * 60).div_euclid(period) * period;
                 match model::decode::<Vec<Aggregate>>(v) {
                     Ok(aggs) => {
@@ -381,17 +375,7 @@ impl CloudWatch {
                 "The parameter StartTime must be less than the parameter EndTime.",
             ));
         }
-        let ascending = match req.str("ScanBy").as_deref() {
-            None | Some("TimestampDescending") => false,
-            Some("TimestampAscending") => true,
-            Some(other) => {
-                return Err(CwError::not_in_enum(
-                    "ScanBy",
-                    other,
-                    &["TimestampDescending", "TimestampAscending"],
-                ))
-            }
-        };
+        let ascending = alarms::scan_ascending(req)?;
         let queries = alarms::normalize_queries(req.list("MetricDataQueries"))?;
         let mut results = Vec::new();
         for q in queries_of(&queries) {

@@ -273,6 +273,16 @@ pub fn series_key(region: &str, namespace: &str, name: &str, dims: &[Dimension])
     k
 }
 
+/// The minute a datapoint key (`point_key`) names.
+pub fn point_minute(key: &[u8]) -> u64 {
+    key.len()
+        .checked_sub(8)
+        .and_then(|i| key.get(i..))
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0)
+}
+
 pub fn point_key(series: &[u8], minute: u64) -> Vec<u8> {
     let mut k = series.to_vec();
     k.push(0);
