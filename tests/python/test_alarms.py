@@ -81,7 +81,8 @@ def test_a_custom_metric_alarm_goes_through_its_states(travel, notified):
 
 
 def throttle_reads(ddb, table):
-    """Strongly consistent ~1 MB scans until the table refuses one, then three refused reads."""
+    """Strongly consistent ~1 MB scans until the table refuses one (a throttle event), then
+    three more reads (refused unless real time has repaid the debt meanwhile)."""
     consumed = 0.0
     while True:
         try:
@@ -91,9 +92,11 @@ def throttle_reads(ddb, table):
             break
         consumed += r["ConsumedCapacity"]["CapacityUnits"]
     for _ in range(3):
-        with pytest.raises(ClientError):
+        try:
             ddb.get_item(TableName=table, Key={"event_date": {"S": "d"}, "event_timestamp": {"S": "0"}},
                          ConsistentRead=True)
+        except ClientError:
+            pass
     return consumed
 
 
