@@ -220,6 +220,12 @@ def test_dynamodb_publishes_its_metrics(travel):
                            table + [{"Name": "Operation", "Value": "Scan"}], start, end, "SampleCount")
     assert sum(p["SampleCount"] for p in latency) == n
     assert all(p["Unit"] == "Milliseconds" for p in latency)
+    p99 = cw.get_metric_statistics(Namespace="AWS/DynamoDB", MetricName="SuccessfulRequestLatency",
+                                   Dimensions=table + [{"Name": "Operation", "Value": "Scan"}],
+                                   StartTime=start, EndTime=end, Period=600, ExtendedStatistics=["p99"])
+    [point] = p99["Datapoints"]
+    assert 0 < point["ExtendedStatistics"]["p99"] <= max(p["Maximum"] for p in minute_stats(
+        cw, "SuccessfulRequestLatency", table + [{"Name": "Operation", "Value": "Scan"}], start, end, "Maximum"))
     returned = minute_stats(cw, "ReturnedItemCount", table + [{"Name": "Operation", "Value": "Query"}],
                             start, end)
     assert sum(p["Sum"] for p in returned) == 1
@@ -237,3 +243,32 @@ def test_dynamodb_publishes_its_metrics(travel):
     # Provisioned capacity is published every five minutes (seven have passed).
     provisioned = minute_stats(cw, "ProvisionedReadCapacityUnits", table, start, later, "Maximum")
     assert provisioned and all(p["Maximum"] == 1 for p in provisioned), provisioned
+
+
+def test_decreases_are_limited_per_utc_day(travel):
+    ddb = client(travel, "dynamodb")
+    name = provisioned_table(ddb, rcu=100, wcu=100)
+    # Start at the beginning of a UTC day, so the day does not end during the test.
+    now = clock(travel)["epoch_seconds"]
+    advance(travel, 86400 - now % 86400 + 60)
+    for units in (90, 80, 70, 60):
+        ddb.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": units, "WriteCapacityUnits": 100})
+    pt = ddb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]
+    assert pt["NumberOfDecreasesToday"] == 4 and pt["ReadCapacityUnits"] == 60
+    with pytest.raises(ClientError) as err:
+        ddb.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": 50, "WriteCapacityUnits": 100})
+    e = err.value.response["Error"]
+    assert e["Code"] == "LimitExceededException"
+    assert e["Message"].startswith(
+        "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. "
+        "After the first 4 decreases, each subsequent decrease in the same UTC day can be performed at most "
+        "once every 3600 seconds. Number of decreases today: 4. Last decrease at ")
+    assert e["Message"].endswith(" UTC")
+    # Increases are not limited; an hour later one more decrease is allowed.
+    ddb.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": 200, "WriteCapacityUnits": 100})
+    advance(travel, 3600)
+    ddb.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": 50, "WriteCapacityUnits": 100})
+    assert ddb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 5
+    # A new UTC day starts the count again.
+    advance(travel, 86400)
+    assert ddb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0

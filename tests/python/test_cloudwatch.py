@@ -243,3 +243,35 @@ def test_metric_data_and_statistics(cw):
     assert result["Id"] == "m1" and result["StatusCode"] == "Complete" and result["Values"] == [30.0]
     metrics = cw.list_metrics(Namespace=ns)["Metrics"]
     assert metrics == [{"Namespace": ns, "MetricName": "Latency", "Dimensions": dims}]
+
+
+def test_percentiles(cw):
+    """ExtendedStatistics (p50, p99) from raw values, within CloudWatch's approximation; none
+    from statistic sets."""
+    ns = unique_name("App")
+    wall = datetime.datetime.now(datetime.timezone.utc)
+    now = wall.replace(second=0, microsecond=0) - datetime.timedelta(minutes=3)
+    values = [float(v) for v in range(1, 101)]
+    cw.put_metric_data(Namespace=ns, MetricData=[
+        {"MetricName": "Latency", "Timestamp": now + datetime.timedelta(seconds=5), "Values": values,
+         "Counts": [1.0] * len(values), "Unit": "Milliseconds"},
+        {"MetricName": "Latency", "Timestamp": now + datetime.timedelta(seconds=65),
+         "StatisticValues": {"SampleCount": 2, "Sum": 8, "Minimum": 3, "Maximum": 5}, "Unit": "Milliseconds"},
+    ])
+    stats = cw.get_metric_statistics(Namespace=ns, MetricName="Latency", StartTime=now,
+                                     EndTime=now + datetime.timedelta(minutes=2), Period=60,
+                                     ExtendedStatistics=["p50", "p99"])
+    points = sorted(stats["Datapoints"], key=lambda p: p["Timestamp"])
+    first = points[0]["ExtendedStatistics"]
+    assert abs(first["p50"] - 50) <= 1 and abs(first["p99"] - 99) <= 1.5, first
+    assert points[1].get("ExtendedStatistics", {}) == {}
+    data = cw.get_metric_data(
+        MetricDataQueries=[{"Id": "p", "MetricStat": {
+            "Metric": {"Namespace": ns, "MetricName": "Latency"}, "Period": 60, "Stat": "p90"}}],
+        StartTime=now, EndTime=now + datetime.timedelta(minutes=1))
+    assert abs(data["MetricDataResults"][0]["Values"][0] - 90) <= 1.5
+    with pytest.raises(ClientError) as err:
+        cw.get_metric_statistics(Namespace=ns, MetricName="Latency", StartTime=now,
+                                 EndTime=now + datetime.timedelta(minutes=2), Period=60,
+                                 Statistics=["Sum"], ExtendedStatistics=["p99"])
+    assert err.value.response["Error"]["Code"] == "InvalidParameterCombination"

@@ -112,11 +112,34 @@ pub fn iso8601_seconds(ms: i64) -> String {
     )
 }
 
+/// A long English UTC date-time ("Sunday, March 24, 2019 9:07:28 AM UTC"), as DynamoDB words
+/// the times in its limit messages.
+pub fn long_utc(ms: i64) -> String {
+    format(
+        ms,
+        format_description!(
+            "[weekday], [month repr:long] [day padding:none], [year] [hour repr:12 padding:none]:[minute]:[second] [period] UTC"
+        ),
+    )
+}
+
 fn format(ms: i64, description: &[BorrowedFormatItem<'_>]) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| t.format(description).ok())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod long_tests {
+    #[test]
+    fn long_utc_reads_like_dynamodb() {
+        // 2019-03-24T09:07:28Z
+        assert_eq!(
+            super::long_utc(1_553_418_448_000),
+            "Sunday, March 24, 2019 9:07:28 AM UTC"
+        );
+    }
 }
 
 /// A date-time as clients send them in awsQuery forms — RFC 3339 or ISO 8601

@@ -12,7 +12,7 @@
 //! Application Auto Scaling policies go to the installation's policy hook when it has one.
 //!
 //! Not evaluated yet (they keep the state SetAlarmState gives them): metric-math alarms,
-//! percentile statistics, anomaly-detection bands, composite alarms.
+//! anomaly-detection bands, composite alarms.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -165,8 +165,12 @@ impl Evaluator {
         // just finished (publishing runs at the same minute boundary).
         let end_ms = (now / 60_000 - 1) * 60_000;
         for (region, alarm) in self.alarms().map_err(err)? {
-            let Some(statistic) = alarm.statistic.clone() else {
-                continue; // metric math and percentiles: not evaluated yet
+            let Some(statistic) = alarm
+                .statistic
+                .clone()
+                .or_else(|| alarm.extended_statistic.clone())
+            else {
+                continue; // metric math: not evaluated yet
             };
             if alarm.metric_name.is_none() {
                 continue;
@@ -422,10 +426,28 @@ fn evaluate(alarm: &Alarm, statistic: &str, periods: &[Period], now: i64) -> Opt
         .filter_map(|(t, v)| v.map(|(v, c)| (*t, v, c)))
         .collect();
     let missing = n - present.len();
+    // A percentile alarm may skip periods with too few samples to be significant.
+    if let Some(p) = crate::distribution::percentile_of(statistic) {
+        let needed = if (50.0..100.0).contains(&p) {
+            10.0 / (1.0 - p / 100.0)
+        } else {
+            0.0
+        };
+        if alarm.evaluate_low_sample_count_percentile.as_deref() == Some("ignore")
+            && present.iter().any(|(_, _, count)| *count < needed)
+        {
+            return None;
+        }
+    }
+    let stat_member = if alarm.statistic.is_some() {
+        "statistic"
+    } else {
+        "extendedStatistic"
+    };
     let mut data = json!({
         "version": "1.0",
         "queryDate": history::data_time(now),
-        "statistic": statistic,
+        stat_member: statistic,
         "period": alarm.period.unwrap_or(60),
         "recentDatapoints": present.iter().rev().map(|(_, v, _)| *v).collect::<Vec<_>>(),
         "threshold": threshold,
@@ -560,8 +582,8 @@ fn notification(alarm: &Alarm, old_state: &str, region: &str, account: &str, now
         "Trigger": {
             "MetricName": alarm.metric_name,
             "Namespace": alarm.namespace,
-            "StatisticType": "Statistic",
-            "Statistic": alarm.statistic.as_deref().unwrap_or_default().to_uppercase(),
+            "StatisticType": if alarm.statistic.is_some() { "Statistic" } else { "ExtendedStatistic" },
+            "Statistic": alarm.statistic.as_deref().or(alarm.extended_statistic.as_deref()).unwrap_or_default().to_uppercase(),
             "Unit": alarm.unit,
             "Dimensions": alarm.dimensions.iter().map(|d| json!({"value": d.value, "name": d.name})).collect::<Vec<_>>(),
             "Period": alarm.period,

@@ -16,6 +16,7 @@
 //!   shown through `with_external_alarms`; this crate never writes them.
 
 mod alarms;
+mod distribution;
 pub mod error;
 mod evaluation;
 mod history;
@@ -264,7 +265,11 @@ impl Service for CloudWatch {
                 "The request body could not be parsed.",
             )
         })?;
-        let out = self.dispatch(op, &tree, req.region).await;
+        let mut out = self.dispatch(op, &tree, req.region).await;
+        if let (Wire::AwsQuery, Ok(Some(v))) = (req.wire, &mut out) {
+            // awsQuery writes a map as <entry><key/><value/></entry> elements.
+            metrics::query_maps(v);
+        }
         if let Err(e) = &out {
             tracing::debug!(
                 op = op.name(),

@@ -8,6 +8,7 @@ use std::ops::Bound;
 use store::ScanControl;
 
 use crate::alarms::{self, STATISTICS, UNITS};
+use crate::distribution::{percentile_of, Distribution};
 use crate::error::{CwError, ErrorCode};
 use crate::model::{self, Aggregate, Dimension, MetricRecord, DATAPOINTS, METRICS};
 use crate::CloudWatch;
@@ -38,6 +39,8 @@ pub struct Published {
     pub sum: f64,
     pub min: f64,
     pub max: f64,
+    /// The values as (value, count), for percentiles; empty: none kept.
+    pub values: Vec<(f64, f64)>,
 }
 
 /// Stores datapoints a service publishes, as PutMetricData would (which refuses the `AWS/`
@@ -70,11 +73,23 @@ pub async fn publish(
                     sum: p.sum,
                     min: p.min,
                     max: p.max,
+                    dist: distribution(&p.values),
                 },
             }
         })
         .collect();
     save(store, datums).await
+}
+
+/// The distribution of (value, count) pairs; None when there are none or one is negative.
+fn distribution(values: &[(f64, f64)]) -> Option<Distribution> {
+    let mut d = Distribution::default();
+    for (v, c) in values {
+        if !d.add(*v, *c) {
+            return None;
+        }
+    }
+    (!values.is_empty()).then_some(d)
 }
 
 /// Merges datapoints into their minutes and records their series, in one write job.
@@ -159,6 +174,7 @@ impl CloudWatch {
                     sum: v,
                     min: v,
                     max: v,
+                    dist: distribution(&[(v, 1.0)]),
                 }
             } else if let Some(s) = stats {
                 let f = |m: &str| -> Result<f64, CwError> {
@@ -172,6 +188,8 @@ impl CloudWatch {
                     sum: f("Sum")?,
                     min: f("Minimum")?,
                     max: f("Maximum")?,
+                    // AWS: no percentiles from statistic sets.
+                    dist: None,
                 }
             } else if !values.is_empty() {
                 let counts = d.list("Counts");
@@ -187,7 +205,9 @@ impl CloudWatch {
                     sum: 0.0,
                     min: f64::INFINITY,
                     max: f64::NEG_INFINITY,
+                    dist: None,
                 };
+                let mut pairs = Vec::with_capacity(values.len());
                 for (j, v) in values.iter().enumerate() {
                     let v = v.to_f64().ok_or_else(|| CwError::malformed("Values", ""))?;
                     let c = counts.get(j).and_then(|c| c.to_f64()).unwrap_or(1.0);
@@ -195,7 +215,9 @@ impl CloudWatch {
                     agg.sum += v * c;
                     agg.min = agg.min.min(v);
                     agg.max = agg.max.max(v);
+                    pairs.push((v, c));
                 }
+                agg.dist = distribution(&pairs);
                 agg
             } else {
                 return Err(CwError::new(
@@ -307,10 +329,16 @@ impl CloudWatch {
                 "Must specify either Statistics or ExtendedStatistics",
             ));
         }
-        if !extended.is_empty() {
+        if let Some(bad) = extended.iter().find(|s| percentile_of(s).is_none()) {
             return Err(CwError::new(
                 ErrorCode::InvalidParameterValue,
-                "ExtendedStatistics (percentiles) are not supported by Dynostack yet.",
+                format!("The value {bad} for parameter ExtendedStatistics is not supported."),
+            ));
+        }
+        if !stats.is_empty() && !extended.is_empty() {
+            return Err(CwError::new(
+                ErrorCode::InvalidParameterCombination,
+                "The parameters Statistics and ExtendedStatistics are mutually exclusive and you have specified both.",
             ));
         }
         if period < 60 || period % 60 != 0 {
@@ -351,7 +379,15 @@ impl CloudWatch {
                         p = p.with(s, a.stat(s).map_or(V::Null, V::Float));
                     }
                 }
-                p.with("Unit", V::Str(u))
+                p = p.with("Unit", V::Str(u));
+                if !extended.is_empty() {
+                    let values = extended
+                        .iter()
+                        .filter_map(|e| a.stat(e).map(|v| (e.clone(), V::Float(v))))
+                        .collect();
+                    p = p.with("ExtendedStatistics", V::Map(values));
+                }
+                p
             })
             .collect();
         Ok(V::map()
@@ -406,7 +442,7 @@ impl CloudWatch {
                 ));
             }
             let stat = ms.str("Stat").unwrap_or_default();
-            if !STATISTICS.contains(&stat.as_str()) {
+            if !STATISTICS.contains(&stat.as_str()) && percentile_of(&stat).is_none() {
                 return Err(CwError::new(
                     ErrorCode::InvalidParameterValue,
                     format!("The statistic {stat} is not supported by Dynostack yet."),
@@ -549,6 +585,38 @@ impl CloudWatch {
         Ok(V::map()
             .with("Metrics", V::List(metrics))
             .with("NextToken", V::opt_str(next.as_deref())))
+    }
+}
+
+/// Rewrites the maps of GetMetricStatistics' answer (a datapoint's ExtendedStatistics) into
+/// awsQuery's entry form.
+pub(crate) fn query_maps(v: &mut V) {
+    let V::Map(members) = v else { return };
+    for (name, member) in members.iter_mut() {
+        if name != "Datapoints" {
+            continue;
+        }
+        let V::List(points) = member else { continue };
+        for p in points {
+            let V::Map(fields) = p else { continue };
+            for (field, value) in fields.iter_mut() {
+                if field != "ExtendedStatistics" {
+                    continue;
+                }
+                if let V::Map(entries) = value {
+                    let as_entries = entries
+                        .drain(..)
+                        .map(|(k, x)| {
+                            (
+                                "entry".to_string(),
+                                V::map().with("key", V::Str(k)).with("value", x),
+                            )
+                        })
+                        .collect();
+                    *entries = as_entries;
+                }
+            }
+        }
     }
 }
 

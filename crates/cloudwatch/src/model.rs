@@ -6,6 +6,7 @@
 //! `cloudwatch.datapoints` (the same series key, `\0`, then the minute as 8 big-endian bytes:
 //! one aggregate per unit per minute).
 
+use crate::distribution::Distribution;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use store::StoreError;
 
@@ -222,6 +223,10 @@ pub struct Aggregate {
     pub sum: f64,
     pub min: f64,
     pub max: f64,
+    /// The values' distribution, for percentiles; None when they cannot be had (see
+    /// `distribution`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dist: Option<Distribution>,
 }
 
 impl Aggregate {
@@ -230,9 +235,19 @@ impl Aggregate {
         self.sum += other.sum;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
+        self.dist = match (self.dist.take(), &other.dist) {
+            (Some(mut a), Some(b)) => {
+                a.merge(b);
+                Some(a)
+            }
+            _ => None,
+        };
     }
 
     pub fn stat(&self, name: &str) -> Option<f64> {
+        if let Some(p) = crate::distribution::percentile_of(name) {
+            return self.dist.as_ref()?.percentile(p, self.min, self.max);
+        }
         match name {
             "SampleCount" => Some(self.count),
             "Sum" => Some(self.sum),

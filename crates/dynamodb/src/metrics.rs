@@ -79,22 +79,30 @@ pub fn unit_of(metric: &str) -> &'static str {
     }
 }
 
+/// Metrics whose percentiles are published (their samples are kept in a histogram).
+const WITH_PERCENTILES: [&str; 1] = ["SuccessfulRequestLatency"];
+/// Histogram buckets are 1 % wide, as CloudWatch's distribution keeps them.
+const GROWTH: f64 = 1.01;
+
 /// Samples of one series in one minute.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Stat {
     pub count: f64,
     pub sum: f64,
     pub min: f64,
     pub max: f64,
+    /// Log bucket (1 % wide; i32::MIN for zero) -> samples, for metrics with percentiles.
+    pub histogram: Option<BTreeMap<i32, f64>>,
 }
 
 impl Stat {
-    fn one(v: f64) -> Stat {
+    pub fn one(v: f64) -> Stat {
         Stat {
             count: 1.0,
             sum: v,
             min: v,
             max: v,
+            histogram: None,
         }
     }
 
@@ -103,6 +111,33 @@ impl Stat {
         self.sum += v;
         self.min = self.min.min(v);
         self.max = self.max.max(v);
+        if let Some(h) = &mut self.histogram {
+            *h.entry(bucket(v)).or_default() += 1.0;
+        }
+    }
+
+    /// The histogram as (value, count) pairs: each bucket's geometric middle.
+    pub fn values(&self) -> Vec<(f64, f64)> {
+        self.histogram
+            .iter()
+            .flatten()
+            .map(|(b, c)| {
+                let v = if *b == i32::MIN {
+                    0.0
+                } else {
+                    GROWTH.powf(f64::from(*b) + 0.5)
+                };
+                (v, *c)
+            })
+            .collect()
+    }
+}
+
+fn bucket(v: f64) -> i32 {
+    if v <= 0.0 {
+        i32::MIN
+    } else {
+        (v.ln() / GROWTH.ln()).floor() as i32
     }
 }
 
@@ -147,7 +182,11 @@ impl Recorder {
             match slot.get_mut(&series) {
                 Some(s) => s.add(v),
                 None => {
-                    slot.insert(series, Stat::one(v));
+                    let mut stat = Stat::one(v);
+                    if WITH_PERCENTILES.contains(&series.metric) {
+                        stat.histogram = Some(BTreeMap::from([(bucket(v), 1.0)]));
+                    }
+                    slot.insert(series, stat);
                 }
             }
         }
@@ -282,14 +321,15 @@ mod tests {
         let table = taken
             .iter()
             .find(|(_, s, _)| s.metric == "ConsumedWriteCapacityUnits" && s.dim == Dim::Table)
-            .map(|(_, _, v)| *v);
+            .map(|(_, _, v)| v.clone());
         assert_eq!(
             table,
             Some(Stat {
                 count: 2.0,
                 sum: 2.5,
                 min: 0.5,
-                max: 2.0
+                max: 2.0,
+                histogram: None,
             })
         );
         assert!(r.take_before(now + 2).is_empty());

@@ -81,6 +81,7 @@ impl Publisher {
                 sum: v.sum,
                 min: v.min,
                 max: v.max,
+                values: v.values(),
             });
         };
         for (m, series, stat) in self.recorder.take_before(minute) {
@@ -93,12 +94,7 @@ impl Publisher {
         }
         self.active
             .retain(|id, _| tables.iter().any(|t| t.table_id == *id));
-        let zero = Stat {
-            count: 1.0,
-            sum: 0.0,
-            min: 0.0,
-            max: 0.0,
-        };
+        let zero = Stat::one(0.0);
         for m in first..minute {
             for t in &tables {
                 let last = *self.active.entry(t.table_id.clone()).or_insert(m);
@@ -118,7 +114,7 @@ impl Publisher {
                             dim: dim.clone(),
                         };
                         if !seen.contains(&(m, s.clone())) {
-                            push(&mut out, m, &s, zero);
+                            push(&mut out, m, &s, zero.clone());
                         }
                     }
                 }
@@ -139,18 +135,7 @@ impl Publisher {
                                 metric,
                                 dim: dim.clone(),
                             };
-                            let v = units as f64;
-                            push(
-                                &mut out,
-                                m,
-                                &s,
-                                Stat {
-                                    count: 1.0,
-                                    sum: v,
-                                    min: v,
-                                    max: v,
-                                },
-                            );
+                            push(&mut out, m, &s, Stat::one(units as f64));
                         }
                     }
                 }

@@ -88,7 +88,9 @@ pub(super) async fn handle(
             Ok(Ok(catalog.put(ctx, meta)?))
         })
         .await??;
-    Ok(json!({ "TableDescription": describe(&meta, &Stats::default(), Some("CREATING")) }))
+    Ok(
+        json!({ "TableDescription": describe(&meta, &Stats::default(), Some("CREATING"), svc.clock().now_epoch_seconds()) }),
+    )
 }
 
 fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableMeta, DynamoError> {

@@ -35,6 +35,6 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         })
         .await??;
     Ok(
-        json!({ "TableDescription": describe(&meta, &Stats { table: stats, ..Stats::default() }, Some("DELETING")) }),
+        json!({ "TableDescription": describe(&meta, &Stats { table: stats, ..Stats::default() }, Some("DELETING"), svc.clock().now_epoch_seconds()) }),
     )
 }

@@ -26,14 +26,14 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         .get(name)
         .ok_or_else(|| DynamoError::table_not_found(name))?;
     let stats = Stats::read(&svc.store.read()?, &meta)?;
-    Ok(json!({ "Table": describe(&meta, &stats, None) }))
+    Ok(json!({ "Table": describe(&meta, &stats, None, svc.clock().now_epoch_seconds()) }))
 }
 
-fn throughput(t: &Throughput) -> Json {
+fn throughput(t: &Throughput, now: f64) -> Json {
     let mut out = Map::new();
     out.insert(
         "NumberOfDecreasesToday".into(),
-        t.number_of_decreases_today.into(),
+        super::update_table::decreases_today(t, now).into(),
     );
     out.insert("ReadCapacityUnits".into(), t.read_capacity_units.into());
     out.insert("WriteCapacityUnits".into(), t.write_capacity_units.into());
@@ -75,7 +75,8 @@ impl Stats {
     }
 }
 
-pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>) -> Json {
+/// A table's description as of `now` (epoch seconds: today's decreases).
+pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>, now: f64) -> Json {
     let mut d = Map::new();
     d.insert("TableName".into(), meta.table_name.clone().into());
     d.insert("TableId".into(), meta.table_id.clone().into());
@@ -87,7 +88,10 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>) ->
         "AttributeDefinitions".into(),
         json!(meta.attribute_definitions),
     );
-    d.insert("ProvisionedThroughput".into(), throughput(&meta.throughput));
+    d.insert(
+        "ProvisionedThroughput".into(),
+        throughput(&meta.throughput, now),
+    );
     d.insert("ItemCount".into(), stats.table.item_count.into());
     d.insert("TableSizeBytes".into(), stats.table.size_bytes.into());
     if meta.pay_per_request() || meta.billing_mode_updated.is_some() {
@@ -108,7 +112,7 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>) ->
                     "KeySchema": g.key_schema,
                     "Projection": g.projection,
                     "IndexStatus": g.index_status,
-                    "ProvisionedThroughput": throughput(&g.provisioned_throughput.clone().unwrap_or_default()),
+                    "ProvisionedThroughput": throughput(&g.provisioned_throughput.clone().unwrap_or_default(), now),
                     "IndexSizeBytes": stats.index(&g.index_name).size_bytes,
                     "ItemCount": stats.index(&g.index_name).item_count,
                     "IndexArn": format!("{}/index/{}", meta.table_arn, g.index_name),

@@ -107,7 +107,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         svc.backfill.wake();
     }
     Ok(
-        json!({ "TableDescription": describe(&meta, &Stats::read(&svc.store.read()?, &meta)?, Some("UPDATING")) }),
+        json!({ "TableDescription": describe(&meta, &Stats::read(&svc.store.read()?, &meta)?, Some("UPDATING"), svc.clock().now_epoch_seconds()) }),
     )
 }
 
@@ -329,10 +329,33 @@ fn change_throughput(
         next.last_increase_date_time = Some(now);
     }
     if read < cur.read_capacity_units || write < cur.write_capacity_units {
+        let today = decreases_today(cur, now);
+        let last = cur.last_decrease_date_time.unwrap_or(0.0);
+        // AWS: 4 decreases at any time of a UTC day, then one an hour.
+        if today >= 4 && now - last < 3600.0 {
+            let ms = |t: f64| (t * 1000.0) as i64;
+            return Err(DynamoError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. After the first 4 decreases, each subsequent decrease in the same UTC day can be performed at most once every 3600 seconds. Number of decreases today: {today}. Last decrease at {}. Next decrease can be made at {}",
+                    clock::long_utc(ms(last)),
+                    clock::long_utc(ms(last + 3600.0)),
+                ),
+            ));
+        }
         next.last_decrease_date_time = Some(now);
-        next.number_of_decreases_today += 1;
+        next.number_of_decreases_today = today + 1;
     }
     Ok(next)
+}
+
+/// Decreases made in `now`'s UTC day (the count stored is of the day of the last decrease).
+pub(super) fn decreases_today(t: &Throughput, now: f64) -> i64 {
+    let day = |s: f64| (s / 86_400.0).floor() as i64;
+    match t.last_decrease_date_time {
+        Some(last) if day(last) == day(now) => t.number_of_decreases_today,
+        _ => 0,
+    }
 }
 
 fn region_of(arn: &str) -> String {
