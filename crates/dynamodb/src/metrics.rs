@@ -141,8 +141,9 @@ fn bucket(v: f64) -> i32 {
     }
 }
 
-/// Minute (epoch seconds / 60) -> series -> samples.
-type Minutes = BTreeMap<u64, HashMap<Series, Stat>>;
+/// Minute (epoch seconds / 60) -> table -> (metric, dimension) -> samples. Two levels, so that
+/// recording a sample allocates nothing once its series has one in the minute.
+type Minutes = BTreeMap<u64, HashMap<String, HashMap<(&'static str, Dim), Stat>>>;
 
 pub struct Recorder {
     clock: Clock,
@@ -160,33 +161,35 @@ impl Recorder {
 
     /// Adds one sample to a series, in the current minute.
     pub fn add(&self, table: &str, metric: &'static str, dim: Dim, value: f64) {
-        self.add_many(
-            self.clock.now_secs() / 60,
-            [(
-                Series {
-                    table: table.to_string(),
-                    metric,
-                    dim,
-                },
-                value,
-            )],
-        );
+        self.add_many(self.clock.now_secs() / 60, table, [(metric, dim, value)]);
     }
 
-    fn add_many(&self, minute: u64, samples: impl IntoIterator<Item = (Series, f64)>) {
+    fn add_many(
+        &self,
+        minute: u64,
+        table: &str,
+        samples: impl IntoIterator<Item = (&'static str, Dim, f64)>,
+    ) {
         let Ok(mut minutes) = self.minutes.lock() else {
             return;
         };
-        let slot = minutes.entry(minute).or_default();
-        for (series, v) in samples {
-            match slot.get_mut(&series) {
+        let tables = minutes.entry(minute).or_default();
+        if !tables.contains_key(table) {
+            tables.insert(table.to_string(), HashMap::new());
+        }
+        let Some(slot) = tables.get_mut(table) else {
+            return;
+        };
+        for (metric, dim, v) in samples {
+            let key = (metric, dim);
+            match slot.get_mut(&key) {
                 Some(s) => s.add(v),
                 None => {
                     let mut stat = Stat::one(v);
-                    if WITH_PERCENTILES.contains(&series.metric) {
+                    if WITH_PERCENTILES.contains(&metric) {
                         stat.histogram = Some(BTreeMap::from([(bucket(v), 1.0)]));
                     }
-                    slot.insert(series, stat);
+                    slot.insert(key, stat);
                 }
             }
         }
@@ -206,25 +209,13 @@ impl Recorder {
             Kind::Write => "ConsumedWriteCapacityUnits",
         };
         let table_units = consumed.table + consumed.local.values().sum::<f64>();
-        let samples = std::iter::once((
-            Series {
-                table: table.to_string(),
-                metric,
-                dim: Dim::Table,
-            },
-            table_units,
-        ))
-        .chain(consumed.global.iter().map(|(index, units)| {
-            (
-                Series {
-                    table: table.to_string(),
-                    metric,
-                    dim: Dim::Index(index.clone()),
-                },
-                *units,
-            )
-        }));
-        self.add_many(self.clock.now_secs() / 60, samples);
+        let samples = std::iter::once((metric, Dim::Table, table_units)).chain(
+            consumed
+                .global
+                .iter()
+                .map(|(index, units)| (metric, Dim::Index(index.clone()), *units)),
+        );
+        self.add_many(self.clock.now_secs() / 60, table, samples);
     }
 
     /// A request refused for lack of capacity: ThrottledRequests for the operation, and the
@@ -259,17 +250,13 @@ impl Recorder {
                 ("WriteThrottleEvents", "WriteAccountLimitThrottleEvents")
             }
         };
-        let series = |metric, dim| Series {
-            table: t.table.clone(),
-            metric,
-            dim,
-        };
         self.add_many(
             self.clock.now_secs() / 60,
+            &t.table,
             [
-                (series("ThrottledRequests", Dim::Operation(operation)), 1.0),
-                (series(events, dim.clone()), 1.0),
-                (series(cause, dim), 1.0),
+                ("ThrottledRequests", Dim::Operation(operation), 1.0),
+                (events, dim.clone(), 1.0),
+                (cause, dim, 1.0),
             ],
         );
     }
@@ -282,8 +269,22 @@ impl Recorder {
         let later = minutes.split_off(&minute);
         let done = std::mem::replace(&mut *minutes, later);
         let mut out = Vec::new();
-        for (m, series) in done {
-            let mut series: Vec<_> = series.into_iter().collect();
+        for (m, tables) in done {
+            let mut series: Vec<(Series, Stat)> = tables
+                .into_iter()
+                .flat_map(|(table, slot)| {
+                    slot.into_iter().map(move |((metric, dim), v)| {
+                        (
+                            Series {
+                                table: table.clone(),
+                                metric,
+                                dim,
+                            },
+                            v,
+                        )
+                    })
+                })
+                .collect();
             series.sort_by(|a, b| a.0.cmp(&b.0));
             out.extend(series.into_iter().map(|(s, v)| (m, s, v)));
         }
@@ -302,17 +303,7 @@ mod tests {
         c.add_index("g", true, 2.0);
         c.add_index("l", false, 1.0);
         let now = Clock::system().now_secs() / 60;
-        r.add_many(
-            now - 1,
-            [(
-                Series {
-                    table: "t".into(),
-                    metric: "UserErrors",
-                    dim: Dim::Table,
-                },
-                1.0,
-            )],
-        );
+        r.add_many(now - 1, "t", [("UserErrors", Dim::Table, 1.0)]);
         r.record("t", &c, Kind::Write);
         r.record("t", &Consumed::table(0.5), Kind::Write);
         let taken = r.take_before(now + 2);

@@ -151,15 +151,46 @@ impl Bucket {
     }
 }
 
-/// (table id, index name or "" for the table, read?) -> bucket.
-type Key = (String, String, bool);
+/// One table's buckets: the table's and its GSIs', each for reads and writes.
+#[derive(Default)]
+struct TableBuckets {
+    table: [Option<Bucket>; 2],
+    /// A table has at most 20 GSIs: a list is quicker than a map.
+    indexes: Vec<(String, [Option<Bucket>; 2])>,
+}
 
-/// All buckets of the installation.
+impl TableBuckets {
+    fn slot(&mut self, index: Option<&str>, kind: Kind) -> &mut Option<Bucket> {
+        let pair = match index {
+            None => &mut self.table,
+            Some(name) => {
+                let at = match self.indexes.iter().position(|(n, _)| n == name) {
+                    Some(i) => i,
+                    None => {
+                        self.indexes.push((name.to_string(), [None, None]));
+                        self.indexes.len() - 1
+                    }
+                };
+                match self.indexes.get_mut(at) {
+                    Some((_, pair)) => pair,
+                    None => &mut self.table, // just pushed: not reached
+                }
+            }
+        };
+        match kind {
+            Kind::Read => &mut pair[0],
+            Kind::Write => &mut pair[1],
+        }
+    }
+}
+
+/// All buckets of the installation, by table id (a table re-created under its name starts
+/// afresh). Looking one up allocates nothing once it exists.
 pub struct Throttle {
     clock: Clock,
     /// The per-table quota of on-demand tables, in units per second.
     table_quota: f64,
-    buckets: Mutex<HashMap<Key, Bucket>>,
+    buckets: Mutex<HashMap<String, TableBuckets>>,
 }
 
 impl Throttle {
@@ -212,26 +243,25 @@ impl Throttle {
         })
     }
 
-    /// Capacity left in one bucket now (a new bucket is full).
-    fn level(
+    /// Capacity left in one bucket now (a new bucket is full), and the bucket.
+    fn level<'b>(
         &self,
-        buckets: &mut HashMap<Key, Bucket>,
+        buckets: &'b mut HashMap<String, TableBuckets>,
         meta: &TableMeta,
         index: Option<&str>,
         kind: Kind,
         now_ms: u64,
-    ) -> Option<(f64, Limit)> {
+    ) -> Option<(f64, Limit, &'b mut Bucket)> {
         let limit = self.limit(meta, index, kind)?;
-        let key = (
-            meta.table_id.clone(),
-            index.unwrap_or_default().to_string(),
-            kind == Kind::Read,
-        );
-        let bucket = buckets.entry(key).or_insert(Bucket {
+        if !buckets.contains_key(&meta.table_id) {
+            buckets.insert(meta.table_id.clone(), TableBuckets::default());
+        }
+        let slot = buckets.get_mut(&meta.table_id)?.slot(index, kind);
+        let bucket = slot.get_or_insert(Bucket {
             level: limit.depth,
             at_ms: now_ms,
         });
-        Some((bucket.refill(now_ms, limit), limit))
+        Some((bucket.refill(now_ms, limit), limit, bucket))
     }
 
     /// Capacity a request may still use on a table (`index` None) or GSI: the units left in
@@ -243,7 +273,7 @@ impl Throttle {
             return f64::INFINITY;
         };
         self.level(&mut buckets, meta, index, kind, now)
-            .map_or(f64::INFINITY, |(level, _)| level)
+            .map_or(f64::INFINITY, |(level, _, _)| level)
     }
 
     /// The refusal of a request on a table or index whose bucket a batch has used up.
@@ -268,7 +298,7 @@ impl Throttle {
         };
         let mut check = |index: Option<&str>| -> Result<(), Throttled> {
             match self.level(&mut buckets, meta, index, kind, now) {
-                Some((level, limit)) if level <= 0.0 => {
+                Some((level, limit, _)) if level <= 0.0 => {
                     Err(Throttled::new(meta, index, kind, limit.cause))
                 }
                 _ => Ok(()),
@@ -291,15 +321,8 @@ impl Throttle {
             return;
         };
         let mut take = |index: Option<&str>, units: f64| {
-            if self.level(&mut buckets, meta, index, kind, now).is_some() {
-                let key = (
-                    meta.table_id.clone(),
-                    index.unwrap_or_default().to_string(),
-                    kind == Kind::Read,
-                );
-                if let Some(b) = buckets.get_mut(&key) {
-                    b.level -= units;
-                }
+            if let Some((_, _, bucket)) = self.level(&mut buckets, meta, index, kind, now) {
+                bucket.level -= units;
             }
         };
         take(None, consumed.table + consumed.local.values().sum::<f64>());

@@ -8,6 +8,7 @@
 //! task-local), so its latency is published under each of them as AWS does.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::capacity::Consumed;
@@ -18,7 +19,7 @@ use crate::{Dynamo, Operation};
 
 tokio::task_local! {
     /// The tables the current request consumed capacity on.
-    static TOUCHED: RefCell<Vec<String>>;
+    static TOUCHED: RefCell<Vec<Arc<TableMeta>>>;
 }
 
 impl Dynamo {
@@ -37,16 +38,23 @@ impl Dynamo {
         })
     }
 
-    /// Capacity a request consumed on a table: charged to its buckets, recorded for CloudWatch.
+    /// Capacity a request consumed on a table, by name (when the table is gone, only
+    /// recorded).
     pub(crate) fn consume(&self, table: &str, consumed: &Consumed, kind: Kind) {
-        if let Some(meta) = self.catalog.get(table) {
-            self.throttle.debit(&meta, consumed, kind);
+        match self.catalog.get(table) {
+            Some(meta) => self.consume_on(&meta, consumed, kind),
+            None => self.metrics.record(table, consumed, kind),
         }
-        self.metrics.record(table, consumed, kind);
+    }
+
+    /// Capacity a request consumed on a table: charged to its buckets, recorded for CloudWatch.
+    pub(crate) fn consume_on(&self, meta: &Arc<TableMeta>, consumed: &Consumed, kind: Kind) {
+        self.metrics.record(&meta.table_name, consumed, kind);
+        self.throttle.debit(meta, consumed, kind);
         let _ = TOUCHED.try_with(|t| {
             let mut t = t.borrow_mut();
-            if !t.iter().any(|x| x == table) {
-                t.push(table.to_string());
+            if !t.iter().any(|x| Arc::ptr_eq(x, meta)) {
+                t.push(meta.clone());
             }
         });
     }
@@ -72,9 +80,9 @@ impl Dynamo {
         match &out {
             Ok(_) => {
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
-                for table in &touched {
+                for meta in &touched {
                     self.metrics.add(
-                        table,
+                        &meta.table_name,
                         "SuccessfulRequestLatency",
                         Dim::Operation(operation),
                         ms,
@@ -84,7 +92,7 @@ impl Dynamo {
             Err(e) => {
                 let table = touched
                     .first()
-                    .cloned()
+                    .map(|m| m.table_name.clone())
                     .or_else(|| table_named_in(body))
                     .unwrap_or_default();
                 match e.code {

@@ -144,7 +144,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
             unprocessed.insert(meta.table_name.clone(), Json::Object(params));
         }
         let consumed = Consumed::table(units);
-        svc.consume(&meta.table_name, &consumed, Kind::Read);
+        svc.consume_on(&meta, &consumed, Kind::Read);
         capacity.push((meta.table_name.clone(), consumed));
     }
 

@@ -78,7 +78,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         out.insert("Item".into(), item::json::item_to_json(&shown));
     }
     let consumed = Consumed::table(read_units(size, req.consistent_read.unwrap_or(false)));
-    svc.consume(&meta.table_name, &consumed, crate::metrics::Kind::Read);
+    svc.consume_on(&meta, &consumed, crate::metrics::Kind::Read);
     consumed.add_to(&mut out, detail, &meta.table_name);
     Ok(Json::Object(out))
 }

@@ -2,6 +2,7 @@
 //! nothing) under an optional condition, and answer alike.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use item::expr::Condition;
 use item::Item;
@@ -57,7 +58,7 @@ pub(super) struct Answer {
 /// Replaces the item at `key` with `new` (None deletes) if `cond` holds, in one write job.
 pub(super) async fn write(
     svc: &Dynamo,
-    meta: &TableMeta,
+    meta: &Arc<TableMeta>,
     key: Vec<u8>,
     new: Option<Item>,
     cond: Option<Condition>,
@@ -121,13 +122,13 @@ pub(super) async fn write(
 /// CloudWatch) and item collection metrics.
 pub(super) fn finish(
     svc: &Dynamo,
-    meta: &TableMeta,
+    meta: &Arc<TableMeta>,
     mut out: Map<String, Json>,
     consumed: &Consumed,
     answer: &Answer,
     collection: Option<Json>,
 ) -> Map<String, Json> {
-    svc.consume(&meta.table_name, consumed, crate::metrics::Kind::Write);
+    svc.consume_on(meta, consumed, crate::metrics::Kind::Write);
     consumed.add_to(&mut out, answer.detail, &meta.table_name);
     if let (true, Some(m)) = (answer.collection_metrics, collection) {
         out.insert("ItemCollectionMetrics".into(), m);

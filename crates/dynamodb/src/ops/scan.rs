@@ -214,7 +214,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
         page.count as f64,
     );
     let mut out = page::render(page, &output);
-    svc.consume(&meta.table_name, &consumed, Kind::Read);
+    svc.consume_on(&meta, &consumed, Kind::Read);
     consumed.add_to(&mut out, detail, &meta.table_name);
     Ok(Json::Object(out))
 }
