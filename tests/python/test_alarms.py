@@ -154,3 +154,28 @@ def test_the_seed_prod_alarms_fire_and_recover(travel, notified, tmp_path):
     assert fired and fired[0]["Trigger"]["MetricName"] == "ReadThrottleEvents"
     assert fired[0]["Trigger"]["Dimensions"] == [{"value": table, "name": "TableName"}]
     run(work, env, "destroy", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")
+
+
+def test_a_metric_math_alarm_evaluates_its_expression(travel):
+    cw = client(travel, "cloudwatch")
+    ns, name = unique_name("Shop"), unique_name("error-rate")
+    cw.put_metric_alarm(
+        AlarmName=name, EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold",
+        Metrics=[
+            {"Id": "e", "ReturnData": False, "MetricStat": {
+                "Metric": {"Namespace": ns, "MetricName": "Errors"}, "Period": 60, "Stat": "Sum"}},
+            {"Id": "r", "ReturnData": False, "MetricStat": {
+                "Metric": {"Namespace": ns, "MetricName": "Requests"}, "Period": 60, "Stat": "Sum"}},
+            {"Id": "rate", "Expression": "100 * e / r", "Label": "Error rate", "ReturnData": True},
+        ])
+    cw.put_metric_data(Namespace=ns, MetricData=[{"MetricName": "Errors", "Value": 3},
+                                                {"MetricName": "Requests", "Value": 20}])
+    advance(travel, 120)
+    a = states(cw, [name])[name]
+    assert a["StateValue"] == "ALARM", a["StateReason"]
+    assert "[15.0 (" in a["StateReason"] and "greater than the threshold (10.0)" in a["StateReason"]
+    assert "statistic" not in json.loads(a["StateReasonData"])
+    cw.put_metric_data(Namespace=ns, MetricData=[{"MetricName": "Errors", "Value": 1},
+                                                {"MetricName": "Requests", "Value": 50}])
+    advance(travel, 120)
+    assert states(cw, [name])[name]["StateValue"] == "OK"

@@ -275,3 +275,43 @@ def test_percentiles(cw):
                                  EndTime=now + datetime.timedelta(minutes=2), Period=60,
                                  Statistics=["Sum"], ExtendedStatistics=["p99"])
     assert err.value.response["Error"]["Code"] == "InvalidParameterCombination"
+
+
+def test_metric_math(cw):
+    """GetMetricData expressions: arithmetic, SUM(METRICS()), PERIOD, FILL, IF."""
+    ns = unique_name("App")
+    wall = datetime.datetime.now(datetime.timezone.utc)
+    now = wall.replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
+    data = []
+    for minute, (hits, misses) in enumerate([(10, 0), (20, 5), (None, 10)]):
+        at = now + datetime.timedelta(minutes=minute, seconds=5)
+        if hits is not None:
+            data.append({"MetricName": "Hits", "Timestamp": at, "Value": hits})
+        data.append({"MetricName": "Misses", "Timestamp": at, "Value": misses})
+    cw.put_metric_data(Namespace=ns, MetricData=data)
+
+    def stat(id_, name):
+        return {"Id": id_, "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": ns, "MetricName": name}, "Period": 60, "Stat": "Sum"}}
+
+    r = cw.get_metric_data(
+        MetricDataQueries=[
+            stat("h", "Hits"), stat("m", "Misses"),
+            {"Id": "total", "Expression": "SUM(METRICS())", "Label": "Total"},
+            {"Id": "ratio", "Expression": "h / (h + m) * 100"},
+            {"Id": "filled", "Expression": "FILL(h, 0)"},
+            {"Id": "per_second", "Expression": "m / PERIOD(m)"},
+            {"Id": "busy", "Expression": "IF(total > 15, 1, 0)"},
+        ],
+        StartTime=now, EndTime=now + datetime.timedelta(minutes=3), ScanBy="TimestampAscending")
+    got = {x["Id"]: x for x in r["MetricDataResults"]}
+    assert set(got) == {"total", "ratio", "filled", "per_second", "busy"}
+    assert got["total"]["Label"] == "Total" and got["total"]["Values"] == [10.0, 25.0, 10.0]
+    assert got["ratio"]["Values"] == [100.0, 80.0]
+    assert got["filled"]["Values"] == [10.0, 20.0, 0.0]
+    assert [round(v, 4) for v in got["per_second"]["Values"]] == [0.0, 0.0833, 0.1667]
+    assert got["busy"]["Values"] == [0.0, 1.0, 0.0]
+    with pytest.raises(ClientError) as err:
+        cw.get_metric_data(MetricDataQueries=[stat("h", "Hits"), {"Id": "bad", "Expression": "h + nope"}],
+                           StartTime=now, EndTime=now + datetime.timedelta(minutes=3))
+    assert "nope" in err.value.response["Error"]["Message"]

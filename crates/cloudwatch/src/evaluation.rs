@@ -11,8 +11,7 @@
 //! notification goes to `--alarm-command` when one is given, for every state change);
 //! Application Auto Scaling policies go to the installation's policy hook when it has one.
 //!
-//! Not evaluated yet (they keep the state SetAlarmState gives them): metric-math alarms,
-//! anomaly-detection bands, composite alarms.
+//! Not evaluated yet (they keep the state SetAlarmState gives them): anomaly-detection bands.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,23 +158,87 @@ impl Evaluator {
         }
     }
 
+    /// The periods of a metric-math alarm, newest first: its returned expression's values, in
+    /// periods aligned to the epoch (as GetMetricData's) ending at or before `end_ms`.
+    fn math_periods(
+        &self,
+        region: &str,
+        alarm: &Alarm,
+        queries: &serde_json::Value,
+        end_ms: i64,
+    ) -> Result<Vec<Period>, String> {
+        let queries = protocol::tree::V::from_json(queries);
+        let period = match &queries {
+            protocol::tree::V::List(list) => list
+                .iter()
+                .find_map(|q| {
+                    q.get("MetricStat")
+                        .and_then(|m| m.int("Period").ok().flatten())
+                        .or_else(|| q.int("Period").ok().flatten())
+                })
+                .unwrap_or(60),
+            _ => 60,
+        }
+        .max(60);
+        let n = alarm.evaluation_periods.unwrap_or(1).clamp(1, 1440);
+        let end = (end_ms / 1000).div_euclid(period) * period;
+        let start = end - n * period;
+        let results =
+            crate::metrics::run_queries(&self.store, region, &queries, start as f64, end as f64)
+                .map_err(|e| e.message)?;
+        let returned = results
+            .into_iter()
+            .find(|r| r.return_data)
+            .ok_or("no query returns data")?;
+        Ok((0..n)
+            .map(|i| {
+                let t = end - (i + 1) * period;
+                Period {
+                    start_ms: t * 1000,
+                    data: returned.series.points.get(&t).map(|v| Aggregate {
+                        unit: String::new(),
+                        count: 1.0,
+                        sum: *v,
+                        min: *v,
+                        max: *v,
+                        dist: None,
+                    }),
+                }
+            })
+            .collect())
+    }
+
     async fn step_at(&self, now: i64) -> Result<(), String> {
         let err = |e: StoreError| format!("evaluating alarms: {e}");
         // Evaluate the periods that ended a minute ago: the minute the metrics publisher has
         // just finished (publishing runs at the same minute boundary).
         let end_ms = (now / 60_000 - 1) * 60_000;
         for (region, alarm) in self.alarms().map_err(err)? {
-            let Some(statistic) = alarm
-                .statistic
-                .clone()
-                .or_else(|| alarm.extended_statistic.clone())
-            else {
-                continue; // metric math: not evaluated yet
+            let (statistic, periods) = if let Some(queries) = &alarm.metrics {
+                // A metric-math alarm: the value of its returned query in each period.
+                match self.math_periods(&region, &alarm, queries, end_ms) {
+                    Ok(p) => ("Maximum".to_string(), p),
+                    Err(e) => {
+                        tracing::warn!(alarm = alarm.name, "cannot evaluate the alarm: {e}");
+                        continue;
+                    }
+                }
+            } else {
+                let Some(statistic) = alarm
+                    .statistic
+                    .clone()
+                    .or_else(|| alarm.extended_statistic.clone())
+                else {
+                    continue;
+                };
+                if alarm.metric_name.is_none() {
+                    continue;
+                }
+                (
+                    statistic,
+                    self.periods(&region, &alarm, end_ms).map_err(err)?,
+                )
             };
-            if alarm.metric_name.is_none() {
-                continue;
-            }
-            let periods = self.periods(&region, &alarm, end_ms).map_err(err)?;
             let Some(verdict) = evaluate(&alarm, &statistic, &periods, now) else {
                 continue;
             };
@@ -439,19 +502,21 @@ fn evaluate(alarm: &Alarm, statistic: &str, periods: &[Period], now: i64) -> Opt
             return None;
         }
     }
-    let stat_member = if alarm.statistic.is_some() {
-        "statistic"
-    } else {
-        "extendedStatistic"
-    };
     let mut data = json!({
         "version": "1.0",
         "queryDate": history::data_time(now),
-        stat_member: statistic,
-        "period": alarm.period.unwrap_or(60),
+        "period": periods.first().zip(periods.get(1)).map_or(alarm.period.unwrap_or(60), |(a, b)| (a.start_ms - b.start_ms) / 1000),
         "recentDatapoints": present.iter().rev().map(|(_, v, _)| *v).collect::<Vec<_>>(),
         "threshold": threshold,
     });
+    if alarm.metrics.is_none() {
+        let member = if alarm.statistic.is_some() {
+            "statistic"
+        } else {
+            "extendedStatistic"
+        };
+        data[member] = json!(statistic);
+    }
     if let Some(u) = &alarm.unit {
         data["unit"] = json!(u);
     }

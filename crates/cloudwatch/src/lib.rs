@@ -20,6 +20,7 @@ mod distribution;
 pub mod error;
 mod evaluation;
 mod history;
+mod math;
 mod metrics;
 mod model;
 mod resources;

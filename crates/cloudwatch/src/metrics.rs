@@ -10,6 +10,7 @@ use store::ScanControl;
 use crate::alarms::{self, STATISTICS, UNITS};
 use crate::distribution::{percentile_of, Distribution};
 use crate::error::{CwError, ErrorCode};
+use crate::math;
 use crate::model::{self, Aggregate, Dimension, MetricRecord, DATAPOINTS, METRICS};
 use crate::CloudWatch;
 use protocol::tree::V;
@@ -262,45 +263,17 @@ impl CloudWatch {
         period: i64,
         unit: Option<&str>,
     ) -> Result<BTreeMap<(i64, String), Aggregate>, CwError> {
-        let series = model::series_key(region, namespace, name, dims);
-        let from = model::point_key(&series, (start.max(0.0) / 60.0).ceil() as u64);
-        let to = model::point_key(&series, (end.max(0.0) / 60.0).ceil() as u64);
-        let read = self.store.read()?;
-        let mut out: BTreeMap<(i64, String), Aggregate> = BTreeMap::new();
-        let mut failure = None;
-        read.scan(
-            DATAPOINTS,
-            (
-                Bound::Included(from.as_slice()),
-                Bound::Excluded(to.as_slice()),
-            ),
-            false,
-            |k, v| {
-                let minute = model::point_minute(k) as i64;
-                let bucket = (minute * 60).div_euclid(period) * period;
-                match model::decode::<Vec<Aggregate>>(v) {
-                    Ok(aggs) => {
-                        for a in aggs {
-                            if unit.is_some_and(|u| u != a.unit) {
-                                continue;
-                            }
-                            match out.get_mut(&(bucket, a.unit.clone())) {
-                                Some(x) => x.merge(&a),
-                                None => {
-                                    out.insert((bucket, a.unit.clone()), a);
-                                }
-                            }
-                        }
-                    }
-                    Err(e) => failure = Some(e),
-                }
-                ScanControl::Continue
-            },
-        )?;
-        if let Some(e) = failure {
-            return Err(e.into());
-        }
-        Ok(out)
+        buckets(
+            &self.store,
+            region,
+            namespace,
+            name,
+            dims,
+            start,
+            end,
+            period,
+            unit,
+        )
     }
 
     pub(crate) async fn get_metric_statistics(&self, req: &V, region: &str) -> Result<V, CwError> {
@@ -414,74 +387,18 @@ impl CloudWatch {
         let ascending = alarms::scan_ascending(req)?;
         let queries = alarms::normalize_queries(req.list("MetricDataQueries"))?;
         let mut results = Vec::new();
-        for q in queries_of(&queries) {
-            let id = q.str("Id").unwrap_or_default();
-            if q.get("Expression").is_some() {
-                return Err(CwError::new(
-                    ErrorCode::InvalidParameterValue,
-                    format!(
-                        "Metric math expressions are not supported by Dynostack yet (query {id})."
-                    ),
-                ));
+        for r in run_queries(&self.store, region, &queries, start, end)? {
+            if !r.return_data {
+                continue;
             }
-            let Some(ms) = q.get("MetricStat") else {
-                return Err(CwError::new(
-                    ErrorCode::Validation,
-                    format!("The query {id} must specify either MetricStat or Expression."),
-                ));
-            };
-            let metric = ms.get("Metric").cloned().unwrap_or_else(V::map);
-            let namespace = metric.str("Namespace").unwrap_or_default();
-            let name = metric.str("MetricName").unwrap_or_default();
-            let dims = alarms::dimensions(metric.list("Dimensions"), "Dimensions")?;
-            let period = ms.int("Period")?.unwrap_or(60);
-            if period < 60 || period % 60 != 0 {
-                return Err(CwError::new(
-                    ErrorCode::InvalidParameterValue,
-                    "The parameter MetricStat.Period must be a multiple of 60.",
-                ));
-            }
-            let stat = ms.str("Stat").unwrap_or_default();
-            if !STATISTICS.contains(&stat.as_str()) && percentile_of(&stat).is_none() {
-                return Err(CwError::new(
-                    ErrorCode::InvalidParameterValue,
-                    format!("The statistic {stat} is not supported by Dynostack yet."),
-                ));
-            }
-            let unit = ms.str("Unit");
-            let buckets = self.buckets(
-                region,
-                &namespace,
-                &name,
-                &dims,
-                start,
-                end,
-                period,
-                unit.as_deref(),
-            )?;
-            let mut merged: BTreeMap<i64, Aggregate> = BTreeMap::new();
-            for ((t, _), a) in buckets {
-                match merged.get_mut(&t) {
-                    Some(x) => x.merge(&a),
-                    None => {
-                        merged.insert(t, a);
-                    }
-                }
-            }
-            let mut points: Vec<(i64, f64)> = merged
-                .into_iter()
-                .filter_map(|(t, a)| a.stat(&stat).map(|v| (t, v)))
-                .collect();
+            let mut points: Vec<(i64, f64)> = r.series.points.into_iter().collect();
             if !ascending {
                 points.reverse();
             }
-            if q.bool("ReturnData")? == Some(false) {
-                continue;
-            }
             results.push(
                 V::map()
-                    .with("Id", V::Str(id))
-                    .with("Label", V::Str(q.str("Label").unwrap_or(name)))
+                    .with("Id", V::Str(r.series.id))
+                    .with("Label", V::Str(r.series.label))
                     .with(
                         "Timestamps",
                         V::List(points.iter().map(|(t, _)| V::Ts(*t as f64)).collect()),
@@ -618,6 +535,232 @@ pub(crate) fn query_maps(v: &mut V) {
             }
         }
     }
+}
+
+/// One query's answer: its series (id, label, period, points) and whether it is returned.
+pub(crate) struct QueryResult {
+    pub series: math::Series,
+    pub return_data: bool,
+}
+
+/// Runs MetricDataQueries (normalised, `alarms::normalize_queries`) over [start, end): each
+/// MetricStat's buckets, then each expression once the queries it names are known. Results
+/// come in the queries' order.
+pub(crate) fn run_queries(
+    store: &store::Store,
+    region: &str,
+    queries: &V,
+    start: f64,
+    end: f64,
+) -> Result<Vec<QueryResult>, CwError> {
+    let list = queries_of(queries);
+    let mut done: Vec<Option<QueryResult>> = list.iter().map(|_| None).collect();
+    let mut metrics = Vec::new();
+    for (slot, q) in done.iter_mut().zip(&list) {
+        let id = q.str("Id").unwrap_or_default();
+        let return_data = q.bool("ReturnData")? != Some(false);
+        if q.get("Expression").is_some_and(|e| *e != V::Null) {
+            continue;
+        }
+        let Some(ms) = q.get("MetricStat") else {
+            return Err(CwError::new(
+                ErrorCode::Validation,
+                format!("The query {id} must specify either MetricStat or Expression."),
+            ));
+        };
+        let metric = ms.get("Metric").cloned().unwrap_or_else(V::map);
+        let namespace = metric.str("Namespace").unwrap_or_default();
+        let name = metric.str("MetricName").unwrap_or_default();
+        let dims = alarms::dimensions(metric.list("Dimensions"), "Dimensions")?;
+        let period = ms.int("Period")?.unwrap_or(60);
+        if period < 60 || period % 60 != 0 {
+            return Err(CwError::new(
+                ErrorCode::InvalidParameterValue,
+                "The parameter MetricStat.Period must be a multiple of 60.",
+            ));
+        }
+        let stat = ms.str("Stat").unwrap_or_default();
+        if !STATISTICS.contains(&stat.as_str()) && percentile_of(&stat).is_none() {
+            return Err(CwError::new(
+                ErrorCode::InvalidParameterValue,
+                format!("The statistic {stat} is not supported by Dynostack yet."),
+            ));
+        }
+        let unit = ms.str("Unit");
+        let buckets = buckets(
+            store,
+            region,
+            &namespace,
+            &name,
+            &dims,
+            start,
+            end,
+            period,
+            unit.as_deref(),
+        )?;
+        let mut merged: BTreeMap<i64, Aggregate> = BTreeMap::new();
+        for ((t, _), a) in buckets {
+            match merged.get_mut(&t) {
+                Some(x) => x.merge(&a),
+                None => {
+                    merged.insert(t, a);
+                }
+            }
+        }
+        let series = math::Series {
+            id,
+            label: q.str("Label").unwrap_or(name),
+            period,
+            points: merged
+                .into_iter()
+                .filter_map(|(t, a)| a.stat(&stat).map(|v| (t, v)))
+                .collect(),
+        };
+        metrics.push(series.clone());
+        *slot = Some(QueryResult {
+            series,
+            return_data,
+        });
+    }
+    // Expressions, in as many passes as their references need.
+    let range = math::Range {
+        start: start as i64,
+        end: end as i64,
+    };
+    loop {
+        let mut progress = false;
+        for i in 0..list.len() {
+            if done.get(i).is_some_and(Option::is_some) {
+                continue;
+            }
+            let Some(q) = list.get(i) else { continue };
+            let id = q.str("Id").unwrap_or_default();
+            let text = q.str("Expression").unwrap_or_default();
+            let bad = |e: String| {
+                CwError::new(
+                    ErrorCode::Validation,
+                    format!("Error in expression {id}: {e}"),
+                )
+            };
+            let refs = math::references(&text).map_err(bad)?;
+            let known: Vec<math::Series> =
+                done.iter().flatten().map(|r| r.series.clone()).collect();
+            let pending = refs.iter().any(|r| {
+                !known.iter().any(|k| k.id == *r)
+                    && list
+                        .iter()
+                        .any(|x| x.str("Id").as_deref() == Some(r.as_str()))
+            });
+            if pending {
+                continue;
+            }
+            let value = math::evaluate(&text, &known, &metrics, range).map_err(bad)?;
+            let series = match value {
+                math::Value::Series(s) => s,
+                math::Value::Number(n) => {
+                    // A number answers at every period of the range.
+                    let period = metrics.first().map_or(60, |m| m.period).max(60);
+                    let first = (range.start + period - 1).div_euclid(period) * period;
+                    math::Series {
+                        id: String::new(),
+                        label: String::new(),
+                        period,
+                        points: (0..)
+                            .map(|k| first + k * period)
+                            .take_while(|t| *t < range.end)
+                            .take(100_800)
+                            .map(|t| (t, n))
+                            .collect(),
+                    }
+                }
+                math::Value::Array(_) => {
+                    return Err(bad(
+                        "the expression returns an array of time series; reduce it (SUM, AVG, MAX, MIN)"
+                            .into(),
+                    ))
+                }
+            };
+            if let Some(slot) = done.get_mut(i) {
+                *slot = Some(QueryResult {
+                    series: math::Series {
+                        label: q.str("Label").unwrap_or_else(|| id.clone()),
+                        id,
+                        ..series
+                    },
+                    return_data: q.bool("ReturnData")? != Some(false),
+                });
+            }
+            progress = true;
+        }
+        if !progress {
+            break;
+        }
+    }
+    if let Some(i) = done.iter().position(Option::is_none) {
+        let id = list.get(i).and_then(|q| q.str("Id")).unwrap_or_default();
+        return Err(CwError::new(
+            ErrorCode::Validation,
+            format!(
+                "Error in expression {id}: it refers to a query that does not exist or to itself"
+            ),
+        ));
+    }
+    Ok(done.into_iter().flatten().collect())
+}
+
+/// Per-minute aggregates of one series in [start, end) (seconds), merged into buckets of
+/// `period` seconds aligned to the epoch, per unit.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn buckets(
+    store: &store::Store,
+    region: &str,
+    namespace: &str,
+    name: &str,
+    dims: &[Dimension],
+    start: f64,
+    end: f64,
+    period: i64,
+    unit: Option<&str>,
+) -> Result<BTreeMap<(i64, String), Aggregate>, CwError> {
+    let series = model::series_key(region, namespace, name, dims);
+    let from = model::point_key(&series, (start.max(0.0) / 60.0).ceil() as u64);
+    let to = model::point_key(&series, (end.max(0.0) / 60.0).ceil() as u64);
+    let read = store.read()?;
+    let mut out: BTreeMap<(i64, String), Aggregate> = BTreeMap::new();
+    let mut failure = None;
+    read.scan(
+        DATAPOINTS,
+        (
+            Bound::Included(from.as_slice()),
+            Bound::Excluded(to.as_slice()),
+        ),
+        false,
+        |k, v| {
+            let minute = model::point_minute(k) as i64;
+            let bucket = (minute * 60).div_euclid(period) * period;
+            match model::decode::<Vec<Aggregate>>(v) {
+                Ok(aggs) => {
+                    for a in aggs {
+                        if unit.is_some_and(|u| u != a.unit) {
+                            continue;
+                        }
+                        match out.get_mut(&(bucket, a.unit.clone())) {
+                            Some(x) => x.merge(&a),
+                            None => {
+                                out.insert((bucket, a.unit.clone()), a);
+                            }
+                        }
+                    }
+                }
+                Err(e) => failure = Some(e),
+            }
+            ScanControl::Continue
+        },
+    )?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    Ok(out)
 }
 
 fn queries_of(v: &V) -> Vec<&V> {
