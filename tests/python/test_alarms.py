@@ -179,3 +179,41 @@ def test_a_metric_math_alarm_evaluates_its_expression(travel):
                                                 {"MetricName": "Requests", "Value": 50}])
     advance(travel, 120)
     assert states(cw, [name])[name]["StateValue"] == "OK"
+
+
+def test_a_composite_alarm_follows_its_rule(travel, notified):
+    cw = client(travel, "cloudwatch")
+    ns = unique_name("Svc")
+    cpu, errors, both = unique_name("cpu"), unique_name("errors"), unique_name("both")
+    for name, metric in ((cpu, "Cpu"), (errors, "Errors")):
+        cw.put_metric_alarm(AlarmName=name, Namespace=ns, MetricName=metric, Statistic="Maximum", Period=60,
+                            EvaluationPeriods=1, Threshold=50, ComparisonOperator="GreaterThanThreshold",
+                            TreatMissingData="notBreaching")
+    cw.put_composite_alarm(AlarmName=both, AlarmRule=f'ALARM("{cpu}") AND ALARM({errors})',
+                           AlarmActions=["arn:aws:sns:us-east-1:123456789012:pager"])
+    got = cw.describe_alarms(AlarmNames=[both], AlarmTypes=["CompositeAlarm"])
+    assert got["CompositeAlarms"][0]["AlarmRule"] == f'ALARM("{cpu}") AND ALARM({errors})'
+    assert cw.describe_alarms(AlarmNames=[both])["MetricAlarms"] == []
+    # One child in ALARM: the rule does not hold.
+    cw.put_metric_data(Namespace=ns, MetricData=[{"MetricName": "Cpu", "Value": 90}])
+    advance(travel, 120)
+    assert states(cw, [cpu])[cpu]["StateValue"] == "ALARM"
+    composite = cw.describe_alarms(AlarmNames=[both], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+    assert composite["StateValue"] == "OK"
+    # Both: ALARM, naming the child that changed last.
+    cw.put_metric_data(Namespace=ns, MetricData=[{"MetricName": "Cpu", "Value": 90},
+                                                {"MetricName": "Errors", "Value": 70}])
+    advance(travel, 120)
+    composite = cw.describe_alarms(AlarmNames=[both], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+    assert composite["StateValue"] == "ALARM", composite["StateReason"]
+    assert composite["StateReason"].startswith(f"arn:aws:cloudwatch:{REGION}:")
+    assert f":alarm:{errors} transitioned to ALARM at " in composite["StateReason"]
+    history = cw.describe_alarm_history(AlarmName=both, HistoryItemType="StateUpdate",
+                                        ScanBy="TimestampAscending")["AlarmHistoryItems"]
+    assert [h["HistorySummary"] for h in history][-1] == "Alarm updated from OK to ALARM"
+    assert history[-1]["AlarmType"] == "CompositeAlarm"
+    sent = [json.loads(line) for line in notified.read_text().splitlines() if line.strip()]
+    assert any(n["AlarmName"] == both and n["NewStateValue"] == "ALARM" for n in sent)
+    with pytest.raises(ClientError) as err:
+        cw.put_composite_alarm(AlarmName=unique_name("bad"), AlarmRule="ALARM(")
+    assert err.value.response["Error"]["Code"] == "ValidationError"

@@ -63,7 +63,12 @@ pub fn check_enum(name: &str, value: Option<&str>, set: &[&str]) -> Result<(), C
     }
 }
 
-fn check_len(name: &str, value: Option<&str>, min: usize, max: usize) -> Result<(), CwError> {
+pub(crate) fn check_len(
+    name: &str,
+    value: Option<&str>,
+    min: usize,
+    max: usize,
+) -> Result<(), CwError> {
     if let Some(v) = value {
         let n = v.chars().count();
         if n < min || n > max {
@@ -351,6 +356,7 @@ impl CloudWatch {
             evaluate_low_sample_count_percentile: low_sample,
             metrics,
             threshold_metric_id,
+            alarm_rule: None,
             state_value: "INSUFFICIENT_DATA".into(),
             state_reason: INITIAL_REASON.into(),
             state_reason_data: None,
@@ -475,8 +481,12 @@ impl CloudWatch {
         let want_composite = types.iter().any(|t| t == "CompositeAlarm");
         let mut page = Vec::new();
         let mut next = None;
-        if want_metric {
+        if want_metric || want_composite {
             for a in self.all_alarms(region)? {
+                let composite = a.alarm_rule.is_some();
+                if (composite && !want_composite) || (!composite && !want_metric) {
+                    continue;
+                }
                 if !names.is_empty() && !names.contains(&a.name) {
                     continue;
                 }
@@ -514,12 +524,25 @@ impl CloudWatch {
         }
         let mut out = V::map();
         if want_composite {
-            out = out.with("CompositeAlarms", V::List(vec![]));
+            out = out.with(
+                "CompositeAlarms",
+                V::List(
+                    page.iter()
+                        .filter(|a| a.alarm_rule.is_some())
+                        .map(Alarm::to_composite_v)
+                        .collect(),
+                ),
+            );
         }
         if want_metric {
             out = out.with(
                 "MetricAlarms",
-                V::List(page.iter().map(Alarm::to_v).collect()),
+                V::List(
+                    page.iter()
+                        .filter(|a| a.alarm_rule.is_none())
+                        .map(Alarm::to_v)
+                        .collect(),
+                ),
             );
         }
         Ok(out.with("NextToken", V::opt_str(next.as_deref())))
@@ -590,7 +613,12 @@ impl CloudWatch {
                         &history::HistoryItem {
                             region: region.clone(),
                             alarm_name: n.clone(),
-                            alarm_type: "MetricAlarm".into(),
+                            alarm_type: if old.alarm_rule.is_some() {
+                                "CompositeAlarm"
+                            } else {
+                                "MetricAlarm"
+                            }
+                            .into(),
                             timestamp_ms: now,
                             item_type: "ConfigurationUpdate".into(),
                             summary: format!("Alarm \"{n}\" deleted"),
@@ -673,7 +701,7 @@ impl CloudWatch {
                         &history::HistoryItem {
                             region: region.clone(),
                             alarm_name: a.name.clone(),
-                            alarm_type: "MetricAlarm".into(),
+                            alarm_type: if a.alarm_rule.is_some() { "CompositeAlarm" } else { "MetricAlarm" }.into(),
                             timestamp_ms: now,
                             item_type: "StateUpdate".into(),
                             summary: format!("Alarm updated from {} to {state}", a.state_value),

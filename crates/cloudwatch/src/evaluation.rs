@@ -249,6 +249,7 @@ impl Evaluator {
                 .await
                 .map_err(err)?;
         }
+        self.evaluate_composites(now).await.map_err(err)?;
         // Once an hour: history past 30 days, datapoints past 15 days.
         if (now / 60_000) % 60 == 0 {
             self.store
@@ -258,6 +259,71 @@ impl Evaluator {
                 })
                 .await
                 .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// Composite alarms, after the metric alarms they watch: ALARM while the rule holds, else
+    /// OK. A few passes, so that a composite of composites sees its children's new state.
+    async fn evaluate_composites(&self, now: i64) -> Result<(), StoreError> {
+        for _ in 0..3 {
+            let alarms = self.alarms()?;
+            let mut changed = false;
+            for (region, alarm) in &alarms {
+                let Some(rule) = alarm.alarm_rule.as_deref() else {
+                    continue;
+                };
+                let Ok(rule) = crate::composite::parse(rule) else {
+                    continue;
+                };
+                let child = |name: &str| {
+                    alarms
+                        .iter()
+                        .find(|(r, a)| r == region && (a.name == name || a.arn == name))
+                };
+                let holds = rule.holds(&|name| child(name).map(|(_, a)| a.state_value.clone()));
+                let state = if holds { "ALARM" } else { "OK" };
+                if state == alarm.state_value {
+                    continue;
+                }
+                // The child that changed last is the one CloudWatch names.
+                let trigger = rule
+                    .alarms()
+                    .into_iter()
+                    .filter_map(|n| child(n).map(|(_, a)| a))
+                    .max_by_key(|a| a.state_transitioned_ms);
+                let (reason, data) = match trigger {
+                    Some(t) => (
+                        format!(
+                            "{} transitioned to {} at {}",
+                            t.arn,
+                            t.state_value,
+                            clock::long_utc(t.state_transitioned_ms)
+                        ),
+                        json!({ "triggeringAlarms": [{
+                            "arn": t.arn,
+                            "state": { "value": t.state_value, "timestamp": history::data_time(t.state_transitioned_ms) },
+                        }] }),
+                    ),
+                    None => (
+                        format!(
+                            "The alarm rule evaluated to {}",
+                            if holds { "TRUE" } else { "FALSE" }
+                        ),
+                        json!({ "triggeringAlarms": [] }),
+                    ),
+                };
+                let verdict = Verdict {
+                    state,
+                    reason,
+                    reason_data: data.to_string(),
+                };
+                self.transition(region, alarm.clone(), verdict, now).await?;
+                changed = true;
+            }
+            if !changed {
+                break;
+            }
         }
         Ok(())
     }
@@ -306,7 +372,7 @@ impl Evaluator {
                     &HistoryItem {
                         region: region_owned,
                         alarm_name: name,
-                        alarm_type: "MetricAlarm".into(),
+                        alarm_type: alarm_type(&a).into(),
                         timestamp_ms: now,
                         item_type: "StateUpdate".into(),
                         summary: format!("Alarm updated from {old_state} to {}", v.state),
@@ -377,7 +443,7 @@ impl Evaluator {
             items.push(HistoryItem {
                 region: region.to_string(),
                 alarm_name: alarm.name.clone(),
-                alarm_type: "MetricAlarm".into(),
+                alarm_type: alarm_type(alarm).into(),
                 timestamp_ms: now,
                 item_type: "Action".into(),
                 summary,
@@ -408,6 +474,14 @@ impl Worker for Evaluator {
             self.step_at(now as i64).await?;
             Ok(Next::At((now / 60_000 + 1) * 60_000))
         })
+    }
+}
+
+fn alarm_type(a: &Alarm) -> &'static str {
+    if a.alarm_rule.is_some() {
+        "CompositeAlarm"
+    } else {
+        "MetricAlarm"
     }
 }
 

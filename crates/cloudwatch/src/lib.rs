@@ -16,6 +16,7 @@
 //!   shown through `with_external_alarms`; this crate never writes them.
 
 mod alarms;
+mod composite;
 mod distribution;
 pub mod error;
 mod evaluation;
@@ -44,6 +45,7 @@ pub const SIGNING_NAME: &str = "monitoring";
 protocol::operations!(
     "cloudwatch";
     PutMetricAlarm,
+    PutCompositeAlarm,
     DescribeAlarms,
     DescribeAlarmsForMetric,
     DescribeAlarmHistory,
@@ -118,6 +120,7 @@ impl ExternalAlarm {
             evaluate_low_sample_count_percentile: None,
             metrics: None,
             threshold_metric_id: None,
+            alarm_rule: None,
             state_value: "INSUFFICIENT_DATA".into(),
             state_reason: alarms::INITIAL_REASON.into(),
             state_reason_data: None,
@@ -201,6 +204,7 @@ impl CloudWatch {
         use Operation::*;
         Ok(match op {
             PutMetricAlarm => self.put_metric_alarm(req, region).await.map(|_| None)?,
+            PutCompositeAlarm => self.put_composite_alarm(req, region).await.map(|_| None)?,
             DescribeAlarms => Some(self.describe_alarms(req, region).await?),
             DescribeAlarmsForMetric => Some(self.describe_alarms_for_metric(req, region).await?),
             DescribeAlarmHistory => Some(self.describe_alarm_history(req, region).await?),

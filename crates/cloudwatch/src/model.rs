@@ -117,6 +117,9 @@ pub struct Alarm {
     pub metrics: Option<serde_json::Value>,
     #[serde(default)]
     pub threshold_metric_id: Option<String>,
+    /// A composite alarm's rule (`composite`); None for a metric alarm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm_rule: Option<String>,
     pub state_value: String,
     pub state_reason: String,
     #[serde(default)]
@@ -130,6 +133,35 @@ pub struct Alarm {
 
 impl Alarm {
     /// The `MetricAlarm` shape, members in the model's order.
+    /// The `CompositeAlarm` shape, members in the model's order.
+    pub fn to_composite_v(&self) -> V {
+        let ms = |t: i64| V::Ts(t as f64 / 1000.0);
+        V::map()
+            .with("ActionsEnabled", V::Bool(self.actions_enabled))
+            .with("AlarmActions", V::strs(&self.alarm_actions))
+            .with("AlarmArn", V::Str(self.arn.clone()))
+            .with(
+                "AlarmConfigurationUpdatedTimestamp",
+                ms(self.configuration_updated_ms),
+            )
+            .with("AlarmDescription", V::opt_str(self.description.as_deref()))
+            .with("AlarmName", V::Str(self.name.clone()))
+            .with("AlarmRule", V::opt_str(self.alarm_rule.as_deref()))
+            .with(
+                "InsufficientDataActions",
+                V::strs(&self.insufficient_data_actions),
+            )
+            .with("OKActions", V::strs(&self.ok_actions))
+            .with("StateReason", V::Str(self.state_reason.clone()))
+            .with(
+                "StateReasonData",
+                V::opt_str(self.state_reason_data.as_deref()),
+            )
+            .with("StateUpdatedTimestamp", ms(self.state_updated_ms))
+            .with("StateValue", V::Str(self.state_value.clone()))
+            .with("StateTransitionedTimestamp", ms(self.state_transitioned_ms))
+    }
+
     pub fn to_v(&self) -> V {
         let ms = |t: i64| V::Ts(t as f64 / 1000.0);
         let mut v = V::map()
