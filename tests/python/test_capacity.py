@@ -272,3 +272,49 @@ def test_decreases_are_limited_per_utc_day(travel):
     # A new UTC day starts the count again.
     advance(travel, 86400)
     assert ddb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0
+
+
+def test_ttl_streams_backfill_and_account_metrics(travel):
+    ddb = client(travel, "dynamodb")
+    cw = client(travel, "cloudwatch")
+    streams = client(travel, "dynamodbstreams")
+    name = unique_name("more")
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST",
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    wait_table_active(ddb, name)
+    provisioned = provisioned_table(ddb, rcu=100, wcu=50)
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    start = dt.datetime.fromtimestamp(clock(travel)["epoch_seconds"] - 60, dt.timezone.utc)
+    expiry = int(clock(travel)["epoch_seconds"]) + 30
+    for i in range(5):
+        ddb.put_item(TableName=name, Item={"k": {"S": f"k{i}"}, "g": {"S": "x"}, "exp": {"N": str(expiry)}})
+    # A GSI added to a table with items is backfilled.
+    ddb.update_table(TableName=name, AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                     GlobalSecondaryIndexUpdates=[{"Create": {
+                         "IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                         "Projection": {"ProjectionType": "ALL"}}}])
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    got = streams.get_records(ShardIterator=it)["Records"]
+    assert len(got) == 5
+    advance(travel, 600)
+    end = dt.datetime.fromtimestamp(clock(travel)["epoch_seconds"], dt.timezone.utc)
+    table = [{"Name": "TableName", "Value": name}]
+    ttl = minute_stats(cw, "TimeToLiveDeletedItemCount", table, start, end)
+    assert sum(p["Sum"] for p in ttl) == 5
+    label = arn.rsplit("/", 1)[1]
+    stream_dims = table + [{"Name": "StreamLabel", "Value": label}, {"Name": "Operation", "Value": "GetRecords"}]
+    assert sum(p["Sum"] for p in minute_stats(cw, "ReturnedRecordsCount", stream_dims, start, end)) == 5
+    assert sum(p["Sum"] for p in minute_stats(cw, "ReturnedBytes", stream_dims, start, end)) > 100
+    index = table + [{"Name": "GlobalSecondaryIndexName", "Value": "by-g"}]
+    progress = minute_stats(cw, "OnlineIndexPercentageProgress", index, start, end, "Maximum")
+    assert progress and max(p["Maximum"] for p in progress) == 100.0
+    consumed = minute_stats(cw, "OnlineIndexConsumedWriteCapacity", index, start, end)
+    assert sum(p["Sum"] for p in consumed) == 5
+    account = minute_stats(cw, "AccountProvisionedReadCapacityUtilization", [], start, end, "Maximum")
+    assert account and account[-1]["Maximum"] >= 100 * 100 / 80000 and account[-1]["Unit"] == "Percent"
+    assert minute_stats(cw, "AccountMaxTableLevelReads", [], start, end, "Maximum")[-1]["Maximum"] == 40000
+    assert provisioned

@@ -21,6 +21,7 @@ pub struct Backfill;
 
 impl Walk for Backfill {
     const NAME: &'static str = "gsi-backfill";
+    const ONLINE_INDEX: bool = true;
 
     fn pending(catalog: &Catalog) -> Option<(Arc<TableMeta>, String)> {
         catalog.all().into_iter().find_map(|meta| {
@@ -39,19 +40,22 @@ impl Walk for Backfill {
         table: &TableMeta,
         index: &str,
         keys: &[Vec<u8>],
-    ) -> Result<(), StoreError> {
+    ) -> Result<f64, StoreError> {
         let Some(meta) = current(catalog, table, index) else {
-            return Ok(());
+            return Ok(0.0);
         };
         let Some(view) = meta.index(index) else {
-            return Ok(());
+            return Ok(0.0);
         };
+        let mut units = 0.0;
         for key in keys {
             if let Some(item) = items::read_item(ctx, &meta, key)? {
-                indexes::backfill_one(ctx, &meta, &view, key, &item)?;
+                if let Some(size) = indexes::backfill_one(ctx, &meta, &view, key, &item)? {
+                    units += crate::capacity::write_units(0, size);
+                }
             }
         }
-        Ok(())
+        Ok(units)
     }
 
     fn finish(

@@ -234,12 +234,12 @@ pub fn backfill_one(
     index: &IndexView,
     table_key: &[u8],
     item: &Item,
-) -> Result<(), StoreError> {
+) -> Result<Option<usize>, StoreError> {
     let Some(key) = index.entry_key(item, table_key) else {
-        return Ok(());
+        return Ok(None);
     };
     if ctx.get(&index.store_table, &key)?.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let projected = index.project(&meta.key_shape(), item);
     ctx.insert(
@@ -247,10 +247,7 @@ pub fn backfill_one(
         &key,
         &encode_entry(table_key, &projected),
     )?;
-    stats::add_for(
-        ctx,
-        &stats_key(&meta.table_id, &index.name),
-        1,
-        item::size::item_size(&projected) as i64,
-    )
+    let size = item::size::item_size(&projected);
+    stats::add_for(ctx, &stats_key(&meta.table_id, &index.name), 1, size as i64)?;
+    Ok(Some(size))
 }

@@ -120,6 +120,7 @@ impl Dynamo {
                 self.store.clone(),
                 self.catalog.clone(),
                 self.options.ttl_sweep_poll,
+                self.metrics.clone(),
             ),
             Wake::default(),
         );
@@ -128,7 +129,8 @@ impl Dynamo {
                 self.store.clone(),
                 self.catalog.clone(),
                 chunk,
-            ),
+            )
+            .with_metrics(self.metrics.clone()),
             self.backfill.clone(),
         );
         workers.spawn(

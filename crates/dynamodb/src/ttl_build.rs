@@ -32,12 +32,12 @@ impl Walk for TtlBuild {
         table: &TableMeta,
         _purpose: &str,
         keys: &[Vec<u8>],
-    ) -> Result<(), StoreError> {
+    ) -> Result<f64, StoreError> {
         let Some(meta) = current(catalog, table) else {
-            return Ok(());
+            return Ok(0.0);
         };
         let Some(attr) = attribute(&meta) else {
-            return Ok(());
+            return Ok(0.0);
         };
         let now = ctx.now_ms() / 1000;
         let index = ttl_table(&meta.table_id);
@@ -49,7 +49,8 @@ impl Walk for TtlBuild {
                 ctx.insert(&index, &entry_key(e, key), &[])?;
             }
         }
-        Ok(())
+        // The TTL index is Dynostack's own: it consumes no capacity.
+        Ok(0.0)
     }
 
     fn finish(

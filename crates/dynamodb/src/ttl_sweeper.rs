@@ -15,6 +15,7 @@ use worker::{Next, StepFuture, Worker};
 
 use crate::catalog::Catalog;
 use crate::items::{self, Origin};
+use crate::metrics::{Dim, Recorder};
 use crate::schema::TableMeta;
 use crate::ttl::{attribute, current, entry_key, expiry_of, ttl_table, MAX_AGE_SECONDS};
 
@@ -26,14 +27,22 @@ pub struct Sweeper {
     store: Store,
     catalog: Arc<Catalog>,
     poll: Duration,
+    /// TimeToLiveDeletedItemCount goes here.
+    metrics: Arc<Recorder>,
 }
 
 impl Sweeper {
-    pub fn new(store: Store, catalog: Arc<Catalog>, poll: Duration) -> Sweeper {
+    pub fn new(
+        store: Store,
+        catalog: Arc<Catalog>,
+        poll: Duration,
+        metrics: Arc<Recorder>,
+    ) -> Sweeper {
         Sweeper {
             store,
             catalog,
             poll,
+            metrics,
         }
     }
 }
@@ -45,7 +54,7 @@ impl Worker for Sweeper {
 
     fn step(&mut self, now: u64) -> StepFuture<'_> {
         Box::pin(async move {
-            let deleted = sweep(&self.store, &self.catalog, now)
+            let deleted = sweep(&self.store, &self.catalog, &self.metrics, now)
                 .await
                 .map_err(|e| e.to_string())?;
             if deleted > 0 {
@@ -98,6 +107,7 @@ fn next_expiry(store: &Store, catalog: &Catalog, now_ms: u64) -> Result<Option<u
 pub async fn sweep(
     store: &Store,
     catalog: &Arc<Catalog>,
+    metrics: &Recorder,
     now_ms: u64,
 ) -> Result<usize, StoreError> {
     let now = now_ms / 1000;
@@ -138,6 +148,14 @@ pub async fn sweep(
                 .write(move |ctx| delete_expired(ctx, &catalog2, &table, &found, now_ms))
                 .await?;
             deleted += n;
+            if n > 0 {
+                metrics.add(
+                    &meta.table_name,
+                    "TimeToLiveDeletedItemCount",
+                    Dim::Table,
+                    n as f64,
+                );
+            }
             // A chunk that deleted nothing (the table's TTL changed under the sweep) is not
             // read again: the next sweep starts from the catalog as it is then.
             if !full || n == 0 {

@@ -12,6 +12,7 @@ use store::{ScanControl, Store, StoreError, WriteCtx};
 use worker::{Next, StepFuture, Worker};
 
 use crate::catalog::Catalog;
+use crate::metrics::{Dim, Recorder};
 use crate::schema::TableMeta;
 
 /// One kind of walk over a table's items.
@@ -22,14 +23,19 @@ pub trait Walk: Send + 'static {
     /// The first table with work pending, and what for (an index name; "ttl").
     fn pending(catalog: &Catalog) -> Option<(Arc<TableMeta>, String)>;
 
-    /// Handles a chunk of the table's keys, inside a write job (re-reading the items there).
+    /// Handles a chunk of the table's keys, inside a write job (re-reading the items there);
+    /// returns the write units it consumed (OnlineIndexConsumedWriteCapacity).
     fn visit(
         ctx: &mut WriteCtx<'_>,
         catalog: &Catalog,
         table: &TableMeta,
         purpose: &str,
         keys: &[Vec<u8>],
-    ) -> Result<(), StoreError>;
+    ) -> Result<f64, StoreError>;
+
+    /// Whether the walk builds a global secondary index named by its purpose, so its progress
+    /// is published as AWS's OnlineIndex* metrics.
+    const ONLINE_INDEX: bool = false;
 
     /// Every item was visited: the table's state moves on (index ACTIVE, TTL ENABLED).
     fn finish(
@@ -47,6 +53,9 @@ pub struct Walker<W> {
     /// Items per write job: bounds how long one job holds the writer.
     chunk: usize,
     cursor: Cursor,
+    /// Items visited in the walk under way (for OnlineIndexPercentageProgress).
+    visited: u64,
+    metrics: Option<Arc<Recorder>>,
     walk: PhantomData<fn() -> W>,
 }
 
@@ -57,8 +66,16 @@ impl<W: Walk> Walker<W> {
             catalog,
             chunk,
             cursor: Cursor::default(),
+            visited: 0,
+            metrics: None,
             walk: PhantomData,
         }
+    }
+
+    /// Publishes the walk's OnlineIndex* metrics (walks with `W::ONLINE_INDEX`).
+    pub fn with_metrics(mut self, metrics: Arc<Recorder>) -> Walker<W> {
+        self.metrics = Some(metrics);
+        self
     }
 
     async fn step_once(&mut self) -> Result<Next, StoreError> {
@@ -67,6 +84,9 @@ impl<W: Walk> Walker<W> {
             return Ok(Next::Idle);
         };
         let after = self.cursor.after(&meta, &purpose).map(<[u8]>::to_vec);
+        if after.is_none() {
+            self.visited = 0;
+        }
         let keys = next_keys(
             &self.store,
             &meta.items_table(),
@@ -74,18 +94,44 @@ impl<W: Walk> Walker<W> {
             self.chunk,
         )?;
         let last = keys.last().cloned();
+        let count = keys.len() as u64;
         let catalog = self.catalog.clone();
         let table = (*meta).clone();
         let why = purpose.clone();
-        self.store
+        let units = self
+            .store
             .write(move |ctx| {
                 if keys.is_empty() {
-                    W::finish(ctx, &catalog, &table, &why)
+                    W::finish(ctx, &catalog, &table, &why).map(|_| 0.0)
                 } else {
                     W::visit(ctx, &catalog, &table, &why, &keys)
                 }
             })
             .await?;
+        self.visited += count;
+        if let (true, Some(m)) = (W::ONLINE_INDEX, &self.metrics) {
+            let total = crate::stats::table(&self.store.read()?, &meta)?.item_count;
+            let progress = if count == 0 || total == 0 {
+                100.0
+            } else {
+                (self.visited as f64 * 100.0 / total as f64).min(100.0)
+            };
+            let dim = Dim::Index(purpose.clone());
+            m.add(
+                &meta.table_name,
+                "OnlineIndexPercentageProgress",
+                dim.clone(),
+                progress,
+            );
+            if units > 0.0 {
+                m.add(
+                    &meta.table_name,
+                    "OnlineIndexConsumedWriteCapacity",
+                    dim,
+                    units,
+                );
+            }
+        }
         match last {
             Some(last) => self.cursor.set(&meta, &purpose, last),
             None => self.cursor.clear(),

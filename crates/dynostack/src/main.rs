@@ -99,7 +99,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             shard_rollover: config::seconds(args.stream_shard_seconds),
             iterator_lifetime: config::seconds(args.stream_iterator_seconds),
         };
-        let streams = streams::Streams::new(store.clone(), stream_config.clone());
+        let streams = streams::Streams::new(store.clone(), stream_config.clone())
+            .with_metrics(dynamodb.metrics.clone());
         // Background work runs on the installation's clock and stops before the store closes.
         let workers = worker::Workers::new(store.clone());
         dynamodb.start_workers(&workers);
@@ -108,6 +109,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 store.clone(),
                 dynamodb.metrics.clone(),
                 dynamodb.catalog().clone(),
+                args.table_quota_units as f64,
             ),
             worker::Wake::default(),
         );

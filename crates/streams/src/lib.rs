@@ -80,11 +80,23 @@ impl Default for Config {
 pub struct Streams {
     pub(crate) store: Store,
     pub(crate) config: Config,
+    /// Where GetRecords' CloudWatch metrics go (ReturnedRecordsCount, ReturnedBytes).
+    pub(crate) metrics: Option<std::sync::Arc<dynamodb::metrics::Recorder>>,
 }
 
 impl Streams {
     pub fn new(store: Store, config: Config) -> Streams {
-        Streams { store, config }
+        Streams {
+            store,
+            config,
+            metrics: None,
+        }
+    }
+
+    /// Records GetRecords' metrics with DynamoDB's (`AWS/DynamoDB`).
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<dynamodb::metrics::Recorder>) -> Streams {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Runs one operation on a raw JSON request body.

@@ -553,5 +553,20 @@ fn get_records(svc: &Streams, req: GetRecordsRequest) -> Result<Json, StreamsErr
         };
         out.insert("NextShardIterator".into(), next.encode().into());
     }
+    if let Some(metrics) = &svc.metrics {
+        // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL
+        let mut parts = entry.stream_arn.rsplit('/');
+        let label = parts.next().unwrap_or_default().to_string();
+        let table = parts.nth(1).unwrap_or_default();
+        let bytes: usize = out.get("Records").map_or(0, |r| r.to_string().len());
+        let dim = dynamodb::metrics::Dim::Stream(label);
+        metrics.add(
+            table,
+            "ReturnedRecordsCount",
+            dim.clone(),
+            scan.found.len() as f64,
+        );
+        metrics.add(table, "ReturnedBytes", dim, bytes as f64);
+    }
     Ok(Json::Object(out))
 }
