@@ -315,3 +315,36 @@ def test_metric_math(cw):
         cw.get_metric_data(MetricDataQueries=[stat("h", "Hits"), {"Id": "bad", "Expression": "h + nope"}],
                            StartTime=now, EndTime=now + datetime.timedelta(minutes=3))
     assert "nope" in err.value.response["Error"]["Message"]
+
+
+def test_datapoints_roll_up_as_they_age(new_server):
+    """One-minute data for 15 days, then 5-minute datapoints (63 days), then hourly ones
+    (455 days): sums stay, resolution drops (test clock)."""
+    from test_clock import advance, clock
+
+    srv = new_server(args=["--test-clock"])
+    cw = boto3.client("cloudwatch", endpoint_url=srv.endpoint, region_name=REGION,
+                      aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+    ns = unique_name("Aging")
+    now = clock(srv)["epoch_seconds"]
+    start = datetime.datetime.fromtimestamp(now - now % 3600 - 3600, datetime.timezone.utc)
+    data = [{"MetricName": "Hits", "Timestamp": start + datetime.timedelta(minutes=m), "Value": 1.0}
+            for m in range(60)]
+    cw.put_metric_data(Namespace=ns, MetricData=data)
+    end = start + datetime.timedelta(hours=1)
+
+    def points(period):
+        r = cw.get_metric_statistics(Namespace=ns, MetricName="Hits", StartTime=start, EndTime=end,
+                                     Period=period, Statistics=["Sum", "SampleCount"])
+        return sorted(r["Datapoints"], key=lambda p: p["Timestamp"])
+
+    assert len(points(60)) == 60
+    advance(srv, 16 * 86400)
+    five = points(60)
+    assert len(five) == 12 and all(p["Sum"] == 5 for p in five), five
+    assert sum(p["Sum"] for p in points(3600)) == 60
+    advance(srv, 50 * 86400)
+    hourly = points(60)
+    assert len(hourly) == 1 and hourly[0]["Sum"] == 60 and hourly[0]["SampleCount"] == 60
+    advance(srv, 400 * 86400)
+    assert points(3600) == []

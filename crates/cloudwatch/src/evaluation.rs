@@ -208,12 +208,15 @@ impl Evaluator {
             .collect())
     }
 
-    async fn step_at(&self, now: i64) -> Result<(), String> {
+    /// Evaluates every alarm as of `now`; returns whether there were any.
+    async fn step_at(&self, now: i64) -> Result<bool, String> {
         let err = |e: StoreError| format!("evaluating alarms: {e}");
         // Evaluate the periods that ended a minute ago: the minute the metrics publisher has
         // just finished (publishing runs at the same minute boundary).
         let end_ms = (now / 60_000 - 1) * 60_000;
-        for (region, alarm) in self.alarms().map_err(err)? {
+        let alarms = self.alarms().map_err(err)?;
+        let any = !alarms.is_empty();
+        for (region, alarm) in alarms {
             let (statistic, periods) = if let Some(queries) = &alarm.metrics {
                 // A metric-math alarm: the value of its returned query in each period.
                 match self.math_periods(&region, &alarm, queries, end_ms) {
@@ -250,7 +253,7 @@ impl Evaluator {
                 .map_err(err)?;
         }
         self.evaluate_composites(now).await.map_err(err)?;
-        // Once an hour: history past 30 days, datapoints past 15 days.
+        // Once an hour: history past 30 days; datapoints rolled up and removed as they age.
         if (now / 60_000) % 60 == 0 {
             self.store
                 .write(move |w| {
@@ -260,7 +263,7 @@ impl Evaluator {
                 .await
                 .map_err(err)?;
         }
-        Ok(())
+        Ok(any)
     }
 
     /// Composite alarms, after the metric alarms they watch: ALARM while the rule holds, else
@@ -471,9 +474,19 @@ impl Worker for Evaluator {
 
     fn step(&mut self, now: u64) -> StepFuture<'_> {
         Box::pin(async move {
-            self.step_at(now as i64).await?;
-            Ok(Next::At((now / 60_000 + 1) * 60_000))
+            // Every minute while there are alarms; else on the hour, for the data's upkeep
+            // (a new alarm is noticed at the next poll).
+            let every = if self.step_at(now as i64).await? {
+                60_000
+            } else {
+                3_600_000
+            };
+            Ok(Next::At((now / every + 1) * every))
         })
+    }
+
+    fn poll(&self) -> Option<Duration> {
+        Some(Duration::from_secs(60))
     }
 }
 

@@ -66,6 +66,8 @@ pub async fn publish(
                     metric_name: p.metric_name,
                     dimensions: model::sorted_dims(&dims),
                     last_ms: (p.minute * 60_000) as i64,
+                    rolled_5m: 0,
+                    rolled_1h: 0,
                 },
                 minute: p.minute,
                 agg: Aggregate {
@@ -112,6 +114,8 @@ async fn save(store: &store::Store, datums: Vec<Datum>) -> Result<(), store::Sto
                 if let Some(old) = w.get(METRICS, &d.series)? {
                     let old: MetricRecord = model::decode(&old)?;
                     record.last_ms = record.last_ms.max(old.last_ms);
+                    record.rolled_5m = old.rolled_5m;
+                    record.rolled_1h = old.rolled_1h;
                 }
                 w.insert(METRICS, &d.series, &model::encode(&record)?)?;
             }
@@ -240,6 +244,8 @@ impl CloudWatch {
                     metric_name: name,
                     dimensions: model::sorted_dims(&dims),
                     last_ms: ts,
+                    rolled_5m: 0,
+                    rolled_1h: 0,
                 },
                 minute: (ts.max(0) / 60_000) as u64,
                 agg,
@@ -774,19 +780,24 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// How long one-minute datapoints are kept (CloudWatch: 15 days; the 5-minute and 1-hour
-/// roll-ups it keeps longer are not kept here).
-pub const RETENTION_MS: i64 = 15 * 24 * 3600 * 1000;
+/// CloudWatch's retention: one-minute datapoints for 15 days, then rolled up into five-minute
+/// ones kept 63 days, then into one-hour ones kept 455 days.
+const MINUTE_DAYS: u64 = 15;
+const FIVE_MINUTE_DAYS: u64 = 63;
+const HOUR_DAYS: u64 = 455;
 
-/// Removes datapoints past the retention, and the series that have none left, at most `limit`
-/// datapoints per call; returns how many were removed.
+/// Rolls datapoints up and removes them as they age (see the constants above), and forgets
+/// series with nothing left. Each series records how far it is rolled up, so a call only
+/// handles what aged since the last one; at most `limit` datapoints are removed per call.
 pub(crate) fn trim(
     w: &mut store::WriteCtx<'_>,
     now_ms: i64,
     limit: usize,
 ) -> Result<usize, store::StoreError> {
-    let cutoff_ms = now_ms - RETENTION_MS;
-    let cutoff_minute = (cutoff_ms.max(0) / 60_000) as u64;
+    let now_minute = (now_ms.max(0) / 60_000) as u64;
+    let days = |d: u64| now_minute.saturating_sub(d * 1440);
+    let (keep_minutes, keep_five, keep_hours) =
+        (days(MINUTE_DAYS), days(FIVE_MINUTE_DAYS), days(HOUR_DAYS));
     let mut series = Vec::new();
     let mut failure = None;
     w.scan(
@@ -795,7 +806,7 @@ pub(crate) fn trim(
         false,
         |k, v| {
             match model::decode::<MetricRecord>(v) {
-                Ok(m) => series.push((k.to_vec(), m.last_ms < cutoff_ms)),
+                Ok(m) => series.push((k.to_vec(), m)),
                 Err(e) => failure = Some(e),
             }
             ScanControl::Continue
@@ -805,36 +816,115 @@ pub(crate) fn trim(
         return Err(e);
     }
     let mut removed = 0;
-    for (key, stale) in series {
-        let from = model::point_key(&key, 0);
-        let to = model::point_key(&key, cutoff_minute);
-        let mut old = Vec::new();
-        w.scan(
-            DATAPOINTS,
-            (
-                Bound::Included(from.as_slice()),
-                Bound::Excluded(to.as_slice()),
-            ),
-            false,
-            |k, _| {
-                old.push(k.to_vec());
-                if removed + old.len() >= limit {
-                    ScanControl::Stop
-                } else {
-                    ScanControl::Continue
-                }
-            },
-        )?;
-        removed += old.len();
-        for k in &old {
-            w.remove(DATAPOINTS, k)?;
-        }
-        if stale {
-            w.remove(METRICS, &key)?;
-        }
+    for (key, mut record) in series {
         if removed >= limit {
             break;
         }
+        removed += remove_range(w, &key, 0, keep_hours, limit - removed)?;
+        let hour_to = keep_five - keep_five % 60;
+        if record.rolled_1h < hour_to {
+            removed += roll_up(w, &key, record.rolled_1h.max(keep_hours), hour_to, 60)?;
+            record.rolled_1h = hour_to;
+        }
+        let five_to = keep_minutes - keep_minutes % 5;
+        if record.rolled_5m < five_to {
+            removed += roll_up(w, &key, record.rolled_5m.max(hour_to), five_to, 5)?;
+            record.rolled_5m = five_to;
+        }
+        if record.last_ms < (keep_hours * 60_000) as i64 {
+            w.remove(METRICS, &key)?;
+        } else {
+            w.insert(METRICS, &key, &model::encode(&record)?)?;
+        }
+    }
+    Ok(removed)
+}
+
+/// Removes a series' datapoints in minutes [from, to), at most `limit`.
+fn remove_range(
+    w: &mut store::WriteCtx<'_>,
+    series: &[u8],
+    from: u64,
+    to: u64,
+    limit: usize,
+) -> Result<usize, store::StoreError> {
+    let (lo, hi) = (model::point_key(series, from), model::point_key(series, to));
+    let mut old = Vec::new();
+    w.scan(
+        DATAPOINTS,
+        (
+            Bound::Included(lo.as_slice()),
+            Bound::Excluded(hi.as_slice()),
+        ),
+        false,
+        |k, _| {
+            old.push(k.to_vec());
+            if old.len() >= limit {
+                ScanControl::Stop
+            } else {
+                ScanControl::Continue
+            }
+        },
+    )?;
+    for k in &old {
+        w.remove(DATAPOINTS, k)?;
+    }
+    Ok(old.len())
+}
+
+/// Merges a series' datapoints in minutes [from, to) into one per `group` minutes (at the
+/// group's first minute); returns how many were removed.
+fn roll_up(
+    w: &mut store::WriteCtx<'_>,
+    series: &[u8],
+    from: u64,
+    to: u64,
+    group: u64,
+) -> Result<usize, store::StoreError> {
+    let (lo, hi) = (model::point_key(series, from), model::point_key(series, to));
+    let mut points: Vec<(u64, Vec<u8>)> = Vec::new();
+    w.scan(
+        DATAPOINTS,
+        (
+            Bound::Included(lo.as_slice()),
+            Bound::Excluded(hi.as_slice()),
+        ),
+        false,
+        |k, v| {
+            points.push((model::point_minute(k), v.to_vec()));
+            ScanControl::Continue
+        },
+    )?;
+    let mut groups: BTreeMap<u64, Vec<(u64, Vec<u8>)>> = BTreeMap::new();
+    for (minute, value) in points {
+        groups
+            .entry(minute - minute % group)
+            .or_default()
+            .push((minute, value));
+    }
+    let mut removed = 0;
+    for (start, members) in groups {
+        if members.len() == 1 && members.first().is_some_and(|(m, _)| *m == start) {
+            continue;
+        }
+        let mut merged: Vec<Aggregate> = Vec::new();
+        for (minute, value) in &members {
+            for a in model::decode::<Vec<Aggregate>>(value)? {
+                match merged.iter_mut().find(|x| x.unit == a.unit) {
+                    Some(x) => x.merge(&a),
+                    None => merged.push(a),
+                }
+            }
+            if *minute != start {
+                w.remove(DATAPOINTS, &model::point_key(series, *minute))?;
+                removed += 1;
+            }
+        }
+        w.insert(
+            DATAPOINTS,
+            &model::point_key(series, start),
+            &model::encode(&merged)?,
+        )?;
     }
     Ok(removed)
 }

@@ -245,6 +245,12 @@ pub struct MetricRecord {
     pub metric_name: String,
     pub dimensions: Vec<Dimension>,
     pub last_ms: i64,
+    /// Minutes before this one are rolled up into 5-minute datapoints (`metrics::trim`).
+    #[serde(default)]
+    pub rolled_5m: u64,
+    /// Minutes before this one are rolled up into 1-hour datapoints.
+    #[serde(default)]
+    pub rolled_1h: u64,
 }
 
 /// One minute of one series in one unit.

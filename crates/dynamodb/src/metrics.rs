@@ -261,6 +261,11 @@ impl Recorder {
         );
     }
 
+    /// Whether samples wait to be taken.
+    pub fn is_empty(&self) -> bool {
+        self.minutes.lock().map_or(true, |m| m.is_empty())
+    }
+
     /// Takes every minute before `minute` (the ones that are over), oldest first.
     pub fn take_before(&self, minute: u64) -> Vec<(u64, Series, Stat)> {
         let Ok(mut minutes) = self.minutes.lock() else {

@@ -229,7 +229,16 @@ impl Publisher {
                 }
             }
             if m % 5 == 0 {
-                self.account_metrics(&mut out, m, &tables);
+                let active: Vec<_> = tables
+                    .iter()
+                    .filter(|t| {
+                        self.active
+                            .get(&t.table_id)
+                            .is_some_and(|last| m <= last + MAX_FILL_MINUTES)
+                    })
+                    .cloned()
+                    .collect();
+                self.account_metrics(&mut out, m, &active);
             }
         }
         self.published = Some(minute.saturating_sub(1).max(self.published.unwrap_or(0)));
@@ -250,7 +259,22 @@ impl Worker for Publisher {
                     .await
                     .map_err(|e| format!("publishing DynamoDB metrics: {e}"))?;
             }
-            Ok(Next::At((minute + 1) * 60_000))
+            // Every minute while a table is active; idle otherwise, until the next poll (or
+            // a clock move) finds requests recorded.
+            let busy = !self.recorder.is_empty()
+                || self
+                    .active
+                    .values()
+                    .any(|last| minute <= last + MAX_FILL_MINUTES + 1);
+            Ok(if busy {
+                Next::At((minute + 1) * 60_000)
+            } else {
+                Next::Idle
+            })
         })
+    }
+
+    fn poll(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(60))
     }
 }
