@@ -128,6 +128,14 @@ resource "aws_dynamodb_table" "tables" {
     Name      = "${local.table_name_prefix}-${each.key}"
     TableType = each.key
   })
+
+  # fix: auto scaling owns the capacity of the tables registered with it (it raises them to
+  # min_capacity at registration and scales them after); without this every plan after a
+  # scaling activity wants the configured capacity back (the Terraform/DynamoDB auto scaling
+  # fight, on AWS too).
+  lifecycle {
+    ignore_changes = [read_capacity, write_capacity]
+  }
 }
 
 # Auto Scaling for Read Capacity

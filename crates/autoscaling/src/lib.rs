@@ -22,6 +22,7 @@ pub mod error;
 mod ops;
 pub mod records;
 pub mod resource;
+pub mod scaling;
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ pub use records::{
     AlarmDefinition, AlarmKind, MetricDimension, ScalableTarget, ScalingPolicy, SuspendedState,
     TargetTracking,
 };
+pub use scaling::{Activity, CapacityChange, CapacitySetter};
 
 /// The `X-Amz-Target` prefix of Application Auto Scaling.
 pub const TARGET_PREFIX: &str = "AnyScaleFrontendService";
@@ -62,6 +64,8 @@ pub struct AutoScaling {
     pub(crate) store: Store,
     pub(crate) account_id: String,
     pub(crate) catalog: Option<Arc<Catalog>>,
+    /// How capacity changes reach DynamoDB (`set_capacity_setter`).
+    pub(crate) setter: std::sync::OnceLock<CapacitySetter>,
 }
 
 impl AutoScaling {
@@ -71,6 +75,7 @@ impl AutoScaling {
             store,
             account_id,
             catalog: None,
+            setter: std::sync::OnceLock::new(),
         };
         svc.scalable_targets()?;
         svc.scaling_policies()?;

@@ -364,6 +364,7 @@ impl CloudWatch {
             state_transitioned_ms: now,
             configuration_updated_ms: now,
             tags: tags(req.list("Tags"))?,
+            external: false,
         };
         let key = model::alarm_key(region, &name);
         let region = region.to_string();
@@ -436,7 +437,8 @@ impl CloudWatch {
             let arn_region = format!("arn:aws:cloudwatch:{region}:");
             for a in external() {
                 if a.arn.starts_with(&arn_region) && !out.iter().any(|x| x.name == a.name) {
-                    out.push(a);
+                    let state = external_state(&read, region, &a.name)?;
+                    out.push(a.with_state(state));
                 }
             }
             out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -799,6 +801,17 @@ fn closest<'a>(name: &str, names: &[&'a str]) -> &'a str {
         .min_by_key(|n| distance(name, n))
         .copied()
         .unwrap_or_default()
+}
+
+/// The evaluated state of an alarm another service defines, if it has been evaluated.
+pub(crate) fn external_state(
+    read: &store::ReadCtx,
+    region: &str,
+    name: &str,
+) -> Result<Option<model::ExternalState>, store::StoreError> {
+    read.get(model::EXTERNAL_STATE, &model::alarm_key(region, name))?
+        .map(|b| model::decode(&b))
+        .transpose()
 }
 
 /// An alarm's configuration as history items show it (`createdAlarm`, `updatedAlarm`).

@@ -236,6 +236,7 @@ impl CloudWatch {
             state_transitioned_ms: now,
             configuration_updated_ms: now,
             tags: tags(req.list("Tags"))?,
+            external: false,
         };
         let key = model::alarm_key(region, &name);
         let region = region.to_string();

@@ -30,15 +30,35 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Attempts to deliver one notification to `--alarm-command`.
 const COMMAND_ATTEMPTS: usize = 3;
 
-/// Runs an Application Auto Scaling policy for an alarm: (policy ARN, alarm name, new state)
-/// -> Ok, or the reason it could not.
-pub type PolicyHook = Arc<dyn Fn(&str, &str, &str) -> Result<(), String> + Send + Sync>;
+/// An Application Auto Scaling action to run for an alarm.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyCall {
+    /// The action as the alarm names it (`<policy ARN>:createdBy/<uuid>`).
+    pub action: String,
+    pub alarm_name: String,
+    pub alarm_arn: String,
+    /// The alarm's state: the action runs for ALARM.
+    pub state: String,
+    /// The newest datapoint the alarm evaluated, in its statistic.
+    pub value: Option<f64>,
+}
+
+/// Runs an Application Auto Scaling policy for an alarm -> Ok, or the reason it could not.
+pub type PolicyHook = Arc<
+    dyn Fn(
+            PolicyCall,
+        )
+            -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>
+        + Send
+        + Sync,
+>;
 
 pub struct Evaluator {
     store: Store,
     account_id: String,
     alarm_command: Option<String>,
     policy_hook: Option<PolicyHook>,
+    external: Option<crate::ExternalSource>,
 }
 
 /// One evaluated period: its start (ms) and its aggregate, if it had data.
@@ -63,7 +83,22 @@ impl Evaluator {
             account_id,
             alarm_command: None,
             policy_hook: None,
+            external: None,
         }
+    }
+
+    /// Evaluates the alarms another service defines too (the same source CloudWatch shows).
+    pub fn with_external_alarms(
+        mut self,
+        source: impl Fn() -> Vec<crate::ExternalAlarm> + Send + Sync + 'static,
+    ) -> Evaluator {
+        self.external = Some(Arc::new(move || {
+            source()
+                .iter()
+                .map(crate::ExternalAlarm::to_alarm)
+                .collect()
+        }));
+        self
     }
 
     /// Runs `command` (through `sh -c`) with each state change's SNS-style notification on stdin.
@@ -94,10 +129,20 @@ impl Evaluator {
                 ScanControl::Continue
             },
         )?;
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(out),
+        if let Some(e) = failure {
+            return Err(e);
         }
+        if let Some(external) = &self.external {
+            for a in external() {
+                let region = a.arn.split(':').nth(3).unwrap_or_default().to_string();
+                if out.iter().any(|(r, x)| *r == region && x.name == a.name) {
+                    continue;
+                }
+                let state = crate::alarms::external_state(&read, &region, &a.name)?;
+                out.push((region, a.with_state(state)));
+            }
+        }
+        Ok(out)
     }
 
     /// The alarm's periods, newest first, ending at `end_ms`.
@@ -242,15 +287,25 @@ impl Evaluator {
                     self.periods(&region, &alarm, end_ms).map_err(err)?,
                 )
             };
-            let Some(verdict) = evaluate(&alarm, &statistic, &periods, now) else {
-                continue;
-            };
-            if verdict.state == alarm.state_value {
-                continue;
+            let latest = periods
+                .iter()
+                .find_map(|p| p.data.as_ref().and_then(|a| a.stat(&statistic)));
+            match evaluate(&alarm, &statistic, &periods, now) {
+                Some(verdict) if verdict.state != alarm.state_value => {
+                    self.transition(&region, alarm, verdict, now, latest)
+                        .await
+                        .map_err(err)?;
+                }
+                // AWS runs an alarm's Auto Scaling actions every minute it stays in ALARM.
+                _ if alarm.state_value == "ALARM" && alarm.actions_enabled => {
+                    for arn in alarm.alarm_actions.iter().filter(|a| is_scaling(a)) {
+                        if let Err(e) = self.run_policy(&alarm, arn, latest).await {
+                            tracing::debug!(alarm = alarm.name, "scaling action: {e}");
+                        }
+                    }
+                }
+                _ => {}
             }
-            self.transition(&region, alarm, verdict, now)
-                .await
-                .map_err(err)?;
         }
         self.evaluate_composites(now).await.map_err(err)?;
         // Once an hour: history past 30 days; datapoints rolled up and removed as they age.
@@ -321,7 +376,8 @@ impl Evaluator {
                     reason,
                     reason_data: data.to_string(),
                 };
-                self.transition(region, alarm.clone(), verdict, now).await?;
+                self.transition(region, alarm.clone(), verdict, now, None)
+                    .await?;
                 changed = true;
             }
             if !changed {
@@ -338,6 +394,7 @@ impl Evaluator {
         alarm: Alarm,
         verdict: Verdict,
         now: i64,
+        latest: Option<f64>,
     ) -> Result<(), StoreError> {
         let old_state = alarm.state_value.clone();
         let key = model::alarm_key(region, &alarm.name);
@@ -345,13 +402,24 @@ impl Evaluator {
         let v = verdict.clone();
         let name = alarm.name.clone();
         // The alarm as stored now (it may have changed since the scan); None if deleted.
+        let external = alarm.external;
+        let defined = alarm.clone();
         let updated = self
             .store
             .write(move |w| {
-                let Some(bytes) = w.get(ALARMS, &key)? else {
-                    return Ok(None);
+                let mut a = if external {
+                    // Another service's alarm: only its state is kept here.
+                    let state = w
+                        .get(model::EXTERNAL_STATE, &key)?
+                        .map(|b| model::decode::<model::ExternalState>(&b))
+                        .transpose()?;
+                    defined.clone().with_state(state)
+                } else {
+                    let Some(bytes) = w.get(ALARMS, &key)? else {
+                        return Ok(None);
+                    };
+                    model::decode::<Alarm>(&bytes)?
                 };
-                let mut a: Alarm = model::decode(&bytes)?;
                 if a.state_value != old_state {
                     return Ok(None); // SetAlarmState moved it meanwhile
                 }
@@ -360,7 +428,18 @@ impl Evaluator {
                 a.state_reason_data = Some(v.reason_data.clone());
                 a.state_updated_ms = now;
                 a.state_transitioned_ms = now;
-                w.insert(ALARMS, &key, &model::encode(&a)?)?;
+                if external {
+                    let state = model::ExternalState {
+                        state_value: a.state_value.clone(),
+                        state_reason: a.state_reason.clone(),
+                        state_reason_data: a.state_reason_data.clone(),
+                        state_updated_ms: now,
+                        state_transitioned_ms: now,
+                    };
+                    w.insert(model::EXTERNAL_STATE, &key, &model::encode(&state)?)?;
+                } else {
+                    w.insert(ALARMS, &key, &model::encode(&a)?)?;
+                }
                 let data = json!({
                     "version": "1.0",
                     "oldState": { "stateValue": old_state, "stateReason": alarm.state_reason },
@@ -388,7 +467,27 @@ impl Evaluator {
         let Some((alarm, old_state)) = updated else {
             return Ok(());
         };
-        self.act(region, &alarm, &old_state, now).await
+        self.act(region, &alarm, &old_state, now, latest).await
+    }
+
+    /// Runs one Application Auto Scaling action of an alarm.
+    async fn run_policy(
+        &self,
+        alarm: &Alarm,
+        action: &str,
+        latest: Option<f64>,
+    ) -> Result<(), String> {
+        let Some(hook) = &self.policy_hook else {
+            return Err("Application Auto Scaling policies are not invoked by this server".into());
+        };
+        hook(PolicyCall {
+            action: action.to_string(),
+            alarm_name: alarm.name.clone(),
+            alarm_arn: alarm.arn.clone(),
+            state: alarm.state_value.clone(),
+            value: latest,
+        })
+        .await
     }
 
     /// Runs the actions of the alarm's new state, and `--alarm-command`.
@@ -398,6 +497,7 @@ impl Evaluator {
         alarm: &Alarm,
         old_state: &str,
         now: i64,
+        latest: Option<f64>,
     ) -> Result<(), StoreError> {
         let message = notification(alarm, old_state, region, &self.account_id, now);
         let delivered = match &self.alarm_command {
@@ -420,13 +520,8 @@ impl Evaluator {
                     Some(Err(e)) => format!("Dynostack does not serve Amazon SNS, and --alarm-command failed: {e}"),
                     None => "Dynostack does not serve Amazon SNS; start it with --alarm-command to receive notifications".to_string(),
                 })
-            } else if arn.starts_with("arn:aws:autoscaling:") {
-                match &self.policy_hook {
-                    Some(hook) => hook(arn, &alarm.name, &alarm.state_value),
-                    None => Err(
-                        "Application Auto Scaling policies are not invoked by this server".into(),
-                    ),
-                }
+            } else if is_scaling(arn) {
+                self.run_policy(alarm, arn, latest).await
             } else {
                 Err(format!("Dynostack cannot run the action {arn}"))
             };
@@ -488,6 +583,11 @@ impl Worker for Evaluator {
     fn poll(&self) -> Option<Duration> {
         Some(Duration::from_secs(60))
     }
+}
+
+/// An Application Auto Scaling policy action.
+fn is_scaling(arn: &str) -> bool {
+    arn.starts_with("arn:aws:autoscaling:")
 }
 
 fn alarm_type(a: &Alarm) -> &'static str {

@@ -12,8 +12,9 @@
 //! - Metric alarms are evaluated every minute by a worker (`evaluation`) that moves their state,
 //!   records history (`history`) and runs their actions; DynamoDB's metrics arrive through
 //!   `publish`.
-//! - Alarms other services define (Application Auto Scaling's target-tracking alarms) can be
-//!   shown through `with_external_alarms`; this crate never writes them.
+//! - Alarms other services define (Application Auto Scaling's target-tracking alarms) come
+//!   through `with_external_alarms`: described and evaluated like stored ones, their state
+//!   kept in `cloudwatch.external_state`; this crate never writes their definitions.
 
 mod alarms;
 mod composite;
@@ -33,7 +34,7 @@ use protocol::{query, Request, Service, TreeOutput, Wire};
 use store::{Store, StoreError};
 
 pub use error::{CwError, ErrorCode};
-pub use evaluation::{Evaluator, PolicyHook};
+pub use evaluation::{Evaluator, PolicyCall, PolicyHook};
 pub use metrics::{publish, Published};
 pub use model::{Alarm, Dimension};
 
@@ -128,11 +129,12 @@ impl ExternalAlarm {
             state_transitioned_ms: self.updated_ms,
             configuration_updated_ms: self.updated_ms,
             tags: Vec::new(),
+            external: true,
         }
     }
 }
 
-type ExternalSource = Arc<dyn Fn() -> Vec<Alarm> + Send + Sync>;
+pub(crate) type ExternalSource = Arc<dyn Fn() -> Vec<Alarm> + Send + Sync>;
 
 /// The CloudWatch service over one store.
 pub struct CloudWatch {

@@ -16,6 +16,33 @@ pub const ALARMS: &str = "cloudwatch.alarms";
 pub const DASHBOARDS: &str = "cloudwatch.dashboards";
 pub const METRICS: &str = "cloudwatch.metrics";
 pub const DATAPOINTS: &str = "cloudwatch.datapoints";
+/// The evaluated state of alarms another service defines (`ExternalAlarm`), by alarm key.
+pub const EXTERNAL_STATE: &str = "cloudwatch.external_state";
+
+/// The state of an alarm another service defines, as the evaluator left it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExternalState {
+    pub state_value: String,
+    pub state_reason: String,
+    #[serde(default)]
+    pub state_reason_data: Option<String>,
+    pub state_updated_ms: i64,
+    pub state_transitioned_ms: i64,
+}
+
+impl Alarm {
+    /// Puts the evaluated state of an alarm another service defines over its definition.
+    pub fn with_state(mut self, s: Option<ExternalState>) -> Alarm {
+        if let Some(s) = s {
+            self.state_value = s.state_value;
+            self.state_reason = s.state_reason;
+            self.state_reason_data = s.state_reason_data;
+            self.state_updated_ms = s.state_updated_ms;
+            self.state_transitioned_ms = s.state_transitioned_ms;
+        }
+        self
+    }
+}
 
 /// The record format version, first byte of every stored value.
 const VERSION: u8 = 1;
@@ -129,6 +156,10 @@ pub struct Alarm {
     pub configuration_updated_ms: i64,
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// Defined by another service (Application Auto Scaling), not stored here: its state
+    /// lives in `EXTERNAL_STATE`.
+    #[serde(skip)]
+    pub external: bool,
 }
 
 impl Alarm {

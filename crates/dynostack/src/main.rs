@@ -4,6 +4,7 @@
 mod config;
 mod dynamodb_metrics;
 mod installation;
+mod scaling;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -127,11 +128,6 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                     .map_err(|e| format!("cannot start the trigger on {}: {e}", spec.table))?;
             workers.spawn(trigger, worker::Wake::default());
         }
-        workers.spawn(
-            cloudwatch::Evaluator::new(store.clone(), account_id.clone())
-                .with_alarm_command(args.alarm_command.clone()),
-            worker::Wake::default(),
-        );
         let kms = kms::Kms::open(store.clone(), account_id.clone())
             .map_err(|e| format!("cannot open KMS: {e}"))?;
         let autoscaling = autoscaling::AutoScaling::open(store.clone(), account_id.clone())
@@ -168,6 +164,39 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             },
             test_clock: args.test_clock,
         });
+        // Auto scaling changes capacity through DynamoDB's UpdateTable, and CloudWatch's
+        // evaluator runs the policies' alarms and invokes them (weak references: the state
+        // owns both ends).
+        let weak = Arc::downgrade(&state);
+        state
+            .autoscaling
+            .set_capacity_setter(Arc::new(move |change| {
+                let weak = weak.clone();
+                Box::pin(async move {
+                    let state = weak.upgrade().ok_or("the server is stopping")?;
+                    scaling::set_capacity(&state.dynamodb, change).await
+                })
+            }));
+        let weak = Arc::downgrade(&state);
+        let policies = autoscaling::AutoScaling::open(store.clone(), account_id.clone())
+            .map_err(|e| format!("cannot open Application Auto Scaling: {e}"))?;
+        workers.spawn(
+            cloudwatch::Evaluator::new(store.clone(), account_id.clone())
+                .with_alarm_command(args.alarm_command.clone())
+                .with_external_alarms(move || autoscaling_alarms(&policies))
+                .with_policy_hook(Arc::new(move |call| {
+                    let weak = weak.clone();
+                    Box::pin(async move {
+                        let state = weak.upgrade().ok_or("the server is stopping")?;
+                        let now = state.dynamodb.clock().now_ms();
+                        state
+                            .autoscaling
+                            .run_policy(&call.action, &call.alarm_name, call.value, now)
+                            .await
+                    })
+                })),
+            worker::Wake::default(),
+        );
         let (listener, addr) = server::bind(args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;

@@ -29,7 +29,7 @@ pub(crate) async fn dispatch(
         Operation::PutScalingPolicy => policies::put(svc, parse(body)?, region).await,
         Operation::DescribeScalingPolicies => policies::describe(svc, parse(body)?),
         Operation::DeleteScalingPolicy => policies::delete(svc, parse(body)?).await,
-        Operation::DescribeScalingActivities => activities::describe(parse(body)?),
+        Operation::DescribeScalingActivities => activities::describe(svc, parse(body)?),
         Operation::TagResource => tags::tag(svc, parse(body)?).await,
         Operation::UntagResource => tags::untag(svc, parse(body)?).await,
         Operation::ListTagsForResource => tags::list(svc, parse(body)?),
@@ -38,7 +38,7 @@ pub(crate) async fn dispatch(
 
 /// The provisioned capacity (units per second) of the table or index a resource names, or
 /// AWS's refusal of a resource that does not exist.
-fn provisioned_capacity(
+pub(crate) fn provisioned_capacity(
     svc: &AutoScaling,
     resource: &DynamoResource,
     resource_id: &str,

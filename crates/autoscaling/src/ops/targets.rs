@@ -191,6 +191,17 @@ pub(super) async fn register(
         })
         .await?;
     let target = result?;
+    // AWS brings the capacity inside the new bounds at once (an activity records it, failed
+    // or not; the registration stands either way).
+    if let Err(e) = svc
+        .clamp_capacity(&target, svc.store.clock().now_ms())
+        .await
+    {
+        tracing::warn!(
+            resource = target.resource_id,
+            "capacity not brought within bounds: {e}"
+        );
+    }
     Ok(json!({ "ScalableTargetARN": target.scalable_target_arn }))
 }
 
