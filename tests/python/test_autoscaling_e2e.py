@@ -167,3 +167,42 @@ def test_throttle_alarm_recovers_once_capacity_was_raised(travel, tmp_path):
         advance(travel, 60)
     state = cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]
     assert state["StateValue"] == "OK", state["StateReason"]
+
+
+def test_a_scheduled_action_raises_min_capacity_at_its_cron_time(travel, tmp_path):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from test_clock import clock
+
+    apply_prod(travel, tmp_path)
+    ddb, aas = client(travel, "dynamodb"), client(travel, "application-autoscaling")
+    dim = "dynamodb:table:ReadCapacityUnits"
+    aas.put_scheduled_action(ServiceNamespace="dynamodb", ScheduledActionName="evening-peak",
+                             ResourceId=RESOURCE, ScalableDimension=dim, Schedule="cron(0 18 * * ? *)",
+                             Timezone="Europe/Paris", ScalableTargetAction={"MinCapacity": 15, "MaxCapacity": 200})
+    [action] = aas.describe_scheduled_actions(ServiceNamespace="dynamodb")["ScheduledActions"]
+    assert action["Schedule"] == "cron(0 18 * * ? *)" and action["Timezone"] == "Europe/Paris"
+    assert action["ScalableTargetAction"] == {"MinCapacity": 15, "MaxCapacity": 200}
+    # The next 18:00 in Paris, on the server's clock.
+    now = dt.datetime.fromtimestamp(clock(travel)["epoch_seconds"], ZoneInfo("Europe/Paris"))
+    fire = now.replace(hour=18, minute=0, second=0, microsecond=0)
+    if fire <= now + dt.timedelta(minutes=2):
+        fire += dt.timedelta(days=1)
+    advance(travel, (fire - now).total_seconds() - 60)
+    assert read_capacity(ddb) == 10
+    advance(travel, 120)
+    assert read_capacity(ddb) == 15
+    [target] = aas.describe_scalable_targets(ServiceNamespace="dynamodb", ResourceIds=[RESOURCE],
+                                             ScalableDimension=dim)["ScalableTargets"]
+    assert target["MinCapacity"] == 15
+    recent = activities(aas)[:2]
+    assert recent[1]["Description"] == "Setting min capacity to 15 and max capacity to 200"
+    assert recent[1]["Cause"] == "scheduled action name evening-peak was triggered"
+    assert recent[0]["Description"] == "Setting read capacity units to 15."
+    aas.delete_scheduled_action(ServiceNamespace="dynamodb", ScheduledActionName="evening-peak",
+                                ResourceId=RESOURCE, ScalableDimension=dim)
+    with pytest.raises(ClientError) as err:
+        aas.delete_scheduled_action(ServiceNamespace="dynamodb", ScheduledActionName="evening-peak",
+                                    ResourceId=RESOURCE, ScalableDimension=dim)
+    assert err.value.response["Error"]["Code"] == "ObjectNotFoundException"

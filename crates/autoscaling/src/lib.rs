@@ -23,6 +23,8 @@ mod ops;
 pub mod records;
 pub mod resource;
 pub mod scaling;
+mod schedule;
+pub mod scheduled;
 
 use std::sync::Arc;
 
@@ -38,6 +40,7 @@ pub use records::{
     TargetTracking,
 };
 pub use scaling::{Activity, CapacityChange, CapacitySetter};
+pub use scheduled::{ScheduledAction, Scheduler};
 
 /// The `X-Amz-Target` prefix of Application Auto Scaling.
 pub const TARGET_PREFIX: &str = "AnyScaleFrontendService";
@@ -54,6 +57,9 @@ protocol::operations!(
     DescribeScalingPolicies,
     DeleteScalingPolicy,
     DescribeScalingActivities,
+    PutScheduledAction,
+    DescribeScheduledActions,
+    DeleteScheduledAction,
     TagResource,
     UntagResource,
     ListTagsForResource,

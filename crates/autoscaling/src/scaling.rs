@@ -75,7 +75,7 @@ impl Activity {
 }
 
 /// Activities of a target: `target key \0 start (ms, big-endian) activity id`.
-fn activity_key(target: &[u8], start_ms: u64, id: &str) -> Vec<u8> {
+pub(crate) fn activity_key(target: &[u8], start_ms: u64, id: &str) -> Vec<u8> {
     let mut k = records::policy_prefix(target);
     k.extend_from_slice(&start_ms.to_be_bytes());
     k.extend_from_slice(id.as_bytes());

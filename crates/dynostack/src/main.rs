@@ -168,15 +168,23 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         // evaluator runs the policies' alarms and invokes them (weak references: the state
         // owns both ends).
         let weak = Arc::downgrade(&state);
-        state
-            .autoscaling
-            .set_capacity_setter(Arc::new(move |change| {
-                let weak = weak.clone();
-                Box::pin(async move {
-                    let state = weak.upgrade().ok_or("the server is stopping")?;
-                    scaling::set_capacity(&state.dynamodb, change).await
-                })
-            }));
+        let setter: autoscaling::CapacitySetter = Arc::new(move |change| {
+            let weak = weak.clone();
+            Box::pin(async move {
+                let state = weak.upgrade().ok_or("the server is stopping")?;
+                scaling::set_capacity(&state.dynamodb, change).await
+            })
+        });
+        state.autoscaling.set_capacity_setter(setter.clone());
+        // Scheduled actions run on their own instance of the service (same store).
+        let scheduled = autoscaling::AutoScaling::open(store.clone(), account_id.clone())
+            .map_err(|e| format!("cannot open Application Auto Scaling: {e}"))?
+            .with_catalog(state.dynamodb.catalog().clone());
+        scheduled.set_capacity_setter(setter);
+        workers.spawn(
+            autoscaling::Scheduler::new(scheduled),
+            worker::Wake::default(),
+        );
         let weak = Arc::downgrade(&state);
         let policies = autoscaling::AutoScaling::open(store.clone(), account_id.clone())
             .map_err(|e| format!("cannot open Application Auto Scaling: {e}"))?;

@@ -30,6 +30,9 @@ pub(crate) async fn dispatch(
         Operation::DescribeScalingPolicies => policies::describe(svc, parse(body)?),
         Operation::DeleteScalingPolicy => policies::delete(svc, parse(body)?).await,
         Operation::DescribeScalingActivities => activities::describe(svc, parse(body)?),
+        Operation::PutScheduledAction => crate::scheduled::put(svc, parse(body)?, region).await,
+        Operation::DescribeScheduledActions => crate::scheduled::describe(svc, parse(body)?),
+        Operation::DeleteScheduledAction => crate::scheduled::delete(svc, parse(body)?).await,
         Operation::TagResource => tags::tag(svc, parse(body)?).await,
         Operation::UntagResource => tags::untag(svc, parse(body)?).await,
         Operation::ListTagsForResource => tags::list(svc, parse(body)?),
@@ -74,7 +77,7 @@ pub(crate) fn provisioned_capacity(
 type Checked<T> = Result<T, AutoScalingError>;
 
 /// Checks MaxResults against the operation's range (AWS documents 1..=`max`).
-fn max_results(value: Option<i32>, max: usize) -> Result<usize, AutoScalingError> {
+pub(crate) fn max_results(value: Option<i32>, max: usize) -> Result<usize, AutoScalingError> {
     match value {
         None => Ok(max),
         Some(n) if n >= 1 && (n as usize) <= max => Ok(n as usize),

@@ -1,0 +1,269 @@
+//! Scheduled actions' schedules, as Application Auto Scaling reads them: `at(yyyy-mm-ddThh:mm:ss)`,
+//! `rate(N minute|minutes|hour|hours|day|days)` and `cron(minutes hours day-of-month month
+//! day-of-week year)` (AWS's six fields: `*`, `?`, lists, ranges, steps, month and day names;
+//! day-of-week 1-7 is SUN-SAT), in the action's time zone (IANA names, via `jiff` and the
+//! system's zoneinfo). Times are epoch milliseconds.
+
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Schedule {
+    At(DateTime),
+    Rate(u64),
+    Cron(Box<Cron>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cron {
+    minutes: Vec<bool>,
+    hours: Vec<bool>,
+    days: Option<Vec<bool>>,
+    months: Vec<bool>,
+    weekdays: Option<Vec<bool>>,
+    years: Option<Vec<bool>>,
+}
+
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+const FIRST_YEAR: i64 = 1970;
+
+/// One cron field: the set of values in [lo, hi] it matches (index value - lo), or None for
+/// `?` where allowed.
+fn field(text: &str, lo: i64, hi: i64, names: &[&str]) -> Result<Vec<bool>, String> {
+    let mut set = vec![false; (hi - lo + 1) as usize];
+    let value = |s: &str| -> Result<i64, String> {
+        if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(s)) {
+            return Ok(i as i64 + lo);
+        }
+        s.parse::<i64>()
+            .ok()
+            .filter(|v| (lo..=hi).contains(v))
+            .ok_or_else(|| format!("{s} is not between {lo} and {hi}"))
+    };
+    for part in text.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((r, s)) => (
+                r,
+                s.parse::<i64>()
+                    .ok()
+                    .filter(|s| *s > 0)
+                    .ok_or_else(|| format!("bad step {s}"))?,
+            ),
+            None => (part, 1),
+        };
+        let (a, b) = if range == "*" {
+            (lo, hi)
+        } else if let Some((a, b)) = range.split_once('-') {
+            (value(a)?, value(b)?)
+        } else {
+            let a = value(range)?;
+            (a, if part.contains('/') { hi } else { a })
+        };
+        if a > b {
+            return Err(format!("bad range {range}"));
+        }
+        let mut v = a;
+        while v <= b {
+            if let Some(slot) = set.get_mut((v - lo) as usize) {
+                *slot = true;
+            }
+            v += step;
+        }
+    }
+    Ok(set)
+}
+
+impl Cron {
+    fn parse(text: &str) -> Result<Cron, String> {
+        let f: Vec<&str> = text.split_whitespace().collect();
+        let [minutes, hours, days, months, weekdays, years] = f.as_slice() else {
+            return Err("a cron expression has six fields".into());
+        };
+        let optional = |t: &str, lo, hi, names: &[&str]| -> Result<Option<Vec<bool>>, String> {
+            if t == "?" {
+                Ok(None)
+            } else {
+                field(t, lo, hi, names).map(Some)
+            }
+        };
+        let cron = Cron {
+            minutes: field(minutes, 0, 59, &[])?,
+            hours: field(hours, 0, 23, &[])?,
+            days: optional(days, 1, 31, &[])?,
+            months: field(months, 1, 12, &MONTHS)?,
+            weekdays: optional(weekdays, 1, 7, &DAYS)?,
+            years: if *years == "*" {
+                None
+            } else {
+                Some(field(years, FIRST_YEAR, 2199, &[])?)
+            },
+        };
+        if cron.days.is_some() == cron.weekdays.is_some() && *days != "*" && *weekdays != "*" {
+            return Err("one of day-of-month and day-of-week must be ?".into());
+        }
+        Ok(cron)
+    }
+
+    fn matches(&self, t: DateTime) -> bool {
+        let at =
+            |set: &Vec<bool>, v: i64, lo: i64| set.get((v - lo) as usize).copied().unwrap_or(false);
+        let weekday = i64::from(t.weekday().to_sunday_one_offset());
+        at(&self.minutes, i64::from(t.minute()), 0)
+            && at(&self.hours, i64::from(t.hour()), 0)
+            && at(&self.months, i64::from(t.month()), 1)
+            && self
+                .days
+                .as_ref()
+                .is_none_or(|d| at(d, i64::from(t.day()), 1))
+            && self.weekdays.as_ref().is_none_or(|d| at(d, weekday, 1))
+            && self
+                .years
+                .as_ref()
+                .is_none_or(|y| at(y, i64::from(t.year()), FIRST_YEAR))
+    }
+}
+
+impl Schedule {
+    pub fn parse(text: &str) -> Result<Schedule, String> {
+        let inner = |prefix: &str| {
+            text.strip_prefix(prefix)
+                .and_then(|r| r.strip_suffix(')'))
+                .map(str::trim)
+        };
+        if let Some(at) = inner("at(") {
+            return at
+                .parse::<DateTime>()
+                .map(Schedule::At)
+                .map_err(|_| format!("bad at() time {at}"));
+        }
+        if let Some(rate) = inner("rate(") {
+            let (n, unit) = rate
+                .split_once(' ')
+                .ok_or("rate() needs a value and a unit")?;
+            let n: u64 = n
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or("rate()'s value must be a positive integer")?;
+            let ms = match unit.trim() {
+                "minute" | "minutes" => 60_000,
+                "hour" | "hours" => 3_600_000,
+                "day" | "days" => 86_400_000,
+                other => return Err(format!("unknown rate() unit {other}")),
+            };
+            return Ok(Schedule::Rate(n * ms));
+        }
+        if let Some(cron) = inner("cron(") {
+            return Cron::parse(cron).map(|c| Schedule::Cron(Box::new(c)));
+        }
+        Err("a schedule is at(...), rate(...) or cron(...)".into())
+    }
+
+    /// The first time after `after_ms` the schedule fires in `zone`, no earlier than
+    /// `anchor_ms` (the action's start, or its creation for rate()), or None.
+    pub fn next(&self, zone: &TimeZone, after_ms: i64, anchor_ms: i64) -> Option<i64> {
+        match self {
+            Schedule::At(t) => {
+                let at = zone.to_timestamp(*t).ok()?.as_millisecond();
+                (at > after_ms).then_some(at)
+            }
+            Schedule::Rate(every) => {
+                let every = *every as i64;
+                let k = (after_ms - anchor_ms).div_euclid(every) + 1;
+                Some(anchor_ms + k.max(1) * every)
+            }
+            Schedule::Cron(c) => {
+                // Minute by minute in local time, skipping whole days and hours that cannot
+                // match; a year at most.
+                let start = Timestamp::from_millisecond(after_ms.max(anchor_ms - 1)).ok()?;
+                let mut t = zone.to_datetime(start);
+                t = t.with().second(0).subsec_nanosecond(0).build().ok()?;
+                t = t.checked_add(jiff::Span::new().minutes(1)).ok()?;
+                for _ in 0..600_000 {
+                    if c.matches(t) {
+                        let ts = zone.to_timestamp(t).ok()?.as_millisecond();
+                        if ts > after_ms {
+                            return Some(ts);
+                        }
+                    }
+                    let day_ok = c
+                        .months
+                        .get(t.month() as usize - 1)
+                        .copied()
+                        .unwrap_or(false)
+                        && c.days
+                            .as_ref()
+                            .is_none_or(|d| d.get(t.day() as usize - 1).copied().unwrap_or(false));
+                    t = if !day_ok && c.weekdays.is_none() {
+                        t.date()
+                            .tomorrow()
+                            .ok()?
+                            .to_datetime(jiff::civil::Time::midnight())
+                    } else if !c.hours.get(t.hour() as usize).copied().unwrap_or(false) {
+                        t.with()
+                            .minute(0)
+                            .build()
+                            .ok()?
+                            .checked_add(jiff::Span::new().hours(1))
+                            .ok()?
+                    } else {
+                        t.checked_add(jiff::Span::new().minutes(1)).ok()?
+                    };
+                }
+                None
+            }
+        }
+    }
+}
+
+/// The time zone a scheduled action names (UTC when none).
+pub fn zone(name: Option<&str>) -> Result<TimeZone, String> {
+    match name {
+        None | Some("UTC") | Some("Etc/UTC") => Ok(TimeZone::UTC),
+        Some(n) => TimeZone::get(n).map_err(|_| format!("Invalid timezone: {n}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(text: &str) -> i64 {
+        text.parse::<Timestamp>()
+            .map(|t| t.as_millisecond())
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn schedules_fire_when_aws_says() {
+        let utc = TimeZone::UTC;
+        let cron = Schedule::parse("cron(30 9 ? * MON-FRI *)");
+        assert!(cron.is_ok(), "{cron:?}");
+        let cron = cron.unwrap_or(Schedule::Rate(1));
+        // Saturday 2026-12-05 10:00 -> Monday 2026-12-07 09:30.
+        assert_eq!(
+            cron.next(&utc, ms("2026-12-05T10:00:00Z"), 0),
+            Some(ms("2026-12-07T09:30:00Z"))
+        );
+        let every = Schedule::parse("rate(5 minutes)").unwrap_or(Schedule::Rate(1));
+        assert_eq!(every.next(&utc, 0, 0), Some(300_000));
+        assert_eq!(every.next(&utc, 300_000, 0), Some(600_000));
+        let at = Schedule::parse("at(2026-12-24T18:00:00)").unwrap_or(Schedule::Rate(1));
+        assert_eq!(at.next(&utc, 0, 0), Some(ms("2026-12-24T18:00:00Z")));
+        assert_eq!(at.next(&utc, ms("2026-12-25T00:00:00Z"), 0), None);
+        assert!(Schedule::parse("cron(0 0 * *)").is_err());
+        assert!(Schedule::parse("rate(0 minutes)").is_err());
+        if let Ok(ny) = zone(Some("America/New_York")) {
+            let daily = Schedule::parse("cron(0 8 * * ? *)").unwrap_or(Schedule::Rate(1));
+            // 08:00 in New York in December is 13:00 UTC.
+            assert_eq!(
+                daily.next(&ny, ms("2026-12-06T00:00:00Z"), 0),
+                Some(ms("2026-12-06T13:00:00Z"))
+            );
+        }
+    }
+}
