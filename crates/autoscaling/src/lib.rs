@@ -1,7 +1,8 @@
 //! Application Auto Scaling (awsJson 1.1, `X-Amz-Target: AnyScaleFrontendService.<Op>`) for
 //! DynamoDB tables and global secondary indexes: scalable targets, target-tracking scaling
-//! policies with the definitions of the CloudWatch alarms AWS creates for them, tags, and the
-//! target-tracking arithmetic (`capacity`) the scaling worker will run.
+//! policies with the definitions of the CloudWatch alarms AWS creates for them, tags, the
+//! target-tracking arithmetic (`capacity`) and its runs (`scaling`), and scheduled actions
+//! (`scheduled`).
 //!
 //! Architecture invariants:
 //! - Targets and policies live in the store (`records`: tables `autoscaling.*`, versioned
@@ -9,9 +10,9 @@
 //!   requests cannot both create the same policy, and a policy is never written for a target a
 //!   concurrent DeregisterScalableTarget removed.
 //! - Wire JSON stops at `ops`; the stored records are the service's own types.
-//! - DynamoDB is read, never written: table existence and provisioned capacity come from the
-//!   DynamoDB catalog (`with_catalog`, or loaded from the store). Capacity changes are the
-//!   scaling worker's, through the DynamoDB service.
+//! - DynamoDB is read, never written directly: table existence and provisioned capacity come
+//!   from the DynamoDB catalog (`with_catalog`, or loaded from the store); capacity changes go
+//!   through the binary's `CapacitySetter`, i.e. DynamoDB's UpdateTable.
 //! - Only the `dynamodb` namespace can be registered; other namespaces of the model are valid
 //!   input (describes answer empty lists) but RegisterScalableTarget and PutScalingPolicy refuse
 //!   them as AWS refuses an unsupported triple.

@@ -1003,3 +1003,110 @@ async fn terraform_round_trip() -> R {
     assert!(env.aas.alarms()?.is_empty());
     Ok(())
 }
+
+/// The capacity of `tbl`'s reads, as DynamoDB describes it.
+async fn table_reads(dynamo: &Dynamo) -> Result<i64, Box<dyn Error>> {
+    let t = ddb(dynamo, "DescribeTable", json!({"TableName": "tbl"})).await?;
+    t["Table"]["ProvisionedThroughput"]["ReadCapacityUnits"]
+        .as_i64()
+        .ok_or_else(|| "no capacity".into())
+}
+
+#[tokio::test]
+async fn policies_scale_within_bounds_and_cooldowns() -> R {
+    let env = setup().await?;
+    let dynamo = std::sync::Arc::new(env.dynamo);
+    let aas = env.aas;
+    let d = dynamo.clone();
+    aas.set_capacity_setter(std::sync::Arc::new(move |c: crate::CapacityChange| {
+        let d = d.clone();
+        Box::pin(async move {
+            let t = ddb(&d, "DescribeTable", json!({"TableName": "tbl"}))
+                .await
+                .map_err(|e| e.to_string())?;
+            let write = t["Table"]["ProvisionedThroughput"]["WriteCapacityUnits"].clone();
+            ddb(
+                &d,
+                "UpdateTable",
+                json!({"TableName": "tbl", "ProvisionedThroughput": {"ReadCapacityUnits": c.capacity, "WriteCapacityUnits": write}}),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        })
+    }));
+    // Registration brings 5 units up to the minimum of 8.
+    register(&aas, "table/tbl", READ, 8, 100).await?;
+    assert_eq!(table_reads(&dynamo).await?, 8);
+    let mut body = policy_body(
+        "p",
+        "table/tbl",
+        READ,
+        "DynamoDBReadCapacityUtilization",
+        70.0,
+    );
+    body["TargetTrackingScalingPolicyConfiguration"]["ScaleInCooldown"] = json!(300);
+    body["TargetTrackingScalingPolicyConfiguration"]["ScaleOutCooldown"] = json!(60);
+    call(&aas, "PutScalingPolicy", body).await?;
+    let policy = aas.scaling_policies()?.remove(0);
+    let alarm = |kind: AlarmKind| {
+        policy
+            .alarms
+            .iter()
+            .find(|a| a.kind == kind)
+            .map(|a| (a.alarm_actions[0].clone(), a.alarm_name.clone()))
+            .unwrap_or_default()
+    };
+    let (high_action, high) = alarm(AlarmKind::AlarmHigh);
+    let (low_action, low) = alarm(AlarmKind::AlarmLow);
+    let t0 = 1_800_000_000_000u64;
+    let minute = |per_second: f64| Some(per_second * 60.0);
+    // 14 units a second at a 70 % target: 20.
+    aas.run_policy(&high_action, &high, minute(14.0), t0)
+        .await?;
+    assert_eq!(table_reads(&dynamo).await?, 20);
+    // Within the scale-out cooldown, a larger load waits.
+    aas.run_policy(&high_action, &high, minute(28.0), t0 + 30_000)
+        .await?;
+    assert_eq!(table_reads(&dynamo).await?, 20);
+    // 7 a second: scale in to 10 (the scale-out cooldown is over).
+    aas.run_policy(&low_action, &low, minute(7.0), t0 + 400_000)
+        .await?;
+    assert_eq!(table_reads(&dynamo).await?, 10);
+    // Within the 300 s scale-in cooldown nothing more comes off...
+    aas.run_policy(&low_action, &low, minute(3.0), t0 + 500_000)
+        .await?;
+    assert_eq!(table_reads(&dynamo).await?, 10);
+    // ... after it, down to the minimum of 8 (3 / 0.7 is 5).
+    aas.run_policy(&low_action, &low, minute(3.0), t0 + 800_000)
+        .await?;
+    assert_eq!(table_reads(&dynamo).await?, 8);
+    let out = call(
+        &aas,
+        "DescribeScalingActivities",
+        json!({"ServiceNamespace": "dynamodb", "ResourceId": "table/tbl", "ScalableDimension": READ}),
+    )
+    .await?;
+    let descriptions: Vec<&str> = out["ScalingActivities"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["Description"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        descriptions,
+        [
+            "Setting read capacity units to 8.",
+            "Setting read capacity units to 10.",
+            "Setting read capacity units to 20.",
+            "Setting read capacity units to 8."
+        ]
+    );
+    // AlarmHigh's threshold follows the capacity: 70 % of 8 units for a minute.
+    let now = aas.scaling_policies()?.remove(0);
+    let high_threshold = now
+        .alarms
+        .iter()
+        .find(|a| a.kind == AlarmKind::AlarmHigh)
+        .map(|a| a.threshold);
+    assert_eq!(high_threshold, Some(0.7 * 8.0 * 60.0));
+    Ok(())
+}
