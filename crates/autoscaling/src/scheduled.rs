@@ -136,6 +136,36 @@ pub(crate) struct DeleteRequest {
     scalable_dimension: Option<String>,
 }
 
+/// The four members that name a scheduled action, checked as Coral checks them:
+/// (namespace, name, resource id, dimension).
+fn action_ref(
+    namespace: Option<String>,
+    name: Option<String>,
+    resource_id: Option<String>,
+    dimension: Option<String>,
+) -> Result<(String, String, String, String), AutoScalingError> {
+    let mut c = Constraints::default();
+    required_enum(
+        &mut c,
+        namespace.as_deref(),
+        "serviceNamespace",
+        SERVICE_NAMESPACES,
+    );
+    required(&mut c, name.as_deref(), "scheduledActionName");
+    required(&mut c, resource_id.as_deref(), "resourceId");
+    required_enum(
+        &mut c,
+        dimension.as_deref(),
+        "scalableDimension",
+        SCALABLE_DIMENSIONS,
+    );
+    c.into_result()?;
+    match (namespace, name, resource_id, dimension) {
+        (Some(n), Some(a), Some(r), Some(d)) => Ok((n, a, r, d)),
+        _ => Err(AutoScalingError::internal()),
+    }
+}
+
 fn required(c: &mut Constraints, v: Option<&str>, member: &str) {
     if v.is_none() {
         c.push_null(member);
@@ -147,34 +177,12 @@ pub(crate) async fn put(
     req: PutRequest,
     region: &str,
 ) -> Result<Json, AutoScalingError> {
-    let mut c = Constraints::default();
-    required_enum(
-        &mut c,
-        req.service_namespace.as_deref(),
-        "serviceNamespace",
-        SERVICE_NAMESPACES,
-    );
-    required(
-        &mut c,
-        req.scheduled_action_name.as_deref(),
-        "scheduledActionName",
-    );
-    required(&mut c, req.resource_id.as_deref(), "resourceId");
-    required_enum(
-        &mut c,
-        req.scalable_dimension.as_deref(),
-        "scalableDimension",
-        SCALABLE_DIMENSIONS,
-    );
-    c.into_result()?;
-    let (Some(namespace), Some(name), Some(resource_id), Some(dimension)) = (
+    let (namespace, name, resource_id, dimension) = action_ref(
         req.service_namespace,
         req.scheduled_action_name,
         req.resource_id,
         req.scalable_dimension,
-    ) else {
-        return Err(AutoScalingError::internal());
-    };
+    )?;
     let target_key = records::target_key(&namespace, &resource_id, &dimension);
     let now = svc.store.clock().now_ms() as f64 / 1000.0;
     let arn = format!(
@@ -282,61 +290,20 @@ pub(crate) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, 
                     .is_none_or(|d| *d == a.scalable_dimension)
         })
         .collect();
-    let skip = match req.next_token.as_deref().filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => t
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n <= all.len())
-            .ok_or_else(|| {
-                AutoScalingError::new(ErrorCode::InvalidNextToken, "Invalid NextToken")
-            })?,
-    };
-    let page: Vec<Json> = all
-        .iter()
-        .skip(skip)
-        .take(max)
-        .map(ScheduledAction::to_json)
-        .collect();
-    let mut out = json!({ "ScheduledActions": page });
-    if skip + max < all.len() {
-        out["NextToken"] = (skip + max).to_string().into();
-    }
-    Ok(out)
+    let page: Vec<Json> = all.iter().map(ScheduledAction::to_json).collect();
+    crate::ops::offset_page("ScheduledActions", page, req.next_token.as_deref(), max)
 }
 
 pub(crate) async fn delete(
     svc: &AutoScaling,
     req: DeleteRequest,
 ) -> Result<Json, AutoScalingError> {
-    let mut c = Constraints::default();
-    required_enum(
-        &mut c,
-        req.service_namespace.as_deref(),
-        "serviceNamespace",
-        SERVICE_NAMESPACES,
-    );
-    required(
-        &mut c,
-        req.scheduled_action_name.as_deref(),
-        "scheduledActionName",
-    );
-    required(&mut c, req.resource_id.as_deref(), "resourceId");
-    required_enum(
-        &mut c,
-        req.scalable_dimension.as_deref(),
-        "scalableDimension",
-        SCALABLE_DIMENSIONS,
-    );
-    c.into_result()?;
-    let (Some(namespace), Some(name), Some(resource_id), Some(dimension)) = (
+    let (namespace, name, resource_id, dimension) = action_ref(
         req.service_namespace,
         req.scheduled_action_name,
         req.resource_id,
         req.scalable_dimension,
-    ) else {
-        return Err(AutoScalingError::internal());
-    };
+    )?;
     let key = records::policy_key(
         &records::target_key(&namespace, &resource_id, &dimension),
         &name,

@@ -374,12 +374,7 @@ impl CloudWatch {
                 let existed = w.get(ALARMS, &key)?;
                 if let Some(old) = &existed {
                     let old: Alarm = model::decode(old)?;
-                    alarm.state_value = old.state_value;
-                    alarm.state_reason = old.state_reason;
-                    alarm.state_reason_data = old.state_reason_data;
-                    alarm.state_updated_ms = old.state_updated_ms;
-                    alarm.state_transitioned_ms = old.state_transitioned_ms;
-                    alarm.tags = old.tags;
+                    alarm.keep_state_of(old);
                 }
                 w.insert(ALARMS, &key, &model::encode(&alarm)?)?;
                 let (kind, verb, member) = match existed {

@@ -251,12 +251,7 @@ impl CloudWatch {
                             format!("The alarm {} is a metric alarm: a composite alarm cannot replace it.", old.name),
                         )));
                     }
-                    alarm.state_value = old.state_value;
-                    alarm.state_reason = old.state_reason;
-                    alarm.state_reason_data = old.state_reason_data;
-                    alarm.state_updated_ms = old.state_updated_ms;
-                    alarm.state_transitioned_ms = old.state_transitioned_ms;
-                    alarm.tags = old.tags;
+                    alarm.keep_state_of(old);
                 }
                 w.insert(ALARMS, &key, &model::encode(&alarm)?)?;
                 let verb = if existed.is_some() { "updated" } else { "created" };

@@ -255,33 +255,6 @@ impl CloudWatch {
         Ok(())
     }
 
-    /// Per-minute aggregates of one series in [start, end) (seconds), merged into buckets of
-    /// `period` seconds aligned to the epoch, per unit.
-    #[allow(clippy::too_many_arguments)]
-    fn buckets(
-        &self,
-        region: &str,
-        namespace: &str,
-        name: &str,
-        dims: &[Dimension],
-        start: f64,
-        end: f64,
-        period: i64,
-        unit: Option<&str>,
-    ) -> Result<BTreeMap<(i64, String), Aggregate>, CwError> {
-        buckets(
-            &self.store,
-            region,
-            namespace,
-            name,
-            dims,
-            start,
-            end,
-            period,
-            unit,
-        )
-    }
-
     pub(crate) async fn get_metric_statistics(&self, req: &V, region: &str) -> Result<V, CwError> {
         let namespace = req.req_str("Namespace")?;
         let name = req.req_str("MetricName")?;
@@ -339,7 +312,8 @@ impl CloudWatch {
                 format!("You have requested up to {expected} datapoints, which exceeds the limit of {MAX_DATAPOINTS}. You may reduce the datapoints requested by increasing Period, or decreasing the time range."),
             ));
         }
-        let buckets = self.buckets(
+        let buckets = buckets(
+            &self.store,
             region,
             &namespace,
             &name,

@@ -31,6 +31,16 @@ pub struct ExternalState {
 }
 
 impl Alarm {
+    /// An update keeps the alarm's state and tags (AWS ignores Tags on an update).
+    pub fn keep_state_of(&mut self, old: Alarm) {
+        self.state_value = old.state_value;
+        self.state_reason = old.state_reason;
+        self.state_reason_data = old.state_reason_data;
+        self.state_updated_ms = old.state_updated_ms;
+        self.state_transitioned_ms = old.state_transitioned_ms;
+        self.tags = old.tags;
+    }
+
     /// Puts the evaluated state of an alarm another service defines over its definition.
     pub fn with_state(mut self, s: Option<ExternalState>) -> Alarm {
         if let Some(s) = s {

@@ -1,10 +1,10 @@
 //! DescribeScalingActivities: the activities of the matching targets, newest first.
 
 use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 use super::max_results;
-use crate::error::{AutoScalingError, Constraints, ErrorCode};
+use crate::error::{AutoScalingError, Constraints};
 use crate::resource::{
     optional_enum, optional_len, required_enum, SCALABLE_DIMENSIONS, SERVICE_NAMESPACES,
 };
@@ -53,26 +53,6 @@ pub(super) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, 
         }
     }
     all.sort_by(|a, b| b.start_time.total_cmp(&a.start_time));
-    // NextToken: the number of activities already returned.
-    let skip = match req.next_token.as_deref().filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => t
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n <= all.len())
-            .ok_or_else(|| {
-                AutoScalingError::new(ErrorCode::InvalidNextToken, "Invalid NextToken")
-            })?,
-    };
-    let page: Vec<Json> = all
-        .iter()
-        .skip(skip)
-        .take(max)
-        .map(|a| a.to_json())
-        .collect();
-    let mut out = json!({ "ScalingActivities": page });
-    if skip + max < all.len() {
-        out["NextToken"] = (skip + max).to_string().into();
-    }
-    Ok(out)
+    let page: Vec<Json> = all.iter().map(|a| a.to_json()).collect();
+    super::offset_page("ScalingActivities", page, req.next_token.as_deref(), max)
 }

@@ -72,6 +72,32 @@ pub(crate) fn provisioned_capacity(
     }))
 }
 
+/// A page of `items` for a NextToken that counts the items already returned.
+pub(crate) fn offset_page(
+    member: &str,
+    items: Vec<Json>,
+    token: Option<&str>,
+    max: usize,
+) -> Result<Json, AutoScalingError> {
+    let skip = match token.filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(t) => t
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= items.len())
+            .ok_or_else(|| {
+                AutoScalingError::new(ErrorCode::InvalidNextToken, "Invalid NextToken")
+            })?,
+    };
+    let total = items.len();
+    let page: Vec<Json> = items.into_iter().skip(skip).take(max).collect();
+    let mut out = serde_json::json!({ member: page });
+    if skip + max < total {
+        out["NextToken"] = (skip + max).to_string().into();
+    }
+    Ok(out)
+}
+
 /// The result of a check made inside a write job: the job succeeds (nothing written) and the
 /// client gets the error.
 type Checked<T> = Result<T, AutoScalingError>;
