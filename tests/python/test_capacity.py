@@ -318,3 +318,33 @@ def test_ttl_streams_backfill_and_account_metrics(travel):
     assert account and account[-1]["Maximum"] >= 100 * 100 / 80000 and account[-1]["Unit"] == "Percent"
     assert minute_stats(cw, "AccountMaxTableLevelReads", [], start, end, "Maximum")[-1]["Maximum"] == 40000
     assert provisioned
+
+
+def test_transactions_and_partiql_batches_are_throttled_as_aws_does(travel):
+    ddb = client(travel, "dynamodb")
+    name = provisioned_table(ddb, rcu=1, wcu=1)
+    other = provisioned_table(ddb, rcu=100, wcu=100)
+    # 300 units of burst, then a 350 KB item takes the write bucket deep into debt.
+    ddb.put_item(TableName=name, Item={"k": {"S": "big"}, "v": {"S": "x" * 350_000}})
+    with pytest.raises(ClientError) as err:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": other, "Item": {"k": {"S": "a"}}}},
+            {"Put": {"TableName": name, "Item": {"k": {"S": "b"}}}},
+        ])
+    e = err.value.response
+    assert e["Error"]["Code"] == "TransactionCanceledException"
+    assert [r["Code"] for r in e["CancellationReasons"]] == ["None", "ProvisionedThroughputExceeded"]
+    assert e["CancellationReasons"][1]["Message"].startswith(
+        "The level of configured provisioned throughput for the table was exceeded")
+    # Nothing of the cancelled transaction was written.
+    assert "Item" not in ddb.get_item(TableName=other, Key={"k": {"S": "a"}}, ConsistentRead=True)
+    r = ddb.batch_execute_statement(Statements=[
+        {"Statement": f'INSERT INTO "{other}" VALUE {{\'k\': \'p1\'}}'},
+        {"Statement": f'INSERT INTO "{name}" VALUE {{\'k\': \'p2\'}}'},
+    ])["Responses"]
+    assert "Error" not in r[0]
+    assert r[1]["Error"]["Code"] == "ProvisionedThroughputExceeded"
+    with pytest.raises(ClientError) as err:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f'INSERT INTO "{name}" VALUE {{\'k\': \'t1\'}}'}])
+    assert err.value.response["Error"]["Code"] == "TransactionCanceledException"

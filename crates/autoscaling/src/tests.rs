@@ -131,7 +131,10 @@ fn err<T: std::fmt::Debug>(
 #[tokio::test]
 async fn unknown_operations_and_bad_bodies() -> R {
     let env = setup().await?;
-    let e = err(env.aas.call("GetPredictiveScalingForecast", b"{}", "us-east-1").await)?;
+    let e = err(env
+        .aas
+        .call("GetPredictiveScalingForecast", b"{}", "us-east-1")
+        .await)?;
     assert_eq!(e.aws_code(), "UnknownOperationException");
     assert_eq!(e.to_json(), json!({"__type": "UnknownOperationException"}));
     assert_eq!(e.http_status(), 400);

@@ -20,6 +20,7 @@ use super::write_common as common;
 use crate::capacity::{read_units, Consumed, Detail};
 use crate::error::DynamoError;
 use crate::items;
+use crate::metrics::Kind;
 use crate::partiql::{self, GetPlan, GetUse, WritePlan};
 use crate::Dynamo;
 
@@ -183,6 +184,14 @@ fn batch_read(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> 
                 continue;
             }
         };
+        // A statement is refused once its table's capacity is used up (by earlier ones too).
+        let used = consumed.get(&plan.meta.table_name).map_or(0.0, |c| c.table);
+        if used >= svc.throttle.available(&plan.meta, None, Kind::Read) {
+            let t = svc.throttle.refusal(&plan.meta, None, Kind::Read);
+            svc.metrics.throttled(&t, "BatchExecuteStatement");
+            responses.push(error_response(&t.to_error(), Some(&plan.meta.table_name)));
+            continue;
+        }
         let found = snapshot
             .get(&plan.meta.items_table(), &plan.key)?
             .map(|b| items::decode_item(&b))
@@ -204,7 +213,7 @@ fn batch_read(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> 
         responses.push(Json::Object(r));
     }
     for (t, c) in &consumed {
-        svc.consume(t, c, crate::metrics::Kind::Read);
+        svc.consume(t, c, Kind::Read);
     }
     Ok((responses, consumed))
 }
@@ -212,6 +221,7 @@ fn batch_read(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> 
 async fn batch_write(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> {
     let mut plans: Vec<Result<(WritePlan, bool), DynamoError>> = Vec::with_capacity(parsed.len());
     let mut seen = HashSet::new();
+    let mut admitted: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
     for p in parsed {
         plans.push(match p {
             Parsed::Write(stmt, params, return_old) => {
@@ -220,7 +230,27 @@ async fn batch_write(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, Dynamo
                         if !seen.insert((plan.meta.table_id.clone(), plan.key.clone())) {
                             return Err(duplicates());
                         }
-                        Ok((plan, return_old))
+                        // Each write costs at least a unit: refused once the table (or a GSI)
+                        // has none left for it.
+                        let used = admitted.entry(plan.meta.table_id.clone()).or_insert(0.0);
+                        let refused = svc
+                            .throttle
+                            .admit(&plan.meta, None, Kind::Write)
+                            .err()
+                            .or_else(|| {
+                                (*used >= svc.throttle.available(&plan.meta, None, Kind::Write))
+                                    .then(|| svc.throttle.refusal(&plan.meta, None, Kind::Write))
+                            });
+                        match refused {
+                            Some(t) => {
+                                svc.metrics.throttled(&t, "BatchExecuteStatement");
+                                Err(t.to_error())
+                            }
+                            None => {
+                                *used += 1.0;
+                                Ok((plan, return_old))
+                            }
+                        }
                     }
                     Err(e) => Err(e),
                 }
@@ -267,7 +297,7 @@ async fn batch_write(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, Dynamo
         }
     }
     for (t, c) in &consumed {
-        svc.consume(t, c, crate::metrics::Kind::Write);
+        svc.consume(t, c, Kind::Write);
     }
     Ok((responses, consumed))
 }

@@ -201,6 +201,7 @@ pub(super) fn statement_error_code(e: &DynamoError) -> &'static str {
         ErrorCode::ResourceNotFound => "ResourceNotFound",
         ErrorCode::ItemCollectionSizeLimitExceeded => "ItemCollectionSizeLimitExceeded",
         ErrorCode::ProvisionedThroughputExceeded => "ProvisionedThroughputExceeded",
+        ErrorCode::Throttling => "ThrottlingError",
         ErrorCode::TransactionConflict => "TransactionConflict",
         ErrorCode::AccessDenied => "AccessDenied",
         ErrorCode::InternalServerError => "InternalServerError",

@@ -154,6 +154,7 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
         });
     }
     transaction::check_distinct(&actions)?;
+    transaction::admit_writes(svc, &actions, "ExecuteTransaction")?;
     let token = req.client_request_token.map(|t| {
         let mut digest_of = raw.clone();
         if let Some(o) = digest_of.as_object_mut() {
@@ -272,6 +273,12 @@ fn read_transaction(
                 "Transaction request cannot include multiple operations on one item",
             ));
         }
+        svc.admit(
+            &plan.meta,
+            None,
+            crate::metrics::Kind::Read,
+            "ExecuteTransaction",
+        )?;
         plans.push(plan);
     }
     let snapshot = svc.store.read()?;

@@ -155,6 +155,7 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
         }
     }
     transaction::check_distinct(&actions)?;
+    transaction::admit_writes(svc, &actions, "TransactWriteItems")?;
     let token = req.client_request_token.map(|t| {
         let mut digest_of = raw.clone();
         if let Some(o) = digest_of.as_object_mut() {
@@ -210,14 +211,6 @@ fn prepare(svc: &Dynamo, kind: Kind, a: ActionIn) -> Result<Action, DynamoError>
     let meta = svc
         .catalog
         .require(a.table_name.as_deref().unwrap_or_default())?;
-    if !matches!(kind, Kind::Check) {
-        svc.admit(
-            &meta,
-            None,
-            crate::metrics::Kind::Write,
-            "TransactWriteItems",
-        )?;
-    }
     let shape = meta.key_shape();
     let (key, effect) = match kind {
         Kind::Put => {

@@ -256,6 +256,48 @@ fn reason_of(e: &DynamoError, code: &str) -> Json {
     Json::Object(r)
 }
 
+/// Admits a transaction's writes against their tables' capacity. A throttled one cancels the
+/// transaction as AWS does: a ProvisionedThroughputExceeded (provisioned tables) or
+/// ThrottlingError (on-demand) reason for it, None for the others.
+pub(super) fn admit_writes(
+    svc: &crate::Dynamo,
+    actions: &[Action],
+    operation: &'static str,
+) -> Result<(), DynamoError> {
+    let mut refused = false;
+    let reasons: Vec<Json> = actions
+        .iter()
+        .map(|a| {
+            if matches!(a.effect, Effect::Check) {
+                return json!({ "Code": "None" });
+            }
+            match svc
+                .throttle
+                .admit(&a.meta, None, crate::metrics::Kind::Write)
+            {
+                Ok(()) => json!({ "Code": "None" }),
+                Err(t) => {
+                    refused = true;
+                    svc.metrics.throttled(&t, operation);
+                    let (code, message) = match (t.cause, &t.index) {
+                        (crate::throttle::Cause::Provisioned, _) => (
+                            "ProvisionedThroughputExceeded",
+                            t.to_error().message,
+                        ),
+                        (_, None) => ("ThrottlingError", "Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index so please try again shortly. If exceptions persist, check if you have a hot key: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html.".to_string()),
+                        (_, Some(_)) => ("ThrottlingError", "Throughput exceeds the current capacity for one or more global secondary indexes. DynamoDB is automatically scaling your index so please try again shortly.".to_string()),
+                    };
+                    json!({ "Code": code, "Message": message })
+                }
+            }
+        })
+        .collect();
+    if refused {
+        return Err(cancellation(reasons));
+    }
+    Ok(())
+}
+
 /// TransactionCanceledException, with AWS's message listing the reasons' codes in order.
 fn cancellation(reasons: Vec<Json>) -> DynamoError {
     let codes: Vec<&str> = reasons
