@@ -214,6 +214,38 @@ def test_a_composite_alarm_follows_its_rule(travel, notified):
     assert history[-1]["AlarmType"] == "CompositeAlarm"
     sent = [json.loads(line) for line in notified.read_text().splitlines() if line.strip()]
     assert any(n["AlarmName"] == both and n["NewStateValue"] == "ALARM" for n in sent)
+    children = cw.describe_alarms(ChildrenOfAlarmName=both)
+    assert sorted(a["AlarmName"] for a in children["MetricAlarms"]) == sorted([cpu, errors])
+    parents = cw.describe_alarms(ParentsOfAlarmName=cpu)
+    assert [a["AlarmName"] for a in parents["CompositeAlarms"]] == [both]
     with pytest.raises(ClientError) as err:
         cw.put_composite_alarm(AlarmName=unique_name("bad"), AlarmRule="ALARM(")
     assert err.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_bad_numbers_are_refused_before_they_reach_the_evaluator(travel):
+    cw = client(travel, "cloudwatch")
+    with pytest.raises(ClientError) as err:
+        cw.put_metric_alarm(AlarmName=unique_name("huge"), Namespace="App", MetricName="M", Statistic="Sum",
+                            Period=9223372036854775800 // 60 * 60, EvaluationPeriods=1, Threshold=1,
+                            ComparisonOperator="GreaterThanThreshold")
+    assert err.value.response["Error"]["Code"] == "ValidationError"
+    assert "EvaluationPeriods * Period must be <= 604800" in err.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as err:
+        cw.put_metric_alarm(AlarmName=unique_name("long"), Namespace="App", MetricName="M", Statistic="Sum",
+                            Period=60, EvaluationPeriods=1441, Threshold=1,
+                            ComparisonOperator="GreaterThanThreshold")
+    assert "EvaluationPeriods * Period must be <= 86400" in err.value.response["Error"]["Message"]
+    # A good alarm still evaluates.
+    name = unique_name("ok")
+    cw.put_metric_alarm(AlarmName=name, Namespace="App", MetricName="M", Statistic="Sum", Period=60,
+                        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+                        TreatMissingData="notBreaching")
+    advance(travel, 120)
+    assert states(cw, [name])[name]["StateValue"] == "OK"
+    # Constant expressions that are not numbers answer no points.
+    import datetime as dt
+    now = dt.datetime.now(dt.timezone.utc)
+    r = cw.get_metric_data(MetricDataQueries=[{"Id": "inf", "Expression": "1/0"}],
+                           StartTime=now - dt.timedelta(minutes=5), EndTime=now)
+    assert r["MetricDataResults"][0]["Values"] == []

@@ -206,3 +206,21 @@ def test_a_scheduled_action_raises_min_capacity_at_its_cron_time(travel, tmp_pat
         aas.delete_scheduled_action(ServiceNamespace="dynamodb", ScheduledActionName="evening-peak",
                                     ResourceId=RESOURCE, ScalableDimension=dim)
     assert err.value.response["Error"]["Code"] == "ObjectNotFoundException"
+
+
+def test_bad_schedules_are_refused(travel, tmp_path):
+    apply_prod(travel, tmp_path)
+    aas = client(travel, "application-autoscaling")
+    for schedule in ("rate(200000000000 days)", "rate(9223372036854775807 days)", "cron(0 10 * * * *)",
+                     "at(2027-01-01)", "rate(0 minutes)"):
+        with pytest.raises(ClientError) as err:
+            aas.put_scheduled_action(ServiceNamespace="dynamodb", ScheduledActionName="bad", ResourceId=RESOURCE,
+                                     ScalableDimension="dynamodb:table:ReadCapacityUnits", Schedule=schedule,
+                                     ScalableTargetAction={"MinCapacity": 15})
+        assert err.value.response["Error"]["Code"] == "ValidationException", schedule
+    with pytest.raises(ClientError) as err:
+        aas.put_scheduled_action(ServiceNamespace="dynamodb", ScheduledActionName="tz", ResourceId=RESOURCE,
+                                 ScalableDimension="dynamodb:table:ReadCapacityUnits", Schedule="rate(1 day)",
+                                 Timezone="Mars/Olympus_Mons", ScalableTargetAction={"MinCapacity": 15})
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    advance(travel, 600)

@@ -102,7 +102,8 @@ impl Cron {
                 Some(field(years, FIRST_YEAR, 2199, &[])?)
             },
         };
-        if cron.days.is_some() == cron.weekdays.is_some() && *days != "*" && *weekdays != "*" {
+        // AWS: exactly one of day-of-month and day-of-week is `?`.
+        if cron.days.is_some() == cron.weekdays.is_some() {
             return Err("one of day-of-month and day-of-week must be ?".into());
         }
         Ok(cron)
@@ -135,10 +136,14 @@ impl Schedule {
                 .map(str::trim)
         };
         if let Some(at) = inner("at(") {
+            // yyyy-mm-ddThh:mm:ss, nothing shorter or longer.
+            let shaped = at.len() == 19 && at.as_bytes().get(10) == Some(&b'T');
             return at
                 .parse::<DateTime>()
+                .ok()
+                .filter(|_| shaped)
                 .map(Schedule::At)
-                .map_err(|_| format!("bad at() time {at}"));
+                .ok_or_else(|| format!("bad at() time {at}"));
         }
         if let Some(rate) = inner("rate(") {
             let (n, unit) = rate
@@ -155,7 +160,12 @@ impl Schedule {
                 "day" | "days" => 86_400_000,
                 other => return Err(format!("unknown rate() unit {other}")),
             };
-            return Ok(Schedule::Rate(n * ms));
+            // At most ten years between runs: keeps every later time within range.
+            return n
+                .checked_mul(ms)
+                .filter(|every| *every <= 10 * 366 * 86_400_000)
+                .map(Schedule::Rate)
+                .ok_or_else(|| "rate() is longer than ten years".into());
         }
         if let Some(cron) = inner("cron(") {
             return Cron::parse(cron).map(|c| Schedule::Cron(Box::new(c)));
@@ -172,9 +182,9 @@ impl Schedule {
                 (at > after_ms).then_some(at)
             }
             Schedule::Rate(every) => {
-                let every = *every as i64;
-                let k = (after_ms - anchor_ms).div_euclid(every) + 1;
-                Some(anchor_ms + k.max(1) * every)
+                let every = i64::try_from(*every).ok().filter(|e| *e > 0)?;
+                let k = after_ms.checked_sub(anchor_ms)?.div_euclid(every) + 1;
+                anchor_ms.checked_add(k.max(1).checked_mul(every)?)
             }
             Schedule::Cron(c) => {
                 // Minute by minute in local time, skipping whole days and hours that cannot
@@ -257,6 +267,10 @@ mod tests {
         assert_eq!(at.next(&utc, ms("2026-12-25T00:00:00Z"), 0), None);
         assert!(Schedule::parse("cron(0 0 * *)").is_err());
         assert!(Schedule::parse("rate(0 minutes)").is_err());
+        assert!(Schedule::parse("rate(200000000000 days)").is_err());
+        assert!(Schedule::parse("rate(9223372036854775807 days)").is_err());
+        assert!(Schedule::parse("cron(0 10 * * * *)").is_err());
+        assert!(Schedule::parse("at(2027-01-01)").is_err());
         if let Ok(ny) = zone(Some("America/New_York")) {
             let daily = Schedule::parse("cron(0 8 * * ? *)").unwrap_or(Schedule::Rate(1));
             // 08:00 in New York in December is 13:00 UTC.

@@ -269,7 +269,19 @@ impl CloudWatch {
                     "The parameters MetricName, Namespace, Statistic, ExtendedStatistic, Dimensions, Period and Unit must not be specified with Metrics.",
                 ));
             }
-            Some(normalize_queries(metrics_list)?.to_json())
+            let queries = normalize_queries(metrics_list)?;
+            if let V::List(list) = &queries {
+                for q in list {
+                    let p = q
+                        .get("MetricStat")
+                        .and_then(|m| m.int("Period").ok().flatten())
+                        .or_else(|| q.int("Period").ok().flatten());
+                    if let Some(p) = p {
+                        check_span(p, evaluation_periods)?;
+                    }
+                }
+            }
+            Some(queries.to_json())
         };
         if metrics.is_none() {
             if metric_name.is_none() {
@@ -296,6 +308,7 @@ impl CloudWatch {
                     "Period must be 10, 30 or a multiple of 60",
                 ));
             }
+            check_span(p, evaluation_periods)?;
             if statistic.is_some() == extended.is_some() {
                 return Err(CwError::new(
                     ErrorCode::InvalidParameterCombination,
@@ -474,14 +487,56 @@ impl CloudWatch {
             Some(t) => Some(decode_token(&t)?),
             None => None,
         };
-        let want_metric = types.is_empty() || types.iter().any(|t| t == "MetricAlarm");
-        let want_composite = types.iter().any(|t| t == "CompositeAlarm");
+        let mut want_metric = types.is_empty() || types.iter().any(|t| t == "MetricAlarm");
+        let mut want_composite = types.iter().any(|t| t == "CompositeAlarm");
+        // ChildrenOfAlarmName: the alarms a composite's rule names; ParentsOfAlarmName: the
+        // composites whose rule names an alarm. Both answer whichever types they find.
+        let children = req.str("ChildrenOfAlarmName");
+        let parents = req.str("ParentsOfAlarmName");
+        let family: Option<Vec<String>> = match (&children, &parents) {
+            (None, None) => None,
+            _ => {
+                let all = self.all_alarms(region)?;
+                let named = |a: &Alarm| -> Vec<String> {
+                    a.alarm_rule
+                        .as_deref()
+                        .and_then(|r| crate::composite::parse(r).ok())
+                        .map(|r| r.alarms().into_iter().map(str::to_string).collect())
+                        .unwrap_or_default()
+                };
+                let mut names = Vec::new();
+                if let Some(c) = &children {
+                    if let Some(parent) = all.iter().find(|a| a.name == *c) {
+                        let refs = named(parent);
+                        names.extend(
+                            all.iter()
+                                .filter(|a| refs.iter().any(|r| *r == a.name || *r == a.arn))
+                                .map(|a| a.name.clone()),
+                        );
+                    }
+                }
+                if let Some(p) = &parents {
+                    let arn = all.iter().find(|a| a.name == *p).map(|a| a.arn.clone());
+                    names.extend(
+                        all.iter()
+                            .filter(|a| named(a).iter().any(|r| r == p || Some(r) == arn.as_ref()))
+                            .map(|a| a.name.clone()),
+                    );
+                }
+                want_metric = true;
+                want_composite = true;
+                Some(names)
+            }
+        };
         let mut page = Vec::new();
         let mut next = None;
         if want_metric || want_composite {
             for a in self.all_alarms(region)? {
                 let composite = a.alarm_rule.is_some();
                 if (composite && !want_composite) || (!composite && !want_metric) {
+                    continue;
+                }
+                if family.as_ref().is_some_and(|f| !f.contains(&a.name)) {
                     continue;
                 }
                 if !names.is_empty() && !names.contains(&a.name) {
@@ -733,6 +788,32 @@ pub fn scan_ascending(req: &V) -> Result<bool, CwError> {
             &["TimestampDescending", "TimestampAscending"],
         )),
     }
+}
+
+/// AWS's bound on how far back an alarm looks: a day, or a week for periods of an hour or more.
+fn check_span(period: i64, evaluation_periods: i64) -> Result<(), CwError> {
+    let (limit, text) = if period >= 3600 {
+        (
+            604_800,
+            "seven days (EvaluationPeriods * Period must be <= 604800)",
+        )
+    } else {
+        (
+            86_400,
+            "a day (EvaluationPeriods * Period must be <= 86400)",
+        )
+    };
+    if period < 1
+        || evaluation_periods
+            .checked_mul(period)
+            .is_none_or(|s| s > limit)
+    {
+        return Err(CwError::new(
+            ErrorCode::Validation,
+            format!("Metrics cannot be checked across more than {text}."),
+        ));
+    }
+    Ok(())
 }
 
 /// Every metric DynamoDB publishes into AWS/DynamoDB (AWS's list).

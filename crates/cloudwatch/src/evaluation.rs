@@ -147,7 +147,8 @@ impl Evaluator {
 
     /// The alarm's periods, newest first, ending at `end_ms`.
     fn periods(&self, region: &str, alarm: &Alarm, end_ms: i64) -> Result<Vec<Period>, StoreError> {
-        let period_ms = alarm.period.unwrap_or(60).max(60) * 1000;
+        // Bounded here too: an alarm stored by an earlier build may hold any numbers.
+        let period_ms = alarm.period.unwrap_or(60).clamp(60, 604_800) * 1000;
         let n = alarm.evaluation_periods.unwrap_or(1).clamp(1, 1440);
         let series = model::series_key(
             region,
@@ -224,7 +225,7 @@ impl Evaluator {
                 .unwrap_or(60),
             _ => 60,
         }
-        .max(60);
+        .clamp(60, 604_800);
         let n = alarm.evaluation_periods.unwrap_or(1).clamp(1, 1440);
         let end = (end_ms / 1000).div_euclid(period) * period;
         let start = end - n * period;

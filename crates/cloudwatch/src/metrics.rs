@@ -553,7 +553,7 @@ pub(crate) fn run_queries(
         let name = metric.str("MetricName").unwrap_or_default();
         let dims = alarms::dimensions(metric.list("Dimensions"), "Dimensions")?;
         let period = ms.int("Period")?.unwrap_or(60);
-        if period < 60 || period % 60 != 0 {
+        if period < 60 || period % 60 != 0 || period > 86_400 * 455 {
             return Err(CwError::new(
                 ErrorCode::InvalidParameterValue,
                 "The parameter MetricStat.Period must be a multiple of 60.",
@@ -638,17 +638,18 @@ pub(crate) fn run_queries(
             let series = match value {
                 math::Value::Series(s) => s,
                 math::Value::Number(n) => {
-                    // A number answers at every period of the range.
-                    let period = metrics.first().map_or(60, |m| m.period).max(60);
-                    let first = (range.start + period - 1).div_euclid(period) * period;
+                    // A number answers at every period of the range (none if it is not a
+                    // finite number, as CloudWatch drops such points).
+                    let period = metrics.first().map_or(60, |m| m.period).clamp(60, i64::MAX / 4);
+                    let first = range.start.saturating_add(period - 1).div_euclid(period) * period;
                     math::Series {
                         id: String::new(),
                         label: String::new(),
                         period,
-                        points: (0..)
-                            .map(|k| first + k * period)
+                        points: (0..100_800i64)
+                            .map_while(|k| first.checked_add(k.checked_mul(period)?))
                             .take_while(|t| *t < range.end)
-                            .take(100_800)
+                            .filter(|_| n.is_finite())
                             .map(|t| (t, n))
                             .collect(),
                     }
