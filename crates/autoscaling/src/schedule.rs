@@ -1,8 +1,10 @@
 //! Scheduled actions' schedules, as Application Auto Scaling reads them: `at(yyyy-mm-ddThh:mm:ss)`,
 //! `rate(N minute|minutes|hour|hours|day|days)` and `cron(minutes hours day-of-month month
 //! day-of-week year)` (AWS's six fields: `*`, `?`, lists, ranges, steps, month and day names;
-//! day-of-week 1-7 is SUN-SAT), in the action's time zone (IANA names, via `jiff` and the
-//! system's zoneinfo). Times are epoch milliseconds.
+//! day-of-week 1-7 is SUN-SAT; `L` for the last day of the month or week, `nL` for the last
+//! such weekday, `nW` for the weekday nearest day n, `LW`, and `d#n` for the nth weekday d),
+//! in the action's time zone (IANA names, via `jiff` and the system's zoneinfo). Times are
+//! epoch milliseconds.
 
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
@@ -19,10 +21,127 @@ pub enum Schedule {
 pub struct Cron {
     minutes: Vec<bool>,
     hours: Vec<bool>,
-    days: Option<Vec<bool>>,
+    days: Option<Day>,
     months: Vec<bool>,
-    weekdays: Option<Vec<bool>>,
+    weekdays: Option<Weekday>,
     years: Option<Vec<bool>>,
+}
+
+/// The day-of-month field.
+#[derive(Clone, Debug, PartialEq)]
+enum Day {
+    Set(Vec<bool>),
+    /// `L`
+    Last,
+    /// `LW`
+    LastWeekday,
+    /// `nW`: the weekday nearest day n, within the month.
+    NearestWeekday(i8),
+}
+
+/// The day-of-week field (1 = Sunday).
+#[derive(Clone, Debug, PartialEq)]
+enum Weekday {
+    Set(Vec<bool>),
+    /// `nL`: the last weekday n of the month.
+    Last(i8),
+    /// `d#n`: the nth weekday d of the month.
+    Nth(i8, i8),
+}
+
+/// 1 = Sunday ... 7 = Saturday.
+fn weekday_of(d: jiff::civil::Date) -> i8 {
+    d.weekday().to_sunday_one_offset()
+}
+
+fn is_weekday(d: jiff::civil::Date) -> bool {
+    (2..=6).contains(&weekday_of(d))
+}
+
+impl Day {
+    fn parse(t: &str) -> Result<Option<Day>, String> {
+        Ok(Some(match t {
+            "?" => return Ok(None),
+            "L" => Day::Last,
+            "LW" => Day::LastWeekday,
+            _ if t.ends_with('W') => {
+                let n: i8 = t
+                    .trim_end_matches('W')
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=31).contains(n))
+                    .ok_or_else(|| format!("bad day-of-month {t}"))?;
+                Day::NearestWeekday(n)
+            }
+            _ => Day::Set(field(t, 1, 31, &[])?),
+        }))
+    }
+
+    fn matches(&self, d: jiff::civil::Date) -> bool {
+        let last = d.days_in_month();
+        match self {
+            Day::Set(s) => s.get(d.day() as usize - 1).copied().unwrap_or(false),
+            Day::Last => d.day() == last,
+            Day::LastWeekday => {
+                is_weekday(d)
+                    && (d.day()..=last)
+                        .skip(1)
+                        .all(|n| !is_weekday(d.with().day(n).build().unwrap_or(d)))
+            }
+            Day::NearestWeekday(n) => {
+                let target = (*n).min(last);
+                let Ok(t) = d.with().day(target).build() else {
+                    return false;
+                };
+                // Saturday moves to Friday (or Monday on the 1st); Sunday to Monday (or
+                // Friday on the last day).
+                let nearest = match weekday_of(t) {
+                    7 if target == 1 => target + 2,
+                    7 => target - 1,
+                    1 if target == last => target - 2,
+                    1 => target + 1,
+                    _ => target,
+                };
+                d.day() == nearest
+            }
+        }
+    }
+}
+
+impl Weekday {
+    fn parse(t: &str) -> Result<Option<Weekday>, String> {
+        let day = |s: &str| -> Result<i8, String> {
+            let v = field(s, 1, 7, &DAYS)?;
+            match v.iter().filter(|x| **x).count() {
+                1 => Ok(v.iter().position(|x| *x).unwrap_or(0) as i8 + 1),
+                _ => Err(format!("bad day-of-week {s}")),
+            }
+        };
+        Ok(Some(match t {
+            "?" => return Ok(None),
+            "L" => Weekday::Set(field("7", 1, 7, &DAYS)?),
+            _ if t.ends_with('L') => Weekday::Last(day(t.trim_end_matches('L'))?),
+            _ if t.contains('#') => {
+                let (d, n) = t.split_once('#').unwrap_or_default();
+                let n: i8 = n
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=5).contains(n))
+                    .ok_or_else(|| format!("bad day-of-week {t}"))?;
+                Weekday::Nth(day(d)?, n)
+            }
+            _ => Weekday::Set(field(t, 1, 7, &DAYS)?),
+        }))
+    }
+
+    fn matches(&self, d: jiff::civil::Date) -> bool {
+        let w = weekday_of(d);
+        match self {
+            Weekday::Set(s) => s.get(w as usize - 1).copied().unwrap_or(false),
+            Weekday::Last(x) => w == *x && d.day() + 7 > d.days_in_month(),
+            Weekday::Nth(x, n) => w == *x && (d.day() - 1) / 7 + 1 == *n,
+        }
+    }
 }
 
 const MONTHS: [&str; 12] = [
@@ -83,19 +202,12 @@ impl Cron {
         let [minutes, hours, days, months, weekdays, years] = f.as_slice() else {
             return Err("a cron expression has six fields".into());
         };
-        let optional = |t: &str, lo, hi, names: &[&str]| -> Result<Option<Vec<bool>>, String> {
-            if t == "?" {
-                Ok(None)
-            } else {
-                field(t, lo, hi, names).map(Some)
-            }
-        };
         let cron = Cron {
             minutes: field(minutes, 0, 59, &[])?,
             hours: field(hours, 0, 23, &[])?,
-            days: optional(days, 1, 31, &[])?,
+            days: Day::parse(days)?,
             months: field(months, 1, 12, &MONTHS)?,
-            weekdays: optional(weekdays, 1, 7, &DAYS)?,
+            weekdays: Weekday::parse(weekdays)?,
             years: if *years == "*" {
                 None
             } else {
@@ -109,22 +221,24 @@ impl Cron {
         Ok(cron)
     }
 
-    fn matches(&self, t: DateTime) -> bool {
+    /// Whether a whole day can hold a run (month, year, and the day fields).
+    fn day_matches(&self, d: jiff::civil::Date) -> bool {
         let at =
             |set: &Vec<bool>, v: i64, lo: i64| set.get((v - lo) as usize).copied().unwrap_or(false);
-        let weekday = i64::from(t.weekday().to_sunday_one_offset());
-        at(&self.minutes, i64::from(t.minute()), 0)
-            && at(&self.hours, i64::from(t.hour()), 0)
-            && at(&self.months, i64::from(t.month()), 1)
-            && self
-                .days
-                .as_ref()
-                .is_none_or(|d| at(d, i64::from(t.day()), 1))
-            && self.weekdays.as_ref().is_none_or(|d| at(d, weekday, 1))
+        at(&self.months, i64::from(d.month()), 1)
+            && self.days.as_ref().is_none_or(|x| x.matches(d))
+            && self.weekdays.as_ref().is_none_or(|x| x.matches(d))
             && self
                 .years
                 .as_ref()
-                .is_none_or(|y| at(y, i64::from(t.year()), FIRST_YEAR))
+                .is_none_or(|y| at(y, i64::from(d.year()), FIRST_YEAR))
+    }
+
+    fn matches(&self, t: DateTime) -> bool {
+        let at = |set: &Vec<bool>, v: i64| set.get(v as usize).copied().unwrap_or(false);
+        at(&self.minutes, i64::from(t.minute()))
+            && at(&self.hours, i64::from(t.hour()))
+            && self.day_matches(t.date())
     }
 }
 
@@ -200,15 +314,8 @@ impl Schedule {
                             return Some(ts);
                         }
                     }
-                    let day_ok = c
-                        .months
-                        .get(t.month() as usize - 1)
-                        .copied()
-                        .unwrap_or(false)
-                        && c.days
-                            .as_ref()
-                            .is_none_or(|d| d.get(t.day() as usize - 1).copied().unwrap_or(false));
-                    t = if !day_ok && c.weekdays.is_none() {
+                    let day_ok = c.day_matches(t.date());
+                    t = if !day_ok {
                         t.date()
                             .tomorrow()
                             .ok()?
@@ -271,6 +378,33 @@ mod tests {
         assert!(Schedule::parse("rate(9223372036854775807 days)").is_err());
         assert!(Schedule::parse("cron(0 10 * * * *)").is_err());
         assert!(Schedule::parse("at(2027-01-01)").is_err());
+        let next = |expr: &str, after: &str| {
+            Schedule::parse(expr)
+                .ok()
+                .and_then(|s| s.next(&utc, ms(after), 0))
+        };
+        // The last day of December 2026, its last weekday, the weekday nearest the 5th (a
+        // Saturday: Friday the 4th), the third Friday, the last Friday.
+        assert_eq!(
+            next("cron(0 10 L * ? *)", "2026-12-06T00:00:00Z"),
+            Some(ms("2026-12-31T10:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 10 LW * ? *)", "2027-01-01T00:00:00Z"),
+            Some(ms("2027-01-29T10:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 10 5W * ? *)", "2026-12-01T00:00:00Z"),
+            Some(ms("2026-12-04T10:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 10 ? * 6#3 *)", "2026-12-01T00:00:00Z"),
+            Some(ms("2026-12-18T10:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 10 ? * 6L *)", "2026-12-01T00:00:00Z"),
+            Some(ms("2026-12-25T10:00:00Z"))
+        );
         if let Ok(ny) = zone(Some("America/New_York")) {
             let daily = Schedule::parse("cron(0 8 * * ? *)").unwrap_or(Schedule::Rate(1));
             // 08:00 in New York in December is 13:00 UTC.
