@@ -249,3 +249,16 @@ def test_bad_numbers_are_refused_before_they_reach_the_evaluator(travel):
     r = cw.get_metric_data(MetricDataQueries=[{"Id": "inf", "Expression": "1/0"}],
                            StartTime=now - dt.timedelta(minutes=5), EndTime=now)
     assert r["MetricDataResults"][0]["Values"] == []
+
+
+def test_composite_alarms_in_a_cycle_are_not_evaluated(travel):
+    cw = client(travel, "cloudwatch")
+    a, b = unique_name("loop-a"), unique_name("loop-b")
+    cw.put_composite_alarm(AlarmName=a, AlarmRule=f'NOT ALARM("{b}")')
+    cw.put_composite_alarm(AlarmName=b, AlarmRule=f'NOT ALARM("{a}")')
+    single = unique_name("single")
+    cw.put_composite_alarm(AlarmName=single, AlarmRule="TRUE")
+    advance(travel, 180)
+    got = {x["AlarmName"]: x["StateValue"]
+           for x in cw.describe_alarms(AlarmNames=[a, b, single], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]}
+    assert got == {a: "INSUFFICIENT_DATA", b: "INSUFFICIENT_DATA", single: "ALARM"}

@@ -340,6 +340,10 @@ impl Evaluator {
                         .iter()
                         .find(|(r, a)| r == region && (a.name == name || a.arn == name))
                 };
+                // AWS stops evaluating a composite alarm whose rules lead back to itself.
+                if in_cycle(alarm, &|name| child(name).map(|(_, a)| a)) {
+                    continue;
+                }
                 let holds = rule.holds(&|name| child(name).map(|(_, a)| a.state_value.clone()));
                 let state = if holds { "ALARM" } else { "OK" };
                 if state == alarm.state_value {
@@ -584,6 +588,32 @@ impl Worker for Evaluator {
     fn poll(&self) -> Option<Duration> {
         Some(Duration::from_secs(60))
     }
+}
+
+/// Whether following a composite alarm's rule through its children comes back to it.
+fn in_cycle<'a>(start: &'a Alarm, child: &dyn Fn(&str) -> Option<&'a Alarm>) -> bool {
+    let names = |a: &Alarm| -> Vec<String> {
+        a.alarm_rule
+            .as_deref()
+            .and_then(|r| crate::composite::parse(r).ok())
+            .map(|r| r.alarms().into_iter().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut todo: Vec<&Alarm> = vec![start];
+    while let Some(a) = todo.pop() {
+        for n in names(a) {
+            let Some(c) = child(&n) else { continue };
+            if c.name == start.name {
+                return true;
+            }
+            if c.alarm_rule.is_some() && !seen.contains(&c.name.as_str()) && seen.len() < 10_000 {
+                seen.push(&c.name);
+                todo.push(c);
+            }
+        }
+    }
+    false
 }
 
 /// An Application Auto Scaling policy action.
