@@ -58,6 +58,31 @@ pub struct Activity {
 }
 
 impl Activity {
+    /// A finished activity on `target` at `now_ms`.
+    pub(crate) fn new(
+        target: &ScalableTarget,
+        now_ms: u64,
+        description: String,
+        cause: String,
+        (status_code, status_message): (&str, String),
+        direction: &str,
+    ) -> Activity {
+        let now = now_ms as f64 / 1000.0;
+        Activity {
+            activity_id: dynamodb::ids::uuid(),
+            service_namespace: target.service_namespace.clone(),
+            resource_id: target.resource_id.clone(),
+            scalable_dimension: target.scalable_dimension.clone(),
+            description,
+            cause,
+            start_time: now,
+            end_time: now,
+            status_code: status_code.into(),
+            status_message,
+            direction: direction.into(),
+        }
+    }
+
     pub fn to_json(&self) -> Json {
         json!({
             "ActivityId": self.activity_id,
@@ -74,12 +99,38 @@ impl Activity {
     }
 }
 
-/// Activities of a target: `target key \0 start (ms, big-endian) activity id`.
-pub(crate) fn activity_key(target: &[u8], start_ms: u64, id: &str) -> Vec<u8> {
-    let mut k = records::policy_prefix(target);
-    k.extend_from_slice(&start_ms.to_be_bytes());
-    k.extend_from_slice(id.as_bytes());
-    k
+/// Records an activity inside a write job, keeping its target's newest `KEPT_ACTIVITIES`.
+/// Keys: `target key \0 start (ms, big-endian) activity id`.
+pub(crate) fn record_activity(
+    w: &mut store::WriteCtx<'_>,
+    target_key: &[u8],
+    activity: &Activity,
+) -> Result<(), StoreError> {
+    let prefix = records::policy_prefix(target_key);
+    let mut key = prefix.clone();
+    key.extend_from_slice(&((activity.start_time * 1000.0) as u64).to_be_bytes());
+    key.extend_from_slice(activity.activity_id.as_bytes());
+    w.insert(ACTIVITIES, &key, &records::encode(activity)?)?;
+    let mut keys = Vec::new();
+    w.scan(
+        ACTIVITIES,
+        (
+            std::ops::Bound::Included(prefix.as_slice()),
+            std::ops::Bound::Unbounded,
+        ),
+        false,
+        |k, _| {
+            if !k.starts_with(&prefix) {
+                return ScanControl::Stop;
+            }
+            keys.push(k.to_vec());
+            ScanControl::Continue
+        },
+    )?;
+    for k in keys.iter().take(keys.len().saturating_sub(KEPT_ACTIVITIES)) {
+        w.remove(ACTIVITIES, k)?;
+    }
+    Ok(())
 }
 
 /// Most activities kept per target (the oldest go first).
@@ -165,36 +216,34 @@ impl AutoScaling {
         let consumed = value.unwrap_or(0.0) / 60.0;
         let (min, max) = (target.min_capacity as i64, target.max_capacity as i64);
         let desired = desired_capacity(consumed, config.target_value, current, min, max, false);
-        let last = |direction: &str| -> Result<Option<f64>, String> {
-            Ok(self
-                .activities(&target)
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .find(|a| a.direction == direction && a.status_code == "Successful")
-                .map(|a| a.end_time))
-        };
-        let now = now_ms as f64 / 1000.0;
-        let cooled = |since: Option<f64>, cooldown: Option<i32>| {
-            since.is_none_or(|t| now - t >= f64::from(cooldown.unwrap_or(0)))
-        };
-        let (direction, allowed) = match kind {
-            AlarmKind::AlarmHigh => (
-                "out",
-                desired > current
-                    && !target.suspended_state.dynamic_scaling_out_suspended
-                    && cooled(last("out")?, config.scale_out_cooldown),
-            ),
-            AlarmKind::AlarmLow => (
-                "in",
-                desired < current
+        let suspended = &target.suspended_state;
+        let direction = match kind {
+            AlarmKind::AlarmHigh
+                if desired > current && !suspended.dynamic_scaling_out_suspended =>
+            {
+                "out"
+            }
+            AlarmKind::AlarmLow
+                if desired < current
                     && !config.scale_in_disabled()
-                    && !target.suspended_state.dynamic_scaling_in_suspended
-                    && cooled(last("in")?, config.scale_in_cooldown)
-                    // A scale-out's cooldown holds scale-in back too.
-                    && cooled(last("out")?, config.scale_out_cooldown),
-            ),
+                    && !suspended.dynamic_scaling_in_suspended =>
+            {
+                "in"
+            }
             _ => return Ok(()),
         };
+        // Cooldowns run from the last successful change each way.
+        let history = self.activities(&target).map_err(|e| e.to_string())?;
+        let now = now_ms as f64 / 1000.0;
+        let cooled = |way: &str, cooldown: Option<i32>| {
+            history
+                .iter()
+                .find(|a| a.direction == way && a.status_code == "Successful")
+                .is_none_or(|a| now - a.end_time >= f64::from(cooldown.unwrap_or(0)))
+        };
+        // A scale-out's cooldown holds scale-in back too.
+        let allowed = cooled("out", config.scale_out_cooldown)
+            && (direction == "out" || cooled("in", config.scale_in_cooldown));
         if !allowed {
             return Ok(());
         }
@@ -202,7 +251,7 @@ impl AutoScaling {
             "monitor alarm {alarm_name} in state ALARM triggered policy {}",
             policy.policy_name
         );
-        self.change_capacity(&target, Some(&policy), desired, cause, direction, now_ms)
+        self.change_capacity(&target, desired, cause, direction, now_ms)
             .await
     }
 
@@ -233,7 +282,7 @@ impl AutoScaling {
         } else {
             return Ok(());
         };
-        self.change_capacity(target, None, capacity, cause, "bounds", now_ms)
+        self.change_capacity(target, capacity, cause, "bounds", now_ms)
             .await
     }
 
@@ -242,7 +291,6 @@ impl AutoScaling {
     async fn change_capacity(
         &self,
         target: &ScalableTarget,
-        policy: Option<&ScalingPolicy>,
         capacity: i64,
         cause: String,
         direction: &str,
@@ -269,7 +317,6 @@ impl AutoScaling {
             capacity,
         })
         .await;
-        let now = now_ms as f64 / 1000.0;
         let (status, message) = match &outcome {
             Ok(()) => (
                 "Successful",
@@ -280,22 +327,18 @@ impl AutoScaling {
                 format!("Failed to set {word} capacity units to {capacity}. Reason: {e}"),
             ),
         };
-        let activity = Activity {
-            activity_id: dynamodb::ids::uuid(),
-            service_namespace: target.service_namespace.clone(),
-            resource_id: target.resource_id.clone(),
-            scalable_dimension: target.scalable_dimension.clone(),
-            description: format!("Setting {word} capacity units to {capacity}."),
+        let activity = Activity::new(
+            target,
+            now_ms,
+            format!("Setting {word} capacity units to {capacity}."),
             cause,
-            start_time: now,
-            end_time: now,
-            status_code: status.into(),
-            status_message: message,
-            direction: direction.into(),
-        };
+            (status, message),
+            direction,
+        );
         let target_key = target.key();
-        let policies: Vec<ScalingPolicy> = match (&outcome, policy) {
-            (Ok(()), _) => self
+        // The target's policies' alarms follow a new capacity.
+        let policies: Vec<ScalingPolicy> = match &outcome {
+            Ok(()) => self
                 .scaling_policies()
                 .map_err(|e| e.to_string())?
                 .into_iter()
@@ -304,33 +347,11 @@ impl AutoScaling {
                         && p.scalable_dimension == target.scalable_dimension
                 })
                 .collect(),
-            _ => Vec::new(),
+            Err(_) => Vec::new(),
         };
         self.store
             .write(move |w| {
-                let key = activity_key(&target_key, now_ms, &activity.activity_id);
-                w.insert(ACTIVITIES, &key, &records::encode(&activity)?)?;
-                // Keep the newest activities only.
-                let prefix = records::policy_prefix(&target_key);
-                let mut keys = Vec::new();
-                w.scan(
-                    ACTIVITIES,
-                    (
-                        std::ops::Bound::Included(prefix.as_slice()),
-                        std::ops::Bound::Unbounded,
-                    ),
-                    false,
-                    |k, _| {
-                        if !k.starts_with(&prefix) {
-                            return ScanControl::Stop;
-                        }
-                        keys.push(k.to_vec());
-                        ScanControl::Continue
-                    },
-                )?;
-                for k in keys.iter().take(keys.len().saturating_sub(KEPT_ACTIVITIES)) {
-                    w.remove(ACTIVITIES, k)?;
-                }
+                record_activity(w, &target_key, &activity)?;
                 for mut p in policies {
                     let Some(config) = p.target_tracking.clone() else {
                         continue;

@@ -14,7 +14,7 @@ use worker::{Next, StepFuture, Worker};
 use crate::error::{AutoScalingError, Constraints, ErrorCode};
 use crate::records::{self, ScalableTarget, TARGETS};
 use crate::resource::{optional_enum, required_enum, SCALABLE_DIMENSIONS, SERVICE_NAMESPACES};
-use crate::scaling::{Activity, ACTIVITIES};
+use crate::scaling::{record_activity, Activity};
 use crate::schedule::{zone, Schedule};
 use crate::AutoScaling;
 
@@ -362,34 +362,22 @@ impl AutoScaling {
                 t.min_capacity = min;
                 t.max_capacity = max.max(min);
                 records::put_target(w, &t)?;
-                let now = now_ms as f64 / 1000.0;
-                let id = dynamodb::ids::uuid();
-                let activity = Activity {
-                    activity_id: id.clone(),
-                    service_namespace: t.service_namespace.clone(),
-                    resource_id: t.resource_id.clone(),
-                    scalable_dimension: t.scalable_dimension.clone(),
-                    description: format!(
-                        "Setting min capacity to {} and max capacity to {}",
-                        t.min_capacity, t.max_capacity
-                    ),
-                    cause: format!(
+                let bounds = format!(
+                    "min capacity to {} and max capacity to {}",
+                    t.min_capacity, t.max_capacity
+                );
+                let activity = Activity::new(
+                    &t,
+                    now_ms,
+                    format!("Setting {bounds}"),
+                    format!(
                         "scheduled action name {} was triggered",
                         a.scheduled_action_name
                     ),
-                    start_time: now,
-                    end_time: now,
-                    status_code: "Successful".into(),
-                    status_message: format!(
-                        "Successfully set min capacity to {} and max capacity to {}",
-                        t.min_capacity, t.max_capacity
-                    ),
-                    direction: "bounds".into(),
-                };
-                let mut key = records::policy_prefix(&t.key());
-                key.extend_from_slice(&now_ms.to_be_bytes());
-                key.extend_from_slice(id.as_bytes());
-                w.insert(ACTIVITIES, &key, &records::encode(&activity)?)?;
+                    ("Successful", format!("Successfully set {bounds}")),
+                    "bounds",
+                );
+                record_activity(w, &t.key(), &activity)?;
                 Ok(Some(t))
             })
             .await

@@ -112,6 +112,26 @@ pub fn iso8601_seconds(ms: i64) -> String {
     )
 }
 
+/// With milliseconds and a numeric zone ("2024-02-16T10:08:02.127+0000"), as CloudWatch writes
+/// times inside alarm history and reason data.
+pub fn iso8601_millis_zone(ms: i64) -> String {
+    format(
+        ms,
+        format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+0000"
+        ),
+    )
+}
+
+/// Day first, two-digit year ("25/09/22 18:49:00"), as CloudWatch dates datapoints in an
+/// alarm's StateReason.
+pub fn day_first_seconds(ms: i64) -> String {
+    format(
+        ms,
+        format_description!("[day]/[month]/[year repr:last_two] [hour]:[minute]:[second]"),
+    )
+}
+
 /// A long English UTC date-time ("Sunday, March 24, 2019 9:07:28 AM UTC"), as DynamoDB words
 /// the times in its limit messages.
 pub fn long_utc(ms: i64) -> String {

@@ -396,20 +396,18 @@ impl CloudWatch {
                 };
                 history::record(
                     w,
-                    &history::HistoryItem {
-                        region,
-                        alarm_name: alarm.name.clone(),
-                        alarm_type: "MetricAlarm".into(),
-                        timestamp_ms: now,
-                        item_type: "ConfigurationUpdate".into(),
-                        summary: format!("Alarm \"{}\" {verb}", alarm.name),
-                        data: serde_json::json!({
+                    &history::HistoryItem::of(
+                        &region,
+                        &alarm,
+                        now,
+                        "ConfigurationUpdate",
+                        format!("Alarm \"{}\" {verb}", alarm.name),
+                        serde_json::json!({
                             "version": "1.0",
                             "type": kind,
                             member: history_config(&alarm),
-                        })
-                        .to_string(),
-                    },
+                        }),
+                    ),
                 )?;
                 Ok(())
             })
@@ -497,17 +495,10 @@ impl CloudWatch {
             (None, None) => None,
             _ => {
                 let all = self.all_alarms(region)?;
-                let named = |a: &Alarm| -> Vec<String> {
-                    a.alarm_rule
-                        .as_deref()
-                        .and_then(|r| crate::composite::parse(r).ok())
-                        .map(|r| r.alarms().into_iter().map(str::to_string).collect())
-                        .unwrap_or_default()
-                };
                 let mut names = Vec::new();
                 if let Some(c) = &children {
                     if let Some(parent) = all.iter().find(|a| a.name == *c) {
-                        let refs = named(parent);
+                        let refs = parent.rule_alarms();
                         names.extend(
                             all.iter()
                                 .filter(|a| refs.iter().any(|r| *r == a.name || *r == a.arn))
@@ -519,7 +510,11 @@ impl CloudWatch {
                     let arn = all.iter().find(|a| a.name == *p).map(|a| a.arn.clone());
                     names.extend(
                         all.iter()
-                            .filter(|a| named(a).iter().any(|r| r == p || Some(r) == arn.as_ref()))
+                            .filter(|a| {
+                                a.rule_alarms()
+                                    .iter()
+                                    .any(|r| r == p || Some(r) == arn.as_ref())
+                            })
                             .map(|a| a.name.clone()),
                     );
                 }
@@ -662,25 +657,18 @@ impl CloudWatch {
                     w.remove(ALARMS, &key)?;
                     history::record(
                         w,
-                        &history::HistoryItem {
-                            region: region.clone(),
-                            alarm_name: n.clone(),
-                            alarm_type: if old.alarm_rule.is_some() {
-                                "CompositeAlarm"
-                            } else {
-                                "MetricAlarm"
-                            }
-                            .into(),
-                            timestamp_ms: now,
-                            item_type: "ConfigurationUpdate".into(),
-                            summary: format!("Alarm \"{n}\" deleted"),
-                            data: serde_json::json!({
+                        &history::HistoryItem::of(
+                            &region,
+                            &old,
+                            now,
+                            "ConfigurationUpdate",
+                            format!("Alarm \"{n}\" deleted"),
+                            serde_json::json!({
                                 "version": "1.0",
                                 "type": "Delete",
                                 "deletedAlarm": history_config(&old),
-                            })
-                            .to_string(),
-                        },
+                            }),
+                        ),
                     )?;
                 }
                 Ok(())
@@ -750,20 +738,18 @@ impl CloudWatch {
                     a.state_transitioned_ms = now;
                     history::record(
                         w,
-                        &history::HistoryItem {
-                            region: region.clone(),
-                            alarm_name: a.name.clone(),
-                            alarm_type: if a.alarm_rule.is_some() { "CompositeAlarm" } else { "MetricAlarm" }.into(),
-                            timestamp_ms: now,
-                            item_type: "StateUpdate".into(),
-                            summary: format!("Alarm updated from {} to {state}", a.state_value),
-                            data: serde_json::json!({
+                        &history::HistoryItem::of(
+                            &region,
+                            &a,
+                            now,
+                            "StateUpdate",
+                            format!("Alarm updated from {} to {state}", a.state_value),
+                            serde_json::json!({
                                 "version": "1.0",
                                 "oldState": { "stateValue": a.state_value, "stateReason": a.state_reason },
                                 "newState": { "stateValue": state, "stateReason": reason },
-                            })
-                            .to_string(),
-                        },
+                            }),
+                        ),
                     )?;
                 }
                 a.state_value = state;

@@ -190,6 +190,17 @@ impl Rule {
     }
 }
 
+impl Alarm {
+    /// The alarms (names or ARNs) a composite alarm's rule names; none for a metric alarm.
+    pub fn rule_alarms(&self) -> Vec<String> {
+        self.alarm_rule
+            .as_deref()
+            .and_then(|r| parse(r).ok())
+            .map(|r| r.alarms().into_iter().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+}
+
 impl CloudWatch {
     pub(crate) async fn put_composite_alarm(&self, req: &V, region: &str) -> Result<(), CwError> {
         let name = req.req_str("AlarmName")?;
@@ -257,20 +268,18 @@ impl CloudWatch {
                 let verb = if existed.is_some() { "updated" } else { "created" };
                 history::record(
                     w,
-                    &HistoryItem {
-                        region,
-                        alarm_name: alarm.name.clone(),
-                        alarm_type: "CompositeAlarm".into(),
-                        timestamp_ms: now,
-                        item_type: "ConfigurationUpdate".into(),
-                        summary: format!("Alarm \"{}\" {verb}", alarm.name),
-                        data: serde_json::json!({
+                    &HistoryItem::of(
+                        &region,
+                        &alarm,
+                        now,
+                        "ConfigurationUpdate",
+                        format!("Alarm \"{}\" {verb}", alarm.name),
+                        serde_json::json!({
                             "version": "1.0",
                             "type": if existed.is_some() { "Update" } else { "Create" },
                             "alarmRule": alarm.alarm_rule,
-                        })
-                        .to_string(),
-                    },
+                        }),
+                    ),
                 )?;
                 Ok(Ok(()))
             })

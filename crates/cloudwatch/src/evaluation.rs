@@ -405,7 +405,6 @@ impl Evaluator {
         let key = model::alarm_key(region, &alarm.name);
         let region_owned = region.to_string();
         let v = verdict.clone();
-        let name = alarm.name.clone();
         // The alarm as stored now (it may have changed since the scan); None if deleted.
         let external = alarm.external;
         let defined = alarm.clone();
@@ -456,15 +455,14 @@ impl Evaluator {
                 });
                 history::record(
                     w,
-                    &HistoryItem {
-                        region: region_owned,
-                        alarm_name: name,
-                        alarm_type: alarm_type(&a).into(),
-                        timestamp_ms: now,
-                        item_type: "StateUpdate".into(),
-                        summary: format!("Alarm updated from {old_state} to {}", v.state),
-                        data: data.to_string(),
-                    },
+                    &HistoryItem::of(
+                        &region_owned,
+                        &a,
+                        now,
+                        "StateUpdate",
+                        format!("Alarm updated from {old_state} to {}", v.state),
+                        data,
+                    ),
                 )?;
                 Ok(Some((a, old_state)))
             })
@@ -543,15 +541,7 @@ impl Evaluator {
                     )
                 }
             };
-            items.push(HistoryItem {
-                region: region.to_string(),
-                alarm_name: alarm.name.clone(),
-                alarm_type: alarm_type(alarm).into(),
-                timestamp_ms: now,
-                item_type: "Action".into(),
-                summary,
-                data: data.to_string(),
-            });
+            items.push(HistoryItem::of(region, alarm, now, "Action", summary, data));
         }
         if items.is_empty() {
             return Ok(());
@@ -592,17 +582,10 @@ impl Worker for Evaluator {
 
 /// Whether following a composite alarm's rule through its children comes back to it.
 fn in_cycle<'a>(start: &'a Alarm, child: &dyn Fn(&str) -> Option<&'a Alarm>) -> bool {
-    let names = |a: &Alarm| -> Vec<String> {
-        a.alarm_rule
-            .as_deref()
-            .and_then(|r| crate::composite::parse(r).ok())
-            .map(|r| r.alarms().into_iter().map(str::to_string).collect())
-            .unwrap_or_default()
-    };
     let mut seen: Vec<&str> = Vec::new();
     let mut todo: Vec<&Alarm> = vec![start];
     while let Some(a) = todo.pop() {
-        for n in names(a) {
+        for n in a.rule_alarms() {
             let Some(c) = child(&n) else { continue };
             if c.name == start.name {
                 return true;
@@ -619,14 +602,6 @@ fn in_cycle<'a>(start: &'a Alarm, child: &dyn Fn(&str) -> Option<&'a Alarm>) -> 
 /// An Application Auto Scaling policy action.
 fn is_scaling(arn: &str) -> bool {
     arn.starts_with("arn:aws:autoscaling:")
-}
-
-fn alarm_type(a: &Alarm) -> &'static str {
-    if a.alarm_rule.is_some() {
-        "CompositeAlarm"
-    } else {
-        "MetricAlarm"
-    }
 }
 
 /// The comparison's phrase in StateReason.
@@ -657,19 +632,7 @@ fn java_double(v: f64) -> String {
 
 /// `dd/MM/yy HH:mm:ss`, the datapoint times in StateReason.
 fn reason_time(ms: i64) -> String {
-    let t = clock::rfc3339_millis(ms); // 2024-02-16T10:08:02.127Z
-    let (date, time) = t.split_once('T').unwrap_or((&t, ""));
-    let mut d = date.split('-');
-    let (y, m, day) = (
-        d.next().unwrap_or_default(),
-        d.next().unwrap_or_default(),
-        d.next().unwrap_or_default(),
-    );
-    format!(
-        "{day}/{m}/{} {}",
-        y.get(2..).unwrap_or_default(),
-        time.get(..8).unwrap_or_default()
-    )
+    clock::day_first_seconds(ms)
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use store::{ScanControl, StoreError, WriteCtx};
 
 use crate::error::{CwError, ErrorCode};
-use crate::model;
+use crate::model::{self, Alarm};
 use crate::CloudWatch;
 use protocol::tree::V;
 
@@ -43,6 +43,28 @@ pub struct HistoryItem {
     pub data: String,
 }
 
+impl HistoryItem {
+    /// An item about `alarm`, with its HistoryData.
+    pub fn of(
+        region: &str,
+        alarm: &Alarm,
+        timestamp_ms: i64,
+        item_type: &str,
+        summary: String,
+        data: serde_json::Value,
+    ) -> HistoryItem {
+        HistoryItem {
+            region: region.to_string(),
+            alarm_name: alarm.name.clone(),
+            alarm_type: alarm.type_name().into(),
+            timestamp_ms,
+            item_type: item_type.into(),
+            summary,
+            data: data.to_string(),
+        }
+    }
+}
+
 /// Records one item inside a write job.
 pub fn record(w: &mut WriteCtx<'_>, item: &HistoryItem) -> Result<(), StoreError> {
     let mut key = (item.timestamp_ms.max(0) as u64).to_be_bytes().to_vec();
@@ -54,33 +76,17 @@ pub fn record(w: &mut WriteCtx<'_>, item: &HistoryItem) -> Result<(), StoreError
 /// Removes items older than the retention, at most `limit` per call; returns how many.
 pub fn trim(w: &mut WriteCtx<'_>, now_ms: i64, limit: usize) -> Result<usize, StoreError> {
     let cutoff = ((now_ms - RETENTION_MS).max(0) as u64).to_be_bytes();
-    let mut old = Vec::new();
-    w.scan(
+    model::remove_keys(
+        w,
         HISTORY,
         (Bound::Unbounded, Bound::Excluded(cutoff.as_slice())),
-        false,
-        |k, _| {
-            old.push(k.to_vec());
-            if old.len() >= limit {
-                ScanControl::Stop
-            } else {
-                ScanControl::Continue
-            }
-        },
-    )?;
-    for k in &old {
-        w.remove(HISTORY, k)?;
-    }
-    Ok(old.len())
+        limit,
+    )
 }
 
 /// A timestamp as CloudWatch writes it inside history and reason data: `2024-02-16T10:08:02.127+0000`.
 pub fn data_time(ms: i64) -> String {
-    let t = clock::rfc3339_millis(ms);
-    match t.strip_suffix('Z') {
-        Some(s) => format!("{s}+0000"),
-        None => t,
-    }
+    clock::iso8601_millis_zone(ms)
 }
 
 impl CloudWatch {

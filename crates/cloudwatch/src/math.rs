@@ -446,25 +446,25 @@ impl Eval<'_> {
                     .collect();
                 Value::Series(Series { points, ..s })
             }
-            (Value::Array(a), other) => Value::Array(
-                a.into_iter()
-                    .map(|s| match self.binary(op, Value::Series(s), other.clone()) {
-                        Ok(Value::Series(x)) => Ok(x),
-                        Ok(_) => Err("arrays combine with numbers or series".to_string()),
-                        Err(e) => Err(e),
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            (a @ Value::Number(_) | a @ Value::Series(_), Value::Array(b)) => Value::Array(
-                b.into_iter()
-                    .map(|s| match self.binary(op, a.clone(), Value::Series(s)) {
-                        Ok(Value::Series(x)) => Ok(x),
-                        Ok(_) => Err("arrays combine with numbers or series".to_string()),
-                        Err(e) => Err(e),
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
+            // An array combines member by member, on whichever side it is.
+            (Value::Array(a), other) => Self::each(a, |s| self.binary(op, s, other.clone()))?,
+            (other, Value::Array(b)) => Self::each(b, |s| self.binary(op, other.clone(), s))?,
         })
+    }
+
+    /// Applies `f` to each series of an array; each must give a series back.
+    fn each(
+        array: Vec<Series>,
+        f: impl Fn(Value) -> Result<Value, String>,
+    ) -> Result<Value, String> {
+        let out = array
+            .into_iter()
+            .map(|s| match f(Value::Series(s))? {
+                Value::Series(x) => Ok(x),
+                _ => Err("arrays combine with numbers or series".to_string()),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Value::Array(out))
     }
 
     fn series_arg(&self, args: &[Expr], i: usize, name: &str) -> Result<Series, String> {

@@ -607,6 +607,8 @@ pub(crate) fn run_queries(
         start: start as i64,
         end: end as i64,
     };
+    // Every series evaluated so far, which expressions may name.
+    let mut known = metrics.clone();
     loop {
         let mut progress = false;
         for i in 0..list.len() {
@@ -623,8 +625,6 @@ pub(crate) fn run_queries(
                 )
             };
             let refs = math::references(&text).map_err(bad)?;
-            let known: Vec<math::Series> =
-                done.iter().flatten().map(|r| r.series.clone()).collect();
             let pending = refs.iter().any(|r| {
                 !known.iter().any(|k| k.id == *r)
                     && list
@@ -661,13 +661,15 @@ pub(crate) fn run_queries(
                     ))
                 }
             };
+            let series = math::Series {
+                label: q.str("Label").unwrap_or_else(|| id.clone()),
+                id,
+                ..series
+            };
+            known.push(series.clone());
             if let Some(slot) = done.get_mut(i) {
                 *slot = Some(QueryResult {
-                    series: math::Series {
-                        label: q.str("Label").unwrap_or_else(|| id.clone()),
-                        id,
-                        ..series
-                    },
+                    series,
                     return_data: q.bool("ReturnData")? != Some(false),
                 });
             }
@@ -795,7 +797,19 @@ pub(crate) fn trim(
         if removed >= limit {
             break;
         }
-        removed += remove_range(w, &key, 0, keep_hours, limit - removed)?;
+        let (lo, hi) = (
+            model::point_key(&key, 0),
+            model::point_key(&key, keep_hours),
+        );
+        removed += model::remove_keys(
+            w,
+            DATAPOINTS,
+            (
+                Bound::Included(lo.as_slice()),
+                Bound::Excluded(hi.as_slice()),
+            ),
+            limit - removed,
+        )?;
         let hour_to = keep_five - keep_five % 60;
         if record.rolled_1h < hour_to {
             removed += roll_up(w, &key, record.rolled_1h.max(keep_hours), hour_to, 60)?;
@@ -813,38 +827,6 @@ pub(crate) fn trim(
         }
     }
     Ok(removed)
-}
-
-/// Removes a series' datapoints in minutes [from, to), at most `limit`.
-fn remove_range(
-    w: &mut store::WriteCtx<'_>,
-    series: &[u8],
-    from: u64,
-    to: u64,
-    limit: usize,
-) -> Result<usize, store::StoreError> {
-    let (lo, hi) = (model::point_key(series, from), model::point_key(series, to));
-    let mut old = Vec::new();
-    w.scan(
-        DATAPOINTS,
-        (
-            Bound::Included(lo.as_slice()),
-            Bound::Excluded(hi.as_slice()),
-        ),
-        false,
-        |k, _| {
-            old.push(k.to_vec());
-            if old.len() >= limit {
-                ScanControl::Stop
-            } else {
-                ScanControl::Continue
-            }
-        },
-    )?;
-    for k in &old {
-        w.remove(DATAPOINTS, k)?;
-    }
-    Ok(old.len())
 }
 
 /// Merges a series' datapoints in minutes [from, to) into one per `group` minutes (at the

@@ -31,6 +31,15 @@ pub struct ExternalState {
 }
 
 impl Alarm {
+    /// `AlarmType` as DescribeAlarmHistory names it.
+    pub fn type_name(&self) -> &'static str {
+        if self.alarm_rule.is_some() {
+            "CompositeAlarm"
+        } else {
+            "MetricAlarm"
+        }
+    }
+
     /// An update keeps the alarm's state and tags (AWS ignores Tags on an update).
     pub fn keep_state_of(&mut self, old: Alarm) {
         self.state_value = old.state_value;
@@ -365,6 +374,28 @@ pub fn series_key(region: &str, namespace: &str, name: &str, dims: &[Dimension])
         k.push(2);
     }
     k
+}
+
+/// Removes at most `limit` keys of `table` in `range`, in key order; returns how many.
+pub fn remove_keys(
+    w: &mut store::WriteCtx<'_>,
+    table: &str,
+    range: (std::ops::Bound<&[u8]>, std::ops::Bound<&[u8]>),
+    limit: usize,
+) -> Result<usize, StoreError> {
+    let mut old = Vec::new();
+    w.scan(table, range, false, |k, _| {
+        old.push(k.to_vec());
+        if old.len() >= limit {
+            store::ScanControl::Stop
+        } else {
+            store::ScanControl::Continue
+        }
+    })?;
+    for k in &old {
+        w.remove(table, k)?;
+    }
+    Ok(old.len())
 }
 
 /// The minute a datapoint key (`point_key`) names.

@@ -196,13 +196,16 @@ impl Publisher {
                 );
                 for dim in dims {
                     for metric in ALWAYS {
-                        let s = Series {
-                            table: t.table_name.clone(),
-                            metric,
-                            dim: dim.clone(),
-                        };
-                        if !seen.contains(&(m, s.clone())) {
-                            push(&mut out, m, &s, zero.clone());
+                        let key = (
+                            m,
+                            Series {
+                                table: t.table_name.clone(),
+                                metric,
+                                dim: dim.clone(),
+                            },
+                        );
+                        if !seen.contains(&key) {
+                            push(&mut out, m, &key.1, zero.clone());
                         }
                     }
                 }
