@@ -74,9 +74,12 @@ impl Catalog {
         self.tables().read().ok()?.get(name).cloned()
     }
 
-    /// The table, or DynamoDB's data-plane "Requested resource not found".
+    /// The table, or DynamoDB's data-plane "Requested resource not found" (also while a
+    /// restore fills it: it is CREATING).
     pub fn require(&self, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
-        self.get(name).ok_or_else(DynamoError::not_found)
+        self.get(name)
+            .filter(|m| !m.restoring())
+            .ok_or_else(DynamoError::not_found)
     }
 
     /// Names in order, from after `start` (exclusive), at most `limit`.

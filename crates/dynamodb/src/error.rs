@@ -26,6 +26,12 @@ pub enum ErrorCode {
     IdempotentParameterMismatch,
     TransactionInProgress,
     AccessDenied,
+    BackupNotFound,
+    BackupInUse,
+    TableAlreadyExists,
+    TableInUse,
+    PointInTimeRecoveryUnavailable,
+    InvalidRestoreTime,
     InternalServerError,
 }
 
@@ -52,6 +58,12 @@ impl ErrorCode {
             ErrorCode::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
             ErrorCode::TransactionInProgress => "TransactionInProgressException",
             ErrorCode::AccessDenied => "AccessDeniedException",
+            ErrorCode::BackupNotFound => "BackupNotFoundException",
+            ErrorCode::BackupInUse => "BackupInUseException",
+            ErrorCode::TableAlreadyExists => "TableAlreadyExistsException",
+            ErrorCode::TableInUse => "TableInUseException",
+            ErrorCode::PointInTimeRecoveryUnavailable => "PointInTimeRecoveryUnavailableException",
+            ErrorCode::InvalidRestoreTime => "InvalidRestoreTimeException",
             ErrorCode::InternalServerError => "InternalServerError",
         }
     }

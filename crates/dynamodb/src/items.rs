@@ -163,19 +163,21 @@ pub fn apply_encoded_write(
     if let Ok(Some(change)) = crate::collections::plan(ctx, meta, old, new)? {
         crate::collections::apply(ctx, &change)?;
     }
-    match new {
+    let stored = match new {
         Some(item) => {
             let bytes = new_encoded.map_or_else(|| Cow::Owned(encode_item(item)), Cow::Borrowed);
             ctx.insert(&table, key, &bytes)?;
+            Some(bytes)
         }
         None => {
             if old.is_none() {
                 return Ok(IndexWrites::default());
             }
             ctx.remove(&table, key)?;
+            None
         }
-    }
-    after_write(ctx, meta, key, old, new, origin)
+    };
+    after_write(ctx, meta, key, old, new, stored.as_deref(), origin)
 }
 
 /// Stores `new` (encoded as `new_encoded`) at `key` whatever was there, and returns what was:
@@ -195,21 +197,34 @@ pub fn put_unconditional(
         .insert(&meta.items_table(), key, new_encoded)?
         .map(|b| decode_item(&b))
         .transpose()?;
-    let index_writes = after_write(ctx, meta, key, old.as_ref(), Some(new), origin)?;
+    let index_writes = after_write(
+        ctx,
+        meta,
+        key,
+        old.as_ref(),
+        Some(new),
+        Some(new_encoded),
+        origin,
+    )?;
     Ok((old, index_writes))
 }
 
-/// What follows the item's own write: its index entries, TTL entry, the table statistics and
-/// (for a table with an enabled stream) its change record.
+/// What follows the item's own write: its index entries, TTL entry, the table statistics, its
+/// point-in-time-recovery log entry (`stored` is the new item's stored form) and (for a table
+/// with an enabled stream) its change record.
 fn after_write(
     ctx: &mut WriteCtx<'_>,
     meta: &TableMeta,
     key: &[u8],
     old: Option<&Item>,
     new: Option<&Item>,
+    stored: Option<&[u8]>,
     origin: Origin,
 ) -> Result<IndexWrites, StoreError> {
     let index_writes = indexes::maintain(ctx, meta, key, old, new)?;
+    if meta.pitr.is_some() {
+        crate::pitr::log(ctx, meta, key, stored)?;
+    }
     crate::ttl::maintain(ctx, meta, key, old, new)?;
     let size = |i: Option<&Item>| i.map_or(0, |i| item_size(i) as i64);
     let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());

@@ -7,7 +7,9 @@
 //! - Every item write goes through `items::apply_write` inside a store write job, so the item,
 //!   the table statistics and the change-log record commit together.
 
+pub mod archive;
 pub(crate) mod backfill;
+pub mod backups;
 pub mod capacity;
 pub mod catalog;
 pub mod changelog;
@@ -19,8 +21,10 @@ mod items;
 pub mod metrics;
 mod ops;
 mod partiql;
+pub mod pitr;
 mod record;
 mod removal;
+pub mod restore;
 pub mod schema;
 pub mod stats;
 pub mod stream_registry;
@@ -70,6 +74,16 @@ pub struct Dynamo {
     pub(crate) backfill: Wake,
     /// Wakes the TTL index build worker (TTL was enabled).
     pub(crate) ttl_build: Wake,
+    /// Where backups and PITR snapshots keep their items.
+    pub(crate) archive: Arc<archive::Archive>,
+    /// The backups this process is copying.
+    pub(crate) backups_in_flight: Arc<backups::InFlight>,
+    /// Wakes the restore worker (a restore was started).
+    pub(crate) restorer: Wake,
+    /// Wakes the PITR snapshot worker (PITR was enabled or disabled).
+    pub(crate) pitr: Wake,
+    /// Wakes the backup sweeper (a system backup to expire).
+    pub(crate) backup_sweeper: Wake,
 }
 
 /// Settings of the service that differ from AWS on purpose, for local use.
@@ -108,7 +122,19 @@ impl Dynamo {
             options: Options::default(),
             backfill: Wake::default(),
             ttl_build: Wake::default(),
+            archive: Arc::new(archive::Archive::in_memory()),
+            backups_in_flight: Arc::default(),
+            restorer: Wake::default(),
+            pitr: Wake::default(),
+            backup_sweeper: Wake::default(),
         })
+    }
+
+    /// Keeps backups and PITR snapshots as files in `dir` (by default they live in memory,
+    /// as an in-memory store's data does).
+    pub fn with_archive_dir(mut self, dir: std::path::PathBuf) -> Dynamo {
+        self.archive = Arc::new(archive::Archive::Dir(dir));
+        self
     }
 
     /// Starts the service's background work: the TTL sweeper, the GSI backfill and the TTL
@@ -140,6 +166,30 @@ impl Dynamo {
                 chunk,
             ),
             self.ttl_build.clone(),
+        );
+        workers.spawn(
+            restore::Restorer::new(
+                self.store.clone(),
+                self.catalog.clone(),
+                self.archive.clone(),
+            ),
+            self.restorer.clone(),
+        );
+        workers.spawn(
+            pitr::Snapshotter::new(
+                self.store.clone(),
+                self.catalog.clone(),
+                self.archive.clone(),
+            ),
+            self.pitr.clone(),
+        );
+        workers.spawn(
+            backups::Sweeper::new(
+                self.store.clone(),
+                self.archive.clone(),
+                self.backups_in_flight.clone(),
+            ),
+            self.backup_sweeper.clone(),
         );
     }
 
@@ -211,6 +261,12 @@ protocol::operations!(
     UpdateContinuousBackups,
     UpdateTimeToLive,
     DescribeTimeToLive,
+    CreateBackup,
+    DescribeBackup,
+    ListBackups,
+    DeleteBackup,
+    RestoreTableFromBackup,
+    RestoreTableToPointInTime,
 );
 
 impl protocol::Service for Dynamo {

@@ -118,6 +118,19 @@ pub struct Pitr {
     pub recovery_period_in_days: i64,
 }
 
+/// Where a restored table came from (DescribeTable's RestoreSummary); the table is CREATING
+/// while `restore_in_progress`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct RestoreSummary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_backup_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_table_arn: Option<String>,
+    pub restore_date_time: f64,
+    pub restore_in_progress: bool,
+}
+
 /// One table in the catalog.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
@@ -155,6 +168,8 @@ pub struct TableMeta {
     pub pitr: Option<Pitr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<TtlState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_summary: Option<RestoreSummary>,
 }
 
 fn standard_class() -> String {
@@ -184,6 +199,13 @@ impl KeyShape {
 impl TableMeta {
     pub fn key_shape(&self) -> KeyShape {
         shape_of(&self.key_schema, &self.attribute_definitions)
+    }
+
+    /// True while a restore fills the table: it is CREATING and takes no requests.
+    pub fn restoring(&self) -> bool {
+        self.restore_summary
+            .as_ref()
+            .is_some_and(|r| r.restore_in_progress)
     }
 
     pub fn pay_per_request(&self) -> bool {

@@ -71,6 +71,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
+        let archive_dir = (!args.in_memory).then(|| args.data_dir().join("backups"));
         let (store, where_) = if args.in_memory {
             (
                 store::Store::in_memory(),
@@ -91,6 +92,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             },
         )
         .map_err(|e| format!("cannot load the catalog: {e}"))?;
+        if let Some(dir) = archive_dir {
+            dynamodb = dynamodb.with_archive_dir(dir);
+        }
         dynamodb.options.ttl_allow_quick_changes = args.ttl_allow_quick_changes;
         dynamodb.options.ttl_sweep_poll = config::seconds(args.ttl_sweep_seconds);
         dynamodb.options.background_chunk_items = args.background_chunk_items as usize;

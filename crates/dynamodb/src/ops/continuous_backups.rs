@@ -1,6 +1,5 @@
-//! DescribeContinuousBackups and UpdateContinuousBackups: the point-in-time-recovery setting.
-//! The setting is stored and reported as AWS reports it; restoring to a point in time is not
-//! implemented yet (README lists the gap).
+//! DescribeContinuousBackups and UpdateContinuousBackups: the point-in-time-recovery setting and
+//! its recovery window (`pitr` keeps what the window needs).
 
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
@@ -37,14 +36,22 @@ fn table_not_found(name: &str) -> DynamoError {
     DynamoError::new(ErrorCode::TableNotFound, format!("Table not found: {name}"))
 }
 
-fn description(meta: &TableMeta, now: f64) -> Json {
+/// The window as AWS reports it: until the first snapshot is taken (moments after enabling),
+/// both ends are the time PITR was enabled.
+fn description(meta: &TableMeta, window: Option<(u64, u64)>) -> Json {
     let pitr = match &meta.pitr {
-        Some(p) => json!({
-            "PointInTimeRecoveryStatus": "ENABLED",
-            "RecoveryPeriodInDays": p.recovery_period_in_days,
-            "EarliestRestorableDateTime": p.enabled_at.max(now - (p.recovery_period_in_days * 86_400) as f64),
-            "LatestRestorableDateTime": now,
-        }),
+        Some(p) => {
+            let (earliest, latest) = window
+                .map_or((p.enabled_at.floor(), p.enabled_at.floor()), |(e, l)| {
+                    (e as f64 / 1000.0, (l / 1000) as f64)
+                });
+            json!({
+                "PointInTimeRecoveryStatus": "ENABLED",
+                "RecoveryPeriodInDays": p.recovery_period_in_days,
+                "EarliestRestorableDateTime": earliest,
+                "LatestRestorableDateTime": latest,
+            })
+        }
         None => json!({ "PointInTimeRecoveryStatus": "DISABLED" }),
     };
     json!({ "ContinuousBackupsDescription": {
@@ -53,10 +60,19 @@ fn description(meta: &TableMeta, now: f64) -> Json {
     }})
 }
 
+fn describe_now(svc: &Dynamo, meta: &TableMeta) -> Result<Json, DynamoError> {
+    let window = crate::pitr::window(&svc.store.read()?, meta, svc.clock().now_ms())?;
+    Ok(description(meta, window))
+}
+
 pub(super) fn describe(svc: &Dynamo, req: DescribeRequest) -> Result<Json, DynamoError> {
     let name = validate::require_table_name(req.table_name.as_deref())?;
-    let meta = svc.catalog.get(name).ok_or_else(|| table_not_found(name))?;
-    Ok(description(&meta, svc.clock().now_epoch_seconds()))
+    let meta = svc
+        .catalog
+        .get(name)
+        .filter(|m| !m.restoring())
+        .ok_or_else(|| table_not_found(name))?;
+    describe_now(svc, &meta)
 }
 
 pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, DynamoError> {
@@ -87,7 +103,7 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
         }
         if !enabled {
             return Err(DynamoError::validation(
-                "RecoveryPeriodInDays can only be specified when PointInTimeRecoveryEnabled is true", // message unverified
+                "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.",
             ));
         }
     }
@@ -96,23 +112,29 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
     let meta = svc
         .store
         .write(move |ctx| {
-            let Some(current) = catalog.get(&name) else {
+            let Some(current) = catalog.get(&name).filter(|m| !m.restoring()) else {
                 return Ok(Err(table_not_found(&name)));
             };
             let mut next = (*current).clone();
             next.pitr = match (enabled, &current.pitr) {
-                (false, _) => None,
+                (false, None) => None,
+                (false, Some(_)) => {
+                    // Disabling releases the window: the log now, the snapshots by the worker.
+                    crate::pitr::drop_log(ctx, &current.table_id)?;
+                    None
+                }
                 (true, Some(p)) => Some(Pitr {
                     recovery_period_in_days: days.unwrap_or(p.recovery_period_in_days),
                     ..p.clone()
                 }),
                 (true, None) => Some(Pitr {
-                    enabled_at: ctx.now_ms() as f64 / 1000.0,
+                    enabled_at: crate::pitr::stamp(ctx) as f64 / 1000.0,
                     recovery_period_in_days: days.unwrap_or(DEFAULT_RECOVERY_DAYS),
                 }),
             };
             Ok(Ok(catalog.put(ctx, next)?))
         })
         .await??;
-    Ok(description(&meta, svc.clock().now_epoch_seconds()))
+    svc.pitr.wake();
+    describe_now(svc, &meta)
 }

@@ -79,6 +79,12 @@ pub(super) async fn handle(
     let meta = svc
         .store
         .write(move |ctx| {
+            if catalog.get(&meta.table_name).is_some_and(|m| m.restoring()) {
+                return Ok(Err(DynamoError::new(
+                    ErrorCode::ResourceInUse,
+                    format!("Table is being used: {}", meta.table_name),
+                )));
+            }
             if catalog.get(&meta.table_name).is_some() {
                 return Ok(Err(DynamoError::new(
                     ErrorCode::ResourceInUse,
@@ -275,6 +281,7 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         table_class: req.table_class.unwrap_or_else(|| "STANDARD".into()),
         ttl: None,
         pitr: None,
+        restore_summary: None,
     })
 }
 

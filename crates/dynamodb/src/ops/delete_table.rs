@@ -5,7 +5,7 @@ use serde_json::{json, Value as Json};
 
 use super::describe_table::{describe, Stats};
 use super::validate;
-use crate::error::DynamoError;
+use crate::error::{DynamoError, ErrorCode};
 use crate::stats;
 use crate::Dynamo;
 
@@ -24,16 +24,29 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             let Some(meta) = catalog.get(&name) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
+            if meta.restoring() {
+                return Ok(Err(DynamoError::new(
+                    ErrorCode::ResourceInUse,
+                    format!("Attempt to change a resource which is still in use: Table is being restored: {name}"), // message unverified
+                )));
+            }
             if meta.deletion_protection {
                 return Ok(Err(DynamoError::validation(
                     "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
                 )));
             }
             let stats = stats::in_job(ctx, &meta)?;
-            crate::removal::remove_table(ctx, &catalog, &meta)?;
+            // With PITR on, what the recovery window kept becomes a system backup of the table
+            // as it was just before the deletion.
+            let kept = crate::pitr::system_backup(ctx, &meta)?;
+            crate::removal::remove_table(ctx, &catalog, &meta, kept)?;
             Ok(Ok((meta, stats)))
         })
         .await??;
+    if meta.pitr.is_some() {
+        svc.backup_sweeper.wake();
+        svc.pitr.wake();
+    }
     Ok(
         json!({ "TableDescription": describe(&meta, &Stats { table: stats, ..Stats::default() }, Some("DELETING"), svc.clock().now_epoch_seconds()) }),
     )

@@ -81,7 +81,15 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>, no
     d.insert("TableName".into(), meta.table_name.clone().into());
     d.insert("TableId".into(), meta.table_id.clone().into());
     d.insert("TableArn".into(), meta.table_arn.clone().into());
-    d.insert("TableStatus".into(), status.unwrap_or("ACTIVE").into());
+    let status = status.unwrap_or(if meta.restoring() {
+        "CREATING"
+    } else {
+        "ACTIVE"
+    });
+    d.insert("TableStatus".into(), status.into());
+    if let Some(r) = &meta.restore_summary {
+        d.insert("RestoreSummary".into(), json!(r));
+    }
     d.insert("CreationDateTime".into(), meta.creation_date_time.into());
     d.insert("KeySchema".into(), json!(meta.key_schema));
     d.insert(

@@ -1,6 +1,7 @@
 //! One module per operation, and what they share: request decoding, expression parameters,
 //! consumed-capacity rendering.
 
+mod backups;
 mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
@@ -19,6 +20,7 @@ mod preflight;
 mod put_item;
 mod put_or_delete;
 mod query;
+mod restore;
 mod scan;
 mod tags;
 mod time_to_live;
@@ -78,6 +80,14 @@ pub(crate) async fn dispatch(
         Operation::UpdateContinuousBackups => continuous_backups::update(svc, parse(body)?).await,
         Operation::UpdateTimeToLive => time_to_live::update(svc, parse(body)?).await,
         Operation::DescribeTimeToLive => time_to_live::describe(svc, parse(body)?),
+        Operation::CreateBackup => backups::create(svc, parse(body)?).await,
+        Operation::DescribeBackup => backups::describe(svc, parse(body)?),
+        Operation::ListBackups => backups::list(svc, parse(body)?),
+        Operation::DeleteBackup => backups::delete(svc, parse(body)?).await,
+        Operation::RestoreTableFromBackup => restore::from_backup(svc, parse(body)?, call).await,
+        Operation::RestoreTableToPointInTime => {
+            restore::to_point_in_time(svc, parse(body)?, call).await
+        }
     }
 }
 

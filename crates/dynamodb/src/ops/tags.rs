@@ -56,7 +56,7 @@ fn table_by_arn(svc: &Dynamo, arn: &str) -> Result<Arc<TableMeta>, DynamoError> 
 fn find(tables: Vec<Arc<TableMeta>>, arn: &str) -> Result<Arc<TableMeta>, DynamoError> {
     tables
         .into_iter()
-        .find(|t| t.table_arn == arn)
+        .find(|t| t.table_arn == arn && !t.restoring())
         .ok_or_else(|| {
             DynamoError::new(
                 ErrorCode::ResourceNotFound,

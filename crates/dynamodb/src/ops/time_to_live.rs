@@ -94,7 +94,7 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
     let started = svc
         .store
         .write(move |ctx| {
-            let Some(current) = catalog.get(&name) else {
+            let Some(current) = catalog.get(&name).filter(|m| !m.restoring()) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
             let now = ctx.now_ms();

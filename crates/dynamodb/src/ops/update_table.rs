@@ -80,7 +80,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let (meta, created) = svc
         .store
         .write(move |ctx| {
-            let Some(current) = catalog.get(&name) else {
+            let Some(current) = catalog.get(&name).filter(|m| !m.restoring()) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
             let next = match apply(&current, req, &account, ctx.now_ms()) {

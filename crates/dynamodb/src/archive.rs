@@ -1,0 +1,351 @@
+//! Where backups keep their items: one file per backup in the data directory's `backups/` (in
+//! memory for an in-memory store). A backup is written once, from a store snapshot, by a thread
+//! of its own — never through the write-ahead log, so taking one costs the writers nothing but
+//! the disk bandwidth it shares — and read by restores, from any frame on, so that a restore
+//! stopped by a crash resumes where its last chunk ended.
+//!
+//! The file is a sequence of frames: `u32` length, `u32` CRC-32 of the payload, the payload.
+//! The first payload is the table's definition, then one per item (its key and its stored
+//! bytes), then an end frame with the item count. A file is complete only with its end frame,
+//! and it is written under a temporary name, made durable, then renamed: a file present under
+//! its own name is whole. A hand-written format: the frames are a few lines, and a general
+//! serialization crate would add a dependency for what `crc32fast` and a length prefix do.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// A payload's kind, its first byte.
+const TABLE: u8 = b'T';
+const ITEM: u8 = b'I';
+const END: u8 = b'E';
+
+/// The largest frame a reader accepts: an item (400 KB) and its key with room to spare, or a
+/// table definition. Anything larger is a damaged length.
+const MAX_FRAME: u32 = 4 * 1024 * 1024;
+
+const SUFFIX: &str = ".dsb";
+const PARTIAL: &str = ".partial";
+
+/// One frame of a backup file.
+#[derive(Debug, PartialEq)]
+pub enum Frame {
+    /// The table's definition as stored in the catalog (JSON).
+    Table(Vec<u8>),
+    /// An item: its key and its stored form.
+    Item { key: Vec<u8>, value: Vec<u8> },
+    /// The end: how many items the file holds.
+    End { items: u64 },
+}
+
+/// Where backup files live.
+pub enum Archive {
+    Dir(PathBuf),
+    Memory(Mutex<HashMap<String, Arc<Vec<u8>>>>),
+}
+
+impl Archive {
+    pub fn in_memory() -> Archive {
+        Archive::Memory(Mutex::new(HashMap::new()))
+    }
+
+    fn path(dir: &std::path::Path, id: &str, suffix: &str) -> PathBuf {
+        dir.join(format!("{id}{suffix}"))
+    }
+
+    /// Starts writing the file of backup `id`.
+    pub fn create(&self, id: &str) -> io::Result<ArchiveWriter<'_>> {
+        let sink = match self {
+            Archive::Dir(dir) => {
+                std::fs::create_dir_all(dir)?;
+                let f = File::create(Archive::path(dir, id, PARTIAL))?;
+                Sink::File(BufWriter::with_capacity(1 << 20, f))
+            }
+            Archive::Memory(_) => Sink::Memory(Vec::new()),
+        };
+        Ok(ArchiveWriter {
+            archive: self,
+            id: id.to_string(),
+            sink,
+            written: 0,
+        })
+    }
+
+    /// Opens the file of backup `id` at byte `offset` (a frame boundary a reader reported).
+    pub fn open(&self, id: &str, offset: u64) -> io::Result<ArchiveReader> {
+        let mut source: Box<dyn ReadSeek> = match self {
+            Archive::Dir(dir) => Box::new(File::open(Archive::path(dir, id, SUFFIX))?),
+            Archive::Memory(files) => {
+                let bytes = files
+                    .lock()
+                    .map_err(|_| io::Error::other("archive lock poisoned"))?
+                    .get(id)
+                    .cloned()
+                    .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such backup"))?;
+                Box::new(io::Cursor::new(Shared(bytes)))
+            }
+        };
+        source.seek(SeekFrom::Start(offset))?;
+        Ok(ArchiveReader {
+            source: BufReader::with_capacity(1 << 20, source),
+            offset,
+        })
+    }
+
+    /// Removes the file of backup `id` (complete or partial); a missing one is fine.
+    pub fn remove(&self, id: &str) -> io::Result<()> {
+        match self {
+            Archive::Dir(dir) => {
+                for suffix in [SUFFIX, PARTIAL] {
+                    match std::fs::remove_file(Archive::path(dir, id, suffix)) {
+                        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                        _ => {}
+                    }
+                }
+                Ok(())
+            }
+            Archive::Memory(files) => {
+                if let Ok(mut f) = files.lock() {
+                    f.remove(id);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The ids of every file present, complete or not (to clean up what a crash left).
+    pub fn ids(&self) -> Vec<String> {
+        match self {
+            Archive::Dir(dir) => std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .filter_map(|e| {
+                            let name = e.file_name().to_string_lossy().to_string();
+                            name.strip_suffix(SUFFIX)
+                                .or_else(|| name.strip_suffix(PARTIAL))
+                                .map(str::to_string)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Archive::Memory(files) => files
+                .lock()
+                .map(|f| f.keys().cloned().collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// An in-memory file shared between its readers.
+struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+enum Sink {
+    File(BufWriter<File>),
+    Memory(Vec<u8>),
+}
+
+/// Writes one backup file; nothing is visible under the backup's id until [`finish`].
+///
+/// [`finish`]: ArchiveWriter::finish
+pub struct ArchiveWriter<'a> {
+    archive: &'a Archive,
+    id: String,
+    sink: Sink,
+    written: u64,
+}
+
+impl ArchiveWriter<'_> {
+    fn frame(&mut self, kind: u8, parts: &[&[u8]]) -> io::Result<()> {
+        let len: usize = 1 + parts.iter().map(|p| p.len()).sum::<usize>();
+        let len = u32::try_from(len)
+            .ok()
+            .filter(|l| *l <= MAX_FRAME)
+            .ok_or_else(|| io::Error::other("backup frame too large"))?;
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&[kind]);
+        for p in parts {
+            crc.update(p);
+        }
+        let mut head = [0u8; 9];
+        head[..4].copy_from_slice(&len.to_le_bytes());
+        head[4..8].copy_from_slice(&crc.finalize().to_le_bytes());
+        head[8] = kind;
+        let w: &mut dyn Write = match &mut self.sink {
+            Sink::File(f) => f,
+            Sink::Memory(v) => v,
+        };
+        w.write_all(&head)?;
+        for p in parts {
+            w.write_all(p)?;
+        }
+        self.written += 8 + u64::from(len);
+        Ok(())
+    }
+
+    pub fn table(&mut self, definition: &[u8]) -> io::Result<()> {
+        self.frame(TABLE, &[definition])
+    }
+
+    pub fn item(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
+        let key_len = u32::try_from(key.len()).map_err(io::Error::other)?;
+        self.frame(ITEM, &[&key_len.to_le_bytes(), key, value])
+    }
+
+    /// Ends the file with its item count and makes it durable under its own name; returns its
+    /// size in bytes.
+    pub fn finish(mut self, items: u64) -> io::Result<u64> {
+        self.frame(END, &[&items.to_le_bytes()])?;
+        match (self.sink, self.archive) {
+            (Sink::File(w), Archive::Dir(dir)) => {
+                let f = w.into_inner().map_err(|e| e.into_error())?;
+                f.sync_all()?;
+                std::fs::rename(
+                    Archive::path(dir, &self.id, PARTIAL),
+                    Archive::path(dir, &self.id, SUFFIX),
+                )?;
+                File::open(dir)?.sync_all()?;
+            }
+            (Sink::Memory(v), Archive::Memory(files)) => {
+                files
+                    .lock()
+                    .map_err(|_| io::Error::other("archive lock poisoned"))?
+                    .insert(self.id.clone(), Arc::new(v));
+            }
+            _ => return Err(io::Error::other("backup sink does not match its archive")),
+        }
+        Ok(self.written)
+    }
+}
+
+/// Reads a backup file frame by frame.
+pub struct ArchiveReader {
+    source: BufReader<Box<dyn ReadSeek>>,
+    offset: u64,
+}
+
+impl ArchiveReader {
+    /// The byte offset of the next frame: where a resumed restore opens the file again.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The next frame; None at the end of the file (a complete file ends with [`Frame::End`]).
+    pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
+        let mut head = [0u8; 8];
+        match self.source.read_exact(&mut head) {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            other => other?,
+        }
+        let [l0, l1, l2, l3, c0, c1, c2, c3] = head;
+        let len = u32::from_le_bytes([l0, l1, l2, l3]);
+        let crc = u32::from_le_bytes([c0, c1, c2, c3]);
+        if len == 0 || len > MAX_FRAME {
+            return Err(corrupt("bad frame length"));
+        }
+        let mut payload = vec![0u8; len as usize];
+        self.source.read_exact(&mut payload)?;
+        if crc32fast::hash(&payload) != crc {
+            return Err(corrupt("checksum mismatch"));
+        }
+        self.offset += 8 + u64::from(len);
+        let body = &payload[1..];
+        match payload[0] {
+            TABLE => Ok(Some(Frame::Table(body.to_vec()))),
+            ITEM => {
+                let (len, rest) = body
+                    .split_at_checked(4)
+                    .ok_or_else(|| corrupt("short item"))?;
+                let key_len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+                let (key, value) = rest
+                    .split_at_checked(key_len)
+                    .ok_or_else(|| corrupt("short item key"))?;
+                Ok(Some(Frame::Item {
+                    key: key.to_vec(),
+                    value: value.to_vec(),
+                }))
+            }
+            END => {
+                let count: [u8; 8] = body.try_into().map_err(|_| corrupt("bad end frame"))?;
+                Ok(Some(Frame::End {
+                    items: u64::from_le_bytes(count),
+                }))
+            }
+            _ => Err(corrupt("unknown frame")),
+        }
+    }
+}
+
+fn corrupt(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("backup file: {what}"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn round_trip(archive: &Archive) {
+        let mut w = archive.create("b1").unwrap();
+        w.table(b"{\"TableName\":\"t\"}").unwrap();
+        w.item(b"k1", b"v1").unwrap();
+        w.item(b"k2", b"").unwrap();
+        let size = w.finish(2).unwrap();
+        let mut r = archive.open("b1", 0).unwrap();
+        assert_eq!(
+            r.next_frame().unwrap(),
+            Some(Frame::Table(b"{\"TableName\":\"t\"}".to_vec()))
+        );
+        let after_table = r.offset();
+        assert!(matches!(r.next_frame().unwrap(), Some(Frame::Item { key, .. }) if key == b"k1"));
+        let mut resumed = archive.open("b1", after_table).unwrap();
+        assert!(
+            matches!(resumed.next_frame().unwrap(), Some(Frame::Item { key, .. }) if key == b"k1")
+        );
+        assert!(
+            matches!(r.next_frame().unwrap(), Some(Frame::Item { key, value }) if key == b"k2" && value.is_empty())
+        );
+        assert_eq!(r.next_frame().unwrap(), Some(Frame::End { items: 2 }));
+        assert_eq!(r.next_frame().unwrap(), None);
+        assert_eq!(r.offset(), size);
+        assert_eq!(archive.ids(), vec!["b1".to_string()]);
+        archive.remove("b1").unwrap();
+        assert!(archive.open("b1", 0).is_err());
+    }
+
+    #[test]
+    fn frames_round_trip_in_memory_and_on_disk() {
+        round_trip(&Archive::in_memory());
+        let dir = std::env::temp_dir().join(format!("dynostack-archive-{}", std::process::id()));
+        round_trip(&Archive::Dir(dir.clone()));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_damaged_frame_is_refused_and_an_unfinished_file_is_not_there() {
+        let archive = Archive::in_memory();
+        let w = archive.create("b2").unwrap();
+        drop(w);
+        assert!(archive.open("b2", 0).is_err());
+        let mut w = archive.create("b3").unwrap();
+        w.item(b"k", b"v").unwrap();
+        w.finish(1).unwrap();
+        if let Archive::Memory(files) = &archive {
+            let mut f = files.lock().unwrap();
+            let bytes = Arc::make_mut(f.get_mut("b3").unwrap());
+            bytes[12] ^= 0xff;
+        }
+        assert!(archive.open("b3", 0).unwrap().next_frame().is_err());
+    }
+}

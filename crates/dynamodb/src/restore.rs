@@ -1,0 +1,312 @@
+//! Restores: filling a new table from a backup file, and for a point-in-time restore then
+//! replaying the source's PITR log up to the restore time.
+//!
+//! RestoreTableFromBackup and RestoreTableToPointInTime create the table (CREATING, with
+//! `RestoreSummary.RestoreInProgress`) and a job in `ddb.restores`, in one write job. The
+//! [`Restorer`] worker then writes the items in chunks: each chunk is one write job that also
+//! records where the next one starts, so a crash resumes the restore at the last chunk written
+//! and the table never shows ACTIVE with part of its items. Items go through the one write
+//! path, so indexes and statistics are built as they arrive. The last chunk marks the table
+//! ACTIVE and removes the job. Other tables' requests go on meanwhile: each chunk holds the
+//! writer as briefly as any batch.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use store::{ReadCtx, ScanControl, Store, StoreError, WriteCtx};
+use worker::{Next, StepFuture, Worker};
+
+use crate::archive::{Archive, Frame};
+use crate::catalog::Catalog;
+use crate::items::{self, Origin};
+use crate::schema::TableMeta;
+
+const RESTORES: &str = "ddb.restores";
+
+/// Items per write job, and the most bytes of items one job takes.
+const CHUNK_ITEMS: usize = 2048;
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// A restore under way.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct RestoreJob {
+    pub table_name: String,
+    pub table_id: String,
+    /// The backup file the items come from, and the offset of the next frame to restore.
+    pub archive_id: String,
+    pub offset: u64,
+    /// True once every item of the file is in the table.
+    #[serde(default)]
+    pub file_done: bool,
+    /// A point-in-time restore: the source's log to replay once the file is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Replay>,
+    /// Items written so far and the file's count, for progress in the log.
+    #[serde(default)]
+    pub items_restored: u64,
+    #[serde(default)]
+    pub items_total: u64,
+}
+
+/// The part of a source table's PITR log a point-in-time restore replays.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Replay {
+    pub source_table_id: String,
+    /// The next log key to apply (starts at the snapshot's stamp).
+    pub next_key: Vec<u8>,
+    /// The restore time: entries stamped after it are not applied.
+    pub to_ms: u64,
+}
+
+pub fn put(ctx: &mut WriteCtx<'_>, job: &RestoreJob) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(job).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    ctx.insert(RESTORES, job.table_id.as_bytes(), &bytes)?;
+    Ok(())
+}
+
+/// Every restore under way.
+pub fn jobs(read: &ReadCtx) -> Result<Vec<RestoreJob>, StoreError> {
+    let mut out = Vec::new();
+    read.scan(
+        RESTORES,
+        (Bound::Unbounded, Bound::Unbounded),
+        false,
+        |_, v| {
+            if let Ok(j) = serde_json::from_slice::<RestoreJob>(v) {
+                out.push(j);
+            }
+            ScanControl::Continue
+        },
+    )?;
+    Ok(out)
+}
+
+/// Whether a restore under way reads the archive file `id` (a backup in use).
+pub fn uses_archive(ctx: &WriteCtx<'_>, id: &str) -> Result<bool, StoreError> {
+    let mut used = false;
+    ctx.scan(
+        RESTORES,
+        (Bound::Unbounded, Bound::Unbounded),
+        false,
+        |_, v| {
+            used = serde_json::from_slice::<RestoreJob>(v).is_ok_and(|j| j.archive_id == id);
+            if used {
+                ScanControl::Stop
+            } else {
+                ScanControl::Continue
+            }
+        },
+    )?;
+    Ok(used)
+}
+
+/// The table a job fills, if it is still there and still being restored.
+fn target(catalog: &Catalog, job: &RestoreJob) -> Option<Arc<TableMeta>> {
+    catalog
+        .get(&job.table_name)
+        .filter(|m| m.table_id == job.table_id && m.restoring())
+}
+
+/// The job's table is complete: ACTIVE, and the job gone. AWS drops the RestoreSummary from
+/// DescribeTable once the table is ACTIVE.
+fn finish(ctx: &mut WriteCtx<'_>, catalog: &Catalog, meta: &TableMeta) -> Result<(), StoreError> {
+    let mut next = meta.clone();
+    next.restore_summary = None;
+    catalog.put(ctx, next)?;
+    ctx.remove(RESTORES, meta.table_id.as_bytes())?;
+    Ok(())
+}
+
+/// One decoded item of a chunk: key, item, stored form.
+type Loaded = (Vec<u8>, item::Item, Vec<u8>);
+
+/// One entry of a PITR log: the table key, and the item's stored form (None: deleted).
+type Logged = (Vec<u8>, Option<Vec<u8>>);
+
+/// Runs restores, one chunk per step.
+pub struct Restorer {
+    store: Store,
+    catalog: Arc<Catalog>,
+    archive: Arc<Archive>,
+}
+
+impl Restorer {
+    pub fn new(store: Store, catalog: Arc<Catalog>, archive: Arc<Archive>) -> Restorer {
+        Restorer {
+            store,
+            catalog,
+            archive,
+        }
+    }
+
+    /// Reads the next chunk of the job's file: the items and where the file continues, and
+    /// whether the file ended.
+    fn read_chunk(&self, job: &RestoreJob) -> Result<(Vec<Loaded>, u64, bool), StoreError> {
+        let io = |e: std::io::Error| StoreError::io(format!("restore of {}: {e}", job.table_name));
+        let mut reader = self.archive.open(&job.archive_id, job.offset).map_err(io)?;
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        while out.len() < CHUNK_ITEMS && bytes < CHUNK_BYTES {
+            match reader.next_frame().map_err(io)? {
+                Some(Frame::Table(_)) => {}
+                Some(Frame::Item { key, value }) => {
+                    bytes += key.len() + value.len();
+                    let item = items::decode_item(&value)?;
+                    out.push((key, item, value));
+                }
+                Some(Frame::End { .. }) => return Ok((out, reader.offset(), true)),
+                None => return Err(io(std::io::Error::other("the backup file is incomplete"))),
+            }
+        }
+        Ok((out, reader.offset(), false))
+    }
+
+    /// Reads the next chunk of the source's log to replay: (table key, stored item or None).
+    fn read_log(&self, replay: &Replay) -> Result<(Vec<Logged>, Option<Vec<u8>>), StoreError> {
+        let end = (replay.to_ms + 1).to_be_bytes();
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        let mut next = None;
+        self.store.read()?.scan(
+            &crate::pitr::log_table(&replay.source_table_id),
+            (
+                Bound::Included(replay.next_key.as_slice()),
+                Bound::Excluded(&end[..]),
+            ),
+            false,
+            |k, v| {
+                if out.len() >= CHUNK_ITEMS || bytes >= CHUNK_BYTES {
+                    next = Some(k.to_vec());
+                    return ScanControl::Stop;
+                }
+                bytes += k.len() + v.len();
+                let key = k.get(8..).unwrap_or_default().to_vec();
+                out.push((key, (!v.is_empty()).then(|| v.to_vec())));
+                ScanControl::Continue
+            },
+        )?;
+        Ok((out, next))
+    }
+
+    async fn step_once(&mut self) -> Result<Next, StoreError> {
+        let Some(job) = jobs(&self.store.read()?)?.into_iter().next() else {
+            return Ok(Next::Idle);
+        };
+        let catalog = self.catalog.clone();
+        if target(&catalog, &job).is_none() {
+            // The table was deleted meanwhile: the job goes with it.
+            let id = job.table_id.clone();
+            self.store
+                .write(move |ctx| {
+                    ctx.remove(RESTORES, id.as_bytes())?;
+                    Ok(())
+                })
+                .await?;
+            return Ok(Next::Now);
+        }
+        if !job.file_done {
+            let (loaded, offset, ended) = self.read_chunk(&job)?;
+            let count = loaded.len() as u64;
+            let mut next = job.clone();
+            next.offset = offset;
+            next.items_restored += count;
+            next.file_done = ended;
+            let done = ended && next.replay.is_none();
+            let progress = next.clone();
+            self.store
+                .write(move |ctx| {
+                    let Some(meta) = target(&catalog, &next) else {
+                        return Ok(());
+                    };
+                    for (key, item, stored) in &loaded {
+                        // The table was empty at creation and each chunk commits with its
+                        // offset, so no key of the file is there yet.
+                        items::apply_encoded_write(
+                            ctx,
+                            &meta,
+                            key,
+                            None,
+                            Some(item),
+                            Some(stored),
+                            Origin::User,
+                        )?;
+                    }
+                    if done {
+                        finish(ctx, &catalog, &meta)
+                    } else {
+                        put(ctx, &next)
+                    }
+                })
+                .await?;
+            log_progress(&progress, done);
+            return Ok(Next::Now);
+        }
+        let Some(replay) = job.replay.clone() else {
+            return Ok(Next::Now);
+        };
+        let (entries, next_key) = self.read_log(&replay)?;
+        let mut next = job.clone();
+        let done = next_key.is_none();
+        if let (Some(r), Some(k)) = (next.replay.as_mut(), next_key) {
+            r.next_key = k;
+        }
+        self.store
+            .write(move |ctx| {
+                let Some(meta) = target(&catalog, &next) else {
+                    return Ok(());
+                };
+                for (key, stored) in &entries {
+                    let old = items::read_item(ctx, &meta, key)?;
+                    let new = stored.as_deref().map(items::decode_item).transpose()?;
+                    if old.is_none() && new.is_none() {
+                        continue;
+                    }
+                    items::apply_encoded_write(
+                        ctx,
+                        &meta,
+                        key,
+                        old.as_ref(),
+                        new.as_ref(),
+                        stored.as_deref(),
+                        Origin::User,
+                    )?;
+                }
+                if done {
+                    finish(ctx, &catalog, &meta)
+                } else {
+                    put(ctx, &next)
+                }
+            })
+            .await?;
+        if done {
+            tracing::info!(table = %job.table_name, "restore complete");
+        }
+        Ok(Next::Now)
+    }
+}
+
+fn log_progress(job: &RestoreJob, done: bool) {
+    if done {
+        tracing::info!(table = %job.table_name, items = job.items_restored, "restore complete");
+    } else if job.items_restored % (CHUNK_ITEMS as u64 * 50) < CHUNK_ITEMS as u64 {
+        tracing::info!(
+            table = %job.table_name,
+            items = job.items_restored,
+            of = job.items_total,
+            "restore in progress"
+        );
+    }
+}
+
+impl Worker for Restorer {
+    fn name(&self) -> String {
+        "restore".into()
+    }
+
+    fn step(&mut self, _now: u64) -> StepFuture<'_> {
+        Box::pin(async move { self.step_once().await.map_err(|e| e.to_string()) })
+    }
+}
