@@ -24,7 +24,6 @@ mod ops;
 pub mod records;
 pub mod resource;
 pub mod scaling;
-mod schedule;
 pub mod scheduled;
 
 use std::sync::Arc;

@@ -15,8 +15,8 @@ use crate::error::{AutoScalingError, Constraints, ErrorCode};
 use crate::records::{self, ScalableTarget, TARGETS};
 use crate::resource::{optional_enum, required_enum, SCALABLE_DIMENSIONS, SERVICE_NAMESPACES};
 use crate::scaling::{record_activity, Activity};
-use crate::schedule::{zone, Schedule};
 use crate::AutoScaling;
+use schedule::{zone, Schedule};
 
 pub const SCHEDULED: &str = "autoscaling.scheduled";
 

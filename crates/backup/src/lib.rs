@@ -6,14 +6,22 @@
 //!   then writes (check first, write last): concurrent requests cannot interleave between a
 //!   check and its write (a selection cannot be added to a plan being deleted).
 //! - Reads use a snapshot. Vaults and plans are regional, as on AWS (`model`).
-//! - Nothing runs the plans yet: no recovery point is ever made, so the recovery-point
-//!   listings are empty and a vault is always deletable. The scheduler is a later issue.
+//! - The `runner` worker runs the plans: rules fire on their schedules, jobs back resources up
+//!   through the binary's `Protected` (DynamoDB backups), recovery points follow their
+//!   lifecycle, restore jobs make tables. Every state change is a write job that re-reads
+//!   the record, so a request (StopBackupJob) and the runner never overwrite each other.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod error;
+mod jobs;
 mod model;
 mod plans;
+pub mod protected;
+mod recovery_points;
+mod restores;
+pub mod runner;
+mod selecting;
 mod selections;
 mod tags;
 mod util;
@@ -25,6 +33,10 @@ mod tests;
 pub use error::{BackupError, ErrorCode};
 use serde_json::{Map, Value};
 use store::{Store, StoreError, WriteCtx};
+use worker::Wake;
+
+pub use protected::{Made, Protected, ProtectedRef, Resource, Restoring};
+pub use runner::Runner;
 
 /// An answer: the HTTP status, the JSON body and, for errors, the `x-amzn-ErrorType` header.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +68,10 @@ impl Reply {
 pub struct Backup {
     pub(crate) store: Store,
     pub(crate) account: String,
+    /// Wakes the runner (a job was started, a plan changed).
+    pub(crate) runner: Wake,
+    /// The services whose resources are backed up, supplied once the server's state exists.
+    protected: std::sync::OnceLock<ProtectedRef>,
 }
 
 /// One request, decoded.
@@ -103,6 +119,16 @@ pub enum Op {
     UntagResource(String),
     ListTags(String),
     ListRecoveryPointsByResource(String),
+    StartBackupJob,
+    DescribeBackupJob(String),
+    StopBackupJob(String),
+    ListBackupJobs,
+    StartRestoreJob,
+    DescribeRestoreJob(String),
+    ListRestoreJobs,
+    DescribeRecoveryPoint(String, String),
+    DeleteRecoveryPoint(String, String),
+    GetRecoveryPointRestoreMetadata(String, String),
 }
 
 /// Maps method and (still percent-encoded) path to an operation. ARN labels are decoded whole,
@@ -153,6 +179,22 @@ pub fn route(method: &str, path: &str) -> Result<Op, BackupError> {
         ("GET", ["backup-vaults", _, "recovery-points"]) => {
             Op::ListRecoveryPointsByBackupVault(name(1))
         }
+        ("GET", ["backup-vaults", _, "recovery-points", _]) => {
+            Op::DescribeRecoveryPoint(name(1), name(3))
+        }
+        ("DELETE", ["backup-vaults", _, "recovery-points", _]) => {
+            Op::DeleteRecoveryPoint(name(1), name(3))
+        }
+        ("GET", ["backup-vaults", _, "recovery-points", _, "restore-metadata"]) => {
+            Op::GetRecoveryPointRestoreMetadata(name(1), name(3))
+        }
+        ("PUT", ["backup-jobs"]) => Op::StartBackupJob,
+        ("GET", ["backup-jobs"]) => Op::ListBackupJobs,
+        ("GET", ["backup-jobs", _]) => Op::DescribeBackupJob(name(1)),
+        ("POST", ["backup-jobs", _]) => Op::StopBackupJob(name(1)),
+        ("PUT", ["restore-jobs"]) => Op::StartRestoreJob,
+        ("GET", ["restore-jobs"]) => Op::ListRestoreJobs,
+        ("GET", ["restore-jobs", _]) => Op::DescribeRestoreJob(name(1)),
         ("PUT", ["backup", "plans"]) => Op::CreateBackupPlan,
         ("GET", ["backup", "plans"]) => Op::ListBackupPlans,
         ("GET", ["backup", "plans", _]) => Op::GetBackupPlan(name(2)),
@@ -186,7 +228,23 @@ impl Backup {
         Ok(Backup {
             store,
             account: account_id,
+            runner: Wake::default(),
+            protected: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Supplies the services whose resources are backed up (once; later calls are ignored).
+    pub fn set_protected(&self, protected: ProtectedRef) {
+        let _ = self.protected.set(protected);
+    }
+
+    pub(crate) fn protected(&self) -> Option<&ProtectedRef> {
+        self.protected.get()
+    }
+
+    /// The wake of the runner worker, for the binary to spawn it with.
+    pub fn runner_wake(&self) -> Wake {
+        self.runner.clone()
     }
 
     /// restJson1: the raw method, path (still percent-encoded), query string and body; returns
@@ -237,7 +295,9 @@ impl Backup {
             Op::DescribeBackupVault(n) => vaults::describe(self, &req, &n),
             Op::DeleteBackupVault(n) => vaults::delete(self, req, n).await,
             Op::ListBackupVaults => vaults::list(self, &req),
-            Op::ListRecoveryPointsByBackupVault(n) => vaults::list_recovery_points(self, &req, &n),
+            Op::ListRecoveryPointsByBackupVault(n) => {
+                recovery_points::list_by_vault(self, &req, &n)
+            }
             Op::CreateBackupPlan => plans::create(self, req).await,
             Op::ListBackupPlans => plans::list(self, &req),
             Op::GetBackupPlan(id) => plans::get(self, &req, &id),
@@ -250,7 +310,21 @@ impl Backup {
             Op::TagResource(arn) => tags::tag(self, req, arn).await,
             Op::UntagResource(arn) => tags::untag(self, req, arn).await,
             Op::ListTags(arn) => tags::list(self, &req, &arn),
-            Op::ListRecoveryPointsByResource(_) => tags::list_recovery_points_by_resource(&req),
+            Op::ListRecoveryPointsByResource(arn) => {
+                recovery_points::list_by_resource(self, &req, &arn)
+            }
+            Op::StartBackupJob => jobs::start(self, req).await,
+            Op::DescribeBackupJob(id) => jobs::describe(self, &req, &id),
+            Op::StopBackupJob(id) => jobs::stop(self, id).await,
+            Op::ListBackupJobs => jobs::list(self, &req),
+            Op::StartRestoreJob => restores::start(self, req).await,
+            Op::DescribeRestoreJob(id) => restores::describe(self, &id),
+            Op::ListRestoreJobs => restores::list(self, &req),
+            Op::DescribeRecoveryPoint(v, arn) => recovery_points::describe(self, &req, &v, &arn),
+            Op::DeleteRecoveryPoint(v, arn) => recovery_points::delete(self, req, v, arn).await,
+            Op::GetRecoveryPointRestoreMetadata(v, arn) => {
+                recovery_points::restore_metadata(self, &req, &v, &arn)
+            }
         }
     }
 

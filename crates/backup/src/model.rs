@@ -17,7 +17,7 @@ pub const SELECTIONS: &str = "backup.selections";
 /// The record format; a record of another version is refused as corrupt.
 const FORMAT: u32 = 1;
 
-fn format_v() -> u32 {
+pub(crate) fn format_v() -> u32 {
     FORMAT
 }
 

@@ -252,6 +252,7 @@ pub async fn create(b: &Backup, req: Req) -> Result<Value, BackupError> {
         Ok(Ok(Value::Object(out)))
     })
     .await
+    .inspect(|_| b.runner.wake())
 }
 
 /// The live (not deleted) plan `id` of the request's region.
@@ -323,6 +324,7 @@ pub async fn update(b: &Backup, req: Req, id: String) -> Result<Value, BackupErr
         Ok(Ok(Value::Object(out)))
     })
     .await
+    .inspect(|_| b.runner.wake())
 }
 
 pub async fn delete(b: &Backup, req: Req, id: String) -> Result<Value, BackupError> {

@@ -161,8 +161,3 @@ pub fn list(b: &Backup, req: &Req, arn: &str) -> Result<Value, BackupError> {
         .ok_or_else(|| not_found(arn))?;
     Ok(json!({ "Tags": tags }))
 }
-
-pub fn list_recovery_points_by_resource(req: &Req) -> Result<Value, BackupError> {
-    util::page(&req.query)?;
-    Ok(json!({"RecoveryPoints": []}))
-}

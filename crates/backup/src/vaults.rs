@@ -150,9 +150,3 @@ pub fn list(b: &Backup, req: &Req) -> Result<Value, BackupError> {
     }
     Ok(Value::Object(out))
 }
-
-pub fn list_recovery_points(b: &Backup, req: &Req, name: &str) -> Result<Value, BackupError> {
-    util::page(&req.query)?;
-    find(b, req, name)?;
-    Ok(json!({"RecoveryPoints": []}))
-}

@@ -22,6 +22,7 @@ pub mod metrics;
 mod ops;
 mod partiql;
 pub mod pitr;
+pub mod protection;
 mod record;
 mod removal;
 pub mod restore;

@@ -4,6 +4,7 @@
 mod config;
 mod dynamodb_metrics;
 mod installation;
+mod protection;
 mod scaling;
 
 use std::process::ExitCode;
@@ -208,6 +209,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                     })
                 })),
             worker::Wake::default(),
+        );
+        // AWS Backup backs up and restores DynamoDB's tables; its runner fires the plans.
+        let tables: backup::ProtectedRef = Arc::new(protection::Tables(Arc::downgrade(&state)));
+        state.backup.set_protected(tables.clone());
+        workers.spawn(
+            backup::Runner::new(store.clone(), account_id.clone(), tables),
+            state.backup.runner_wake(),
         );
         let (listener, addr) = server::bind(args.listen)
             .await

@@ -205,6 +205,12 @@ impl Store {
         Ok(ReadCtx::new(self.published.current()?))
     }
 
+    /// The newest batch readers see: it moves whenever a batch of writes becomes visible, so
+    /// an unchanged number means nothing was written meanwhile.
+    pub fn version(&self) -> u64 {
+        self.published.current().map_or(0, |v| v.version)
+    }
+
     /// Waits for the writer thread to finish what was submitted and stop.
     pub fn shutdown(&self) {
         self.writer.shutdown();

@@ -69,13 +69,18 @@ impl Workers {
         // Workers that fail during the move are not retried within it: their backoff would
         // make them due again and again across a long span.
         let mut failing: HashSet<usize> = HashSet::new();
+        // What the store looked like when the watching workers last looked: a step that wrote
+        // nothing made no work for them, and they need not look again.
+        let mut seen_version: Option<u64> = None;
         let result = loop {
             if *stop.borrow() {
                 break Err(AdvanceError::Stopped("the server is stopping".into()));
             }
             // Every worker that watches for work nobody announces (new records for a trigger,
             // an earlier expiry for the sweeper) looks at the present, then says truly when it
-            // is next due: at the start, and after each step, which may have made such work.
+            // is next due: at the start, and after each step that wrote, which may have made
+            // such work.
+            let changed = seen_version != Some(shared.store.version());
             let mut present = Vec::new();
             for (i, slot) in slots.iter().enumerate() {
                 let st = slot.state.lock().await;
@@ -85,7 +90,10 @@ impl Workers {
                 // idle, due); after a step, those that watch for work.
                 let waiting = matches!(st.next, Next::At(at) if at > clock.now_ms());
                 let first = steps == 0 && !waiting;
-                if !failing.contains(&i) && !retrying && (polls || first || st.next == Next::Now) {
+                if !failing.contains(&i)
+                    && !retrying
+                    && ((polls && changed) || first || st.next == Next::Now)
+                {
                     present.push(i);
                 }
             }
@@ -106,6 +114,7 @@ impl Workers {
                     }
                 }
             }
+            seen_version = Some(shared.store.version());
             if steps >= MAX_STEPS {
                 break Err(AdvanceError::TooManySteps);
             }

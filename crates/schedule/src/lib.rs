@@ -1,4 +1,5 @@
-//! Scheduled actions' schedules, as Application Auto Scaling reads them: `at(yyyy-mm-ddThh:mm:ss)`,
+//! AWS's schedule expressions, as Application Auto Scaling's scheduled actions and AWS Backup's
+//! plan rules read them: `at(yyyy-mm-ddThh:mm:ss)`,
 //! `rate(N minute|minutes|hour|hours|day|days)` and `cron(minutes hours day-of-month month
 //! day-of-week year)` (AWS's six fields: `*`, `?`, lists, ranges, steps, month and day names;
 //! day-of-week 1-7 is SUN-SAT; `L` for the last day of the month or week, `nL` for the last
