@@ -328,3 +328,92 @@ def test_deleting_a_pitr_table_leaves_a_system_backup(travel):
     assert {i["pk"]["S"]: i["v"]["S"] for i in scan_all(ddb, dst)} == {"a": "last"}
     advance(travel, 36 * DAY)
     expect_error(lambda: ddb.describe_backup(BackupArn=arn), "BackupNotFoundException")
+
+
+def load_items(srv, table, count, size=100):
+    """`count` items of about `size` bytes, 25 per BatchWriteItem, from eight threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pad = "x" * size
+
+    def batch(start):
+        client = srv.client()
+        items = [{"PutRequest": {"Item": {"pk": {"S": f"k{i:07d}"}, "v": {"S": pad}}}}
+                 for i in range(start, min(start + 25, count))]
+        pending = {table: items}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(batch, range(0, count, 25)))
+
+
+def test_a_restore_killed_midway_resumes_and_never_shows_a_half_table(new_server):
+    srv = new_server()
+    ddb = srv.client()
+    src, dst = unique_name("ksrc"), unique_name("kdst")
+    ddb.create_table(TableName=src, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    total = 100_000
+    load_items(srv, src, total)
+    arn = ddb.create_backup(TableName=src, BackupName="before-crash")["BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, arn)
+    ddb.restore_table_from_backup(TargetTableName=dst, BackupArn=arn)
+    # While it is CREATING the table takes no requests.
+    expect_error(lambda: ddb.get_item(TableName=dst, Key={"pk": {"S": "k0000000"}}),
+                 "ResourceNotFoundException", "Requested resource not found")
+
+    def midway():
+        t = ddb.describe_table(TableName=dst)["Table"]
+        assert t["TableStatus"] == "CREATING", "the restore finished before it could be interrupted"
+        return 0 < t["ItemCount"] < total
+    wait_for(midway, interval=0.01, what="a restore under way")
+    srv._kill()
+    srv.start()
+    ddb = srv.client()
+    seen_creating = False
+
+    def whole():
+        nonlocal seen_creating
+        t = ddb.describe_table(TableName=dst)["Table"]
+        if t["TableStatus"] == "ACTIVE":
+            assert t["ItemCount"] == total, t
+            return t
+        seen_creating = True
+        assert t["TableStatus"] == "CREATING" and t["RestoreSummary"]["RestoreInProgress"] is True
+        return None
+    wait_for(whole, timeout=300, what="the resumed restore")
+    assert seen_creating, "after the restart the restore should still have been under way"
+    count = 0
+    start = None
+    while True:
+        page = ddb.scan(TableName=dst, Select="COUNT", **({"ExclusiveStartKey": start} if start else {}))
+        count += page["Count"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert count == total
+
+
+def test_a_backup_interrupted_by_a_crash_is_removed(new_server):
+    srv = new_server()
+    ddb = srv.client()
+    src = unique_name("csrc")
+    ddb.create_table(TableName=src, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    load_items(srv, src, 20_000, size=1000)
+    arn = ddb.create_backup(TableName=src, BackupName="interrupted")["BackupDetails"]["BackupArn"]
+    srv._kill()
+    srv.start()
+    ddb = srv.client()
+
+    def settled():
+        try:
+            return ddb.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"]["BackupStatus"] == "AVAILABLE"
+        except ClientError as e:
+            return e.response["Error"]["Code"] == "BackupNotFoundException"
+    wait_for(settled, what="the interrupted backup removed (or finished before the kill)")
+    leftovers = [p.name for p in (srv.data_dir / "backups").glob("*.partial")] if (srv.data_dir / "backups").exists() else []
+    assert leftovers == []

@@ -166,14 +166,17 @@ fn free_port() -> Result<SocketAddr, String> {
     l.local_addr().map_err(|e| format!("bind: {e}"))
 }
 
+/// Bytes of every file under `dir`, backups (`backups/`) included.
 fn dir_bytes(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
-                .filter_map(|e| e.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
                 .sum()
         })
         .unwrap_or(0)

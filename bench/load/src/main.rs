@@ -6,6 +6,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod backup;
 mod ceiling;
 mod client;
 mod engine;
@@ -52,6 +53,8 @@ enum Cmd {
     QueryScaling(query_scaling::Args),
     /// Start-up time, idle RSS, RSS and disk bytes per item with 100k and 1M items loaded.
     Footprint(footprint::Args),
+    /// CreateBackup's answer time, its copy's cost on PutItem throughput, and a restore's time.
+    Backup(backup::Args),
 }
 
 #[derive(Args, Clone)]
@@ -196,6 +199,7 @@ async fn main() -> ExitCode {
         Cmd::Suite(args) => suite::suite(args).await,
         Cmd::QueryScaling(args) => query_scaling::query_scaling(args).await,
         Cmd::Footprint(args) => footprint::footprint(args).await,
+        Cmd::Backup(args) => backup::backup(args).await,
     };
     match result {
         Ok(code) => code,

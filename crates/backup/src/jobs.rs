@@ -61,13 +61,12 @@ impl JobRecord {
         let mut m = Map::new();
         m.insert("AccountId".into(), json!(account));
         m.insert("BackupJobId".into(), json!(self.id));
-        m.insert("BackupVaultName".into(), json!(self.vault_name));
-        m.insert("BackupVaultArn".into(), json!(self.vault_arn));
-        m.insert("VaultType".into(), json!("BACKUP_VAULT"));
-        m.insert("ResourceArn".into(), json!(self.resource_arn));
-        m.insert("ResourceName".into(), json!(self.resource_name));
-        m.insert("ResourceType".into(), json!("DynamoDB"));
-        m.insert("IamRoleArn".into(), json!(self.iam_role_arn));
+        util::place(
+            &mut m,
+            (&self.vault_name, &self.vault_arn),
+            (&self.resource_arn, &self.resource_name),
+            &self.iam_role_arn,
+        );
         m.insert("State".into(), json!(self.state));
         if let Some(s) = &self.status_message {
             m.insert("StatusMessage".into(), json!(s));

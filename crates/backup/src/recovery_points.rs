@@ -76,12 +76,12 @@ impl PointRecord {
     pub fn render(&self) -> Value {
         let mut m = Map::new();
         m.insert("RecoveryPointArn".into(), json!(self.arn));
-        m.insert("BackupVaultName".into(), json!(self.vault_name));
-        m.insert("BackupVaultArn".into(), json!(self.vault_arn));
-        m.insert("ResourceArn".into(), json!(self.resource_arn));
-        m.insert("ResourceType".into(), json!("DynamoDB"));
-        m.insert("ResourceName".into(), json!(self.resource_name));
-        m.insert("IamRoleArn".into(), json!(self.iam_role_arn));
+        util::place(
+            &mut m,
+            (&self.vault_name, &self.vault_arn),
+            (&self.resource_arn, &self.resource_name),
+            &self.iam_role_arn,
+        );
         m.insert("Status".into(), json!("COMPLETED"));
         m.insert("CreationDate".into(), util::ts(self.creation_date));
         m.insert("InitiationDate".into(), util::ts(self.creation_date));
@@ -100,7 +100,6 @@ impl PointRecord {
         }
         m.insert("StorageClass".into(), json!(self.storage_class));
         m.insert("IsParent".into(), json!(false));
-        m.insert("VaultType".into(), json!("BACKUP_VAULT"));
         if let Some(t) = self.last_restore_time {
             m.insert("LastRestoreTime".into(), util::ts(t));
         }

@@ -43,17 +43,9 @@ fn strings(v: &Value, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn tag_of<'a>(r: &'a Resource, key: &str) -> Option<&'a str> {
-    let key = key.strip_prefix("aws:ResourceTag/").unwrap_or(key);
-    r.tags.get(key).map(String::as_str)
-}
-
-/// Whether `selection` (as GetBackupSelection returns it) chooses `resource`.
-pub fn chooses(selection: &Value, resource: &Resource) -> bool {
-    let patterns = strings(selection, "Resources");
-    let tags: Vec<(String, String)> = selection
-        .get("ListOfTags")
-        .and_then(Value::as_array)
+/// A list of `{ConditionKey, ConditionValue}` as pairs.
+fn pairs(list: Option<&Value>) -> Vec<(String, String)> {
+    list.and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter_map(|c| {
@@ -64,7 +56,18 @@ pub fn chooses(selection: &Value, resource: &Resource) -> bool {
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn tag_of<'a>(r: &'a Resource, key: &str) -> Option<&'a str> {
+    let key = key.strip_prefix("aws:ResourceTag/").unwrap_or(key);
+    r.tags.get(key).map(String::as_str)
+}
+
+/// Whether `selection` (as GetBackupSelection returns it) chooses `resource`.
+pub fn chooses(selection: &Value, resource: &Resource) -> bool {
+    let patterns = strings(selection, "Resources");
+    let tags = pairs(selection.get("ListOfTags"));
     let by_arn = patterns.iter().any(|p| glob(p, &resource.arn));
     let by_tag = tags
         .iter()
@@ -81,22 +84,7 @@ pub fn chooses(selection: &Value, resource: &Resource) -> bool {
     let Some(conditions) = selection.get("Conditions") else {
         return true;
     };
-    let each = |kind: &str| -> Vec<(String, String)> {
-        conditions
-            .get(kind)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|c| {
-                        Some((
-                            c.get("ConditionKey")?.as_str()?.to_string(),
-                            c.get("ConditionValue")?.as_str()?.to_string(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let each = |kind: &str| pairs(conditions.get(kind));
     let value = |k: &str| tag_of(resource, k).unwrap_or_default().to_string();
     each("StringEquals").iter().all(|(k, v)| value(k) == *v)
         && each("StringNotEquals").iter().all(|(k, v)| value(k) != *v)

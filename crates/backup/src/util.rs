@@ -221,6 +221,18 @@ pub fn valid_name(s: &str, min: usize, max: usize, extra: &[char]) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || extra.contains(&c))
 }
 
+/// The members a backup job and a recovery point share: the vault it is in and the DynamoDB
+/// resource it protects, with the role that acts.
+pub fn place(m: &mut Map<String, Value>, vault: (&str, &str), resource: (&str, &str), role: &str) {
+    m.insert("BackupVaultName".into(), Value::from(vault.0));
+    m.insert("BackupVaultArn".into(), Value::from(vault.1));
+    m.insert("VaultType".into(), Value::from("BACKUP_VAULT"));
+    m.insert("ResourceArn".into(), Value::from(resource.0));
+    m.insert("ResourceName".into(), Value::from(resource.1));
+    m.insert("ResourceType".into(), Value::from("DynamoDB"));
+    m.insert("IamRoleArn".into(), Value::from(role));
+}
+
 /// A timestamp as AWS Backup's JSON renders it: epoch seconds, milliseconds as the fraction.
 pub fn ts(t: f64) -> Value {
     serde_json::Number::from_f64(t).map_or(Value::Null, Value::Number)

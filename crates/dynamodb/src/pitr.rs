@@ -84,25 +84,36 @@ fn snapshot_key(table_id: &str, at_ms: u64) -> String {
     format!("{table_id}/{at_ms:020}")
 }
 
-/// The table's snapshots, oldest first.
-pub fn snapshots(read: &ReadCtx, table_id: &str) -> Result<Vec<Snapshot>, StoreError> {
+/// A scan of the snapshot records from a key on (a reader's or a write job's).
+type ScanFrom<'a> =
+    &'a mut dyn FnMut(&[u8], &mut dyn FnMut(&[u8], &[u8]) -> ScanControl) -> Result<(), StoreError>;
+
+/// The snapshots of `table_id`, oldest first, through `scan`.
+fn snapshots_by(table_id: &str, scan: ScanFrom<'_>) -> Result<Vec<Snapshot>, StoreError> {
     let prefix = format!("{table_id}/");
     let mut out = Vec::new();
-    read.scan(
-        SNAPSHOTS,
-        (Bound::Included(prefix.as_bytes()), Bound::Unbounded),
-        false,
-        |k, v| {
-            if !k.starts_with(prefix.as_bytes()) {
-                return ScanControl::Stop;
-            }
-            if let Ok(s) = serde_json::from_slice::<Snapshot>(v) {
-                out.push(s);
-            }
-            ScanControl::Continue
-        },
-    )?;
+    scan(prefix.as_bytes(), &mut |k, v| {
+        if !k.starts_with(prefix.as_bytes()) {
+            return ScanControl::Stop;
+        }
+        if let Ok(s) = serde_json::from_slice::<Snapshot>(v) {
+            out.push(s);
+        }
+        ScanControl::Continue
+    })?;
     Ok(out)
+}
+
+/// The table's snapshots, oldest first.
+pub fn snapshots(read: &ReadCtx, table_id: &str) -> Result<Vec<Snapshot>, StoreError> {
+    snapshots_by(table_id, &mut |from, visit| {
+        read.scan(
+            SNAPSHOTS,
+            (Bound::Included(from), Bound::Unbounded),
+            false,
+            visit,
+        )
+    })
 }
 
 /// The archive files snapshots use.
@@ -390,24 +401,16 @@ pub fn system_backup(ctx: &mut WriteCtx<'_>, meta: &TableMeta) -> Result<bool, S
     let Some(since) = enabled_ms(meta) else {
         return Ok(false);
     };
-    let prefix = format!("{}/", meta.table_id);
-    let mut base: Option<Snapshot> = None;
-    ctx.scan(
-        SNAPSHOTS,
-        (Bound::Included(prefix.as_bytes()), Bound::Unbounded),
-        false,
-        |k, v| {
-            if !k.starts_with(prefix.as_bytes()) {
-                return ScanControl::Stop;
-            }
-            if let Ok(s) = serde_json::from_slice::<Snapshot>(v) {
-                if s.at_ms >= since {
-                    base = Some(s);
-                }
-            }
-            ScanControl::Continue
-        },
-    )?;
+    let base = snapshots_by(&meta.table_id, &mut |from, visit| {
+        ctx.scan(
+            SNAPSHOTS,
+            (Bound::Included(from), Bound::Unbounded),
+            false,
+            visit,
+        )
+    })?
+    .into_iter()
+    .rfind(|s| s.at_ms >= since);
     let Some(base) = base else {
         return Ok(false);
     };

@@ -25,8 +25,8 @@ use crate::schema::TableMeta;
 const RESTORES: &str = "ddb.restores";
 
 /// Items per write job, and the most bytes of items one job takes.
-const CHUNK_ITEMS: usize = 2048;
-const CHUNK_BYTES: usize = 4 << 20;
+const CHUNK_ITEMS: usize = 1024;
+const CHUNK_BYTES: usize = 1 << 20;
 
 /// A restore under way.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -195,8 +195,7 @@ impl Restorer {
         let Some(job) = jobs(&self.store.read()?)?.into_iter().next() else {
             return Ok(Next::Idle);
         };
-        let catalog = self.catalog.clone();
-        if target(&catalog, &job).is_none() {
+        if target(&self.catalog, &job).is_none() {
             // The table was deleted meanwhile: the job goes with it.
             let id = job.table_id.clone();
             self.store
@@ -209,39 +208,29 @@ impl Restorer {
         }
         if !job.file_done {
             let (loaded, offset, ended) = self.read_chunk(&job)?;
-            let count = loaded.len() as u64;
             let mut next = job.clone();
             next.offset = offset;
-            next.items_restored += count;
+            next.items_restored += loaded.len() as u64;
             next.file_done = ended;
             let done = ended && next.replay.is_none();
-            let progress = next.clone();
-            self.store
-                .write(move |ctx| {
-                    let Some(meta) = target(&catalog, &next) else {
-                        return Ok(());
-                    };
-                    for (key, item, stored) in &loaded {
-                        // The table was empty at creation and each chunk commits with its
-                        // offset, so no key of the file is there yet.
-                        items::apply_encoded_write(
-                            ctx,
-                            &meta,
-                            key,
-                            None,
-                            Some(item),
-                            Some(stored),
-                            Origin::User,
-                        )?;
-                    }
-                    if done {
-                        finish(ctx, &catalog, &meta)
-                    } else {
-                        put(ctx, &next)
-                    }
-                })
-                .await?;
-            log_progress(&progress, done);
+            log_progress(&next, done);
+            self.commit(next, done, move |ctx, meta| {
+                for (key, item, stored) in &loaded {
+                    // The table was empty at creation and each chunk commits with its
+                    // offset, so no key of the file is there yet.
+                    items::apply_encoded_write(
+                        ctx,
+                        meta,
+                        key,
+                        None,
+                        Some(item),
+                        Some(stored),
+                        Origin::User,
+                    )?;
+                }
+                Ok(())
+            })
+            .await?;
             return Ok(Next::Now);
         }
         let Some(replay) = job.replay.clone() else {
@@ -253,20 +242,15 @@ impl Restorer {
         if let (Some(r), Some(k)) = (next.replay.as_mut(), next_key) {
             r.next_key = k;
         }
-        self.store
-            .write(move |ctx| {
-                let Some(meta) = target(&catalog, &next) else {
-                    return Ok(());
-                };
-                for (key, stored) in &entries {
-                    let old = items::read_item(ctx, &meta, key)?;
-                    let new = stored.as_deref().map(items::decode_item).transpose()?;
-                    if old.is_none() && new.is_none() {
-                        continue;
-                    }
+        log_progress(&next, done);
+        self.commit(next, done, move |ctx, meta| {
+            for (key, stored) in &entries {
+                let old = items::read_item(ctx, meta, key)?;
+                let new = stored.as_deref().map(items::decode_item).transpose()?;
+                if old.is_some() || new.is_some() {
                     items::apply_encoded_write(
                         ctx,
-                        &meta,
+                        meta,
                         key,
                         old.as_ref(),
                         new.as_ref(),
@@ -274,17 +258,35 @@ impl Restorer {
                         Origin::User,
                     )?;
                 }
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(Next::Now)
+    }
+
+    /// Writes a chunk into the job's table and records where the next one starts — or makes
+    /// the table ACTIVE — in one write job; nothing if the table went meanwhile.
+    async fn commit(
+        &self,
+        next: RestoreJob,
+        done: bool,
+        chunk: impl FnOnce(&mut WriteCtx<'_>, &TableMeta) -> Result<(), StoreError> + Send + 'static,
+    ) -> Result<(), StoreError> {
+        let catalog = self.catalog.clone();
+        self.store
+            .write(move |ctx| {
+                let Some(meta) = target(&catalog, &next) else {
+                    return Ok(());
+                };
+                chunk(ctx, &meta)?;
                 if done {
                     finish(ctx, &catalog, &meta)
                 } else {
                     put(ctx, &next)
                 }
             })
-            .await?;
-        if done {
-            tracing::info!(table = %job.table_name, "restore complete");
-        }
-        Ok(Next::Now)
+            .await
     }
 }
 

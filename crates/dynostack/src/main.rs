@@ -20,13 +20,18 @@ use crate::config::{Cli, Command, ServeArgs};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Warnings, and what backups, restores and AWS Backup's jobs did: an operator wants to see
+/// those without asking.
+const DEFAULT_LOG: &str =
+    "warn,backup=info,dynamodb::backups=info,dynamodb::restore=info,dynamodb::pitr=info";
+
 fn main() -> ExitCode {
     no_transparent_huge_pages();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DYNOSTACK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -184,13 +184,31 @@ fn target_name(name: Option<&str>) -> Result<String, DynamoError> {
     Ok(name.unwrap_or_default().to_string())
 }
 
+/// Where a restore's items come from.
+struct Source {
+    summary: RestoreSummary,
+    /// The file, then the log to replay through the restore time (point in time).
+    archive_id: String,
+    replay: Option<Replay>,
+    items: u64,
+    /// The backup restored (its ARN and id), which must still be AVAILABLE and not in use.
+    backup: Option<(String, String)>,
+}
+
 /// Creates the table and its restore job in one write job, unless the target name is taken.
-async fn begin(
-    svc: &Dynamo,
-    meta: TableMeta,
-    job: RestoreJob,
-    source_backup: Option<(String, String)>,
-) -> Result<Json, DynamoError> {
+async fn begin(svc: &Dynamo, mut meta: TableMeta, source: Source) -> Result<Json, DynamoError> {
+    meta.restore_summary = Some(source.summary);
+    let job = RestoreJob {
+        table_name: meta.table_name.clone(),
+        table_id: meta.table_id.clone(),
+        archive_id: source.archive_id,
+        offset: 0,
+        file_done: false,
+        replay: source.replay,
+        items_restored: 0,
+        items_total: source.items,
+    };
+    let source_backup = source.backup;
     let catalog = svc.catalog.clone();
     let meta = svc
         .store
@@ -253,7 +271,7 @@ pub(super) async fn from_backup(
     let arn = req.backup_arn.clone().unwrap_or_default();
     let record = backups::get(&svc.store.read()?, id)?.ok_or_else(|| backup_not_found(&arn))?;
     let now_ms = svc.clock().now_ms();
-    let mut meta = restored_meta(
+    let meta = restored_meta(
         &record.table,
         &target,
         req.overrides,
@@ -261,12 +279,6 @@ pub(super) async fn from_backup(
         &svc.env.account_id,
         now_ms,
     )?;
-    meta.restore_summary = Some(RestoreSummary {
-        source_backup_arn: Some(record.backup_arn.clone()),
-        source_table_arn: Some(record.table.table_arn.clone()),
-        restore_date_time: record.backup_creation_date_time,
-        restore_in_progress: true,
-    });
     // A system backup of a deleted PITR table is its last snapshot and log up to the deletion.
     let (archive_id, replay) = match &record.pitr_source {
         Some(p) => (
@@ -279,17 +291,19 @@ pub(super) async fn from_backup(
         ),
         None => (record.backup_id.clone(), None),
     };
-    let job = RestoreJob {
-        table_name: meta.table_name.clone(),
-        table_id: meta.table_id.clone(),
+    let source = Source {
+        summary: RestoreSummary {
+            source_backup_arn: Some(record.backup_arn.clone()),
+            source_table_arn: Some(record.table.table_arn.clone()),
+            restore_date_time: record.backup_creation_date_time,
+            restore_in_progress: true,
+        },
         archive_id,
-        offset: 0,
-        file_done: false,
         replay,
-        items_restored: 0,
-        items_total: record.item_count,
+        items: record.item_count,
+        backup: Some((record.backup_arn, record.backup_id)),
     };
-    begin(svc, meta, job, Some((record.backup_arn, record.backup_id))).await
+    begin(svc, meta, source).await
 }
 
 pub(super) async fn to_point_in_time(
@@ -370,7 +384,7 @@ pub(super) async fn to_point_in_time(
             ),
         ));
     };
-    let mut restored = restored_meta(
+    let restored = restored_meta(
         &meta,
         &target,
         req.overrides,
@@ -378,25 +392,21 @@ pub(super) async fn to_point_in_time(
         &svc.env.account_id,
         now_ms,
     )?;
-    restored.restore_summary = Some(RestoreSummary {
-        source_backup_arn: None,
-        source_table_arn: Some(meta.table_arn.clone()),
-        restore_date_time: at_ms as f64 / 1000.0,
-        restore_in_progress: true,
-    });
-    let job = RestoreJob {
-        table_name: restored.table_name.clone(),
-        table_id: restored.table_id.clone(),
+    let source = Source {
+        summary: RestoreSummary {
+            source_backup_arn: None,
+            source_table_arn: Some(meta.table_arn.clone()),
+            restore_date_time: at_ms as f64 / 1000.0,
+            restore_in_progress: true,
+        },
         archive_id: base.archive_id.clone(),
-        offset: 0,
-        file_done: false,
         replay: Some(Replay {
             source_table_id: meta.table_id.clone(),
             next_key: base.at_ms.to_be_bytes().to_vec(),
             to_ms: at_ms,
         }),
-        items_restored: 0,
-        items_total: 0,
+        items: 0,
+        backup: None,
     };
-    begin(svc, restored, job, None).await
+    begin(svc, restored, source).await
 }
