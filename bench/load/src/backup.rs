@@ -26,8 +26,9 @@ pub struct Args {
     /// Connections of the PutItem load whose throughput the copy may cost.
     #[arg(long, default_value_t = 16)]
     write_connections: usize,
-    /// Seconds of PutItem before and after the copy (the baselines).
-    #[arg(long, default_value_t = 10)]
+    /// Seconds of PutItem before and after the copy (the baselines): about as long as the
+    /// copy, so that the table grows about as much in each window as during the copy.
+    #[arg(long, default_value_t = 20)]
     baseline_seconds: u64,
     /// The dynostack binary (default: next to this one, else target/release/dynostack).
     #[arg(long)]

@@ -203,6 +203,15 @@ impl ArchiveWriter<'_> {
         self.frame(ITEM, &[&key_len.to_le_bytes(), key, value])
     }
 
+    /// Writes what is buffered and makes the file's pages so far durable (no-op in memory).
+    pub fn write_back(&mut self) -> io::Result<()> {
+        if let Sink::File(w) = &mut self.sink {
+            w.flush()?;
+            w.get_ref().sync_data()?;
+        }
+        Ok(())
+    }
+
     /// Ends the file with its item count and makes it durable under its own name; returns its
     /// size in bytes.
     pub fn finish(mut self, items: u64) -> io::Result<u64> {

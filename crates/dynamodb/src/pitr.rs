@@ -241,8 +241,10 @@ impl Snapshotter {
         }
         let archive_id = format!("pitr-{}-{at}", meta.table_id);
         let (archive, meta_copy, aid) = (self.archive.clone(), meta.clone(), archive_id.clone());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let _stop_on_drop = crate::backups::StopOnDrop(stop.clone());
         let copied = tokio::task::spawn_blocking(move || {
-            crate::backups::copy(&view, &meta_copy, &archive, &aid)
+            crate::backups::copy(&view, &meta_copy, &archive, &aid, &stop)
         })
         .await
         .map_err(|e| StoreError::io(e.to_string()))??;
