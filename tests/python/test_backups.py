@@ -417,3 +417,27 @@ def test_a_backup_interrupted_by_a_crash_is_removed(new_server):
     wait_for(settled, what="the interrupted backup removed (or finished before the kill)")
     leftovers = [p.name for p in (srv.data_dir / "backups").glob("*.partial")] if (srv.data_dir / "backups").exists() else []
     assert leftovers == []
+
+
+def test_backups_can_live_on_another_disk(new_server, tmp_path):
+    elsewhere = tmp_path / "backups-elsewhere"
+    srv = new_server(args=["--backup-dir", str(elsewhere)])
+    ddb = srv.client()
+    src = unique_name("dsrc")
+    ddb.create_table(TableName=src, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    ddb.put_item(TableName=src, Item={"pk": {"S": "a"}})
+    arn = ddb.create_backup(TableName=src, BackupName="apart")["BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, arn)
+    files = list(elsewhere.glob("*.dsb"))
+    assert [f.stem for f in files] == [arn.rsplit("/", 1)[1]]
+    assert files[0].stat().st_mode & 0o777 == 0o600
+    assert elsewhere.stat().st_mode & 0o777 == 0o700
+    assert not (srv.data_dir / "backups").exists()
+    srv.restart()
+    ddb = srv.client()
+    dst = unique_name("ddst")
+    ddb.restore_table_from_backup(TargetTableName=dst, BackupArn=arn)
+    wait_restored(ddb, dst)
+    assert ddb.get_item(TableName=dst, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}

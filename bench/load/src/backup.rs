@@ -1,7 +1,9 @@
 //! `backup`: what backups cost. With N 1 KB items loaded: how long CreateBackup takes to answer,
 //! how long the copy takes to become AVAILABLE, the PutItem throughput while it copies against
 //! the throughput just before and just after (same run, same table: the ratio is the cost), and
-//! how long RestoreTableFromBackup takes to make an ACTIVE table of the N items.
+//! how long RestoreTableFromBackup takes to make an ACTIVE table of the N items. With
+//! DYNOSTACK_BACKUP_DIR set, the server keeps the backup there (another disk, or tmpfs to take
+//! the backup file's writes out of the measurement).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -206,7 +208,10 @@ pub async fn backup(args: Args) -> Result<ExitCode, String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let restore = restore_started.elapsed();
-    let backup_bytes = std::fs::read_dir(dir.join("backups"))
+    // The server inherits DYNOSTACK_BACKUP_DIR from this process, if set.
+    let backups =
+        std::env::var_os("DYNOSTACK_BACKUP_DIR").map_or_else(|| dir.join("backups"), PathBuf::from);
+    let backup_bytes = std::fs::read_dir(&backups)
         .map(|d| {
             d.flatten()
                 .filter_map(|e| e.metadata().ok())

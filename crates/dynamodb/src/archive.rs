@@ -59,8 +59,18 @@ impl Archive {
     pub fn create(&self, id: &str) -> io::Result<ArchiveWriter<'_>> {
         let sink = match self {
             Archive::Dir(dir) => {
-                std::fs::create_dir_all(dir)?;
-                let f = File::create(Archive::path(dir, id, PARTIAL))?;
+                // Backups hold table data: only the owner reads them, as the data directory.
+                use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)?;
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(Archive::path(dir, id, PARTIAL))?;
                 Sink::File(BufWriter::with_capacity(1 << 20, f))
             }
             Archive::Memory(_) => Sink::Memory(Vec::new()),

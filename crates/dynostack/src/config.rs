@@ -33,6 +33,11 @@ pub struct ServeArgs {
     /// Keep everything in memory; nothing is written to disk.
     #[arg(long)]
     pub in_memory: bool,
+    /// Where backups and point-in-time-recovery snapshots are kept [default: DATA_DIR/backups].
+    /// Another disk keeps their copies off the disk the writes go to, as AWS keeps backups
+    /// apart from tables.
+    #[arg(long, env = "DYNOSTACK_BACKUP_DIR", conflicts_with = "in_memory")]
+    pub backup_dir: Option<PathBuf>,
     /// AWS CLI-style credentials file; with it, signatures are verified against these keys.
     #[arg(long, env = "DYNOSTACK_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
@@ -117,6 +122,12 @@ pub fn seconds(v: f64) -> std::time::Duration {
 }
 
 impl ServeArgs {
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir().join("backups"))
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         if let Some(d) = &self.data_dir {
             return d.clone();

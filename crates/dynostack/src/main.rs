@@ -77,7 +77,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
-        let archive_dir = (!args.in_memory).then(|| args.data_dir().join("backups"));
+        let archive_dir = (!args.in_memory).then(|| args.backup_dir());
         let (store, where_) = if args.in_memory {
             (
                 store::Store::in_memory(),
