@@ -124,6 +124,19 @@ def test_on_demand_backup_job_and_recovery_point_deletion(fresh, endpoint):
                  "Backup vault cannot be deleted because it contains recovery points.")
     expect_error(lambda: backup.start_backup_job(BackupVaultName="od-vault", ResourceArn=arn + "-missing",
                                                  IamRoleArn=role), "ResourceNotFoundException")
+    # Lifecycles out of AWS's range would delete the point at once or never render.
+    for days in (0, -3, 10**15):
+        expect_error(lambda: backup.start_backup_job(BackupVaultName="od-vault", ResourceArn=arn, IamRoleArn=role,
+                                                     Lifecycle={"DeleteAfterDays": days}),
+                     "InvalidParameterValueException",
+                     "Invalid lifecycle. DeleteAfterDays cannot be less than 1 or more than 36500 days")
+    # A schedule the runner could never fire is refused when the plan is made.
+    expect_error(lambda: backup.create_backup_plan(BackupPlan={"BackupPlanName": "bad-cron", "Rules": [
+        {"RuleName": "r", "TargetBackupVaultName": "od-vault", "ScheduleExpression": "cron(bogus)"}]}),
+        "InvalidParameterValueException", "Invalid schedule expression: cron(bogus)")
+    # The point's backup belongs to AWS Backup: DynamoDB neither lists nor deletes it.
+    assert ddb.list_backups(BackupType="ALL")["BackupSummaries"] == []
+    assert ddb.list_backups(BackupType="AWS_BACKUP")["BackupSummaries"] == []
     backup.delete_recovery_point(BackupVaultName="od-vault", RecoveryPointArn=rp)
     assert backup.list_recovery_points_by_backup_vault(BackupVaultName="od-vault")["RecoveryPoints"] == []
     backup.delete_backup_vault(BackupVaultName="od-vault")

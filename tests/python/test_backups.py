@@ -441,3 +441,44 @@ def test_backups_can_live_on_another_disk(new_server, tmp_path):
     ddb.restore_table_from_backup(TargetTableName=dst, BackupArn=arn)
     wait_restored(ddb, dst)
     assert ddb.get_item(TableName=dst, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+
+
+def test_arns_of_another_account_are_refused_and_tables_are_named_by_arn(server, ddb):
+    src = unique_name("asrc")
+    arn = ddb.create_table(TableName=src, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                           BillingMode="PAY_PER_REQUEST")["TableDescription"]["TableArn"]
+    account = arn.split(":")[4]
+    backup = ddb.create_backup(TableName=arn, BackupName="by-arn")["BackupDetails"]["BackupArn"]
+    wait_backup_available(ddb, backup)
+    foreign = backup.replace(f":{account}:", ":111111111111:")
+    expect_error(lambda: ddb.delete_backup(BackupArn=foreign), "AccessDeniedException", "Access is denied")
+    expect_error(lambda: ddb.describe_backup(BackupArn=foreign), "AccessDeniedException", "Access is denied")
+    expect_error(lambda: ddb.create_backup(TableName=arn.replace(f":{account}:", ":111111111111:"),
+                                           BackupName="bak"), "AccessDeniedException", "Access is denied")
+    assert ddb.describe_backup(BackupArn=backup)["BackupDescription"]["BackupDetails"]["BackupStatus"] == "AVAILABLE"
+    ddb.update_continuous_backups(TableName=arn, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    status = ddb.describe_continuous_backups(TableName=arn)["ContinuousBackupsDescription"]
+    assert status["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_a_longer_recovery_period_does_not_bring_back_what_aged_out(travel):
+    ddb = travel.client()
+    src = unique_name("hsrc")
+    make_indexed_table(ddb, src)
+    ddb.update_continuous_backups(TableName=src, PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 1})
+    wait_for(lambda: ddb.describe_continuous_backups(TableName=src)["ContinuousBackupsDescription"]
+             ["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"].timestamp() > 0, what="window")
+    advance(travel, 3 * DAY)
+    window = lambda: ddb.describe_continuous_backups(TableName=src)["ContinuousBackupsDescription"][  # noqa: E731
+        "PointInTimeRecoveryDescription"]
+    before = window()["EarliestRestorableDateTime"].timestamp()
+    ddb.update_continuous_backups(TableName=src, PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 35})
+    after = window()
+    assert after["RecoveryPeriodInDays"] == 35
+    assert after["EarliestRestorableDateTime"].timestamp() >= before
+    expect_error(lambda: ddb.restore_table_to_point_in_time(
+        SourceTableName=src, TargetTableName=unique_name("x"), RestoreDateTime=before - 3600),
+        "InvalidRestoreTimeException")

@@ -180,7 +180,11 @@ pub async fn start(b: &Backup, req: Req) -> Result<Value, BackupError> {
             "Invalid ARN: {resource}. Only DynamoDB tables can be backed up here"
         )));
     }
-    let lifecycle = util::opt_object(&req.body, "Lifecycle")?.map(|l| Value::Object(l.clone()));
+    let lifecycle_in = util::opt_object(&req.body, "Lifecycle")?;
+    if let Some(l) = lifecycle_in {
+        crate::plans::check_lifecycle(l)?;
+    }
+    let lifecycle = lifecycle_in.map(|l| Value::Object(l.clone()));
     let token = util::opt_str(&req.body, "IdempotencyToken")?.map(str::to_string);
     let region = req.region.clone();
     let exists = b

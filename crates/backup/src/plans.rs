@@ -19,7 +19,7 @@ pub fn not_found() -> BackupError {
     BackupError::not_found("Failed reading Backup plan with provided version")
 }
 
-fn check_lifecycle(l: &Map<String, Value>) -> Result<(), BackupError> {
+pub(crate) fn check_lifecycle(l: &Map<String, Value>) -> Result<(), BackupError> {
     let delete = util::opt_i64(l, "DeleteAfterDays")?;
     let cold = util::opt_i64(l, "MoveToColdStorageAfterDays")?;
     if let Some(d) = delete {
@@ -103,12 +103,17 @@ fn normalize(
             )));
         }
         if let Some(s) = util::opt_str(rule, "ScheduleExpression")? {
-            if !(s.starts_with("cron(") || s.starts_with("rate(") || s.starts_with("at("))
-                || !s.ends_with(')')
-            {
+            // The runner fires what parses: a rule it could never fire is refused now.
+            if schedule::Schedule::parse(s).is_err() {
                 return Err(BackupError::invalid(format!(
                     "Invalid schedule expression: {s}"
                 )));
+            }
+        }
+        if let Some(z) = util::opt_str(rule, "ScheduleExpressionTimezone")? {
+            if schedule::zone(Some(z)).is_err() {
+                return Err(BackupError::invalid(format!("Invalid timezone: {z}")));
+                // message unverified
             }
         }
         let start = util::opt_i64(rule, "StartWindowMinutes")?;

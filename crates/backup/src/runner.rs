@@ -193,18 +193,19 @@ impl Runner {
         change: impl FnOnce(&mut JobRecord, &mut WriteCtx<'_>) -> Result<(), StoreError>
             + Send
             + 'static,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let id = id.to_string();
         self.store
             .write(move |ctx| {
                 let Some(mut job) = model::get::<JobRecord>(ctx, JOBS, &id)? else {
-                    return Ok(());
+                    return Ok(false);
                 };
                 if job.finished() {
-                    return Ok(());
+                    return Ok(false);
                 }
                 change(&mut job, ctx)?;
-                model::put(ctx, JOBS, &id, &job)
+                model::put(ctx, JOBS, &id, &job)?;
+                Ok(true)
             })
             .await
     }
@@ -213,14 +214,14 @@ impl Runner {
     async fn run_job(&self, job: JobRecord, now: u64) -> Result<(), StoreError> {
         if secs(now) > job.start_by {
             tracing::warn!(job = %job.id, resource = %job.resource_arn, "backup job expired before it could start");
-            return self
-                .update_job(&job.id, |j, _| {
-                    j.state = "EXPIRED".into();
-                    j.status_message =
-                        Some("Backup job failed to start before the start window closed.".into()); // message unverified
-                    Ok(())
-                })
-                .await;
+            self.update_job(&job.id, |j, _| {
+                j.state = "EXPIRED".into();
+                j.status_message =
+                    Some("Backup job failed to start before the start window closed.".into()); // message unverified
+                Ok(())
+            })
+            .await?;
+            return Ok(());
         }
         self.update_job(&job.id, |j, _| {
             j.state = "RUNNING".into();
@@ -237,40 +238,49 @@ impl Runner {
                 let arn = format!("arn:aws:backup:{region}:{account}:recovery-point:{point_id}");
                 let point_arn = arn.clone();
                 let size = made.size_bytes;
-                self.update_job(&job.id, move |j, ctx| {
-                    let vault = model::get::<VaultRecord>(
-                        ctx,
-                        VAULTS,
-                        &model::vault_key(&j.region, &j.vault_name),
-                    )?;
-                    let point = PointRecord {
-                        v: 1,
-                        id: point_id,
-                        arn: point_arn.clone(),
-                        region: j.region.clone(),
-                        vault_name: j.vault_name.clone(),
-                        vault_arn: j.vault_arn.clone(),
-                        resource_arn: j.resource_arn.clone(),
-                        resource_name: j.resource_name.clone(),
-                        iam_role_arn: j.iam_role_arn.clone(),
-                        creation_date: j.creation_date,
-                        completion_date: done,
-                        backup_size: size,
-                        lifecycle: j.lifecycle.clone(),
-                        created_by: j.created_by.clone(),
-                        storage_class: "WARM".into(),
-                        backup_id: made.id,
-                        encryption_key_arn: vault.and_then(|v| v.encryption_key_arn),
-                        last_restore_time: None,
-                    };
-                    recovery_points::add(ctx, &point)?;
-                    j.state = "COMPLETED".into();
-                    j.completion_date = Some(done);
-                    j.backup_size = size;
-                    j.recovery_point_arn = Some(point_arn);
-                    Ok(())
-                })
-                .await?;
+                let made_id = made.id.clone();
+                let recorded = self
+                    .update_job(&job.id, move |j, ctx| {
+                        let vault = model::get::<VaultRecord>(
+                            ctx,
+                            VAULTS,
+                            &model::vault_key(&j.region, &j.vault_name),
+                        )?;
+                        let point = PointRecord {
+                            v: 1,
+                            id: point_id,
+                            arn: point_arn.clone(),
+                            region: j.region.clone(),
+                            vault_name: j.vault_name.clone(),
+                            vault_arn: j.vault_arn.clone(),
+                            resource_arn: j.resource_arn.clone(),
+                            resource_name: j.resource_name.clone(),
+                            iam_role_arn: j.iam_role_arn.clone(),
+                            creation_date: j.creation_date,
+                            completion_date: done,
+                            backup_size: size,
+                            lifecycle: j.lifecycle.clone(),
+                            created_by: j.created_by.clone(),
+                            storage_class: "WARM".into(),
+                            backup_id: made.id,
+                            encryption_key_arn: vault.and_then(|v| v.encryption_key_arn),
+                            last_restore_time: None,
+                        };
+                        recovery_points::add(ctx, &point)?;
+                        j.state = "COMPLETED".into();
+                        j.completion_date = Some(done);
+                        j.backup_size = size;
+                        j.recovery_point_arn = Some(point_arn);
+                        Ok(())
+                    })
+                    .await?;
+                if !recorded {
+                    // Stopped while it ran: an aborted job leaves no backup behind.
+                    if let Err(e) = self.protected.delete(made_id).await {
+                        tracing::warn!(job = %job.id, "cannot delete a stopped job's backup: {e}");
+                    }
+                    return Ok(());
+                }
                 tracing::info!(job = %job.id, resource = %job.resource_arn, recovery_point = %arn, bytes = size, "backup job completed");
             }
             Err(e) => {

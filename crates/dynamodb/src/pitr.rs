@@ -171,7 +171,12 @@ pub fn window(
     };
     let period = (pitr.recovery_period_in_days.max(1) as u64) * 86_400_000;
     // Whole seconds, as AWS reports them: the earliest rounded up, so it is covered.
-    let earliest = first.max(now_ms.saturating_sub(period)).div_ceil(1000) * 1000;
+    let history = (pitr.history_from.max(0.0) * 1000.0) as u64;
+    let earliest = first
+        .max(now_ms.saturating_sub(period))
+        .max(history)
+        .div_ceil(1000)
+        * 1000;
     let latest = now_ms.saturating_sub(LATEST_LAG_MS).max(earliest);
     Ok(Some((earliest, latest)))
 }

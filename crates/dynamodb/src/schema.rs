@@ -116,6 +116,9 @@ pub struct Sse {
 pub struct Pitr {
     pub enabled_at: f64,
     pub recovery_period_in_days: i64,
+    /// Nothing before this (epoch seconds) is restorable: what a shorter period let age out.
+    #[serde(default)]
+    pub history_from: f64,
 }
 
 /// Where a restored table came from (DescribeTable's RestoreSummary); the table is CREATING

@@ -33,9 +33,31 @@ pub(super) struct ListRequest {
     backup_type: Option<String>,
 }
 
-/// The name a request gives a table by (a name, or its ARN as newer SDKs allow).
-pub(super) fn table_name_of(name: &str) -> &str {
-    name.rsplit_once(":table/").map_or(name, |(_, n)| n)
+/// The name a request gives a table by (a name, or its ARN as newer SDKs allow): an ARN must
+/// be this account's.
+pub(super) fn table_name_of<'a>(name: &'a str, account: &str) -> Result<&'a str, DynamoError> {
+    if !name.starts_with("arn:") {
+        return Ok(name);
+    }
+    same_account(name, account)?;
+    match name.rsplit_once(":table/") {
+        Some((_, n)) if !n.is_empty() && !n.contains('/') => Ok(n),
+        _ => Err(DynamoError::validation(format!(
+            "Invalid table ARN: {name}"
+        ))), // message unverified
+    }
+}
+
+/// AWS refuses an ARN of another account with AccessDeniedException.
+fn same_account(arn: &str, account: &str) -> Result<(), DynamoError> {
+    if arn.split(':').nth(4) == Some(account) {
+        Ok(())
+    } else {
+        Err(DynamoError::new(
+            ErrorCode::AccessDenied,
+            "Access is denied",
+        ))
+    }
 }
 
 pub(super) fn table_not_found(name: &str) -> DynamoError {
@@ -50,7 +72,7 @@ pub(super) fn backup_not_found(arn: &str) -> DynamoError {
 }
 
 /// The backup's id, from an ARN the request gave: AWS's wording for one that is not a backup's.
-pub(super) fn backup_id(arn: Option<&str>) -> Result<&str, DynamoError> {
+pub(super) fn backup_id<'a>(arn: Option<&'a str>, account: &str) -> Result<&'a str, DynamoError> {
     let mut c = Constraints::default();
     match arn {
         None => c.push_null("backupArn"),
@@ -67,6 +89,7 @@ pub(super) fn backup_id(arn: Option<&str>) -> Result<&str, DynamoError> {
     if !arn.starts_with("arn:aws") || arn.split(':').nth(2) != Some("dynamodb") {
         return Err(DynamoError::validation("BackupArn is not valid"));
     }
+    same_account(arn, account)?;
     backups::id_of_arn(arn).ok_or_else(|| DynamoError::validation("Invalid Backup ARN"))
 }
 
@@ -190,7 +213,10 @@ pub(super) async fn create(svc: &Dynamo, req: CreateRequest) -> Result<Json, Dyn
         Some(n) => validate::name_constraints(&mut c, n, "backupName"),
     }
     c.into_result()?;
-    let name = table_name_of(req.table_name.as_deref().unwrap_or_default());
+    let name = table_name_of(
+        req.table_name.as_deref().unwrap_or_default(),
+        &svc.env.account_id,
+    )?;
     let record = backups::start(
         &svc.store,
         &svc.catalog,
@@ -206,14 +232,14 @@ pub(super) async fn create(svc: &Dynamo, req: CreateRequest) -> Result<Json, Dyn
 }
 
 pub(super) fn describe(svc: &Dynamo, req: ArnRequest) -> Result<Json, DynamoError> {
-    let id = backup_id(req.backup_arn.as_deref())?;
+    let id = backup_id(req.backup_arn.as_deref(), &svc.env.account_id)?;
     let arn = req.backup_arn.as_deref().unwrap_or_default();
     let record = backups::get(&svc.store.read()?, id)?.ok_or_else(|| backup_not_found(arn))?;
     Ok(json!({ "BackupDescription": description(&record) }))
 }
 
 pub(super) async fn delete(svc: &Dynamo, req: ArnRequest) -> Result<Json, DynamoError> {
-    let id = backup_id(req.backup_arn.as_deref())?.to_string();
+    let id = backup_id(req.backup_arn.as_deref(), &svc.env.account_id)?.to_string();
     let arn = req.backup_arn.unwrap_or_default();
     let job_id = id.clone();
     let record = svc
@@ -229,6 +255,12 @@ pub(super) async fn delete(svc: &Dynamo, req: ArnRequest) -> Result<Json, Dynamo
                     .unwrap_or_default();
                 return Ok(Err(DynamoError::validation(format!(
                     "User is not allowed to delete the system backup with arn {}. It will automatically expire on {expiry}",
+                    record.backup_arn
+                ))));
+            }
+            if record.backup_type == backups::AWS_BACKUP {
+                return Ok(Err(DynamoError::validation(format!(
+                    "Backup {} is managed by AWS Backup; delete its recovery point with AWS Backup", // message unverified
                     record.backup_arn
                 ))));
             }
@@ -293,7 +325,11 @@ pub(super) fn list(svc: &Dynamo, req: ListRequest) -> Result<Json, DynamoError> 
         }
     }
     let kind = req.backup_type.as_deref().unwrap_or(backups::USER);
-    let table = req.table_name.as_deref().map(table_name_of);
+    let table = req
+        .table_name
+        .as_deref()
+        .map(|t| table_name_of(t, &svc.env.account_id))
+        .transpose()?;
     let after = req
         .exclusive_start_backup_arn
         .as_deref()
@@ -301,10 +337,10 @@ pub(super) fn list(svc: &Dynamo, req: ListRequest) -> Result<Json, DynamoError> 
     let limit = req.limit.unwrap_or(100) as usize;
     let matching: Vec<BackupRecord> = backups::all(&svc.store.read()?, after)?
         .into_iter()
-        .filter(|r| match kind {
-            "ALL" => r.backup_type != backups::AWS_BACKUP,
-            k => r.backup_type == k,
-        })
+        // AWS Backup's backups (advanced features) are AWS Backup's recovery points: DynamoDB
+        // lists none of them, whatever the BackupType.
+        .filter(|r| r.backup_type != backups::AWS_BACKUP)
+        .filter(|r| kind == "ALL" || r.backup_type == kind)
         .filter(|r| table.is_none_or(|t| r.table.table_name == t))
         .filter(|r| lower.is_none_or(|l| r.backup_creation_date_time >= l))
         .filter(|r| upper.is_none_or(|u| r.backup_creation_date_time < u))

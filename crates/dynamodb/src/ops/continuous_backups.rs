@@ -32,6 +32,16 @@ struct Spec {
     recovery_period_in_days: Option<i64>,
 }
 
+/// The table a request names, by name or (as the model allows) by ARN.
+fn table_of(svc: &Dynamo, name: Option<&str>) -> Result<String, DynamoError> {
+    match name {
+        Some(n) if n.starts_with("arn:") => {
+            Ok(super::backups::table_name_of(n, &svc.env.account_id)?.to_string())
+        }
+        _ => Ok(validate::require_table_name(name)?.to_string()),
+    }
+}
+
 fn table_not_found(name: &str) -> DynamoError {
     DynamoError::new(ErrorCode::TableNotFound, format!("Table not found: {name}"))
 }
@@ -42,7 +52,7 @@ fn description(meta: &TableMeta, window: Option<(u64, u64)>) -> Json {
     let pitr = match &meta.pitr {
         Some(p) => {
             let (earliest, latest) = window
-                .map_or((p.enabled_at.floor(), p.enabled_at.floor()), |(e, l)| {
+                .map_or((p.enabled_at.ceil(), p.enabled_at.ceil()), |(e, l)| {
                     (e as f64 / 1000.0, (l / 1000) as f64)
                 });
             json!({
@@ -66,7 +76,7 @@ fn describe_now(svc: &Dynamo, meta: &TableMeta) -> Result<Json, DynamoError> {
 }
 
 pub(super) fn describe(svc: &Dynamo, req: DescribeRequest) -> Result<Json, DynamoError> {
-    let name = validate::require_table_name(req.table_name.as_deref())?;
+    let name = &table_of(svc, req.table_name.as_deref())?;
     let meta = svc
         .catalog
         .get(name)
@@ -77,7 +87,10 @@ pub(super) fn describe(svc: &Dynamo, req: DescribeRequest) -> Result<Json, Dynam
 
 pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
-    validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
+    let arn = req.table_name.as_deref().filter(|n| n.starts_with("arn:"));
+    if arn.is_none() {
+        validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
+    }
     let spec = match &req.point_in_time_recovery_specification {
         None => {
             c.push_null("pointInTimeRecoverySpecification");
@@ -107,7 +120,7 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
             ));
         }
     }
-    let name = req.table_name.unwrap_or_default();
+    let name = table_of(svc, req.table_name.as_deref())?;
     let catalog = svc.catalog.clone();
     let meta = svc
         .store
@@ -125,9 +138,14 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
                 }
                 (true, Some(p)) => Some(Pitr {
                     recovery_period_in_days: days.unwrap_or(p.recovery_period_in_days),
+                    // What aged out under the old period stays out under a longer one.
+                    history_from: p.history_from.max(
+                        ctx.now_ms() as f64 / 1000.0 - (p.recovery_period_in_days * 86_400) as f64,
+                    ),
                     ..p.clone()
                 }),
                 (true, None) => Some(Pitr {
+                    history_from: 0.0,
                     enabled_at: crate::pitr::stamp(ctx) as f64 / 1000.0,
                     recovery_period_in_days: days.unwrap_or(DEFAULT_RECOVERY_DAYS),
                 }),

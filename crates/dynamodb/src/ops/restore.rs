@@ -267,7 +267,7 @@ pub(super) async fn from_backup(
     call: &CallCtx,
 ) -> Result<Json, DynamoError> {
     let target = target_name(req.target_table_name.as_deref())?;
-    let id = backup_id(req.backup_arn.as_deref())?;
+    let id = backup_id(req.backup_arn.as_deref(), &svc.env.account_id)?;
     let arn = req.backup_arn.clone().unwrap_or_default();
     let record = backups::get(&svc.store.read()?, id)?.ok_or_else(|| backup_not_found(&arn))?;
     let now_ms = svc.clock().now_ms();
@@ -331,7 +331,7 @@ pub(super) async fn to_point_in_time(
             if !arn.starts_with("arn:") || !arn.contains(":table/") {
                 return Err(DynamoError::validation("sourceTableArn is not a valid ARN"));
             }
-            table_name_of(arn).to_string()
+            table_name_of(arn, &svc.env.account_id)?.to_string()
         }
     };
     let latest = req.use_latest_restorable_time.unwrap_or(false);

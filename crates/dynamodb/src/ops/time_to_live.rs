@@ -43,6 +43,7 @@ pub(super) fn describe(svc: &Dynamo, req: DescribeRequest) -> Result<Json, Dynam
     let meta = svc
         .catalog
         .get(name)
+        .filter(|m| !m.restoring())
         .ok_or_else(|| DynamoError::table_not_found(name))?;
     let description = match meta.ttl.as_ref().filter(|t| t.enabled) {
         Some(t) => json!({
