@@ -278,6 +278,22 @@ pub fn list(b: &Backup, req: &Req) -> Result<Value, BackupError> {
             })
             .transpose()
     };
+    if let Some(s) = q("state") {
+        const STATES: [&str; 9] = [
+            "CREATED",
+            "PENDING",
+            "RUNNING",
+            "ABORTING",
+            "ABORTED",
+            "COMPLETED",
+            "FAILED",
+            "EXPIRED",
+            "PARTIAL",
+        ];
+        if !STATES.contains(&s) {
+            return Err(BackupError::invalid(format!("Invalid ByState: {s}"))); // message unverified
+        }
+    }
     let (before, after) = (date("createdBefore")?, date("createdAfter")?);
     let (complete_before, complete_after) = (date("completeBefore")?, date("completeAfter")?);
     let read = b.read()?;

@@ -87,7 +87,9 @@ impl PointRecord {
         m.insert("InitiationDate".into(), util::ts(self.creation_date));
         m.insert("CompletionDate".into(), util::ts(self.completion_date));
         m.insert("BackupSizeInBytes".into(), json!(self.backup_size));
-        m.insert("CalculatedLifecycle".into(), self.calculated());
+        if self.lifecycle.is_some() {
+            m.insert("CalculatedLifecycle".into(), self.calculated());
+        }
         if let Some(l) = &self.lifecycle {
             m.insert("Lifecycle".into(), l.clone());
         }

@@ -115,6 +115,13 @@ pub async fn start(b: &Backup, req: Req) -> Result<Value, BackupError> {
             "Metadata must contain targetTableName for a DynamoDB restore", // message unverified
         ));
     }
+    if let Some(e) = metadata.get("encryptiontype") {
+        if !e.eq_ignore_ascii_case("Default") && !e.eq_ignore_ascii_case("KMS") {
+            return Err(BackupError::invalid(format!(
+                "Invalid encryptionType: {e}. Valid values are Default and KMS" // message unverified
+            )));
+        }
+    }
     if let Some(t) = util::opt_str(&req.body, "ResourceType")? {
         if t != "DynamoDB" {
             return Err(BackupError::invalid(format!(

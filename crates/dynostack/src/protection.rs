@@ -53,8 +53,11 @@ impl Protected for Tables {
             let target = metadata.get("targettablename").cloned().unwrap_or_default();
             // encryptionType Default: the AWS owned key; KMS: the given key, or the AWS
             // managed key without one.
-            let sse = match metadata.get("encryptiontype").map(String::as_str) {
-                Some("KMS") => Some(match metadata.get("kmsmasterkeyarn") {
+            let kind = metadata
+                .get("encryptiontype")
+                .map(|v| v.to_ascii_lowercase());
+            let sse = match kind.as_deref() {
+                Some("kms") => Some(match metadata.get("kmsmasterkeyarn") {
                     Some(k) => json!({ "Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": k }),
                     None => json!({ "Enabled": true, "SSEType": "KMS" }),
                 }),

@@ -77,6 +77,9 @@ fn restored_meta(
         validate::throughput_constraints(&mut c, t, "provisionedThroughputOverride");
     }
     c.into_result()?;
+    if let Some(t) = &o.provisioned_throughput_override {
+        validate::throughput_bounds(t)?;
+    }
     let pay_per_request = match o.billing_mode_override.as_deref() {
         Some(mode) => mode == "PAY_PER_REQUEST",
         None => source.pay_per_request(),
