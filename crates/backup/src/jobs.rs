@@ -268,16 +268,7 @@ pub async fn stop(b: &Backup, id: String) -> Result<Value, BackupError> {
 pub fn list(b: &Backup, req: &Req) -> Result<Value, BackupError> {
     let page = util::page(&req.query)?;
     let q = |name: &str| util::query_get(&req.query, name);
-    let date = |name: &str| -> Result<Option<f64>, BackupError> {
-        q(name)
-            .map(|s| {
-                s.parse::<f64>()
-                    .ok()
-                    .or_else(|| clock::parse_date_time(s))
-                    .ok_or_else(|| BackupError::invalid(format!("Invalid {name}: {s}")))
-            })
-            .transpose()
-    };
+    let date = |name: &str| util::date_query(&req.query, name);
     if let Some(s) = q("state") {
         const STATES: [&str; 9] = [
             "CREATED",

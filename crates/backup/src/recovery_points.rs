@@ -198,24 +198,13 @@ pub async fn delete(
     Ok(json!({}))
 }
 
-fn date_query(req: &Req, name: &str) -> Result<Option<f64>, BackupError> {
-    util::query_get(&req.query, name)
-        .map(|s| {
-            s.parse::<f64>()
-                .ok()
-                .or_else(|| clock::parse_date_time(s))
-                .ok_or_else(|| BackupError::invalid(format!("Invalid {name}: {s}")))
-        })
-        .transpose()
-}
-
 pub fn list_by_vault(b: &Backup, req: &Req, vault: &str) -> Result<Value, BackupError> {
     let page = util::page(&req.query)?;
     crate::vaults::find(b, req, vault)?;
     let q = |name: &str| util::query_get(&req.query, name);
     let (before, after) = (
-        date_query(req, "createdBefore")?,
-        date_query(req, "createdAfter")?,
+        util::date_query(&req.query, "createdBefore")?,
+        util::date_query(&req.query, "createdAfter")?,
     );
     let mut points: Vec<PointRecord> =
         model::list(&b.read()?, POINTS, &format!("{}/{vault}/", req.region))

@@ -85,6 +85,18 @@ pub fn parse_query(query: &str) -> Result<Vec<(String, String)>, BackupError> {
     Ok(out)
 }
 
+/// A date filter of the query string: epoch seconds, or ISO 8601 as botocore sends them.
+pub fn date_query(q: &[(String, String)], name: &str) -> Result<Option<f64>, BackupError> {
+    query_get(q, name)
+        .map(|s| {
+            s.parse::<f64>()
+                .ok()
+                .or_else(|| clock::parse_date_time(s))
+                .ok_or_else(|| BackupError::invalid(format!("Invalid {name}: {s}")))
+        })
+        .transpose()
+}
+
 pub fn query_get<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
     q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
