@@ -295,11 +295,12 @@ pub async fn start(
     name: &str,
     kind: &str,
 ) -> Result<Option<BackupRecord>, StoreError> {
-    let (catalog, table, name, kind) = (
+    let (catalog, table, name, kind, copying) = (
         catalog.clone(),
         table.to_string(),
         name.to_string(),
         kind.to_string(),
+        in_flight.clone(),
     );
     let record = store
         .write(move |ctx| {
@@ -308,6 +309,9 @@ pub async fn start(
             };
             let record = BackupRecord::new(&meta, &name, &kind, ctx.now_ms());
             put(ctx, &record)?;
+            // Marked in flight before the record is durable: the sweeper, which reads only
+            // durable state, never takes it for one a crash left.
+            copying.begin(&record.backup_id);
             Ok(Some(record))
         })
         .await?;
@@ -316,7 +320,6 @@ pub async fn start(
     };
     // This snapshot includes the record's commit: the backup is the state as of it.
     let view = store.read()?;
-    in_flight.begin(&record.backup_id);
     let (store, archive, in_flight, created) = (
         store.clone(),
         archive.clone(),
