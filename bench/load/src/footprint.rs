@@ -143,7 +143,7 @@ async fn start_timed(
     let addr = free_port()?;
     let target = Target::from_addr(addr);
     let started = Instant::now();
-    let (srv, _lines) = ServerProcess::spawn(binary, data_dir, false, addr)?;
+    let (srv, _lines) = ServerProcess::spawn(binary, data_dir, false, addr, &[])?;
     loop {
         if let Ok(mut conn) = Conn::connect(&target).await {
             let answer: Result<Json, String> = conn

@@ -9,6 +9,7 @@
 mod backup;
 mod ceiling;
 mod client;
+mod encryption;
 mod engine;
 mod footprint;
 mod hist;
@@ -55,6 +56,8 @@ enum Cmd {
     Footprint(footprint::Args),
     /// CreateBackup's answer time, its copy's cost on PutItem throughput, and a restore's time.
     Backup(backup::Args),
+    /// GetItem and PutItem throughput with encryption at rest against the same build without.
+    Encryption(encryption::Args),
 }
 
 #[derive(Args, Clone)]
@@ -200,6 +203,7 @@ async fn main() -> ExitCode {
         Cmd::QueryScaling(args) => query_scaling::query_scaling(args).await,
         Cmd::Footprint(args) => footprint::footprint(args).await,
         Cmd::Backup(args) => backup::backup(args).await,
+        Cmd::Encryption(args) => encryption::encryption(args).await,
     };
     match result {
         Ok(code) => code,

@@ -51,11 +51,22 @@ impl ServerProcess {
         data_dir: Option<PathBuf>,
         keep_data: bool,
     ) -> Result<ServerProcess, String> {
+        ServerProcess::start_with(binary, data_dir, keep_data, &[])
+    }
+
+    /// [`ServerProcess::start`] with more `serve` flags.
+    pub fn start_with(
+        binary: &Path,
+        data_dir: Option<PathBuf>,
+        keep_data: bool,
+        extra: &[&str],
+    ) -> Result<ServerProcess, String> {
         let (mut server, rx) = ServerProcess::spawn(
             binary,
             data_dir,
             keep_data,
             SocketAddr::from(([127, 0, 0, 1], 0)),
+            extra,
         )?;
         let addr = rx
             .recv_timeout(Duration::from_secs(30))
@@ -80,6 +91,7 @@ impl ServerProcess {
         data_dir: Option<PathBuf>,
         keep_data: bool,
         listen: SocketAddr,
+        extra: &[&str],
     ) -> Result<(ServerProcess, mpsc::Receiver<String>), String> {
         let (data_dir, remove_data_dir) = match data_dir {
             Some(dir) => (dir, false),
@@ -95,6 +107,7 @@ impl ServerProcess {
             // (40,000 units/s: 20,000 PutItem/s of 1 KB items).
             .arg("--table-quota-units")
             .arg("1000000000")
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -245,7 +245,7 @@ pub fn put_body(table: &str, pk: &str, sk: Option<u64>, data: &str) -> (&'static
     ("PutItem", Bytes::from(body))
 }
 
-fn get_body(table: &str, key: u64, consistent: bool) -> (&'static str, Bytes) {
+pub fn get_body(table: &str, key: u64, consistent: bool) -> (&'static str, Bytes) {
     let body = format!(
         r#"{{"TableName":"{table}","Key":{{"pk":{{"S":"k{key}"}}}},"ConsistentRead":{consistent}}}"#
     );

@@ -10,12 +10,21 @@
 //! and it is written under a temporary name, made durable, then renamed: a file present under
 //! its own name is whole. A hand-written format: the frames are a few lines, and a general
 //! serialization crate would add a dependency for what `crc32fast` and a length prefix do.
+//!
+//! On disk, under the store's key (encryption at rest), the file starts with `DSB\x02` and a
+//! random 16-byte salt that picks the file's own key (`StoreKey::archive`), and each payload is
+//! sealed with AES-256-GCM, its nonce the frame's offset in the file: unique within the file,
+//! and known to a restore that resumes at an offset. Files written before encryption (no
+//! header) are still read.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+use store::at_rest::{Sealer, Secret};
+use store::StoreKey;
 
 /// A payload's kind, its first byte.
 const TABLE: u8 = b'T';
@@ -25,6 +34,12 @@ const END: u8 = b'E';
 /// The largest frame a reader accepts: an item (400 KB) and its key with room to spare, or a
 /// table definition. Anything larger is a damaged length.
 const MAX_FRAME: u32 = 4 * 1024 * 1024;
+
+/// The start of a sealed file, then its salt. A plaintext file starts with its first frame's
+/// length, which is never this (it would exceed [`MAX_FRAME`]).
+const SEALED_MAGIC: [u8; 4] = *b"DSB\x02";
+const SALT_BYTES: usize = 16;
+const SEALED_HEADER: u64 = (SEALED_MAGIC.len() + SALT_BYTES) as u64;
 
 const SUFFIX: &str = ".dsb";
 const PARTIAL: &str = ".partial";
@@ -40,10 +55,17 @@ pub enum Frame {
     End { items: u64 },
 }
 
-/// Where backup files live.
+/// Where backup files live: a directory (their payloads sealed under the store's key, when
+/// it has one), or memory.
 pub enum Archive {
-    Dir(PathBuf),
+    Dir(PathBuf, Option<StoreKey>),
     Memory(Mutex<HashMap<String, Arc<Vec<u8>>>>),
+}
+
+fn nonce(offset: u64) -> [u8; 12] {
+    let mut n = [0u8; 12];
+    n[..8].copy_from_slice(&offset.to_le_bytes());
+    n
 }
 
 impl Archive {
@@ -57,8 +79,9 @@ impl Archive {
 
     /// Starts writing the file of backup `id`.
     pub fn create(&self, id: &str) -> io::Result<ArchiveWriter<'_>> {
+        let mut seal = None;
         let sink = match self {
-            Archive::Dir(dir) => {
+            Archive::Dir(dir, key) => {
                 // Backups hold table data: only the owner reads them, as the data directory.
                 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
                 std::fs::DirBuilder::new()
@@ -71,7 +94,15 @@ impl Archive {
                     .truncate(true)
                     .mode(0o600)
                     .open(Archive::path(dir, id, PARTIAL))?;
-                Sink::File(BufWriter::with_capacity(1 << 20, f))
+                let mut w = BufWriter::with_capacity(1 << 20, f);
+                if let Some(key) = key {
+                    let random = Secret::random().map_err(io::Error::other)?;
+                    let salt = &random.as_bytes()[..SALT_BYTES];
+                    w.write_all(&SEALED_MAGIC)?;
+                    w.write_all(salt)?;
+                    seal = Some(key.archive(salt));
+                }
+                Sink::File(w)
             }
             Archive::Memory(_) => Sink::Memory(Vec::new()),
         };
@@ -79,14 +110,19 @@ impl Archive {
             archive: self,
             id: id.to_string(),
             sink,
-            written: 0,
+            written: if seal.is_some() { SEALED_HEADER } else { 0 },
+            seal,
         })
     }
 
     /// Opens the file of backup `id` at byte `offset` (a frame boundary a reader reported).
     pub fn open(&self, id: &str, offset: u64) -> io::Result<ArchiveReader> {
+        let mut key = None;
         let mut source: Box<dyn ReadSeek> = match self {
-            Archive::Dir(dir) => Box::new(File::open(Archive::path(dir, id, SUFFIX))?),
+            Archive::Dir(dir, k) => {
+                key = k.as_ref();
+                Box::new(File::open(Archive::path(dir, id, SUFFIX))?)
+            }
             Archive::Memory(files) => {
                 let bytes = files
                     .lock()
@@ -97,17 +133,26 @@ impl Archive {
                 Box::new(io::Cursor::new(Shared(bytes)))
             }
         };
+        let mut head = [0u8; SEALED_HEADER as usize];
+        let sealed = source.read_exact(&mut head).is_ok() && head[..4] == SEALED_MAGIC;
+        let (seal, offset) = if sealed {
+            let key = key.ok_or_else(|| corrupt("sealed, and this store has no key"))?;
+            (Some(key.archive(&head[4..])), offset.max(SEALED_HEADER))
+        } else {
+            (None, offset)
+        };
         source.seek(SeekFrom::Start(offset))?;
         Ok(ArchiveReader {
             source: BufReader::with_capacity(1 << 20, source),
             offset,
+            seal,
         })
     }
 
     /// Removes the file of backup `id` (complete or partial); a missing one is fine.
     pub fn remove(&self, id: &str) -> io::Result<()> {
         match self {
-            Archive::Dir(dir) => {
+            Archive::Dir(dir, _) => {
                 for suffix in [SUFFIX, PARTIAL] {
                     match std::fs::remove_file(Archive::path(dir, id, suffix)) {
                         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -128,7 +173,7 @@ impl Archive {
     /// The ids of every file present, complete or not (to clean up what a crash left).
     pub fn ids(&self) -> Vec<String> {
         match self {
-            Archive::Dir(dir) => std::fs::read_dir(dir)
+            Archive::Dir(dir, _) => std::fs::read_dir(dir)
                 .map(|entries| {
                     entries
                         .flatten()
@@ -174,10 +219,21 @@ pub struct ArchiveWriter<'a> {
     id: String,
     sink: Sink,
     written: u64,
+    seal: Option<Sealer>,
 }
 
 impl ArchiveWriter<'_> {
     fn frame(&mut self, kind: u8, parts: &[&[u8]]) -> io::Result<()> {
+        if let Some(sealer) = &self.seal {
+            let mut plain = vec![kind];
+            for p in parts {
+                plain.extend_from_slice(p);
+            }
+            let sealed = sealer
+                .seal(&nonce(self.written), b"", &plain)
+                .map_err(io::Error::other)?;
+            return self.frame_bytes(&[&sealed]);
+        }
         let len: usize = 1 + parts.iter().map(|p| p.len()).sum::<usize>();
         let len = u32::try_from(len)
             .ok()
@@ -192,6 +248,32 @@ impl ArchiveWriter<'_> {
         head[..4].copy_from_slice(&len.to_le_bytes());
         head[4..8].copy_from_slice(&crc.finalize().to_le_bytes());
         head[8] = kind;
+        let w: &mut dyn Write = match &mut self.sink {
+            Sink::File(f) => f,
+            Sink::Memory(v) => v,
+        };
+        w.write_all(&head)?;
+        for p in parts {
+            w.write_all(p)?;
+        }
+        self.written += 8 + u64::from(len);
+        Ok(())
+    }
+
+    /// A frame of a sealed file: its sealed payload as it is.
+    fn frame_bytes(&mut self, parts: &[&[u8]]) -> io::Result<()> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let len = u32::try_from(len)
+            .ok()
+            .filter(|l| *l <= MAX_FRAME)
+            .ok_or_else(|| io::Error::other("backup frame too large"))?;
+        let mut crc = crc32fast::Hasher::new();
+        for p in parts {
+            crc.update(p);
+        }
+        let mut head = [0u8; 8];
+        head[..4].copy_from_slice(&len.to_le_bytes());
+        head[4..8].copy_from_slice(&crc.finalize().to_le_bytes());
         let w: &mut dyn Write = match &mut self.sink {
             Sink::File(f) => f,
             Sink::Memory(v) => v,
@@ -227,7 +309,7 @@ impl ArchiveWriter<'_> {
     pub fn finish(mut self, items: u64) -> io::Result<u64> {
         self.frame(END, &[&items.to_le_bytes()])?;
         match (self.sink, self.archive) {
-            (Sink::File(w), Archive::Dir(dir)) => {
+            (Sink::File(w), Archive::Dir(dir, _)) => {
                 let f = w.into_inner().map_err(|e| e.into_error())?;
                 f.sync_all()?;
                 std::fs::rename(
@@ -252,6 +334,7 @@ impl ArchiveWriter<'_> {
 pub struct ArchiveReader {
     source: BufReader<Box<dyn ReadSeek>>,
     offset: u64,
+    seal: Option<Sealer>,
 }
 
 impl ArchiveReader {
@@ -277,6 +360,14 @@ impl ArchiveReader {
         self.source.read_exact(&mut payload)?;
         if crc32fast::hash(&payload) != crc {
             return Err(corrupt("checksum mismatch"));
+        }
+        if let Some(sealer) = &self.seal {
+            payload = sealer
+                .open(&nonce(self.offset), b"", &payload)
+                .ok_or_else(|| corrupt("a frame does not decrypt under this store's key"))?;
+            if payload.is_empty() {
+                return Err(corrupt("empty frame"));
+            }
         }
         self.offset += 8 + u64::from(len);
         let body = &payload[1..];
@@ -347,7 +438,25 @@ mod tests {
     fn frames_round_trip_in_memory_and_on_disk() {
         round_trip(&Archive::in_memory());
         let dir = std::env::temp_dir().join(format!("dynostack-archive-{}", std::process::id()));
-        round_trip(&Archive::Dir(dir.clone()));
+        round_trip(&Archive::Dir(dir.clone(), None));
+        std::fs::remove_dir_all(&dir).ok();
+        let key = store::Store::in_memory().unwrap().key().cloned();
+        assert!(key.is_none());
+    }
+
+    #[test]
+    fn sealed_files_hold_no_plaintext_and_resume_at_any_frame() {
+        let dir = std::env::temp_dir().join(format!("dynostack-sealed-{}", std::process::id()));
+        let key = sealed_key();
+        let archive = Archive::Dir(dir.clone(), Some(key));
+        round_trip(&archive);
+        let mut w = archive.create("b9").unwrap();
+        w.item(b"distinctive-key", b"distinctive-value").unwrap();
+        w.finish(1).unwrap();
+        let bytes = std::fs::read(dir.join("b9.dsb")).unwrap();
+        assert!(!bytes.windows(11).any(|w| w == b"distinctive"));
+        let other = Archive::Dir(dir.clone(), Some(sealed_key()));
+        assert!(other.open("b9", 0).unwrap().next_frame().is_err());
         std::fs::remove_dir_all(dir).ok();
     }
 
@@ -366,5 +475,10 @@ mod tests {
             bytes[12] ^= 0xff;
         }
         assert!(archive.open("b3", 0).unwrap().next_frame().is_err());
+    }
+
+    fn sealed_key() -> StoreKey {
+        let dir = tempfile::tempdir().unwrap();
+        store::custody::unlock(dir.path(), &store::MasterKey::InDataDir).unwrap()
     }
 }

@@ -132,9 +132,10 @@ impl Dynamo {
     }
 
     /// Keeps backups and PITR snapshots as files in `dir` (by default they live in memory,
-    /// as an in-memory store's data does).
+    /// as an in-memory store's data does), sealed under the store's key if it has one.
     pub fn with_archive_dir(mut self, dir: std::path::PathBuf) -> Dynamo {
-        self.archive = Arc::new(archive::Archive::Dir(dir));
+        let key = self.store.key().cloned();
+        self.archive = Arc::new(archive::Archive::Dir(dir, key));
         self
     }
 

@@ -19,7 +19,48 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Start the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Rewrap a data directory's store key under a new master key (the server must be
+    /// stopped). The data itself is not rewritten.
+    RotateMasterKey(RotateArgs),
+}
+
+#[derive(Args)]
+pub struct RotateArgs {
+    /// The data directory (its server stopped).
+    #[arg(long, env = "DYNOSTACK_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// The current master key's file [default: the key kept in the data directory, or
+    /// DYNOSTACK_MASTER_KEY].
+    #[arg(long, env = "DYNOSTACK_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// The new master key's file (made if missing).
+    #[arg(long, required_unless_present = "into_data_dir")]
+    pub new_master_key_file: Option<PathBuf>,
+    /// Keep the new master key in the data directory instead (the directory alone then
+    /// decrypts its data again).
+    #[arg(long, conflicts_with = "new_master_key_file")]
+    pub into_data_dir: bool,
+}
+
+/// The master key: `--master-key-file`, else the secret in `DYNOSTACK_MASTER_KEY` (read from
+/// the environment only, never a flag: a flag shows in `ps`), else the data directory's own.
+pub fn master_key(file: Option<&std::path::Path>) -> Result<store::MasterKey, String> {
+    if let Some(path) = file {
+        return store::MasterKey::from_file(path, true).map_err(|e| e.to_string());
+    }
+    match std::env::var("DYNOSTACK_MASTER_KEY") {
+        Ok(secret) if secret.trim().len() >= 16 => Ok(store::MasterKey::from_secret(
+            secret.trim(),
+            "DYNOSTACK_MASTER_KEY",
+        )),
+        Ok(_) => Err(
+            "DYNOSTACK_MASTER_KEY is shorter than 16 characters: give a random \
+                      secret (`openssl rand -base64 32`)"
+                .into(),
+        ),
+        Err(_) => Ok(store::MasterKey::InDataDir),
+    }
 }
 
 #[derive(Args)]
@@ -33,6 +74,16 @@ pub struct ServeArgs {
     /// Keep everything in memory; nothing is written to disk.
     #[arg(long)]
     pub in_memory: bool,
+    /// File holding the master key that wraps this data directory's store key (32 bytes in
+    /// base64; made if missing). Keep it off the data directory's disk: without it, a copy
+    /// of the data directory cannot be read. DYNOSTACK_MASTER_KEY (a random secret, from the
+    /// environment) is the other way. [default: a key kept in the data directory]
+    #[arg(long, env = "DYNOSTACK_MASTER_KEY_FILE", conflicts_with = "in_memory")]
+    pub master_key_file: Option<PathBuf>,
+    /// Encrypt nothing at rest. Only to measure what encryption costs: a data directory
+    /// encrypted once refuses to open this way.
+    #[arg(long, hide = true, conflicts_with_all = ["master_key_file", "in_memory"])]
+    pub unencrypted_at_rest: bool,
     /// Where backups and point-in-time-recovery snapshots are kept [default: DATA_DIR/backups].
     /// Another disk keeps their copies off the disk the writes go to, as AWS keeps backups
     /// apart from tables.

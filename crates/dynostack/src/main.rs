@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 
-use crate::config::{Cli, Command, ServeArgs};
+use crate::config::{Cli, Command, RotateArgs, ServeArgs};
 
 /// glibc's malloc serialises threads on its arena locks and frees slowly across threads (the
 /// writer thread frees what request threads allocated); mimalloc took a fifth off the server's
@@ -36,7 +36,8 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
+        Command::RotateMasterKey(args) => rotate_master_key(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,6 +56,58 @@ fn no_transparent_huge_pages() {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
+}
+
+/// How the data directory is encrypted, said once in the log when it is not under a key
+/// kept elsewhere.
+fn store_options(args: &ServeArgs) -> Result<store::Options, String> {
+    let at_rest = if args.unencrypted_at_rest {
+        tracing::warn!(
+            "encryption at rest is off (--unencrypted-at-rest): data is written in plaintext"
+        );
+        store::AtRest::Plaintext
+    } else {
+        let master = config::master_key(args.master_key_file.as_deref())?;
+        if let store::MasterKey::InDataDir = master {
+            tracing::warn!(
+                "the master key is kept in the data directory: a copy of the directory alone \
+                 decrypts its data (--master-key-file or DYNOSTACK_MASTER_KEY keep it elsewhere)"
+            );
+        }
+        store::AtRest::Encrypted(master)
+    };
+    Ok(store::Options {
+        at_rest,
+        ..store::Options::default()
+    })
+}
+
+/// `dynostack rotate-master-key`: rewraps the store key; the data is not rewritten.
+fn rotate_master_key(args: &RotateArgs) -> Result<(), String> {
+    let old = config::master_key(args.master_key_file.as_deref())?;
+    let new = match &args.new_master_key_file {
+        Some(path) => store::MasterKey::from_file(path, true).map_err(|e| e.to_string())?,
+        None => store::MasterKey::InDataDir,
+    };
+    // Opening the store proves the old key and refuses a directory a server has open.
+    let options = store::Options {
+        at_rest: store::AtRest::Encrypted(old.clone()),
+        ..store::Options::default()
+    };
+    let opened = store::Store::open_dir_with(&args.data_dir, options)
+        .map_err(|e| format!("cannot open {}: {e}", args.data_dir.display()))?;
+    opened.shutdown();
+    drop(opened);
+    store::custody::rotate(&args.data_dir, &old, &new).map_err(|e| e.to_string())?;
+    eprintln!(
+        "dynostack: {} now opens with {}",
+        args.data_dir.display(),
+        match &args.new_master_key_file {
+            Some(p) => format!("--master-key-file {}", p.display()),
+            None => "the master key kept in it".to_string(),
+        }
+    );
+    Ok(())
 }
 
 fn serve(args: ServeArgs) -> Result<(), String> {
@@ -85,7 +138,10 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             )
         } else {
             let dir = args.data_dir();
-            (store::Store::open_dir(&dir), dir.display().to_string())
+            (
+                store::Store::open_dir_with(&dir, store_options(&args)?),
+                dir.display().to_string(),
+            )
         };
         let store = store.map_err(|e| format!("cannot open the store: {e}"))?;
         let account_id = installation::account_id(&store)

@@ -28,11 +28,14 @@
 //!   value apart in the transaction that overwrites, removes or drops its key.
 //! - Only this crate names redb; the services see tables of bytes.
 
+pub mod at_rest;
+pub mod custody;
 mod error;
 mod fold;
 mod format;
 mod memtable;
 mod paced;
+mod sealing;
 mod syncer;
 mod tables;
 mod txn;
@@ -40,6 +43,8 @@ mod values;
 mod wal;
 mod writer;
 
+pub use at_rest::StoreKey;
+pub use custody::MasterKey;
 pub use error::StoreError;
 pub use txn::{ReadCtx, ScanControl, WriteCtx};
 pub use wal::WAL_FILES;
@@ -63,6 +68,7 @@ pub struct Store {
     published: Published,
     writer: Writer,
     clock: Clock,
+    key: Option<StoreKey>,
 }
 
 /// How the store runs; `Default` is what the server uses.
@@ -75,6 +81,18 @@ pub struct Options {
     /// holds it sees the state between a batch's commit and its durability.
     #[doc(hidden)]
     pub sync_gate: Option<Arc<Mutex<()>>>,
+    /// Whether the files are encrypted, and under which master key (see `at_rest`).
+    pub at_rest: AtRest,
+}
+
+/// Encryption at rest of a data directory.
+#[derive(Clone, Debug)]
+pub enum AtRest {
+    /// Every file encrypted under the store key, wrapped under this master key.
+    Encrypted(MasterKey),
+    /// Nothing encrypted: only to measure what encryption costs. A directory encrypted once
+    /// refuses to open this way.
+    Plaintext,
 }
 
 impl Default for Options {
@@ -82,6 +100,7 @@ impl Default for Options {
         Options {
             idle_checkpoint: Duration::from_secs(1),
             sync_gate: None,
+            at_rest: AtRest::Encrypted(MasterKey::InDataDir),
         }
     }
 }
@@ -103,6 +122,21 @@ fn private(path: &Path, mode: u32) -> Result<(), StoreError> {
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "dynostack.redb";
 
+/// Opens the database file of `dir` (encrypted under `key`, if given), checks its format and
+/// replays its log.
+fn open_files(
+    dir: &Path,
+    key: Option<&StoreKey>,
+) -> Result<(Arc<Database>, (LogPosition, LogFile)), StoreError> {
+    let db = Database::builder()
+        .set_cache_size(CACHE_BYTES)
+        .create_with_backend(paced::PacedFile::open(&dir.join(DB_FILE), key)?)?;
+    let db = Arc::new(db);
+    format::check_or_initialise(&db)?;
+    let wal = wal::open_and_recover(&db, dir, key)?;
+    Ok((db, wal))
+}
+
 impl Store {
     /// Opens (or creates) the database in `dir`, checking its format version.
     pub fn open_dir(dir: &Path) -> Result<Store, StoreError> {
@@ -113,20 +147,38 @@ impl Store {
     pub fn open_dir_with(dir: &Path, options: Options) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::io(format!("cannot create {}: {e}", dir.display())))?;
+        let key = match &options.at_rest {
+            AtRest::Encrypted(master) => {
+                let db_file = dir.join(DB_FILE);
+                let written = std::fs::metadata(&db_file).is_ok_and(|m| m.len() > 0);
+                if written && !custody::is_encrypted(dir) && !sealing::is_plaintext(&db_file)? {
+                    return Err(StoreError::io(format!(
+                        "{} is encrypted but {} is missing: the data cannot be read without it",
+                        db_file.display(),
+                        dir.join(custody::KEYS_FILE).display()
+                    )));
+                }
+                let key = custody::unlock(dir, master)?;
+                sealing::encrypt_if_plaintext(dir, &key)?;
+                Some(key)
+            }
+            AtRest::Plaintext if custody::is_encrypted(dir) => {
+                return Err(StoreError::io(format!(
+                    "{} is encrypted: it cannot be opened without encryption at rest",
+                    dir.display()
+                )))
+            }
+            AtRest::Plaintext => None,
+        };
         private(dir, 0o700)?;
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create_with_backend(paced::PacedFile::open(&dir.join(DB_FILE))?)?;
-        let db = Arc::new(db);
-        format::check_or_initialise(&db)?;
-        let wal = wal::open_and_recover(&db, dir)?;
+        let (db, wal) = open_files(dir, key.as_ref())?;
         for name in std::iter::once(DB_FILE).chain(WAL_FILES.iter().copied()) {
             let path = dir.join(name);
             if path.exists() {
                 private(&path, 0o600)?;
             }
         }
-        Store::start(db, Some(wal), options)
+        Store::start(db, Some(wal), options, key)
     }
 
     /// A database that lives in memory only and is gone when the process ends.
@@ -139,13 +191,14 @@ impl Store {
         let db = Database::builder().create_with_backend(InMemoryBackend::new())?;
         let db = Arc::new(db);
         format::check_or_initialise(&db)?;
-        Store::start(db, None, options)
+        Store::start(db, None, options, None)
     }
 
     fn start(
         db: Arc<Database>,
         wal: Option<(LogPosition, LogFile)>,
         options: Options,
+        key: Option<StoreKey>,
     ) -> Result<Store, StoreError> {
         let view = View::new(Base::new(db.begin_read()?)?);
         let offset = ReadCtx::new(Arc::new(view.clone()))
@@ -159,7 +212,14 @@ impl Store {
             published,
             writer,
             clock,
+            key,
         })
+    }
+
+    /// The key this store's files are encrypted under (`None`: in memory, or plaintext), for
+    /// the files a service keeps beside the database (backups).
+    pub fn key(&self) -> Option<&StoreKey> {
+        self.key.as_ref()
     }
 
     /// The installation's clock; its offset was read from the database at open.

@@ -6,6 +6,11 @@
 //! pages are written back a slice at a time, each waited for (`sync_file_range`), before the
 //! fdatasync that makes them durable: the device never holds more than one slice of the
 //! database's writes ahead of the log's. Everything else is redb's own file backend.
+//!
+//! With a store key, pages are encrypted on their way to the file and decrypted on their way
+//! back (`at_rest`): redb's page cache holds plaintext, the file only ciphertext. Every access
+//! redb makes is whole 512-byte units but its header's (at offset 0, shorter), which is read,
+//! decrypted, patched and written back as the whole unit it lies in.
 
 use std::fs::{File, OpenOptions};
 use std::ops::Bound;
@@ -16,6 +21,7 @@ use std::sync::Mutex;
 use redb::backends::FileBackend;
 use redb::{BackendError, StorageBackend};
 
+use crate::at_rest::{PageCipher, StoreKey, UNIT};
 use crate::StoreError;
 
 // redb names it only inside the crate: without its experimental API it is `io::Error`.
@@ -33,11 +39,14 @@ pub(crate) struct PacedFile {
     file: File,
     /// Byte ranges written since the last sync, as (start, end).
     dirty: Mutex<Vec<(u64, u64)>>,
+    cipher: Option<PageCipher>,
+    /// Held while a part-unit write reads, patches and rewrites its unit.
+    patching: Mutex<()>,
 }
 
 impl PacedFile {
     /// Opens (or creates) the database file at `path`, as redb's own `Builder::create` does.
-    pub(crate) fn open(path: &Path) -> Result<PacedFile, StoreError> {
+    pub(crate) fn open(path: &Path, key: Option<&StoreKey>) -> Result<PacedFile, StoreError> {
         let cannot =
             |e: std::io::Error| StoreError::io(format!("cannot open {}: {e}", path.display()));
         let file = OpenOptions::new()
@@ -52,7 +61,38 @@ impl PacedFile {
             inner: FileBackend::new(file)?,
             file: own,
             dirty: Mutex::new(Vec::new()),
+            cipher: key.map(StoreKey::pages),
+            patching: Mutex::new(()),
         })
+    }
+
+    /// The whole units around `len` bytes at `offset`, as read from the file and decrypted;
+    /// bytes past the file's end read as zeros.
+    fn read_units(
+        &self,
+        cipher: &PageCipher,
+        offset: u64,
+        len: usize,
+    ) -> Result<(u64, Vec<u8>), BackendIoError> {
+        let unit = UNIT as u64;
+        let start = offset / unit * unit;
+        let end = (offset + len as u64).div_ceil(unit) * unit;
+        let mut buf = vec![0u8; (end - start) as usize];
+        let have = self.inner.len()?.clamp(start, end);
+        if have > start {
+            self.inner
+                .read(start, &mut buf[..(have - start) as usize])?;
+        }
+        cipher.decrypt(&mut buf, start)?;
+        Ok((start, buf))
+    }
+
+    fn write_plain(&self, offset: u64, data: &[u8]) -> Result<(), BackendIoError> {
+        self.inner.write(offset, data)?;
+        if let Ok(mut d) = self.dirty.lock() {
+            d.push((offset, offset + data.len() as u64));
+        }
+        Ok(())
     }
 
     /// Writes back what was written since the last sync, a span at a time, waiting for each.
@@ -122,7 +162,17 @@ impl StorageBackend for PacedFile {
     }
 
     fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), BackendIoError> {
-        self.inner.read(offset, out)
+        let Some(cipher) = &self.cipher else {
+            return self.inner.read(offset, out);
+        };
+        if offset.is_multiple_of(UNIT as u64) && out.len().is_multiple_of(UNIT) {
+            self.inner.read(offset, out)?;
+            return cipher.decrypt(out, offset);
+        }
+        let (start, buf) = self.read_units(cipher, offset, out.len())?;
+        let at = (offset - start) as usize;
+        out.copy_from_slice(&buf[at..at + out.len()]);
+        Ok(())
     }
 
     fn set_len(&self, len: u64) -> Result<(), BackendIoError> {
@@ -135,11 +185,23 @@ impl StorageBackend for PacedFile {
     }
 
     fn write(&self, offset: u64, data: &[u8]) -> Result<(), BackendIoError> {
-        self.inner.write(offset, data)?;
-        if let Ok(mut d) = self.dirty.lock() {
-            d.push((offset, offset + data.len() as u64));
+        let Some(cipher) = &self.cipher else {
+            return self.write_plain(offset, data);
+        };
+        if offset.is_multiple_of(UNIT as u64) && data.len().is_multiple_of(UNIT) {
+            let mut sealed = data.to_vec();
+            cipher.encrypt(&mut sealed, offset)?;
+            return self.write_plain(offset, &sealed);
         }
-        Ok(())
+        let _patching = self
+            .patching
+            .lock()
+            .map_err(|_| std::io::Error::other("the page patch lock is poisoned"))?;
+        let (start, mut buf) = self.read_units(cipher, offset, data.len())?;
+        let at = (offset - start) as usize;
+        buf[at..at + data.len()].copy_from_slice(data);
+        cipher.encrypt(&mut buf, start)?;
+        self.write_plain(start, &buf)
     }
 
     fn close(&self) -> Result<(), BackendIoError> {

@@ -21,7 +21,14 @@
 //! at the first frame that is short, fails its crc or does not follow its predecessor's id: a
 //! torn tail (the batch was never acknowledged) or frames of an earlier generation left beyond
 //! a shorter new one.
+//!
+//! In an encrypted store (`at_rest`) the ops are sealed: `salt u32 | AES-256-GCM(ops)`, under
+//! the log's key, with nonce `salt | id` and the id as associated data. The salt is drawn at
+//! every open: ids go on from the last replayed frame, so a torn frame's id is given again
+//! after a crash, and the salt keeps its nonce from being used twice. A frame that passes its
+//! crc but does not open ends the reading as a torn one would, loudly.
 
+use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::FileExt;
@@ -30,6 +37,7 @@ use std::time::Duration;
 
 use redb::{Database, ReadableTable, WriteTransaction};
 
+use crate::at_rest::{Sealer, StoreKey};
 use crate::tables::{decode_u64, CHANGELOG, META};
 use crate::values::{self, TableWriter};
 use crate::StoreError;
@@ -134,6 +142,8 @@ pub(crate) struct LogFile {
     lens: [u64; 2],
     /// The frames being written, kept to reuse the allocation.
     buffer: Vec<u8>,
+    /// The log's key and this opening's salt, in an encrypted store.
+    seal: Option<(Sealer, [u8; 4])>,
 }
 
 impl LogFile {
@@ -144,7 +154,7 @@ impl LogFile {
         let mut buffer = std::mem::take(&mut self.buffer);
         buffer.clear();
         for (id, ops) in frames {
-            encode_frame(&mut buffer, *id, ops);
+            encode_frame(&mut buffer, *id, &ops.bytes, self.seal.as_ref())?;
         }
         let file = &self.files[self.current];
         let written = file
@@ -189,7 +199,9 @@ impl LogFile {
 pub(crate) fn open_and_recover(
     db: &Database,
     dir: &Path,
+    key: Option<&StoreKey>,
 ) -> Result<(LogPosition, LogFile), StoreError> {
+    let sealer = key.map(StoreKey::log);
     let mut files = Vec::with_capacity(2);
     let mut contents = Vec::with_capacity(2);
     for name in WAL_FILES {
@@ -210,8 +222,10 @@ pub(crate) fn open_and_recover(
 
     let tx = db.begin_write()?;
     let checkpoint = read_checkpoint(&tx)?;
-    let by_id: std::collections::BTreeMap<u64, &[u8]> =
-        contents.iter().flat_map(|c| frames(c)).collect();
+    let by_id: std::collections::BTreeMap<u64, Cow<'_, [u8]>> = contents
+        .iter()
+        .flat_map(|c| frames(c, sealer.as_ref()))
+        .collect();
     let mut last = checkpoint;
     let mut replayed = 0usize;
     // Only the frames that follow the checkpoint in an unbroken chain count.
@@ -250,26 +264,62 @@ pub(crate) fn open_and_recover(
     let [a, b]: [File; 2] = files
         .try_into()
         .map_err(|_| StoreError::io("the write-ahead log needs two files"))?;
+    let seal = match sealer {
+        Some(sealer) => {
+            let mut salt = [0u8; 4];
+            getrandom::getrandom(&mut salt)
+                .map_err(|e| StoreError::io(format!("no randomness for the log: {e}")))?;
+            Some((sealer, salt))
+        }
+        None => None,
+    };
     let log = LogFile {
         files: [a, b],
         current: 0,
         end: 0,
         lens: [0, 0],
         buffer: Vec::new(),
+        seal,
     };
     Ok((LogPosition { next_id: last + 1 }, log))
 }
 
-/// Appends the frame of batch `id` to `out`.
-fn encode_frame(out: &mut Vec<u8>, id: u64, ops: &OpLog) {
+/// Appends the frame of batch `id` to `out`, its ops sealed when `seal` is given.
+fn encode_frame(
+    out: &mut Vec<u8>,
+    id: u64,
+    ops: &[u8],
+    seal: Option<&(Sealer, [u8; 4])>,
+) -> Result<(), StoreError> {
     let at = out.len();
     out.extend_from_slice(&[0; 8]);
     out.extend_from_slice(&id.to_le_bytes());
-    out.extend_from_slice(&ops.bytes);
+    match seal {
+        Some((sealer, salt)) => {
+            out.extend_from_slice(salt);
+            out.extend_from_slice(&sealer.seal(&nonce(salt, id), &id.to_le_bytes(), ops)?);
+        }
+        None => out.extend_from_slice(ops),
+    }
     let len = (out.len() - at - 8) as u32;
     let crc = crc32fast::hash(&out[at + 8..]);
     out[at..at + 4].copy_from_slice(&len.to_le_bytes());
     out[at + 4..at + 8].copy_from_slice(&crc.to_le_bytes());
+    Ok(())
+}
+
+fn nonce(salt: &[u8; 4], id: u64) -> [u8; 12] {
+    let mut n = [0u8; 12];
+    n[..4].copy_from_slice(salt);
+    n[4..].copy_from_slice(&id.to_le_bytes());
+    n
+}
+
+/// A sealed frame's ops, or `None` if they do not open under `sealer`.
+fn unseal(sealer: &Sealer, id: u64, body: &[u8]) -> Option<Vec<u8>> {
+    let (salt, sealed) = body.split_at_checked(4)?;
+    let salt: &[u8; 4] = salt.try_into().ok()?;
+    sealer.open(&nonce(salt, id), &id.to_le_bytes(), sealed)
 }
 
 fn read_checkpoint(tx: &WriteTransaction) -> Result<u64, StoreError> {
@@ -285,8 +335,9 @@ pub(crate) fn write_checkpoint(tx: &WriteTransaction, id: u64) -> Result<(), Sto
     Ok(())
 }
 
-/// The complete, consecutive frames at the start of `log`, as (id, ops).
-fn frames(log: &[u8]) -> Vec<(u64, &[u8])> {
+/// The complete, consecutive frames at the start of `log`, as (id, ops), unsealed with
+/// `sealer` in an encrypted store.
+fn frames<'a>(log: &'a [u8], sealer: Option<&Sealer>) -> Vec<(u64, Cow<'a, [u8]>)> {
     let mut out = Vec::new();
     let mut at = 0usize;
     let mut prev: Option<u64> = None;
@@ -310,7 +361,21 @@ fn frames(log: &[u8]) -> Vec<(u64, &[u8])> {
         if len < 8 || crc32fast::hash(body) != crc || prev.is_some_and(|p| id != p + 1) {
             break;
         }
-        out.push((id, &body[8..]));
+        let ops = match sealer {
+            None => Cow::Borrowed(&body[8..]),
+            Some(sealer) => match unseal(sealer, id, &body[8..]) {
+                Some(ops) => Cow::Owned(ops),
+                None => {
+                    tracing::error!(
+                        frame = id,
+                        "a log frame does not decrypt under this store's key; the log is read \
+                         up to it"
+                    );
+                    break;
+                }
+            },
+        };
+        out.push((id, ops));
         prev = Some(id);
         at += 8 + len as usize;
     }
@@ -386,16 +451,36 @@ mod tests {
         log.extend(frame(8, b"bb"));
         let whole = log.len();
         log.extend(frame(3, b"stale"));
-        assert_eq!(frames(&log), vec![(7, &b"a"[..]), (8, &b"bb"[..])]);
+        let read: Vec<(u64, Vec<u8>)> = frames(&log, None)
+            .into_iter()
+            .map(|(id, ops)| (id, ops.into_owned()))
+            .collect();
+        assert_eq!(read, vec![(7, b"a".to_vec()), (8, b"bb".to_vec())]);
 
         let mut torn = log[..whole].to_vec();
         torn.extend(&frame(9, b"ccc")[..10]);
-        assert_eq!(frames(&torn).len(), 2);
+        assert_eq!(frames(&torn, None).len(), 2);
 
         let mut flipped = log[..whole].to_vec();
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
-        assert_eq!(frames(&flipped).len(), 1);
-        assert!(frames(&[]).is_empty());
+        assert_eq!(frames(&flipped, None).len(), 1);
+        assert!(frames(&[], None).is_empty());
+    }
+
+    #[test]
+    fn sealed_frames_hide_their_ops_and_open_only_under_their_key() {
+        let key = StoreKey(crate::at_rest::Secret::random().unwrap());
+        let seal = (key.log(), [9, 9, 9, 9]);
+        let mut log = Vec::new();
+        encode_frame(&mut log, 1, b"distinctive-value", Some(&seal)).unwrap();
+        encode_frame(&mut log, 2, b"another", Some(&seal)).unwrap();
+        assert!(!log.windows(10).any(|w| w == b"distinctiv"));
+        assert!(!log.windows(7).any(|w| w == b"another"));
+        let read = frames(&log, Some(&key.log()));
+        assert_eq!(read.len(), 2);
+        assert_eq!(&*read[0].1, b"distinctive-value");
+        let other = StoreKey(crate::at_rest::Secret::random().unwrap());
+        assert!(frames(&log, Some(&other.log())).is_empty());
     }
 }

@@ -148,6 +148,10 @@ fn crash_image(from: &std::path::Path) -> tempfile::TempDir {
     for name in std::iter::once(store::DB_FILE).chain(store::WAL_FILES) {
         std::fs::copy(from.join(name), image.path().join(name)).unwrap();
     }
+    // The keys the files are encrypted under are part of the directory.
+    for name in [store::custody::KEYS_FILE, store::custody::MASTER_FILE] {
+        std::fs::copy(from.join(name), image.path().join(name)).unwrap();
+    }
     image
 }
 

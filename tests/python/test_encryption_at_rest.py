@@ -1,0 +1,173 @@
+"""Encryption at rest, with boto3: no file of the data directory holds a table's data in the
+clear (database, write-ahead log, backups), for each kind of SSE key; a data directory whose
+master key is kept outside it (--master-key-file) cannot be opened without that key, and a
+refused start changes nothing; rotate-master-key moves it to another key."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import boto3
+
+from conftest import ACCESS_KEY, REGION, SECRET_KEY, binary_path, client_config
+from dynohelpers import unique_name, wait_for, wait_table_active
+
+
+def files_holding(root: Path, needles: list[bytes]) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            found += [f"{path.relative_to(root)}: {n.decode()}" for n in needles if n in data]
+    return found
+
+
+def fingerprint(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def kms_client(srv):
+    return boto3.client("kms", endpoint_url=srv.endpoint, region_name=REGION,
+                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                        config=client_config())
+
+
+def make_table(ddb, name, sse):
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"},
+                              {"AttributeName": "l", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}],
+        LocalSecondaryIndexes=[{"IndexName": "by_l",
+                                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                              {"AttributeName": "l", "KeyType": "RANGE"}],
+                                "Projection": {"ProjectionType": "ALL"}}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        BillingMode="PAY_PER_REQUEST", **sse)
+    wait_table_active(ddb, name)
+
+
+def secrets_of(kind):
+    """Distinctive values: an attribute, the GSI key, the LSI key, and the table key itself."""
+    return {"pk": f"pk-{kind}-q8z1", "sk": f"sk-{kind}-w4x7", "g": f"gsi-{kind}-k2v9",
+            "l": f"lsi-{kind}-m5n3", "v": f"value-{kind}-j6t0"}
+
+
+def test_no_file_holds_table_data_for_any_kind_of_key(new_server):
+    srv = new_server()
+    ddb = srv.client()
+    cmk = kms_client(srv).create_key(Description="table key")["KeyMetadata"]["Arn"]
+    kinds = {
+        "owned": {},
+        "managed": {"SSESpecification": {"Enabled": True, "SSEType": "KMS"}},
+        "cmk": {"SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": cmk}},
+    }
+    tables = {}
+    needles = []
+    for kind, sse in kinds.items():
+        name = unique_name(f"sse_{kind}")
+        make_table(ddb, name, sse)
+        s = secrets_of(kind)
+        ddb.put_item(TableName=name, Item={k: {"S": v} for k, v in s.items()})
+        # An update leaves an old and a new image in the stream.
+        ddb.update_item(TableName=name, Key={"pk": {"S": s["pk"]}, "sk": {"S": s["sk"]}},
+                        UpdateExpression="SET w = :w", ExpressionAttributeValues={":w": {"S": s["v"] + "-2"}})
+        arn = ddb.create_backup(TableName=name, BackupName="bak")["BackupDetails"]["BackupArn"]
+        wait_for(lambda arn=arn: ddb.describe_backup(BackupArn=arn)["BackupDescription"]
+                 ["BackupDetails"]["BackupStatus"] == "AVAILABLE", what="backup")
+        tables[kind] = name
+        needles += [v.encode() for v in s.values()]
+    described = {k: ddb.describe_table(TableName=t)["Table"].get("SSEDescription") for k, t in tables.items()}
+    assert described["owned"] is None
+    assert described["cmk"]["KMSMasterKeyArn"] == cmk
+
+    # Killed: the latest writes are in the write-ahead log only.
+    srv._kill()
+    srv.proc = None
+    assert files_holding(srv.data_dir, needles) == []
+    srv.start()
+    check_readable(srv.client(), tables)
+    # Stopped cleanly: everything folded into the database file.
+    assert srv.stop() == 0
+    assert files_holding(srv.data_dir, needles) == []
+    srv.start()
+    check_readable(srv.client(), tables)
+
+
+def check_readable(ddb, tables):
+    for kind, name in tables.items():
+        s = secrets_of(kind)
+        item = ddb.get_item(TableName=name, Key={"pk": {"S": s["pk"]}, "sk": {"S": s["sk"]}})["Item"]
+        assert item["v"]["S"] == s["v"] and item["w"]["S"] == s["v"] + "-2"
+        by_g = ddb.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                         ExpressionAttributeValues={":g": {"S": s["g"]}})["Items"]
+        assert [i["l"]["S"] for i in by_g] == [s["l"]]
+        by_l = ddb.query(TableName=name, IndexName="by_l", KeyConditionExpression="pk = :p AND l = :l",
+                         ExpressionAttributeValues={":p": {"S": s["pk"]}, ":l": {"S": s["l"]}})["Items"]
+        assert len(by_l) == 1
+
+
+def start_bare(data_dir: Path, *args, env=None):
+    """The binary on its own, for starts expected to fail: its exit code and stderr."""
+    run = subprocess.run([str(binary_path()), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
+                          *map(str, args)], capture_output=True, timeout=60, env=env,
+                         stdin=subprocess.DEVNULL)
+    return run.returncode, run.stderr.decode(errors="replace")
+
+
+def test_a_directory_under_an_outside_master_key_needs_it(new_server, tmp_path):
+    key_file = tmp_path / "keys" / "master.key"
+    key_file.parent.mkdir()
+    srv = new_server(args=["--master-key-file", key_file])
+    ddb = srv.client()
+    name = unique_name("custody")
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    wait_table_active(ddb, name)
+    ddb.put_item(TableName=name, Item={"k": {"S": "custody-secret-r7p2"}})
+    assert srv.stop() == 0
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert not (srv.data_dir / "master.key").exists()
+
+    copy = tmp_path / "copy"
+    shutil.copytree(srv.data_dir, copy)
+    before = fingerprint(copy)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DYNOSTACK_")}
+    code, err = start_bare(copy, env=env)
+    assert code != 0 and "--master-key-file" in err, err
+    other = tmp_path / "other.key"
+    code, err = start_bare(copy, "--master-key-file", other, env=env)
+    assert code != 0 and "does not open" in err, err
+    assert fingerprint(copy) == before, "a refused start modified the data directory"
+
+    # Rotated to a new key: the new one opens it, the old one no longer does.
+    new_key = tmp_path / "keys" / "rotated.key"
+    rotated = subprocess.run([str(binary_path()), "rotate-master-key", "--data-dir", str(copy),
+                              "--master-key-file", str(key_file), "--new-master-key-file", str(new_key)],
+                             capture_output=True, timeout=60, env=env)
+    assert rotated.returncode == 0, rotated.stderr.decode()
+    code, err = start_bare(copy, "--master-key-file", key_file, env=env)
+    assert code != 0 and "does not open" in err, err
+    srv.data_dir = copy
+    srv.extra_args = ["--master-key-file", str(new_key)]
+    srv.start()
+    got = srv.client().get_item(TableName=name, Key={"k": {"S": "custody-secret-r7p2"}})
+    assert "Item" in got
+
+
+def test_the_log_says_when_the_data_directory_holds_its_own_key(new_server):
+    srv = new_server()
+    assert srv.stop() == 0
+    log = srv.stderr_path.read_text()
+    assert "the master key is kept in the data directory" in log
+    assert (srv.data_dir / "master.key").exists()
