@@ -12,9 +12,22 @@ import subprocess
 from pathlib import Path
 
 import boto3
+import pytest
 
 from conftest import ACCESS_KEY, REGION, SECRET_KEY, binary_path, client_config
 from dynohelpers import unique_name, wait_for, wait_table_active
+from test_terraform import PLUGINS, run, workdir  # noqa: F401  (the workdir fixture)
+
+
+@pytest.fixture
+def fresh(new_server):
+    """A private server with the test clock (the Terraform workdir fixture applies to it)."""
+    return new_server(args=["--test-clock"])
+
+
+@pytest.fixture
+def endpoint(fresh):
+    return fresh.endpoint
 
 
 def files_holding(root: Path, needles: list[bytes]) -> list[str]:
@@ -171,3 +184,105 @@ def test_the_log_says_when_the_data_directory_holds_its_own_key(new_server):
     log = srv.stderr_path.read_text()
     assert "the master key is kept in the data directory" in log
     assert (srv.data_dir / "master.key").exists()
+
+
+def test_a_table_whose_key_is_disabled_refuses_requests_then_becomes_inaccessible(new_server):
+    import re
+
+    from dynohelpers import expect_error
+    from test_clock import advance
+
+    srv = new_server(args=["--test-clock"])
+    ddb, kms = srv.client(), kms_client(srv)
+    cmk = kms.create_key(Description="table key")["KeyMetadata"]["Arn"]
+    name = unique_name("keyed")
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST",
+                     SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": cmk})
+    wait_table_active(ddb, name)
+    key = {"k": {"S": "a"}}
+    ddb.put_item(TableName=name, Item=key)
+
+    kms.disable_key(KeyId=cmk)
+    advance(srv, 2)  # past the second a key's state is cached
+    disabled = re.compile(
+        re.escape(f"KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: {cmk} is disabled. "
+                  "(Service: AWSKMS; Status Code: 400; Error Code: DisabledException; Request ID: ")
+        + r"[0-9a-f-]{36}; Proxy: null\)")
+    expect_error(ddb.get_item, "ValidationException", disabled, TableName=name, Key=key)
+    expect_error(ddb.put_item, "ValidationException", disabled, TableName=name, Item=key)
+    expect_error(ddb.query, "ValidationException", disabled, TableName=name,
+                 KeyConditionExpression="k = :k", ExpressionAttributeValues={":k": {"S": "a"}})
+    expect_error(ddb.create_backup, "ValidationException", disabled, TableName=name, BackupName="bak")
+    assert ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"
+
+    # Seen unusable at a check, still so ten minutes later: inaccessible.
+    advance(srv, 5 * 60)
+    advance(srv, 5 * 60)
+    advance(srv, 5 * 60)
+    table = ddb.describe_table(TableName=name)["Table"]
+    assert table["TableStatus"] == "INACCESSIBLE_ENCRYPTION_CREDENTIALS", table
+    assert table["SSEDescription"]["Status"] == "ENABLED"
+    assert table["SSEDescription"]["KMSMasterKeyArn"] == cmk
+    assert "InaccessibleEncryptionDateTime" in table["SSEDescription"]
+
+    # Enabled again: requests work at once, the table is ACTIVE at the next check.
+    kms.enable_key(KeyId=cmk)
+    advance(srv, 2)
+    assert ddb.get_item(TableName=name, Key=key)["Item"] == key
+    advance(srv, 5 * 60)
+    table = ddb.describe_table(TableName=name)["Table"]
+    assert table["TableStatus"] == "ACTIVE"
+    assert "InaccessibleEncryptionDateTime" not in table["SSEDescription"]
+
+    # Scheduled for deletion: KMS's invalid-state error.
+    kms.schedule_key_deletion(KeyId=cmk, PendingWindowInDays=7)
+    advance(srv, 2)
+    pending = re.compile(
+        re.escape(f"KMS validation error: com.amazonaws.services.kms.model.KMSInvalidStateException: {cmk} "
+                  "is pending deletion. (Service: AWSKMS; Status Code: 400; Error Code: KMSInvalidStateException; "
+                  "Request ID: ") + r"[0-9a-f-]{36}; Proxy: null\)")
+    expect_error(ddb.put_item, "ValidationException", pending, TableName=name, Item=key)
+    # Tables on the AWS managed key are never refused.
+    managed = unique_name("managed")
+    ddb.create_table(TableName=managed, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST", SSESpecification={"Enabled": True})
+    wait_table_active(ddb, managed)
+    ddb.put_item(TableName=managed, Item=key)
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
+                    reason="terraform or the provider mirror is not installed")
+def test_disabling_the_seed_modules_key_makes_its_tables_inaccessible(workdir, fresh):  # noqa: F811
+    import re
+
+    from dynohelpers import expect_error
+    from test_clock import advance
+
+    srv = fresh
+    work, env = workdir
+    run(work, env, "apply", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")
+    ddb, kms = srv.client(), kms_client(srv)
+    users = "myapp-prod-users"
+    table = ddb.describe_table(TableName=users)["Table"]
+    cmk = table["SSEDescription"]["KMSMasterKeyArn"]
+    assert kms.describe_key(KeyId=cmk)["KeyMetadata"]["KeyManager"] == "CUSTOMER"
+    types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+    key = {k["AttributeName"]: {types[k["AttributeName"]]: "1"} for k in table["KeySchema"]}
+    ddb.put_item(TableName=users, Item=key)
+
+    kms.disable_key(KeyId=cmk)
+    advance(srv, 2)
+    disabled = re.compile(re.escape(f"KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: "
+                                    f"{cmk} is disabled. (Service: AWSKMS;") + ".*")
+    expect_error(ddb.get_item, "ValidationException", disabled, TableName=users, Key=key)
+    expect_error(ddb.put_item, "ValidationException", disabled, TableName=users, Item=key)
+    for _ in range(3):
+        advance(srv, 5 * 60)
+    assert ddb.describe_table(TableName=users)["Table"]["TableStatus"] == "INACCESSIBLE_ENCRYPTION_CREDENTIALS"
+    kms.enable_key(KeyId=cmk)
+    advance(srv, 5 * 60)
+    assert ddb.get_item(TableName=users, Key=key)["Item"] == key
+    assert ddb.describe_table(TableName=users)["Table"]["TableStatus"] == "ACTIVE"

@@ -29,6 +29,7 @@ pub mod restore;
 pub mod schema;
 pub mod stats;
 pub mod stream_registry;
+mod table_keys;
 pub mod throttle;
 pub mod ttl;
 mod ttl_build;
@@ -85,6 +86,8 @@ pub struct Dynamo {
     pub(crate) pitr: Wake,
     /// Wakes the backup sweeper (a system backup to expire).
     pub(crate) backup_sweeper: Wake,
+    /// Tables' KMS key states, read from KMS at most once a second.
+    pub(crate) table_keys: Arc<table_keys::KeyCache>,
 }
 
 /// Settings of the service that differ from AWS on purpose, for local use.
@@ -128,6 +131,7 @@ impl Dynamo {
             restorer: Wake::default(),
             pitr: Wake::default(),
             backup_sweeper: Wake::default(),
+            table_keys: Arc::default(),
         })
     }
 
@@ -184,6 +188,10 @@ impl Dynamo {
                 self.archive.clone(),
             ),
             self.pitr.clone(),
+        );
+        workers.spawn(
+            table_keys::Watcher::new(self.store.clone(), self.catalog.clone()),
+            Wake::default(),
         );
         workers.spawn(
             backups::Sweeper::new(

@@ -108,6 +108,12 @@ pub struct Sse {
     /// "KMS"; AWS-owned-key encryption is the absence of this record.
     pub sse_type: String,
     pub kms_master_key_arn: String,
+    /// When the `table-keys` worker first found the key unusable (ms), until it is usable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unusable_since_ms: Option<u64>,
+    /// When the table was found inaccessible (ms): its key unusable for the grace period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inaccessible_ms: Option<u64>,
 }
 
 /// Point-in-time recovery settings (the restore itself comes with backups).

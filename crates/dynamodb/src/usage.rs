@@ -24,7 +24,8 @@ tokio::task_local! {
 
 impl Dynamo {
     /// Admits a request on a table (`index` None) or one of its global secondary indexes, or
-    /// answers AWS's throttling error and counts it.
+    /// answers AWS's throttling error and counts it. A table whose KMS key cannot be used is
+    /// refused first (`table_keys`).
     pub(crate) fn admit(
         &self,
         meta: &TableMeta,
@@ -32,6 +33,7 @@ impl Dynamo {
         kind: Kind,
         operation: &'static str,
     ) -> Result<(), DynamoError> {
+        self.check_table_key(meta)?;
         self.throttle.admit(meta, index, kind).map_err(|t| {
             self.metrics.throttled(&t, operation);
             t.to_error()

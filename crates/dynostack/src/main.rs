@@ -290,8 +290,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 offset as f64 / 1000.0
             );
         }
+        let shutdown = shutdown_signal()?;
         println!("listening on http://{addr}");
-        server::serve(listener, Arc::clone(&state), shutdown_signal()).await;
+        server::serve(listener, Arc::clone(&state), shutdown).await;
         workers.shutdown().await;
         store.shutdown();
         Ok(())
@@ -340,14 +341,19 @@ fn autoscaling_alarms(aas: &autoscaling::AutoScaling) -> Vec<cloudwatch::Externa
         .collect()
 }
 
-async fn shutdown_signal() {
+/// Resolves at SIGTERM or SIGINT. The handlers are installed here, before the server says it
+/// is listening: a signal from then on ends it cleanly, never by the default action.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut term) = signal(SignalKind::terminate()) else {
-        let _ = tokio::signal::ctrl_c().await;
-        return;
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    let installed = |kind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
+    let (mut term, mut int) = (
+        installed(SignalKind::terminate())?,
+        installed(SignalKind::interrupt())?,
+    );
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    })
 }

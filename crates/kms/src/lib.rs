@@ -24,10 +24,12 @@ pub mod error;
 mod keys;
 mod model;
 mod ops;
+mod usability;
 
 use std::sync::RwLock;
 
 pub use error::{ErrorCode, KmsError};
+pub use usability::{key_use, KeyUse};
 
 /// The key id of the AWS managed key `alias/aws/dynamodb` in one account and region. It is
 /// derived, not drawn, so DynamoDB can name the key in a table's SSEDescription before anyone has

@@ -217,6 +217,10 @@ pub(super) async fn create(svc: &Dynamo, req: CreateRequest) -> Result<Json, Dyn
         req.table_name.as_deref().unwrap_or_default(),
         &svc.env.account_id,
     )?;
+    // A backup reads the table with its key, as a request does.
+    if let Some(meta) = svc.catalog.get(name) {
+        svc.check_table_key(&meta)?;
+    }
     let record = backups::start(
         &svc.store,
         &svc.catalog,

@@ -407,5 +407,7 @@ pub(super) fn sse_state(
     Ok(Some(Sse {
         sse_type: "KMS".into(),
         kms_master_key_arn: key,
+        unusable_since_ms: None,
+        inaccessible_ms: None,
     }))
 }

@@ -81,8 +81,11 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>, no
     d.insert("TableName".into(), meta.table_name.clone().into());
     d.insert("TableId".into(), meta.table_id.clone().into());
     d.insert("TableArn".into(), meta.table_arn.clone().into());
+    let inaccessible = meta.sse.as_ref().and_then(|s| s.inaccessible_ms);
     let status = status.unwrap_or(if meta.restoring() {
         "CREATING"
+    } else if inaccessible.is_some() {
+        "INACCESSIBLE_ENCRYPTION_CREDENTIALS"
     } else {
         "ACTIVE"
     });
@@ -161,10 +164,14 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>, no
         );
     }
     if let Some(sse) = &meta.sse {
-        d.insert(
-            "SSEDescription".into(),
-            json!({"Status": "ENABLED", "SSEType": sse.sse_type, "KMSMasterKeyArn": sse.kms_master_key_arn}),
-        );
+        let mut desc = json!({"Status": "ENABLED", "SSEType": sse.sse_type, "KMSMasterKeyArn": sse.kms_master_key_arn});
+        if let (Some(at), Some(m)) = (sse.inaccessible_ms, desc.as_object_mut()) {
+            m.insert(
+                "InaccessibleEncryptionDateTime".into(),
+                (at as f64 / 1000.0).into(),
+            );
+        }
+        d.insert("SSEDescription".into(), desc);
     }
     if let Some(o) = &meta.on_demand_throughput {
         d.insert("OnDemandThroughput".into(), json!(o));

@@ -1,0 +1,53 @@
+//! Whether a key can be used right now, as a service that encrypts with it on a caller's
+//! behalf (DynamoDB with a table's key) finds out before each use.
+
+use store::{ReadCtx, StoreError};
+
+use crate::keys::{load_alias, load_key, Scope};
+use crate::model::KeyState;
+
+/// What a service meets when it goes to use a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUse {
+    Usable,
+    Disabled,
+    PendingDeletion,
+    /// No such key (never made, or deleted), or an alias that names none.
+    Missing,
+}
+
+/// The state now (`now_ms`) of the key `arn` names: a key ARN, or an alias ARN (resolved at
+/// each call, as a grant on an alias would be).
+pub fn key_use(read: &ReadCtx, arn: &str, now_ms: u64) -> Result<KeyUse, StoreError> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, _, "kms", region, account, resource] = parts.as_slice() else {
+        return Ok(KeyUse::Missing);
+    };
+    let scope = Scope {
+        account: (*account).to_string(),
+        region: (*region).to_string(),
+        now_ms,
+    };
+    let corrupt = |e: crate::KmsError| StoreError::Corrupt(e.to_string());
+    let key_id = if let Some(id) = resource.strip_prefix("key/") {
+        id.to_string()
+    } else if resource.starts_with("alias/") {
+        match load_alias(read, &scope, resource).map_err(corrupt)? {
+            Some(alias) => alias.target,
+            None => return Ok(KeyUse::Missing),
+        }
+    } else {
+        return Ok(KeyUse::Missing);
+    };
+    let Some(key) = load_key(read, &key_id).map_err(corrupt)? else {
+        return Ok(KeyUse::Missing);
+    };
+    if key.region != scope.region || key.account != scope.account || key.deleted(now_ms) {
+        return Ok(KeyUse::Missing);
+    }
+    Ok(match key.state {
+        KeyState::Enabled => KeyUse::Usable,
+        KeyState::Disabled => KeyUse::Disabled,
+        KeyState::PendingDeletion => KeyUse::PendingDeletion,
+    })
+}
