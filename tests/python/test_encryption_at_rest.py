@@ -286,3 +286,70 @@ def test_disabling_the_seed_modules_key_makes_its_tables_inaccessible(workdir, f
     advance(srv, 5 * 60)
     assert ddb.get_item(TableName=users, Key=key)["Item"] == key
     assert ddb.describe_table(TableName=users)["Table"]["TableStatus"] == "ACTIVE"
+
+
+def test_table_keys_are_checked_and_resolved_when_given(server, ddb):
+    import re
+
+    from dynohelpers import expect_error
+
+    kms = kms_client(server)
+    key = kms.create_key(Description="t")["KeyMetadata"]
+    alias = f"alias/{unique_name('tablekey')}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+
+    def create(sse, name=None):
+        name = name or unique_name("ssecheck")
+        ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST", SSESpecification=sse)
+        return name
+
+    # An alias (name or ARN) and a key id are resolved to the key's ARN, once.
+    account = key["Arn"].split(":")[4]
+    for given in (alias, f"arn:aws:kms:us-east-1:{account}:{alias}", key["KeyId"]):
+        name = create({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": given})
+        assert ddb.describe_table(TableName=name)["Table"]["SSEDescription"]["KMSMasterKeyArn"] == key["Arn"]
+    # SSEType alone asks for the AWS managed key.
+    name = create({"SSEType": "KMS"})
+    assert ddb.describe_table(TableName=name)["Table"]["SSEDescription"]["SSEType"] == "KMS"
+
+    invalid = "One or more parameter values were invalid: "
+    bad = unique_name("ssebad")
+    expect_error(create, "ValidationException", invalid + "SSEType can not be specified if Enabled is false",
+                 sse={"Enabled": False, "SSEType": "KMS"}, name=bad)
+    expect_error(create, "ValidationException", invalid + "KMSMasterKeyId can not be specified if Enabled is false",
+                 sse={"Enabled": False, "KMSMasterKeyId": key["KeyId"]}, name=bad)
+    expect_error(create, "ValidationException", invalid + "SSEType AES256 is not supported",
+                 sse={"Enabled": True, "SSEType": "AES256"}, name=bad)
+    expect_error(create, "ValidationException", invalid + "SSEType KMS is required if KMSMasterKeyId is specified",
+                 sse={"Enabled": True, "KMSMasterKeyId": key["KeyId"]}, name=bad)
+    missing = "11111111-2222-3333-4444-555555555555"
+    expect_error(create, "ValidationException", re.compile(re.escape(
+        "KMS validation error: com.amazonaws.services.kms.model.NotFoundException: "
+        f"Key 'arn:aws:kms:us-east-1:{account}:key/{missing}' does not exist (Service: AWSKMS; Status Code: 400; "
+        "Error Code: NotFoundException; Request ID: ") + r"[0-9a-f-]{36}; Proxy: null\)"),
+        sse={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": missing}, name=bad)
+    expect_error(create, "ValidationException", re.compile(re.escape(
+        "KMS validation error: com.amazonaws.services.kms.model.NotFoundException: "
+        f"Alias arn:aws:kms:us-east-1:{account}:alias/nope is not found. (Service: AWSKMS;") + ".*"),
+        sse={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/nope"}, name=bad)
+    kms.disable_key(KeyId=key["KeyId"])
+    expect_error(create, "ValidationException", re.compile(re.escape(
+        f"KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: {key['Arn']} is disabled.") + ".*"),
+        sse={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": alias}, name=bad)
+    expect_error(ddb.describe_table, "ResourceNotFoundException", TableName=bad)
+    kms.enable_key(KeyId=key["KeyId"])
+
+    # UpdateTable: the table's own key given as its ARN, or the owned key asked for again.
+    keyed = create({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key["Arn"]})
+    expect_error(ddb.update_table, "ValidationException",
+                 invalid + "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter "
+                 "if you want to change Master Key",
+                 TableName=keyed, SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key["Arn"]})
+    owned = create({"Enabled": False})
+    assert "SSEDescription" not in ddb.describe_table(TableName=owned)["Table"]
+    expect_error(ddb.update_table, "ValidationException", invalid + "Table is already encrypted by default",
+                 TableName=owned, SSESpecification={"Enabled": False})
+    ddb.update_table(TableName=owned, SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": alias})
+    assert ddb.describe_table(TableName=owned)["Table"]["SSEDescription"]["KMSMasterKeyArn"] == key["Arn"]

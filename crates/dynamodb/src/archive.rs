@@ -223,6 +223,7 @@ pub struct ArchiveWriter<'a> {
 }
 
 impl ArchiveWriter<'_> {
+    /// Writes the frame of payload `kind` + `parts`: sealed as one, or as they are.
     fn frame(&mut self, kind: u8, parts: &[&[u8]]) -> io::Result<()> {
         if let Some(sealer) = &self.seal {
             let mut plain = vec![kind];
@@ -234,33 +235,13 @@ impl ArchiveWriter<'_> {
                 .map_err(io::Error::other)?;
             return self.frame_bytes(&[&sealed]);
         }
-        let len: usize = 1 + parts.iter().map(|p| p.len()).sum::<usize>();
-        let len = u32::try_from(len)
-            .ok()
-            .filter(|l| *l <= MAX_FRAME)
-            .ok_or_else(|| io::Error::other("backup frame too large"))?;
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(&[kind]);
-        for p in parts {
-            crc.update(p);
-        }
-        let mut head = [0u8; 9];
-        head[..4].copy_from_slice(&len.to_le_bytes());
-        head[4..8].copy_from_slice(&crc.finalize().to_le_bytes());
-        head[8] = kind;
-        let w: &mut dyn Write = match &mut self.sink {
-            Sink::File(f) => f,
-            Sink::Memory(v) => v,
-        };
-        w.write_all(&head)?;
-        for p in parts {
-            w.write_all(p)?;
-        }
-        self.written += 8 + u64::from(len);
-        Ok(())
+        let mut all: Vec<&[u8]> = Vec::with_capacity(parts.len() + 1);
+        all.push(std::slice::from_ref(&kind));
+        all.extend_from_slice(parts);
+        self.frame_bytes(&all)
     }
 
-    /// A frame of a sealed file: its sealed payload as it is.
+    /// A frame: its length and CRC-32, then the payload `parts` make.
     fn frame_bytes(&mut self, parts: &[&[u8]]) -> io::Result<()> {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         let len = u32::try_from(len)

@@ -69,6 +69,25 @@ fn is_managed(arn: &str) -> bool {
     }
 }
 
+/// The error CreateTable, UpdateTable or a restore gets when the key it was given cannot be
+/// used.
+pub(crate) fn kms_refusal(problem: &kms::KeyProblem) -> DynamoError {
+    let request = uuid::Uuid::new_v4();
+    match problem {
+        kms::KeyProblem::NotFound(message) => DynamoError::validation(format!(
+            "KMS validation error: com.amazonaws.services.kms.model.NotFoundException: {message} \
+             (Service: AWSKMS; Status Code: 400; Error Code: NotFoundException; Request ID: \
+             {request}; Proxy: null)"
+        )),
+        kms::KeyProblem::Disabled(arn) => {
+            refusal(KeyUse::Disabled, arn).unwrap_or_else(DynamoError::internal)
+        }
+        kms::KeyProblem::PendingDeletion(arn) => {
+            refusal(KeyUse::PendingDeletion, arn).unwrap_or_else(DynamoError::internal)
+        }
+    }
+}
+
 /// The error a request on a table gets when its key is `state`, or `None` if usable.
 fn refusal(state: KeyUse, arn: &str) -> Option<DynamoError> {
     let request = uuid::Uuid::new_v4();

@@ -29,7 +29,7 @@ mod usability;
 use std::sync::RwLock;
 
 pub use error::{ErrorCode, KmsError};
-pub use usability::{key_use, KeyUse};
+pub use usability::{key_use, resolve_key, KeyProblem, KeyUse};
 
 /// The key id of the AWS managed key `alias/aws/dynamodb` in one account and region. It is
 /// derived, not drawn, so DynamoDB can name the key in a table's SSEDescription before anyone has

@@ -255,7 +255,12 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
     let now_ms = svc.clock().now_ms();
     let now = now_ms as f64 / 1000.0;
     let stream = stream_state(req.stream_specification.as_ref(), now_ms)?;
-    let sse = sse_state(req.sse_specification.as_ref(), &region, &svc.env.account_id)?;
+    let sse = sse_state(
+        req.sse_specification.as_ref(),
+        &region,
+        &svc.env.account_id,
+        svc,
+    )?;
     Ok(TableMeta {
         table_name: name,
         table_id: ids::uuid(),
@@ -373,36 +378,58 @@ pub(super) fn stream_state(
     }
 }
 
-/// SSE with a KMS key. Keys given as ids or aliases are reported as ARNs, as AWS does.
+/// SSE with a KMS key, checked as AWS checks it. A key given as key id, alias name or alias
+/// ARN is resolved to its key ARN once, now, as AWS does (repointing the alias later does not
+/// move the table); a key that does not exist, is disabled or is pending deletion is refused
+/// with the error AWS wraps around KMS's. `None`: the AWS owned key.
 pub(super) fn sse_state(
     spec: Option<&SseSpecIn>,
     region: &str,
     account: &str,
+    svc: &Dynamo,
 ) -> Result<Option<Sse>, DynamoError> {
     let Some(spec) = spec else { return Ok(None) };
-    if !spec.enabled.unwrap_or(false) {
-        if spec.kms_master_key_id.is_some() {
-            return Err(invalid(
-                "SSEType and KMSMasterKeyId can only be specified when SSE is enabled",
-            )); // message unverified
-        }
-        return Ok(None);
-    }
     if let Some(t) = spec.sse_type.as_deref() {
-        if t != "KMS" {
+        if t != "KMS" && t != "AES256" {
             return Err(DynamoError::validation(format!(
                 "1 validation error detected: Value '{t}' at 'sSESpecification.sSEType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS]"
             )));
         }
     }
+    // An SSEType alone asks for KMS encryption; Enabled false, for the AWS owned key.
+    let enabled = spec.enabled.unwrap_or(spec.sse_type.is_some());
+    if !enabled {
+        if spec.sse_type.is_some() {
+            return Err(invalid("SSEType can not be specified if Enabled is false"));
+        }
+        if spec.kms_master_key_id.is_some() {
+            return Err(invalid(
+                "KMSMasterKeyId can not be specified if Enabled is false",
+            ));
+        }
+        return Ok(None);
+    }
+    if spec.sse_type.as_deref() == Some("AES256") {
+        return Err(invalid("SSEType AES256 is not supported"));
+    }
+    let managed = format!(
+        "arn:aws:kms:{region}:{account}:key/{}",
+        kms::managed_key_id(region, account)
+    );
     let key = match spec.kms_master_key_id.as_deref() {
-        Some(k) if k.starts_with("arn:") => k.to_string(),
-        Some(k) if k.starts_with("alias/") => format!("arn:aws:kms:{region}:{account}:{k}"),
-        Some(k) => format!("arn:aws:kms:{region}:{account}:key/{k}"),
-        None => format!(
-            "arn:aws:kms:{region}:{account}:key/{}",
-            kms::managed_key_id(region, account)
-        ),
+        Some(_) if spec.sse_type.is_none() => {
+            return Err(invalid(
+                "SSEType KMS is required if KMSMasterKeyId is specified",
+            ))
+        }
+        None => managed,
+        Some(k) if k == "alias/aws/dynamodb" || k.ends_with(":alias/aws/dynamodb") => managed,
+        Some(k) if k == managed || k == kms::managed_key_id(region, account) => managed,
+        Some(k) => {
+            let now = svc.clock().now_ms();
+            kms::resolve_key(&svc.store.read()?, region, account, k, now)?
+                .map_err(|p| crate::table_keys::kms_refusal(&p))?
+        }
     };
     Ok(Some(Sse {
         sse_type: "KMS".into(),

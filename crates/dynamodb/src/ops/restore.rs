@@ -68,9 +68,10 @@ fn restored_meta(
     target: &str,
     o: Overrides,
     call: &CallCtx,
-    account: &str,
+    svc: &Dynamo,
     now_ms: u64,
 ) -> Result<TableMeta, DynamoError> {
+    let account = svc.env.account_id.as_str();
     let mut c = Constraints::default();
     validate::billing_mode(&mut c, o.billing_mode_override.as_deref());
     if let Some(t) = &o.provisioned_throughput_override {
@@ -174,7 +175,7 @@ fn restored_meta(
         meta.on_demand_throughput = validate::on_demand(Some(od), source.on_demand_throughput)?;
     }
     if let Some(sse) = &o.sse_specification_override {
-        meta.sse = sse_state(Some(sse), &call.region, account)?;
+        meta.sse = sse_state(Some(sse), &call.region, account, svc)?;
     }
     Ok(meta)
 }
@@ -274,14 +275,7 @@ pub(super) async fn from_backup(
     let arn = req.backup_arn.clone().unwrap_or_default();
     let record = backups::get(&svc.store.read()?, id)?.ok_or_else(|| backup_not_found(&arn))?;
     let now_ms = svc.clock().now_ms();
-    let meta = restored_meta(
-        &record.table,
-        &target,
-        req.overrides,
-        call,
-        &svc.env.account_id,
-        now_ms,
-    )?;
+    let meta = restored_meta(&record.table, &target, req.overrides, call, svc, now_ms)?;
     // A system backup of a deleted PITR table is its last snapshot and log up to the deletion.
     let (archive_id, replay) = match &record.pitr_source {
         Some(p) => (
@@ -387,14 +381,7 @@ pub(super) async fn to_point_in_time(
             ),
         ));
     };
-    let restored = restored_meta(
-        &meta,
-        &target,
-        req.overrides,
-        call,
-        &svc.env.account_id,
-        now_ms,
-    )?;
+    let restored = restored_meta(&meta, &target, req.overrides, call, svc, now_ms)?;
     let source = Source {
         summary: RestoreSummary {
             source_backup_arn: None,

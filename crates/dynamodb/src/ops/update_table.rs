@@ -77,13 +77,37 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let name = req.table_name.clone().unwrap_or_default();
     let catalog = svc.catalog.clone();
     let account = svc.env.account_id.clone();
+    // The key is resolved (and its state checked) through KMS before the job, as AWS does
+    // when it is given; a table that does not exist is the job's to report.
+    let sse = match (&req.sse_specification, catalog.get(&name)) {
+        (Some(spec), Some(current)) => {
+            let given = spec.kms_master_key_id.as_deref();
+            let current_key = current.sse.as_ref().map(|s| s.kms_master_key_arn.as_str());
+            if current.sse.is_none() && spec.enabled == Some(false) {
+                return Err(invalid("Table is already encrypted by default"));
+            }
+            // The same key given as its ARN is refused; as an alias or id, it re-encrypts.
+            if given.is_some() && given == current_key {
+                return Err(invalid(
+                    "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key",
+                ));
+            }
+            Some(sse_state(
+                Some(spec),
+                &region_of(&current.table_arn),
+                &account,
+                svc,
+            )?)
+        }
+        _ => None,
+    };
     let (meta, created) = svc
         .store
         .write(move |ctx| {
             let Some(current) = catalog.get(&name).filter(|m| !m.restoring()) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
-            let next = match apply(&current, req, &account, ctx.now_ms()) {
+            let next = match apply(&current, req, sse, ctx.now_ms()) {
                 Ok(next) => next,
                 Err(e) => return Ok(Err(e)),
             };
@@ -114,12 +138,11 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
 fn apply(
     current: &TableMeta,
     req: Request,
-    account: &str,
+    sse: Option<Option<crate::schema::Sse>>,
     now_ms: u64,
 ) -> Result<TableMeta, DynamoError> {
     let mut next = current.clone();
     let now = now_ms as f64 / 1000.0;
-    let region = region_of(&current.table_arn);
 
     if let Some(mode) = req.billing_mode.as_deref() {
         match mode {
@@ -289,8 +312,8 @@ fn apply(
             s.enabled = false;
         }
     }
-    if let Some(sse) = req.sse_specification {
-        next.sse = sse_state(Some(&sse), &region, account)?;
+    if let Some(sse) = sse {
+        next.sse = sse;
     }
     if let Some(p) = req.deletion_protection_enabled {
         next.deletion_protection = p;
