@@ -5,6 +5,7 @@ refused start changes nothing; rotate-master-key moves it to another key."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import shutil
@@ -158,13 +159,29 @@ def test_a_directory_under_an_outside_master_key_needs_it(new_server, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DYNOSTACK_")}
     code, err = start_bare(copy, env=env)
     assert code != 0 and "--master-key-file" in err, err
+    code, err = start_bare(copy, "--master-key-file", tmp_path / "typo.key", env=env)
+    assert code != 0 and "cannot read the master key file" in err, err
+    assert not (tmp_path / "typo.key").exists(), "a mistyped key path became a new key"
     other = tmp_path / "other.key"
+    other.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
     code, err = start_bare(copy, "--master-key-file", other, env=env)
     assert code != 0 and "does not open" in err, err
     assert fingerprint(copy) == before, "a refused start modified the data directory"
 
     # Rotated to a new key: the new one opens it, the old one no longer does.
     new_key = tmp_path / "keys" / "rotated.key"
+    # A key from outside never moves a directory that keeps its own; rotation does.
+    own = new_server()
+    assert own.stop() == 0
+    outside = tmp_path / "new-outside.key"
+    outside.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    code, err = start_bare(own.data_dir, "--master-key-file", outside, env=env)
+    assert code != 0 and "rotate-master-key" in err, err
+    assert (own.data_dir / "master.key").exists()
+    typo = subprocess.run([str(binary_path()), "rotate-master-key", "--data-dir", str(tmp_path / "nowhere"),
+                           "--new-master-key-file", str(tmp_path / "k3")], capture_output=True, timeout=60, env=env)
+    assert typo.returncode != 0 and b"holds no encrypted data directory" in typo.stderr
+    assert not (tmp_path / "nowhere").exists()
     rotated = subprocess.run([str(binary_path()), "rotate-master-key", "--data-dir", str(copy),
                               "--master-key-file", str(key_file), "--new-master-key-file", str(new_key)],
                              capture_output=True, timeout=60, env=env)

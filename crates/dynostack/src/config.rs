@@ -45,9 +45,14 @@ pub struct RotateArgs {
 
 /// The master key: `--master-key-file`, else the secret in `DYNOSTACK_MASTER_KEY` (read from
 /// the environment only, never a flag: a flag shows in `ps`), else the data directory's own.
-pub fn master_key(file: Option<&std::path::Path>) -> Result<store::MasterKey, String> {
+/// A missing key file is made only when `create` (a data directory not yet encrypted): for
+/// an existing one, a mistyped path must not become a new key.
+pub fn master_key(
+    file: Option<&std::path::Path>,
+    create: bool,
+) -> Result<store::MasterKey, String> {
     if let Some(path) = file {
-        return store::MasterKey::from_file(path, true).map_err(|e| e.to_string());
+        return store::MasterKey::from_file(path, create).map_err(|e| e.to_string());
     }
     match std::env::var("DYNOSTACK_MASTER_KEY") {
         Ok(secret) if secret.trim().len() >= 16 => Ok(store::MasterKey::from_secret(
@@ -75,9 +80,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub in_memory: bool,
     /// File holding the master key that wraps this data directory's store key (32 bytes in
-    /// base64; made if missing). Keep it off the data directory's disk: without it, a copy
-    /// of the data directory cannot be read. DYNOSTACK_MASTER_KEY (a random secret, from the
-    /// environment) is the other way. [default: a key kept in the data directory]
+    /// base64; made if missing when the data directory is new). Keep it off the data
+    /// directory's disk: without it, a copy of the data directory cannot be read.
+    /// DYNOSTACK_MASTER_KEY (a random secret, from the environment) is the other way.
+    /// [default: a key kept in the data directory]
     #[arg(long, env = "DYNOSTACK_MASTER_KEY_FILE", conflicts_with = "in_memory")]
     pub master_key_file: Option<PathBuf>,
     /// Encrypt nothing at rest. Only to measure what encryption costs: a data directory

@@ -67,7 +67,8 @@ fn store_options(args: &ServeArgs) -> Result<store::Options, String> {
         );
         store::AtRest::Plaintext
     } else {
-        let master = config::master_key(args.master_key_file.as_deref())?;
+        let new_directory = !store::custody::is_encrypted(&args.data_dir());
+        let master = config::master_key(args.master_key_file.as_deref(), new_directory)?;
         if let store::MasterKey::InDataDir = master {
             tracing::warn!(
                 "the master key is kept in the data directory: a copy of the directory alone \
@@ -84,7 +85,15 @@ fn store_options(args: &ServeArgs) -> Result<store::Options, String> {
 
 /// `dynostack rotate-master-key`: rewraps the store key; the data is not rewritten.
 fn rotate_master_key(args: &RotateArgs) -> Result<(), String> {
-    let old = config::master_key(args.master_key_file.as_deref())?;
+    // A mistyped path must not become a new, empty store that "rotates" successfully.
+    if !store::custody::is_encrypted(&args.data_dir) {
+        return Err(format!(
+            "{} holds no encrypted data directory ({} is missing)",
+            args.data_dir.display(),
+            store::custody::KEYS_FILE
+        ));
+    }
+    let old = config::master_key(args.master_key_file.as_deref(), false)?;
     let new = match &args.new_master_key_file {
         Some(path) => store::MasterKey::from_file(path, true).map_err(|e| e.to_string())?,
         None => store::MasterKey::InDataDir,

@@ -5,8 +5,8 @@
 //! derived with HKDF-SHA256 under a label, so that no key serves two purposes:
 //! - the database file's pages: AES-256-XTS in 512-byte units, the unit's number as tweak.
 //!   Disk encryption's mode: length-preserving, so redb's page layout is unchanged, and any
-//!   unit can be read or rewritten alone. It does not authenticate; redb's own checks and the
-//!   page layout do what a tag would (a tampered page decrypts to garbage redb refuses);
+//!   unit can be read or rewritten alone. It gives confidentiality, not integrity: a changed
+//!   page decrypts to garbage and an old page put back goes unnoticed (as with dm-crypt);
 //! - the write-ahead log's frames and backup files: AES-256-GCM, sealed and authenticated,
 //!   each with a nonce never used twice under its key (see their callers).
 //!
@@ -84,8 +84,17 @@ impl StoreKey {
         }
     }
 
-    pub(crate) fn log(&self) -> Sealer {
-        Sealer::new(self.0.derive(b"dynostack log gcm v1"))
+    /// The log's key for one opening of the log, told apart by its random `salt`.
+    pub(crate) fn log(&self, salt: &[u8]) -> Sealer {
+        let root = Secret(self.0.derive(b"dynostack log root v1"));
+        let mut label = b"dynostack log v1 ".to_vec();
+        label.extend_from_slice(salt);
+        Sealer::new(root.derive(&label))
+    }
+
+    /// The key that wraps store keys under a master key (this key being the master).
+    pub(crate) fn wrapping(&self) -> Sealer {
+        Sealer::new(self.0.derive(b"dynostack master wrap v1"))
     }
 
     /// The key of one backup file, told apart by the random `salt` its header carries.
@@ -202,12 +211,12 @@ mod tests {
     #[test]
     fn sealed_bytes_open_only_with_their_key_nonce_and_aad() {
         let key = StoreKey(Secret::random().unwrap());
-        let s = key.log();
+        let s = key.log(b"salt");
         let sealed = s.seal(&[1; 12], b"ctx", b"secret value").unwrap();
         assert_eq!(s.open(&[1; 12], b"ctx", &sealed).unwrap(), b"secret value");
         assert!(s.open(&[2; 12], b"ctx", &sealed).is_none());
         assert!(s.open(&[1; 12], b"other", &sealed).is_none());
-        let other = StoreKey(Secret::random().unwrap()).log();
+        let other = StoreKey(Secret::random().unwrap()).log(b"salt");
         assert!(other.open(&[1; 12], b"ctx", &sealed).is_none());
         assert!(key.archive(b"a").open(&[1; 12], b"ctx", &sealed).is_none());
     }

@@ -116,19 +116,22 @@ pub fn is_encrypted(dir: &Path) -> bool {
 /// The store key of `dir`, under `master`. A directory with no keys file gets a new store key
 /// (and, for [`MasterKey::InDataDir`], a new master key beside it). A directory kept under an
 /// outside master key refuses any other, and refuses to open without it, before anything in
-/// it is written. A directory whose master key was in it, opened with one from outside, is
-/// moved to that key: its store key rewrapped, `master.key` removed.
+/// it is written. Custody never changes here: `rotate` moves a directory between keys.
 pub fn unlock(dir: &Path, master: &MasterKey) -> Result<StoreKey, StoreError> {
     let keys_path = dir.join(KEYS_FILE);
     let Some(file) = read_keys(&keys_path)? else {
         let store_key = StoreKey(Secret::random()?);
         let wrapping = match master {
             MasterKey::InDataDir => {
+                // A master.key without a keys file wraps nothing (a first start stopped
+                // between the two): replaced.
                 let key = Secret::random()?;
-                write_new(
-                    &dir.join(MASTER_FILE),
-                    format!("{}\n", B64.encode(key.as_bytes())).as_bytes(),
-                )?;
+                let tmp = dir.join(format!("{MASTER_FILE}.new"));
+                let _ = std::fs::remove_file(&tmp);
+                write_new(&tmp, format!("{}\n", B64.encode(key.as_bytes())).as_bytes())?;
+                std::fs::rename(&tmp, dir.join(MASTER_FILE))
+                    .map_err(|e| StoreError::io(format!("installing the master key: {e}")))?;
+                sync_dir(dir)?;
                 key
             }
             MasterKey::External { key, .. } => key.clone(),
@@ -153,7 +156,18 @@ pub fn unlock(dir: &Path, master: &MasterKey) -> Result<StoreKey, StoreError> {
                 ))
             })?
         }
-        (Custody::DataDir, _) => {
+        (Custody::DataDir, MasterKey::External { source, .. }) => {
+            // Never moved silently: a key given by mistake (a path not kept, a one-off
+            // secret) would leave the data unreadable at the next start.
+            return Err(StoreError::io(format!(
+                "{} keeps its master key in it ({MASTER_FILE}), not {source}: to move the key \
+                 out, stop the server and run `dynostack rotate-master-key --data-dir {} \
+                 --new-master-key-file PATH`",
+                dir.display(),
+                dir.display()
+            )));
+        }
+        (Custody::DataDir, MasterKey::InDataDir) => {
             let store_key = match finish_rotation(dir, &file)? {
                 Some(k) => k,
                 None => {
@@ -168,14 +182,6 @@ pub fn unlock(dir: &Path, master: &MasterKey) -> Result<StoreKey, StoreError> {
                     })?
                 }
             };
-            if let MasterKey::External { key, source } = master {
-                write_keys(dir, Custody::External, key, &store_key)?;
-                remove_master_file(dir)?;
-                tracing::info!(
-                    "the master key is now {source}: {} removed from the data directory",
-                    MASTER_FILE
-                );
-            }
             store_key
         }
     };
@@ -191,15 +197,6 @@ pub fn rotate(dir: &Path, old: &MasterKey, new: &MasterKey) -> Result<(), StoreE
             "{} holds no encrypted store ({KEYS_FILE} is missing)",
             dir.display()
         )));
-    }
-    if let MasterKey::External { .. } = old {
-        // Refuse a wrong old key before changing anything (unlock would otherwise adopt it).
-        if read_keys(&dir.join(KEYS_FILE))?.map(|f| f.custody) == Some(Custody::DataDir) {
-            return Err(StoreError::io(format!(
-                "{}'s master key is kept in it ({MASTER_FILE}): rotate without an old key",
-                dir.display()
-            )));
-        }
     }
     let store_key = unlock(dir, old)?;
     match new {
@@ -231,7 +228,11 @@ fn finish_rotation(dir: &Path, file: &KeysFile) -> Result<Option<StoreKey>, Stor
     if !pending.exists() {
         return Ok(None);
     }
-    let Some(store_key) = unwrap(file, &read_master_file(&pending)?) else {
+    // A file a crash cut short is not the key either.
+    let opened = read_master_file(&pending)
+        .ok()
+        .and_then(|key| unwrap(file, &key));
+    let Some(store_key) = opened else {
         // Left by a rotation that stopped before the keys file changed: not the key.
         std::fs::remove_file(&pending)
             .map_err(|e| StoreError::io(format!("removing {}: {e}", pending.display())))?;
@@ -278,13 +279,21 @@ fn unwrap(file: &KeysFile, master: &Secret) -> Option<StoreKey> {
     let wrapped = B64.decode(&file.store_key).ok()?;
     let (nonce, sealed) = wrapped.split_at_checked(12)?;
     let nonce: &[u8; 12] = nonce.try_into().ok()?;
-    let plain = master_sealer(master).open(nonce, WRAP_AAD, sealed)?;
+    // Keys files of the first builds with encryption (2026-12-07) wrapped under a key derived
+    // as a backup file's is.
+    let plain = master_sealer(master)
+        .open(nonce, WRAP_AAD, sealed)
+        .or_else(|| {
+            StoreKey(master.clone())
+                .archive(b"master wrap")
+                .open(nonce, WRAP_AAD, sealed)
+        })?;
     Secret::from_bytes(&plain).map(StoreKey)
 }
 
 fn master_sealer(master: &Secret) -> crate::at_rest::Sealer {
     // The master key wraps only store keys, each under a random nonce.
-    StoreKey(master.clone()).archive(b"master wrap")
+    StoreKey(master.clone()).wrapping()
 }
 
 /// Writes the keys file atomically: a new file, made durable, renamed over the old one.
@@ -368,8 +377,14 @@ mod tests {
             bytes(&unlock(dir.path(), &MasterKey::InDataDir).unwrap()),
             bytes(&first)
         );
-        // Given a key from outside, the directory moves to it and forgets its own.
+        // A key from outside does not move it silently; rotation does.
         let outside = MasterKey::from_secret("s3cret-but-random", "DYNOSTACK_MASTER_KEY");
+        let refused = unlock(dir.path(), &outside).unwrap_err();
+        assert!(
+            refused.to_string().contains("rotate-master-key"),
+            "{refused}"
+        );
+        rotate(dir.path(), &MasterKey::InDataDir, &outside).unwrap();
         assert_eq!(bytes(&unlock(dir.path(), &outside).unwrap()), bytes(&first));
         assert!(!dir.path().join(MASTER_FILE).exists());
         // Now it refuses to open without it, or with another.
@@ -408,5 +423,20 @@ mod tests {
         assert_eq!(made.as_bytes(), read.as_bytes());
         std::fs::write(dir.path().join("bad"), "not a key").unwrap();
         assert!(MasterKey::from_file(&dir.path().join("bad"), false).is_err());
+    }
+
+    #[test]
+    fn what_a_crash_leaves_between_the_key_files_does_not_block_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        // A first start stopped after master.key, before dynostack.keys.
+        std::fs::write(dir.path().join(MASTER_FILE), "stale\n").unwrap();
+        let key = unlock(dir.path(), &MasterKey::InDataDir).unwrap();
+        // A rotation stopped with its new master key cut short.
+        std::fs::write(dir.path().join(format!("{MASTER_FILE}.new")), "").unwrap();
+        assert_eq!(
+            bytes(&unlock(dir.path(), &MasterKey::InDataDir).unwrap()),
+            bytes(&key)
+        );
+        assert!(!dir.path().join(format!("{MASTER_FILE}.new")).exists());
     }
 }

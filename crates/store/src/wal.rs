@@ -22,11 +22,13 @@
 //! torn tail (the batch was never acknowledged) or frames of an earlier generation left beyond
 //! a shorter new one.
 //!
-//! In an encrypted store (`at_rest`) the ops are sealed: `salt u32 | AES-256-GCM(ops)`, under
-//! the log's key, with nonce `salt | id` and the id as associated data. The salt is drawn at
-//! every open: ids go on from the last replayed frame, so a torn frame's id is given again
-//! after a crash, and the salt keeps its nonce from being used twice. A frame that passes its
-//! crc but does not open ends the reading as a torn one would, loudly.
+//! In an encrypted store (`at_rest`) the ops are sealed: `salt [16] | AES-256-GCM(ops)`, under
+//! a key derived from the log's key and the salt, with the frame id as nonce and associated
+//! data. The salt is drawn at every open: ids go on from the last replayed frame, so a torn
+//! frame's id is given again after a crash, and copies of a data directory start from the
+//! same ids; a key of their own per open keeps any (key, nonce) pair from being used twice. A
+//! frame that passes its crc but does not open is not a torn write but damage or tampering:
+//! the open fails, and the log is left as it is for inspection.
 
 use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
@@ -60,6 +62,8 @@ pub(crate) const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(30);
 
 const CHECKPOINT_KEY: &str = "wal.checkpoint";
 const HEADER: usize = 16;
+/// Bytes of a sealed frame's salt.
+const SALT: usize = 16;
 
 const OP_INSERT: u8 = 1;
 const OP_REMOVE: u8 = 2;
@@ -142,8 +146,8 @@ pub(crate) struct LogFile {
     lens: [u64; 2],
     /// The frames being written, kept to reuse the allocation.
     buffer: Vec<u8>,
-    /// The log's key and this opening's salt, in an encrypted store.
-    seal: Option<(Sealer, [u8; 4])>,
+    /// This opening's salt and the key derived from it, in an encrypted store.
+    seal: Option<(Sealer, [u8; SALT])>,
 }
 
 impl LogFile {
@@ -201,7 +205,6 @@ pub(crate) fn open_and_recover(
     dir: &Path,
     key: Option<&StoreKey>,
 ) -> Result<(LogPosition, LogFile), StoreError> {
-    let sealer = key.map(StoreKey::log);
     let mut files = Vec::with_capacity(2);
     let mut contents = Vec::with_capacity(2);
     for name in WAL_FILES {
@@ -222,10 +225,10 @@ pub(crate) fn open_and_recover(
 
     let tx = db.begin_write()?;
     let checkpoint = read_checkpoint(&tx)?;
-    let by_id: std::collections::BTreeMap<u64, Cow<'_, [u8]>> = contents
-        .iter()
-        .flat_map(|c| frames(c, sealer.as_ref()))
-        .collect();
+    let mut by_id: std::collections::BTreeMap<u64, Cow<'_, [u8]>> = Default::default();
+    for c in &contents {
+        by_id.extend(frames(c, key)?);
+    }
     let mut last = checkpoint;
     let mut replayed = 0usize;
     // Only the frames that follow the checkpoint in an unbroken chain count.
@@ -264,12 +267,12 @@ pub(crate) fn open_and_recover(
     let [a, b]: [File; 2] = files
         .try_into()
         .map_err(|_| StoreError::io("the write-ahead log needs two files"))?;
-    let seal = match sealer {
-        Some(sealer) => {
-            let mut salt = [0u8; 4];
+    let seal = match key {
+        Some(key) => {
+            let mut salt = [0u8; SALT];
             getrandom::getrandom(&mut salt)
                 .map_err(|e| StoreError::io(format!("no randomness for the log: {e}")))?;
-            Some((sealer, salt))
+            Some((key.log(&salt), salt))
         }
         None => None,
     };
@@ -289,7 +292,7 @@ fn encode_frame(
     out: &mut Vec<u8>,
     id: u64,
     ops: &[u8],
-    seal: Option<&(Sealer, [u8; 4])>,
+    seal: Option<&(Sealer, [u8; SALT])>,
 ) -> Result<(), StoreError> {
     let at = out.len();
     out.extend_from_slice(&[0; 8]);
@@ -297,7 +300,7 @@ fn encode_frame(
     match seal {
         Some((sealer, salt)) => {
             out.extend_from_slice(salt);
-            out.extend_from_slice(&sealer.seal(&nonce(salt, id), &id.to_le_bytes(), ops)?);
+            out.extend_from_slice(&sealer.seal(&nonce(id), &id.to_le_bytes(), ops)?);
         }
         None => out.extend_from_slice(ops),
     }
@@ -308,18 +311,16 @@ fn encode_frame(
     Ok(())
 }
 
-fn nonce(salt: &[u8; 4], id: u64) -> [u8; 12] {
+fn nonce(id: u64) -> [u8; 12] {
     let mut n = [0u8; 12];
-    n[..4].copy_from_slice(salt);
-    n[4..].copy_from_slice(&id.to_le_bytes());
+    n[..8].copy_from_slice(&id.to_le_bytes());
     n
 }
 
-/// A sealed frame's ops, or `None` if they do not open under `sealer`.
-fn unseal(sealer: &Sealer, id: u64, body: &[u8]) -> Option<Vec<u8>> {
-    let (salt, sealed) = body.split_at_checked(4)?;
-    let salt: &[u8; 4] = salt.try_into().ok()?;
-    sealer.open(&nonce(salt, id), &id.to_le_bytes(), sealed)
+/// A sealed frame's ops, or `None` if they do not open under `key` (its salt's key).
+fn unseal(key: &StoreKey, id: u64, body: &[u8]) -> Option<Vec<u8>> {
+    let (salt, sealed) = body.split_at_checked(SALT)?;
+    key.log(salt).open(&nonce(id), &id.to_le_bytes(), sealed)
 }
 
 fn read_checkpoint(tx: &WriteTransaction) -> Result<u64, StoreError> {
@@ -335,9 +336,12 @@ pub(crate) fn write_checkpoint(tx: &WriteTransaction, id: u64) -> Result<(), Sto
     Ok(())
 }
 
-/// The complete, consecutive frames at the start of `log`, as (id, ops), unsealed with
-/// `sealer` in an encrypted store.
-fn frames<'a>(log: &'a [u8], sealer: Option<&Sealer>) -> Vec<(u64, Cow<'a, [u8]>)> {
+/// A frame read back: its id and its ops.
+type Frame<'a> = (u64, Cow<'a, [u8]>);
+
+/// The complete, consecutive frames at the start of `log`, as (id, ops), unsealed under `key`
+/// in an encrypted store; an error for a whole frame that does not open.
+fn frames<'a>(log: &'a [u8], key: Option<&StoreKey>) -> Result<Vec<Frame<'a>>, StoreError> {
     let mut out = Vec::new();
     let mut at = 0usize;
     let mut prev: Option<u64> = None;
@@ -361,25 +365,20 @@ fn frames<'a>(log: &'a [u8], sealer: Option<&Sealer>) -> Vec<(u64, Cow<'a, [u8]>
         if len < 8 || crc32fast::hash(body) != crc || prev.is_some_and(|p| id != p + 1) {
             break;
         }
-        let ops = match sealer {
+        let ops = match key {
             None => Cow::Borrowed(&body[8..]),
-            Some(sealer) => match unseal(sealer, id, &body[8..]) {
-                Some(ops) => Cow::Owned(ops),
-                None => {
-                    tracing::error!(
-                        frame = id,
-                        "a log frame does not decrypt under this store's key; the log is read \
-                         up to it"
-                    );
-                    break;
-                }
-            },
+            Some(key) => Cow::Owned(unseal(key, id, &body[8..]).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "write-ahead log frame {id} is whole but does not decrypt under this store's \
+                     key: damaged or tampered with; the log is left as it is"
+                ))
+            })?),
         };
         out.push((id, ops));
         prev = Some(id);
         at += 8 + len as usize;
     }
-    out
+    Ok(out)
 }
 
 /// Applies one frame's ops to `tx`.
@@ -452,6 +451,7 @@ mod tests {
         let whole = log.len();
         log.extend(frame(3, b"stale"));
         let read: Vec<(u64, Vec<u8>)> = frames(&log, None)
+            .unwrap()
             .into_iter()
             .map(|(id, ops)| (id, ops.into_owned()))
             .collect();
@@ -459,28 +459,28 @@ mod tests {
 
         let mut torn = log[..whole].to_vec();
         torn.extend(&frame(9, b"ccc")[..10]);
-        assert_eq!(frames(&torn, None).len(), 2);
+        assert_eq!(frames(&torn, None).unwrap().len(), 2);
 
         let mut flipped = log[..whole].to_vec();
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
-        assert_eq!(frames(&flipped, None).len(), 1);
-        assert!(frames(&[], None).is_empty());
+        assert_eq!(frames(&flipped, None).unwrap().len(), 1);
+        assert!(frames(&[], None).unwrap().is_empty());
     }
 
     #[test]
     fn sealed_frames_hide_their_ops_and_open_only_under_their_key() {
         let key = StoreKey(crate::at_rest::Secret::random().unwrap());
-        let seal = (key.log(), [9, 9, 9, 9]);
+        let seal = (key.log(&[9; SALT]), [9; SALT]);
         let mut log = Vec::new();
         encode_frame(&mut log, 1, b"distinctive-value", Some(&seal)).unwrap();
         encode_frame(&mut log, 2, b"another", Some(&seal)).unwrap();
         assert!(!log.windows(10).any(|w| w == b"distinctiv"));
         assert!(!log.windows(7).any(|w| w == b"another"));
-        let read = frames(&log, Some(&key.log()));
+        let read = frames(&log, Some(&key)).unwrap();
         assert_eq!(read.len(), 2);
         assert_eq!(&*read[0].1, b"distinctive-value");
         let other = StoreKey(crate::at_rest::Secret::random().unwrap());
-        assert!(frames(&log, Some(&other.log())).is_empty());
+        assert!(frames(&log, Some(&other)).is_err());
     }
 }

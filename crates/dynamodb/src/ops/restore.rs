@@ -177,6 +177,10 @@ fn restored_meta(
     if let Some(sse) = &o.sse_specification_override {
         meta.sse = sse_state(Some(sse), &call.region, account, svc)?;
     }
+    // The source's key troubles are its own: the new table's key is checked afresh.
+    if let Some(sse) = &mut meta.sse {
+        (sse.unusable_since_ms, sse.inaccessible_ms) = (None, None);
+    }
     Ok(meta)
 }
 
