@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from dynohelpers import ACCESS_KEY, REGION, SECRET_KEY, unique_name
-from test_clock import advance
+from test_clock import advance, to_hour
 from test_terraform import BACKEND_OVERRIDE, PLUGINS, REPO, run
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
@@ -103,6 +103,7 @@ def throttle_reads(ddb, table):
 @pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
                     reason="terraform or the provider mirror is not installed")
 def test_the_seed_prod_alarms_fire_and_recover(travel, notified, tmp_path):
+    to_hour(travel, 12)
     work = tmp_path / "tf"
     shutil.copytree(REPO / "terraform", work)
     (work / "backend_override.tf").write_text(BACKEND_OVERRIDE)

@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from dynohelpers import ACCESS_KEY, REGION, SECRET_KEY
-from test_clock import advance
+from test_clock import advance, to_hour
 from test_terraform import BACKEND_OVERRIDE, PLUGINS, REPO, run
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
@@ -91,6 +91,7 @@ def travel(new_server):
 
 
 def test_target_tracking_scales_the_seed_prod_table(travel, tmp_path):
+    to_hour(travel, 12)
     work, env = apply_prod(travel, tmp_path)
     ddb, aas, cw = client(travel, "dynamodb"), client(travel, "application-autoscaling"), client(travel, "cloudwatch")
 

@@ -45,6 +45,18 @@ def advance(server, seconds: float) -> dict:
     return body
 
 
+def to_hour(server, hour_utc: int) -> dict:
+    """Moves the clock forward to the next hour_utc:00:00 UTC: a test that applies the seed's
+    module and must not cross its daily schedules (the backup plan runs at 03:00 UTC, and its
+    recovery points keep the vault from being destroyed) starts where the time of day is known."""
+    now = clock(server)["epoch_seconds"]
+    day = 24 * 3600
+    at = now - now % day + hour_utc * 3600
+    if at <= now:
+        at += day
+    return advance(server, at - now)
+
+
 @pytest.fixture
 def travel(new_server):
     """A private server with the test clock."""
