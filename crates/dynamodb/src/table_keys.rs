@@ -46,7 +46,12 @@ impl KeyCache {
                 }
             }
         }
-        let state = kms::key_use(&store.read()?, arn, now)?;
+        // The AWS managed key, which no one can disable, is not looked up.
+        let state = if is_managed(arn) {
+            KeyUse::Usable
+        } else {
+            kms::key_use(&store.read()?, arn, now)?
+        };
         if let Ok(mut cache) = self.0.lock() {
             if cache.len() > 10_000 {
                 cache.clear();
@@ -123,9 +128,6 @@ impl crate::Dynamo {
             return Ok(());
         };
         let arn = &sse.kms_master_key_arn;
-        if is_managed(arn) {
-            return Ok(());
-        }
         let state = self.table_keys.get(&self.store, arn).map_err(|e| {
             tracing::error!(table = %meta.table_name, "reading its KMS key: {e}");
             DynamoError::internal()

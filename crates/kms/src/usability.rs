@@ -3,7 +3,7 @@
 
 use store::{ReadCtx, StoreError};
 
-use crate::keys::{load_alias, load_key, Scope};
+use crate::keys::Scope;
 use crate::model::KeyState;
 
 /// What a service meets when it goes to use a key.
@@ -20,35 +20,14 @@ pub enum KeyUse {
 /// each call, as a grant on an alias would be).
 pub fn key_use(read: &ReadCtx, arn: &str, now_ms: u64) -> Result<KeyUse, StoreError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [_, _, "kms", region, account, resource] = parts.as_slice() else {
+    let [_, _, "kms", region, account, _] = parts.as_slice() else {
         return Ok(KeyUse::Missing);
     };
-    let scope = Scope {
-        account: (*account).to_string(),
-        region: (*region).to_string(),
-        now_ms,
-    };
-    let corrupt = |e: crate::KmsError| StoreError::Corrupt(e.to_string());
-    let key_id = if let Some(id) = resource.strip_prefix("key/") {
-        id.to_string()
-    } else if resource.starts_with("alias/") {
-        match load_alias(read, &scope, resource).map_err(corrupt)? {
-            Some(alias) => alias.target,
-            None => return Ok(KeyUse::Missing),
-        }
-    } else {
-        return Ok(KeyUse::Missing);
-    };
-    let Some(key) = load_key(read, &key_id).map_err(corrupt)? else {
-        return Ok(KeyUse::Missing);
-    };
-    if key.region != scope.region || key.account != scope.account || key.deleted(now_ms) {
-        return Ok(KeyUse::Missing);
-    }
-    Ok(match key.state {
-        KeyState::Enabled => KeyUse::Usable,
-        KeyState::Disabled => KeyUse::Disabled,
-        KeyState::PendingDeletion => KeyUse::PendingDeletion,
+    Ok(match resolve_key(read, region, account, arn, now_ms)? {
+        Ok(_) => KeyUse::Usable,
+        Err(KeyProblem::Disabled(_)) => KeyUse::Disabled,
+        Err(KeyProblem::PendingDeletion(_)) => KeyUse::PendingDeletion,
+        Err(KeyProblem::NotFound(_)) => KeyUse::Missing,
     })
 }
 

@@ -167,23 +167,20 @@ pub fn unlock(dir: &Path, master: &MasterKey) -> Result<StoreKey, StoreError> {
                 dir.display()
             )));
         }
-        (Custody::DataDir, MasterKey::InDataDir) => {
-            let store_key = match finish_rotation(dir, &file)? {
-                Some(k) => k,
-                None => {
-                    let own = read_master_file(&dir.join(MASTER_FILE))?;
-                    unwrap(&file, &own).ok_or_else(|| {
-                        StoreError::io(format!(
-                            "{} does not open {}: the two files are not from the same data \
+        (Custody::DataDir, MasterKey::InDataDir) => match finish_rotation(dir, &file)? {
+            Some(k) => k,
+            None => {
+                let own = read_master_file(&dir.join(MASTER_FILE))?;
+                unwrap(&file, &own).ok_or_else(|| {
+                    StoreError::io(format!(
+                        "{} does not open {}: the two files are not from the same data \
                              directory",
-                            dir.join(MASTER_FILE).display(),
-                            keys_path.display()
-                        ))
-                    })?
-                }
-            };
-            store_key
-        }
+                        dir.join(MASTER_FILE).display(),
+                        keys_path.display()
+                    ))
+                })?
+            }
+        },
     };
     Ok(store_key)
 }
