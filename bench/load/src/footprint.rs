@@ -166,12 +166,16 @@ fn free_port() -> Result<SocketAddr, String> {
     l.local_addr().map_err(|e| format!("bind: {e}"))
 }
 
-/// Bytes of every file under `dir`, backups (`backups/`) included.
+/// The server's ballast for a full disk: a fixed size set aside, not data.
+const RESERVE_FILE: &str = "dynostack.reserve";
+
+/// Bytes of every file under `dir`, backups (`backups/`) included, the ballast apart.
 fn dir_bytes(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
+                .filter(|e| e.file_name() != RESERVE_FILE)
                 .map(|e| match e.metadata() {
                     Ok(m) if m.is_dir() => dir_bytes(&e.path()),
                     Ok(m) => m.len(),

@@ -110,6 +110,9 @@ impl std::error::Error for AutoScalingError {}
 
 impl From<StoreError> for AutoScalingError {
     fn from(e: StoreError) -> AutoScalingError {
+        if e.is_disk_full() {
+            return AutoScalingError::new(ErrorCode::InternalService, store::DISK_FULL_MESSAGE);
+        }
         tracing::error!(error = %e, "storage failure");
         AutoScalingError::internal()
     }

@@ -81,6 +81,9 @@ impl BackupError {
 
     /// A storage failure: logged here, shown to the client without detail.
     pub fn internal(e: &StoreError) -> BackupError {
+        if e.is_disk_full() {
+            return BackupError::new(ErrorCode::ServiceUnavailable, store::DISK_FULL_MESSAGE);
+        }
         tracing::error!(error = %e, "backup: storage failure");
         BackupError::new(ErrorCode::ServiceUnavailable, "Internal failure")
     }

@@ -185,6 +185,9 @@ impl CwError {
 
 impl From<store::StoreError> for CwError {
     fn from(e: store::StoreError) -> CwError {
+        if e.is_disk_full() {
+            return CwError::new(ErrorCode::InternalServiceError, store::DISK_FULL_MESSAGE);
+        }
         tracing::error!("cloudwatch storage failure: {e}");
         CwError::internal()
     }

@@ -156,6 +156,10 @@ impl fmt::Display for DynamoError {
 
 impl From<StoreError> for DynamoError {
     fn from(e: StoreError) -> DynamoError {
+        if e.is_disk_full() {
+            // Logged once by the store, not per refused write.
+            return DynamoError::new(ErrorCode::InternalServerError, store::DISK_FULL_MESSAGE);
+        }
         tracing::error!(error = %e, "storage failure");
         DynamoError::internal()
     }

@@ -123,6 +123,11 @@ pub struct ServeArgs {
     /// Connections served at once; more wait in the listen backlog.
     #[arg(long, env = "DYNOSTACK_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
+    /// Disk space kept allocated in the data directory (`dynostack.reserve`) for when the disk
+    /// fills up: released then, so that work under way and a restart can finish; writes resume
+    /// once the disk has room for it again. 0 keeps none.
+    #[arg(long, env = "DYNOSTACK_DISK_RESERVE_MB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=1_048_576))]
+    pub disk_reserve_mb: u32,
     /// Serve the test clock on the same port: `GET /_dynostack/clock` reads it, `POST
     /// /_dynostack/clock/advance` with `{"seconds": N}` moves it forward and runs the background
     /// work due meanwhile (TTL, stream retention, KMS key deletion, ...). For tests only.

@@ -79,6 +79,7 @@ fn store_options(args: &ServeArgs) -> Result<store::Options, String> {
     };
     Ok(store::Options {
         at_rest,
+        disk_reserve: u64::from(args.disk_reserve_mb) * 1024 * 1024,
         ..store::Options::default()
     })
 }

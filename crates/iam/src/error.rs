@@ -87,6 +87,9 @@ impl IamError {
 
     /// A storage failure, logged; the client sees only IAM's `ServiceFailure`.
     pub(crate) fn internal(e: &StoreError) -> IamError {
+        if e.is_disk_full() {
+            return IamError::new(500, "ServiceFailure", store::DISK_FULL_MESSAGE);
+        }
         tracing::error!(error = %e, "iam: storage failure");
         IamError::new(
             500,

@@ -133,6 +133,9 @@ impl std::error::Error for KmsError {}
 
 impl From<StoreError> for KmsError {
     fn from(e: StoreError) -> KmsError {
+        if e.is_disk_full() {
+            return KmsError::new(ErrorCode::Internal, store::DISK_FULL_MESSAGE);
+        }
         tracing::error!(error = %e, "storage failure");
         KmsError::internal()
     }

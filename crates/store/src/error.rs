@@ -12,11 +12,19 @@ pub enum StoreError {
     Corrupt(String),
     /// The writer thread is gone (shutdown).
     Closed,
+    /// The data directory's disk is full: the write was refused, or (when the log could not
+    /// be written) its outcome is unknown until space is freed (`space`).
+    DiskFull,
 }
 
 impl StoreError {
     pub fn io(msg: impl Into<String>) -> StoreError {
         StoreError::Io(msg.into())
+    }
+
+    /// Whether this failure is a full disk: the client is told so, and may retry later.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::DiskFull)
     }
 }
 
@@ -27,6 +35,7 @@ impl fmt::Display for StoreError {
             StoreError::Poisoned => write!(f, "storage refused the write after an earlier failure"),
             StoreError::Corrupt(m) => write!(f, "stored data is corrupt: {m}"),
             StoreError::Closed => write!(f, "storage is shut down"),
+            StoreError::DiskFull => write!(f, "the disk is full"),
         }
     }
 }

@@ -13,7 +13,8 @@
 //!   write-ahead log and fdatasync'd by the sync thread. Readers see a batch only once it is
 //!   durable (the view the sync thread publishes). A failure fails every job of the batch and
 //!   poisons the store: no further write is taken, since what is on disk is then unknown (the
-//!   approach redb and fjall take). See `wal` for recovery.
+//!   approach redb and fjall take). See `wal` for recovery. A full disk is not such a failure:
+//!   writes are refused until space is freed, and nothing is poisoned (`space`).
 //! - The fold thread alone writes redb: a frozen memtable generation in one durable commit,
 //!   recording the last log frame it covers. Views see the frozen generation until then, so
 //!   no read ever falls between the memtable and the file (`memtable`, `fold`).
@@ -36,6 +37,7 @@ mod format;
 mod memtable;
 mod paced;
 mod sealing;
+mod space;
 mod syncer;
 mod tables;
 mod txn;
@@ -46,6 +48,7 @@ mod writer;
 pub use at_rest::StoreKey;
 pub use custody::MasterKey;
 pub use error::StoreError;
+pub use space::{DISK_FULL_MESSAGE, LOW_WATER, RESERVE_FILE};
 pub use txn::{ReadCtx, ScanControl, WriteCtx};
 pub use wal::WAL_FILES;
 pub use writer::on_writer_thread;
@@ -83,6 +86,13 @@ pub struct Options {
     pub sync_gate: Option<Arc<Mutex<()>>>,
     /// Whether the files are encrypted, and under which master key (see `at_rest`).
     pub at_rest: AtRest,
+    /// Bytes of disk kept allocated in the data directory for when the disk fills up
+    /// (`space`); 0 keeps none.
+    pub disk_reserve: u64,
+    /// How long the writer trusts a look at the free space ([`space::LOOK_EVERY`]); a test
+    /// lengthens it to make the log meet a full disk.
+    #[doc(hidden)]
+    pub disk_look_every: Duration,
 }
 
 /// Encryption at rest of a data directory.
@@ -101,9 +111,15 @@ impl Default for Options {
             idle_checkpoint: Duration::from_secs(1),
             sync_gate: None,
             at_rest: AtRest::Encrypted(MasterKey::InDataDir),
+            disk_reserve: DISK_RESERVE,
+            disk_look_every: space::LOOK_EVERY,
         }
     }
 }
+
+/// The disk kept in reserve by default: room for the largest fold (three 16 MiB generations)
+/// and a restart's replay of the log.
+pub const DISK_RESERVE: u64 = 64 * 1024 * 1024;
 
 /// redb's page cache. Its default (1 GiB) would make the server's memory grow with the data;
 /// the data lives on disk and the OS page cache already keeps hot pages close.
@@ -171,14 +187,23 @@ impl Store {
             AtRest::Plaintext => None,
         };
         private(dir, 0o700)?;
+        // Before the log's replay: on a full disk it releases the ballast the replay needs.
+        let space = Arc::new(space::Space::open(
+            dir,
+            options.disk_reserve,
+            options.disk_look_every,
+        ));
         let (db, wal) = open_files(dir, key.as_ref())?;
-        for name in std::iter::once(DB_FILE).chain(WAL_FILES.iter().copied()) {
+        for name in [DB_FILE, RESERVE_FILE]
+            .into_iter()
+            .chain(WAL_FILES.iter().copied())
+        {
             let path = dir.join(name);
             if path.exists() {
                 private(&path, 0o600)?;
             }
         }
-        Store::start(db, Some(wal), options, key)
+        Store::start(db, Some(wal), options, key, Some(space))
     }
 
     /// A database that lives in memory only and is gone when the process ends.
@@ -191,7 +216,7 @@ impl Store {
         let db = Database::builder().create_with_backend(InMemoryBackend::new())?;
         let db = Arc::new(db);
         format::check_or_initialise(&db)?;
-        Store::start(db, None, options, None)
+        Store::start(db, None, options, None, None)
     }
 
     fn start(
@@ -199,6 +224,7 @@ impl Store {
         wal: Option<(LogPosition, LogFile)>,
         options: Options,
         key: Option<StoreKey>,
+        space: Option<Arc<space::Space>>,
     ) -> Result<Store, StoreError> {
         let view = View::new(Base::new(db.begin_read()?)?);
         let offset = ReadCtx::new(Arc::new(view.clone()))
@@ -207,7 +233,15 @@ impl Store {
             .map_or(0, i64::from_be_bytes);
         let clock = Clock::with_offset_ms(offset);
         let published = Published::new(view.clone());
-        let writer = Writer::spawn(db, view, wal, &options, published.clone(), clock.clone())?;
+        let writer = Writer::spawn(
+            db,
+            view,
+            wal,
+            &options,
+            published.clone(),
+            clock.clone(),
+            space,
+        )?;
         Ok(Store {
             published,
             writer,

@@ -9,10 +9,12 @@
 //! in that order; every batch that queued up while the last fdatasync ran shares the next one.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::memtable::View;
+use crate::space::Space;
 use crate::txn::AfterDurable;
 use crate::wal::{LogFile, OpLog};
 use crate::StoreError;
@@ -72,39 +74,168 @@ pub(crate) enum Step {
 /// Most steps taken together; bounds how long the first of them waits for the others' frames.
 const MAX_STEPS: usize = 64;
 
-pub(crate) fn run(
-    mut log: Option<LogFile>,
-    rx: &Receiver<Step>,
-    published: &Published,
-    poisoned: &AtomicBool,
-    gate: Option<&Mutex<()>>,
-) {
-    // Blocks for the first step; ends when the writer thread is gone.
-    while let Ok(first) = rx.recv() {
-        let mut steps = vec![first];
-        while steps.len() < MAX_STEPS {
-            match rx.try_recv() {
-                Ok(step) => steps.push(step),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+/// How often batches held back by a full disk are written again.
+const RETRY: Duration = Duration::from_millis(100);
+
+/// The sync thread's company: where it publishes, what it flags.
+pub(crate) struct Sync<'a> {
+    pub(crate) published: &'a Published,
+    pub(crate) poisoned: &'a AtomicBool,
+    pub(crate) gate: Option<&'a Mutex<()>>,
+    pub(crate) space: Option<&'a Space>,
+}
+
+impl Sync<'_> {
+    /// Settles steps as they come; ends when the writer thread is gone.
+    ///
+    /// A log write that meets a full disk neither fails nor poisons: its batches' writers are
+    /// told the disk is full, and the batches are held, in order with what follows them, and
+    /// written again until the disk has room. Only then are they published, as durable. (So a
+    /// write answered with that error may still take effect, as after any 500 from AWS.)
+    pub(crate) fn run(&self, mut log: Option<LogFile>, rx: &Receiver<Step>) {
+        let mut held: Vec<Step> = Vec::new();
+        loop {
+            let first = if held.is_empty() {
+                match rx.recv() {
+                    Ok(step) => Some(step),
+                    Err(_) => break,
+                }
+            } else {
+                match rx.recv_timeout(RETRY) {
+                    Ok(step) => Some(step),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        let steps = std::mem::take(&mut held);
+                        let left = self.settle(log.as_mut(), steps).len();
+                        if left > 0 {
+                            tracing::error!(
+                                steps = left,
+                                "stopping with batches a full disk kept out of the log; their \
+                                 writers were told so"
+                            );
+                        }
+                        break;
+                    }
+                }
+            };
+            let mut steps = std::mem::take(&mut held);
+            steps.extend(first);
+            let mut taken = 0;
+            while taken < MAX_STEPS {
+                match rx.try_recv() {
+                    Ok(step) => steps.push(step),
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+                }
+                taken += 1;
+            }
+            held = self.settle(log.as_mut(), steps);
+            if let Some(space) = self.space {
+                space.set_log_stalled(!held.is_empty());
             }
         }
-        let _held = gate.map(|g| g.lock());
-        settle(log.as_mut(), steps, published, poisoned);
+    }
+
+    /// Makes `steps` durable (one write and fdatasync for all their frames; a rotation in
+    /// between flushes what came before it), publishes the last view, runs the batches' changes
+    /// for after durability, then releases the replies. Answers the steps a full disk held
+    /// back, their writers told so.
+    fn settle(&self, log: Option<&mut LogFile>, mut steps: Vec<Step>) -> Vec<Step> {
+        let _held = self.gate.map(|g| g.lock());
+        let Some(file) = log else {
+            self.release(steps, None);
+            return Vec::new();
+        };
+        let (mut durable, mut failure) = write_steps(file, &steps);
+        if failure.as_ref().is_some_and(StoreError::is_disk_full) {
+            if let Some(space) = self.space {
+                // Releases the ballast: its room may be enough for what is under way.
+                space.mark_full("a write-ahead log write met a full disk");
+            }
+            let (more, again) = write_steps(file, &steps[durable..]);
+            durable += more;
+            failure = again;
+        }
+        let mut rest = steps.split_off(durable);
+        self.release(steps, None);
+        match failure {
+            None => Vec::new(),
+            Some(e) if e.is_disk_full() => {
+                for step in &mut rest {
+                    if let Step::Batch { completions, .. } = step {
+                        for done in completions.drain(..) {
+                            done(Err(StoreError::DiskFull));
+                        }
+                    }
+                }
+                rest
+            }
+            Some(e) => {
+                tracing::error!(error = %e, "write-ahead log failed; refusing further writes");
+                self.poisoned.store(true, Ordering::Release);
+                self.release(rest, Some(e));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Publishes the newest view of `steps`, runs their changes for after durability and
+    /// gives their replies — or, after `failure` (or an earlier one), only the replies.
+    fn release(&self, steps: Vec<Step>, failure: Option<StoreError>) {
+        // An earlier failure poisons everything after it: what those batches read may be lost.
+        let failure = failure.or_else(|| {
+            self.poisoned
+                .load(Ordering::Acquire)
+                .then_some(StoreError::Poisoned)
+        });
+        let mut newest = None;
+        let mut replies = Vec::new();
+        let mut changes = Vec::new();
+        for step in steps {
+            if let Step::Batch {
+                view,
+                outcome,
+                after_durable,
+                completions,
+                ..
+            } = step
+            {
+                if view.is_some() {
+                    newest = view;
+                }
+                let outcome = match &failure {
+                    Some(e) => Err(e.clone()),
+                    None => outcome,
+                };
+                if outcome.is_ok() {
+                    changes.extend(after_durable);
+                }
+                replies.push((outcome, completions));
+            }
+        }
+        if failure.is_none() {
+            if let Some(s) = newest {
+                self.published.set(Arc::new(s));
+            }
+            for change in changes {
+                change();
+            }
+        }
+        for (outcome, completions) in replies {
+            for done in completions {
+                done(outcome.clone());
+            }
+        }
     }
 }
 
-/// Makes `steps` durable (one write and fdatasync for all their frames; a rotation in between
-/// flushes what came before it), publishes the last view, runs the batches' changes for
-/// after durability, then releases the replies.
-fn settle(
-    mut log: Option<&mut LogFile>,
-    steps: Vec<Step>,
-    published: &Published,
-    poisoned: &AtomicBool,
-) {
-    let mut failure: Option<StoreError> = None;
+/// Writes the frames of `steps` to the log in order, a rotation or a clear after the frames
+/// before it. Answers how many leading steps are durable, and the failure that stopped the
+/// others. Only a frame write can meet a full disk, and then nothing after the last durable
+/// step has changed the log's state: writing the same steps again is safe.
+fn write_steps(file: &mut LogFile, steps: &[Step]) -> (usize, Option<StoreError>) {
     let mut pending: Vec<(u64, &OpLog)> = Vec::new();
-    for step in &steps {
+    let mut durable = 0;
+    for (i, step) in steps.iter().enumerate() {
         match step {
             Step::Batch {
                 frame: Some((id, ops)),
@@ -112,72 +243,24 @@ fn settle(
             } => pending.push((*id, ops)),
             Step::Batch { frame: None, .. } => {}
             Step::Rotate { .. } | Step::Clear => {
-                let Some(file) = log.as_deref_mut() else {
-                    continue;
-                };
-                let done = flush(file, &mut pending).and_then(|()| match step {
+                if let Err(e) = flush(file, &mut pending) {
+                    return (durable, Some(e));
+                }
+                durable = i;
+                let done = match step {
                     Step::Rotate { keep } => file.rotate(*keep),
                     _ => file.clear(),
-                });
+                };
                 if let Err(e) = done {
-                    failure.get_or_insert(e);
+                    return (durable, Some(e));
                 }
+                durable = i + 1;
             }
         }
     }
-    if let Some(file) = log {
-        if let Err(e) = flush(file, &mut pending) {
-            failure.get_or_insert(e);
-        }
-    }
-    drop(pending);
-    if let Some(e) = &failure {
-        tracing::error!(error = %e, "write-ahead log failed; refusing further writes");
-        poisoned.store(true, Ordering::Release);
-    }
-    // An earlier failure poisons everything after it: what those batches read may be lost.
-    let failure = failure.or_else(|| {
-        poisoned
-            .load(Ordering::Acquire)
-            .then_some(StoreError::Poisoned)
-    });
-    let mut newest = None;
-    let mut replies = Vec::new();
-    let mut changes = Vec::new();
-    for step in steps {
-        if let Step::Batch {
-            view,
-            outcome,
-            after_durable,
-            completions,
-            ..
-        } = step
-        {
-            if view.is_some() {
-                newest = view;
-            }
-            let outcome = match &failure {
-                Some(e) => Err(e.clone()),
-                None => outcome,
-            };
-            if outcome.is_ok() {
-                changes.extend(after_durable);
-            }
-            replies.push((outcome, completions));
-        }
-    }
-    if failure.is_none() {
-        if let Some(s) = newest {
-            published.set(Arc::new(s));
-        }
-        for change in changes {
-            change();
-        }
-    }
-    for (outcome, completions) in replies {
-        for done in completions {
-            done(outcome.clone());
-        }
+    match flush(file, &mut pending) {
+        Ok(()) => (steps.len(), None),
+        Err(e) => (durable, Some(e)),
     }
 }
 

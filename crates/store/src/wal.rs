@@ -154,7 +154,13 @@ impl LogFile {
     /// Appends `frames` (id and ops of consecutive batches) in one write and waits for them to
     /// be on disk: one fdatasync for however many batches queued up meanwhile.
     pub(crate) fn append(&mut self, frames: &[(u64, &OpLog)]) -> Result<(), StoreError> {
-        let io = |e: std::io::Error| StoreError::io(format!("write-ahead log: {e}"));
+        let io = |e: std::io::Error| {
+            if crate::space::is_full(&e) {
+                StoreError::DiskFull
+            } else {
+                StoreError::io(format!("write-ahead log: {e}"))
+            }
+        };
         let mut buffer = std::mem::take(&mut self.buffer);
         buffer.clear();
         for (id, ops) in frames {

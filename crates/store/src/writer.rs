@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 
 use crate::fold::{self, Fold, Folded, Task};
 use crate::memtable::View;
+use crate::space::Space;
 use crate::syncer::{self, Completion, Published, Step};
 use crate::txn::WriteCtx;
 use crate::wal::{LogFile, LogPosition, OpLog, CHECKPOINT_BYTES, CHECKPOINT_INTERVAL, KEEP_BYTES};
@@ -37,7 +38,8 @@ const MAX_BEHIND: u64 = 3;
 /// How often a writer with nothing to do looks whether a fold has finished.
 const FOLD_POLL: Duration = Duration::from_millis(5);
 
-type Job = Box<dyn FnOnce(&mut WriteCtx<'_>) -> Completion + Send>;
+/// A write: run with the batch's context, or refused unrun with an error (a full disk).
+type Job = Box<dyn FnOnce(Result<&mut WriteCtx<'_>, StoreError>) -> Completion + Send>;
 
 thread_local! {
     static ON_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -67,6 +69,7 @@ impl Writer {
         options: &Options,
         published: Published,
         clock: clock::Clock,
+        space: Option<Arc<Space>>,
     ) -> Result<Writer, StoreError> {
         let next_seq = view.last_change()?.map_or(1, |s| s + 1);
         let (tx, rx) = mpsc::channel::<Job>();
@@ -79,9 +82,18 @@ impl Writer {
         let flag = poisoned.clone();
         let gate = options.sync_gate.clone();
         let idle_checkpoint = options.idle_checkpoint;
+        let sync_space = space.clone();
         let syncer = std::thread::Builder::new()
             .name("store-sync".into())
-            .spawn(move || syncer::run(file, &steps, &published, &flag, gate.as_deref()))
+            .spawn(move || {
+                let sync = syncer::Sync {
+                    published: &published,
+                    poisoned: &flag,
+                    gate: gate.as_deref(),
+                    space: sync_space.as_deref(),
+                };
+                sync.run(file, &steps);
+            })
             .map_err(|e| StoreError::io(format!("cannot start the sync thread: {e}")))?;
         let (to_fold, folds) = mpsc::channel::<Task>();
         let (fold_done, folded) = mpsc::channel::<Folded>();
@@ -106,6 +118,7 @@ impl Writer {
                     poisoned: &flag,
                     next_seq,
                     clock,
+                    space,
                 };
                 writer.run(&rx, idle_checkpoint);
                 // Dropping the senders ends the sync and fold threads once they are done.
@@ -131,7 +144,7 @@ impl Writer {
         }
         let (reply, answer) = oneshot::channel::<Result<R, StoreError>>();
         let job: Job = Box::new(move |ctx| {
-            let result = f(ctx);
+            let result = ctx.and_then(f);
             Box::new(move |committed: Result<(), StoreError>| {
                 let _ = reply.send(committed.and(result));
             })
@@ -175,6 +188,8 @@ struct WriterThread<'a> {
     next_seq: u64,
     /// The installation's clock, which jobs read their time from.
     clock: clock::Clock,
+    /// The data directory's free space (none in memory).
+    space: Option<Arc<Space>>,
 }
 
 impl WriterThread<'_> {
@@ -191,6 +206,10 @@ impl WriterThread<'_> {
                 fail_all(batch, &StoreError::Poisoned);
                 continue;
             }
+            if self.space.as_ref().is_some_and(|s| s.refuses_writes()) {
+                refuse_all(batch, &StoreError::DiskFull);
+                continue;
+            }
             self.run_batch(batch);
             self.after_batch();
         }
@@ -200,7 +219,10 @@ impl WriterThread<'_> {
             self.freeze(0);
             self.wait_for_fold();
         }
-        if self.log.is_some() && !self.poisoned.load(Ordering::Acquire) {
+        // Only once the database holds everything: on a full disk the last generation stays
+        // in the log, for the next start to replay.
+        let folded = self.view.active.is_empty() && self.view.frozen.is_none();
+        if self.log.is_some() && folded && !self.poisoned.load(Ordering::Acquire) {
             self.hand_over(Step::Clear);
         }
     }
@@ -250,6 +272,11 @@ impl WriterThread<'_> {
     /// log goes over to its other file, kept to `keep` bytes. Only one fold runs at a time.
     fn freeze(&mut self, keep: u64) {
         if self.folding || self.poisoned.load(Ordering::Acquire) {
+            return;
+        }
+        // No fold on a full disk: redb fails for good on a write the disk refuses. The
+        // generation stays in memory and in the log until there is room.
+        if self.space.as_ref().is_some_and(|s| s.refuses_writes()) {
             return;
         }
         let tables = std::mem::take(&mut self.view.active);
@@ -344,7 +371,7 @@ impl WriterThread<'_> {
                 clock: &self.clock,
             };
             for job in batch {
-                completions.push(job(&mut ctx));
+                completions.push(job(Ok(&mut ctx)));
             }
             ctx.written
         };
@@ -378,4 +405,11 @@ fn fold_thread_gone() -> StoreError {
 fn fail_all(batch: Vec<Job>, err: &StoreError) {
     tracing::warn!(jobs = batch.len(), error = %err, "dropping writes that cannot run");
     drop(batch);
+}
+
+/// Answers every job of `batch` with `err`, unrun: nothing of theirs is written.
+fn refuse_all(batch: Vec<Job>, err: &StoreError) {
+    for job in batch {
+        job(Err(err.clone()))(Ok(()));
+    }
 }

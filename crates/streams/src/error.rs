@@ -97,6 +97,9 @@ impl fmt::Display for StreamsError {
 
 impl From<StoreError> for StreamsError {
     fn from(e: StoreError) -> StreamsError {
+        if e.is_disk_full() {
+            return StreamsError::new(ErrorCode::InternalServerError, store::DISK_FULL_MESSAGE);
+        }
         tracing::error!(error = %e, "storage failure");
         StreamsError::internal()
     }
