@@ -24,8 +24,12 @@ const TAG_SS: u8 = 8;
 const TAG_NS: u8 = 9;
 const TAG_BS: u8 = 10;
 
-/// Deeper than DynamoDB lets documents nest (32), so only corrupt bytes reach it.
-const MAX_DEPTH: usize = 64;
+/// How deep a stored item may nest and still be read: eight times DynamoDB's 32, since
+/// earlier builds let UpdateItem build items past 32 levels (a path 30 levels into a map, set to
+/// a 31-level value, made 61), and those items must stay readable, deletable and overwritable.
+/// Deeper only in corrupt bytes, or after more than seven such updates. Bounds the recursion
+/// of reading an item and of everything done with it (a request thread has 8 MiB of stack).
+pub const MAX_STORED_DEPTH: usize = 256;
 
 /// Appends `item` in packed form to `out`.
 pub fn pack_item(item: &Item, out: &mut Vec<u8>) {
@@ -123,7 +127,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn item(&mut self, depth: usize) -> Result<Item, String> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_STORED_DEPTH {
             return Err("packed item nests too deep".into());
         }
         let count = self.len()?;
@@ -141,7 +145,7 @@ impl<'a> Reader<'a> {
 
     fn value(&mut self, depth: usize) -> Result<Value, String> {
         // Lists nest as deep as maps: both are bounded here.
-        if depth > MAX_DEPTH {
+        if depth > MAX_STORED_DEPTH {
             return Err("packed item nests too deep".into());
         }
         Ok(match self.byte()? {
@@ -312,5 +316,34 @@ mod tests {
         }
         bytes.push(0);
         assert!(unpack_item(&bytes).is_err());
+    }
+
+    /// An item whose attribute `v` nests `levels` deep, maps and lists in turn.
+    fn nested(levels: usize) -> Item {
+        let mut v = Value::S("leaf".into());
+        for n in 0..levels {
+            v = if n % 2 == 0 {
+                Value::L(vec![v])
+            } else {
+                Value::M(BTreeMap::from([("a".to_string(), v)]))
+            };
+        }
+        BTreeMap::from([("v".to_string(), v)])
+    }
+
+    #[test]
+    fn items_an_earlier_build_nested_deep_are_read_to_the_stored_limit() {
+        for levels in [61, 91, MAX_STORED_DEPTH] {
+            let item = nested(levels);
+            let mut bytes = Vec::new();
+            pack_item(&item, &mut bytes);
+            assert_eq!(unpack_item(&bytes).unwrap(), item, "{levels} levels");
+        }
+        let mut bytes = Vec::new();
+        pack_item(&nested(MAX_STORED_DEPTH + 2), &mut bytes);
+        assert_eq!(
+            unpack_item(&bytes).unwrap_err(),
+            "packed item nests too deep"
+        );
     }
 }
