@@ -307,3 +307,74 @@ class TestDeepRecursion:
         assert status == 200, reply[:300]
         boto3.client("sts", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=ACCESS_KEY,
                      aws_secret_access_key=SECRET_KEY).get_caller_identity()
+
+
+def _peak_rss_kb(pid: int) -> int:
+    import re
+    status_text = open(f"/proc/{pid}/status").read()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status_text).group(1))
+
+
+class TestMemoryBudget:
+    """Within AWS's action counts a request can still decode to far more than it weighs: each
+    tiny JSON object becomes a map. Its cost is counted while the body is checked, before it is
+    decoded, against the server's budget for requests in flight (`--request-memory-mb`)."""
+
+    @staticmethod
+    def _tiny_objects_put(table: str, mib: int, key: str = "many") -> bytes:
+        import json as _json
+        n = mib * 1024 * 1024 // len('{"NULL":true},')
+        return _json.dumps({"TableName": table, "Item": {
+            "k": {"S": key}, "l": {"L": [{"NULL": True}] * n}}}, separators=(",", ":")).encode()
+
+    def test_a_request_that_would_decode_past_the_budget_is_refused_unbuilt(self, new_server):
+        import concurrent.futures
+        import time
+
+        srv = new_server()
+        srv.client().create_table(
+            TableName="tiny", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
+        body = self._tiny_objects_put("tiny", 16)
+        headers = _signed_headers(srv.endpoint, "DynamoDB_20120810.PutItem", body)
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            replies = list(pool.map(lambda _: _raw(srv.endpoint, "/", body, headers), range(4)))
+        elapsed = time.monotonic() - started
+        peak_kb = _peak_rss_kb(srv.proc.pid)
+        print(f"4 x {len(body)} byte PutItem of tiny objects: {elapsed:.2f} s, "
+              f"server peak RSS {peak_kb} kB")
+        for status, reply in replies:
+            assert status == 413, reply[:300]
+            assert b"RequestEntityTooLarge" in reply and b"--request-memory-mb" in reply, reply[:300]
+        assert peak_kb < 150 * 1024, f"peak RSS {peak_kb} kB"
+
+    def test_requests_within_the_budget_wait_for_each_other_and_all_succeed(self, new_server):
+        import concurrent.futures
+
+        # A 1 MiB PutItem of tiny objects is estimated at about 110 MiB decoded: two fit in
+        # this budget at once, the others wait their turn.
+        srv = new_server(args=["--request-memory-mb", "256"])
+        ddb = srv.client()
+        ddb.create_table(
+            TableName="tiny", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
+        def put(i):
+            body = self._tiny_objects_put("tiny", 1, key=f"many-{i}")
+            headers = _signed_headers(srv.endpoint, "DynamoDB_20120810.PutItem", body)
+            return _raw(srv.endpoint, "/", body, headers)
+
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            replies = list(pool.map(put, range(6)))
+        for status, reply in replies:
+            assert status == 200, reply[:300]
+        got = ddb.get_item(TableName="tiny", Key={"k": {"S": "many-5"}})["Item"]
+        assert len(got["l"]["L"]) == 1024 * 1024 // len('{"NULL":true},')
+        # An item of AWS's size passes with its 25-item batch (10 MB).
+        ddb.batch_write_item(RequestItems={"tiny": [
+            {"PutRequest": {"Item": {"k": {"S": f"big-{i}"}, "v": {"S": "x" * 390_000}}}}
+            for i in range(25)]})
+        pages = ddb.get_paginator("scan").paginate(TableName="tiny", Select="COUNT")
+        assert sum(p["Count"] for p in pages) == 31

@@ -42,6 +42,12 @@ use std::time::Duration;
 
 use clock::Clock;
 pub use error::{DynamoError, ErrorCode};
+
+/// AWS's action counts, checked on a body without decoding it: what the front end answers
+/// first, before refusing a body too costly to decode.
+pub fn preflight(op: Operation, body: &[u8]) -> Result<(), DynamoError> {
+    ops::preflight::check(op, body)
+}
 use store::Store;
 use worker::{Wake, Workers};
 

@@ -123,6 +123,11 @@ pub struct ServeArgs {
     /// Connections served at once; more wait in the listen backlog.
     #[arg(long, env = "DYNOSTACK_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
+    /// Memory requests may take at once while read and decoded, in MiB: a request waits for
+    /// others to give theirs back, and one that would take more than all of it is refused (413)
+    /// before it is decoded.
+    #[arg(long, env = "DYNOSTACK_REQUEST_MEMORY_MB", default_value_t = 512, value_parser = clap::value_parser!(u32).range(32..=1_048_576))]
+    pub request_memory_mb: u32,
     /// Disk space kept allocated in the data directory (`dynostack.reserve`) for when the disk
     /// fills up: released then, so that work under way and a restart can finish; writes resume
     /// once the disk has room for it again. 0 keeps none.

@@ -235,6 +235,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 body_timeout: config::seconds(args.body_timeout_seconds),
                 max_connections: args.max_connections as usize,
             },
+            budget: server::budget::MemoryBudget::new(
+                u64::from(args.request_memory_mb) * 1024 * 1024,
+            ),
             allowed: server::open_mode::Allowed {
                 hosts: allowed_hosts(&args),
             },

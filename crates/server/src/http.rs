@@ -20,6 +20,7 @@ use tokio::sync::Semaphore;
 use protocol::json::{self, CORAL};
 use protocol::{query, Reply, Service, Wire};
 
+use crate::budget::{self, Refused, Reservation};
 use crate::open_mode;
 use crate::request_id::new_request_id;
 use crate::route::{route, Endpoint, ServiceId};
@@ -165,6 +166,19 @@ async fn answer(
         Some(Err(_)) => return unknown_operation(content_type),
         None => None,
     };
+    // The body's memory is reserved before it is read, what decoding it takes before that.
+    let mut held = Reservation::default();
+    let declared = header(&parts.headers, hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(MAX_BODY_BYTES as u64)
+        .min(MAX_BODY_BYTES as u64);
+    if let Err(refused) = state
+        .budget
+        .reserve(&mut held, declared, state.limits.body_timeout)
+        .await
+    {
+        return over_budget(&refused, route.wire, content_type, request_id);
+    }
     let read = tokio::time::timeout(
         state.limits.body_timeout,
         Limited::new(body, MAX_BODY_BYTES).collect(),
@@ -191,11 +205,29 @@ async fn answer(
             );
         }
     };
-    if json_wire
-        && !body.is_empty()
-        && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
+    let cost = match json_wire && !body.is_empty() {
+        true => match budget::json_cost(&body) {
+            Some(cost) => cost,
+            None => return json::error(400, CORAL, "SerializationException", "", content_type),
+        },
+        false => budget::other_cost(&body),
+    };
+    if let Err(refused) = state
+        .budget
+        .reserve(
+            &mut held,
+            cost.saturating_sub(declared),
+            state.limits.body_timeout,
+        )
+        .await
     {
-        return json::error(400, CORAL, "SerializationException", "", content_type);
+        // AWS's own limits are named first: a transaction of too many actions is told so.
+        if let (Refused::TooLarge(..), Some(Endpoint::DynamoDb(op))) = (&refused, &named) {
+            if let Err(e) = dynamodb::preflight(*op, &body) {
+                return protocol::render_error(&e, &req, "");
+            }
+        }
+        return over_budget(&refused, route.wire, content_type, request_id);
     }
     let verified = match verify(state, parts, &body) {
         Ok(v) => v,
@@ -245,6 +277,37 @@ async fn answer(
         },
     };
     dispatch(state, endpoint, &req).await
+}
+
+/// A request whose memory does not fit: 413 if it never could, 503 if others hold it too long.
+fn over_budget(
+    refused: &Refused,
+    wire: Wire,
+    content_type: Option<&str>,
+    request_id: &str,
+) -> Reply {
+    let mib = |b: u64| b.div_ceil(1024 * 1024);
+    let (status, code, message) = match refused {
+        Refused::TooLarge(needed, budget) => (
+            413,
+            "RequestEntityTooLarge",
+            format!(
+                "Request entity too large: decoding it would take about {} MiB, more than the \
+                 server's memory budget for requests of {} MiB (--request-memory-mb)",
+                mib(*needed),
+                mib(*budget)
+            ),
+        ),
+        Refused::Busy => (
+            503,
+            "ServiceUnavailable",
+            "The server is busy decoding other requests; retry later".to_string(),
+        ),
+    };
+    match wire {
+        Wire::AwsQuery => query::error(status, None, "Sender", code, &message, request_id),
+        _ => json::error(status, CORAL, code, &message, content_type),
+    }
 }
 
 /// The operation `req` asks of `service`, typed; or that service's error for an unknown one.

@@ -9,6 +9,7 @@
 //! - No request path unwraps or panics: every failure becomes an AWS error response, and an
 //!   internal failure is shown only as InternalServerError.
 
+pub mod budget;
 mod http;
 pub mod open_mode;
 mod request_id;
@@ -42,6 +43,8 @@ pub struct State {
     pub allowed: open_mode::Allowed,
     /// Timeouts and the connection cap.
     pub limits: Limits,
+    /// The memory requests may take while read and decoded (`--request-memory-mb`).
+    pub budget: budget::MemoryBudget,
     /// Whether `/_dynostack/clock` serves (`--test-clock`).
     pub test_clock: bool,
 }

@@ -16,7 +16,7 @@ mod get_item;
 mod list_tables;
 mod misc;
 mod page;
-mod preflight;
+pub(crate) mod preflight;
 mod put_item;
 mod put_or_delete;
 mod query;

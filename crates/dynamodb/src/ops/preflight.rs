@@ -11,7 +11,7 @@ use crate::Operation;
 
 /// AWS's limits, and for the operations whose message names every element, ten times them: the
 /// usual over-limit request still gets AWS's message from the operation itself.
-pub(super) fn check(op: Operation, body: &[u8]) -> Result<(), DynamoError> {
+pub(crate) fn check(op: Operation, body: &[u8]) -> Result<(), DynamoError> {
     // (member, its name in messages, AWS's limit, where this refuses)
     let (member, constraint_member, aws_limit, limit) = match op {
         Operation::TransactWriteItems | Operation::TransactGetItems => {
