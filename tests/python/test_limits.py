@@ -161,7 +161,8 @@ class TestConnections:
         proc = subprocess.Popen(
             [str(binary_path()), "serve", "--listen", "127.0.0.1:0", "--in-memory"],
             stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
-            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)),
+            # macOS's default limit, and the issue's figures: 300 connections under 256.
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)),
         )
         sockets = []
         try:
@@ -173,7 +174,7 @@ class TestConnections:
                     break
             assert endpoint, "no listening line"
             url = urllib.parse.urlparse(endpoint)
-            for _ in range(100):
+            for _ in range(300):
                 sockets.append(socket.create_connection((url.hostname, url.port), timeout=5))
 
             def cpu_seconds():
@@ -203,7 +204,7 @@ class TestConnections:
 
 
 def test_a_streamed_tables_disk_use_stays_flat_past_the_retention(new_server):
-    """The change log keeps one retention period of records: rounds of writes, each followed by
+    """The change log keeps one retention period of records: rounds of 50k writes, each followed by
     a day and an hour of test-clock time, leave the data directory no larger than after the
     first few rounds (without trimming it grows by every round's records)."""
     import json as _json
@@ -227,11 +228,13 @@ def test_a_streamed_tables_disk_use_stays_flat_past_the_retention(new_server):
         urllib.request.urlopen(req, timeout=120).read()
 
     def disk_bytes():
-        return sum(os.path.getsize(os.path.join(srv.data_dir, f)) for f in os.listdir(srv.data_dir))
+        # The ballast for a full disk is a constant apart from the data.
+        return sum(os.path.getsize(os.path.join(srv.data_dir, f)) for f in os.listdir(srv.data_dir)
+                   if f != "dynostack.reserve")
 
     sizes = []
     for round_ in range(10):
-        for start in range(0, 10_000, 25):
+        for start in range(0, 50_000, 25):
             ddb.batch_write_item(RequestItems={name: [
                 {"PutRequest": {"Item": {"k": {"S": f"k{(start + i) % 2000}"},
                                          "v": {"S": f"{round_}-{payload}"}}}}
@@ -242,7 +245,7 @@ def test_a_streamed_tables_disk_use_stays_flat_past_the_retention(new_server):
         sizes.append(disk_bytes())
     print("data directory bytes after each round:", sizes)
     # The second half of the rounds takes no more room than the first did (without trimming,
-    # each round adds its records: 5.0 MB after the first round, 23.7 MB after the tenth). The
+    # each round adds its records: the issue measured 19 MB a round of 50k writes). The
     # slack absorbs a fold or checkpoint that had not caught up when a size was taken.
     assert max(sizes[5:]) <= max(sizes[:5]) * 1.2 + 1_000_000, sizes
     # The stream still works: the newest records are readable.

@@ -3,11 +3,17 @@
 //! stored form unchanged. proptest, because it runs on the stable toolchain this project has
 //! (cargo-fuzz and bolero's fuzzing engines need nightly), shrinks a failure to a small case,
 //! and keeps the cases that once failed in `proptest-regressions/`, committed, which every
-//! later run replays. CI runs the default 256 cases per property (`PROPTEST_CASES` raises it).
+//! later run replays. CI runs the default 256 cases per property (`PROPTEST_CASES` raises it),
+//! and 1,000 edits of the committed seed corpus (`tests/corpus`, see `common/corpus.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common {
+    pub mod corpus;
+}
 
 use std::collections::{BTreeMap, HashMap};
 
+use common::corpus::{self, Edit};
 use item::expr::{self, Context, ExprKind};
 use item::{Item, Number, Value};
 use proptest::prelude::*;
@@ -185,6 +191,125 @@ proptest! {
     }
 }
 
+/// Every way a request's expression is parsed, on `text`; whether the first parse took it.
+fn parse_expression(text: &str) -> bool {
+    // Every placeholder the text names is given (#n, and :v as a string).
+    let mut names = HashMap::from([("#n".to_string(), "n".to_string())]);
+    let mut values = HashMap::from([(":v".to_string(), Value::N("1".parse().unwrap()))]);
+    let mut rest = text;
+    while let Some(at) = rest.find(['#', ':']) {
+        let len = rest[at + 1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len() - at - 1);
+        let token = &rest[at..at + 1 + len];
+        if let Some(name) = token.strip_prefix('#') {
+            names.insert(token.to_string(), name.to_string());
+        } else {
+            values.insert(token.to_string(), Value::S("v".into()));
+        }
+        rest = &rest[at + 1 + len..];
+    }
+    let mut any = false;
+    for kind in [
+        ExprKind::ConditionExpression,
+        ExprKind::KeyConditionExpression,
+    ] {
+        let ctx = &mut Context::new(Some(&names), Some(&values));
+        any |= expr::parse_condition(text, ctx, kind).is_ok();
+    }
+    any |= expr::parse_update(text, &mut Context::new(Some(&names), Some(&values))).is_ok();
+    any |= expr::parse_projection(text, &mut Context::new(Some(&names), Some(&values))).is_ok();
+    any
+}
+
+/// A wire item's line through both item codecs; whether it was an item.
+fn through_codecs(line: &[u8]) -> bool {
+    let Ok(wire) = serde_json::from_slice::<serde_json::Value>(line) else {
+        return false;
+    };
+    let Ok(item) = item::json::item_from_json(&wire) else {
+        return false;
+    };
+    let mut packed = Vec::new();
+    item::packed::pack_item(&item, &mut packed);
+    assert_eq!(item::packed::unpack_item(&packed).unwrap(), item);
+    assert_eq!(
+        item::json::item_from_json(&item::json::item_to_json(&item)).unwrap(),
+        item
+    );
+    true
+}
+
+const HERE: &str = env!("CARGO_MANIFEST_DIR");
+
+#[test]
+fn the_corpus_replays() {
+    let expressions = corpus::lines(HERE, "expressions.txt");
+    let parsed = expressions.iter().filter(|e| parse_expression(e)).count();
+    // The corpus is mostly what the suite sends successfully: a parser that took nothing broke.
+    assert!(
+        parsed * 2 > expressions.len(),
+        "{parsed} of {}",
+        expressions.len()
+    );
+    let statements = corpus::lines(HERE, "statements.txt");
+    let parsed = statements
+        .iter()
+        .filter(|s| item::partiql::parse(s).is_ok())
+        .count();
+    assert!(
+        parsed * 2 > statements.len(),
+        "{parsed} of {}",
+        statements.len()
+    );
+    for line in corpus::lines(HERE, "items.jsonl") {
+        assert!(through_codecs(line.as_bytes()), "{line}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn edited_expressions_parse_or_fail_cleanly(
+        seed in prop::sample::select(corpus::lines(HERE, "expressions.txt")),
+        edits in corpus::edits(),
+    ) {
+        parse_expression(&String::from_utf8_lossy(&corpus::apply(seed.as_bytes(), &edits)));
+    }
+
+    #[test]
+    fn edited_statements_parse_or_fail_cleanly(
+        seed in prop::sample::select(corpus::lines(HERE, "statements.txt")),
+        edits in corpus::edits(),
+    ) {
+        let _ = item::partiql::parse(&String::from_utf8_lossy(&corpus::apply(seed.as_bytes(), &edits)));
+    }
+
+    #[test]
+    fn edited_items_decode_or_fail_cleanly(
+        seed in prop::sample::select(corpus::lines(HERE, "items.jsonl")),
+        edits in corpus::edits(),
+    ) {
+        through_codecs(&corpus::apply(seed.as_bytes(), &edits));
+        // The stored form, edited after packing.
+        let wire: serde_json::Value = serde_json::from_str(&seed).unwrap();
+        let mut packed = Vec::new();
+        item::packed::pack_item(&item::json::item_from_json(&wire).unwrap(), &mut packed);
+        let _ = item::packed::unpack_item(&corpus::apply(&packed, &edits));
+    }
+}
+
+/// Edits are exercised by the properties; this pins what each does.
+#[test]
+fn edits_do_what_they_say() {
+    assert_eq!(corpus::apply(b"abc", &[Edit::Cut(1)]), b"a");
+    assert_eq!(corpus::apply(b"abc", &[Edit::Insert(4, b'x')]), b"xabc");
+    assert_eq!(corpus::apply(b"abc", &[Edit::Remove(1, 5)]), b"a");
+    assert_eq!(corpus::apply(b"[1]", &[Edit::Repeat(0, 1, 3)]), b"[[[[1]");
+    assert_eq!(corpus::apply(b"a", &[Edit::Flip(3, 1)]), b"`");
+}
+
 #[test]
 fn deep_conditions_are_refused_not_followed() {
     let deep = "(".repeat(5000) + "a = b" + &")".repeat(5000);
@@ -223,7 +348,7 @@ fn deep_items_are_refused_not_followed() {
     let mut packed = Vec::new();
     let deep = BTreeMap::from([("a".to_string(), v)]);
     item::packed::pack_item(&deep, &mut packed);
-    // Lists as well as maps: reading a stored item never follows more than 64 levels.
+    // Lists as well as maps: reading a stored item never follows more than 256 levels.
     assert!(item::packed::unpack_item(&packed).is_err());
     std::mem::forget(deep); // dropping 1000 levels recursively is the test's problem, not ours
 }

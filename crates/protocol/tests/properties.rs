@@ -1,9 +1,62 @@
 //! Property tests over the protocol layer's request decoders: any body decodes or fails
 //! cleanly, never panics or overflows the stack (see `crates/item/tests/properties.rs` for why
 //! proptest).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../item/tests/common/corpus.rs"]
+mod corpus;
 
 use proptest::prelude::*;
+
+const HERE: &str = env!("CARGO_MANIFEST_DIR");
+
+/// What the server does with a body of each protocol before a service sees it.
+fn decode_json(body: &[u8]) -> bool {
+    let _ = protocol::json::parse::<serde_json::Value>(body);
+    protocol::json::decode_tree(body).is_some()
+}
+
+#[test]
+fn the_corpus_replays() {
+    for body in corpus::files(HERE, "json") {
+        assert!(decode_json(&body), "{}", String::from_utf8_lossy(&body));
+    }
+    for body in corpus::files(HERE, "cbor") {
+        assert!(protocol::cbor::decode_tree(&body).is_some());
+    }
+    for body in corpus::files(HERE, "query") {
+        let (action, _) = protocol::query::decode_tree(&body);
+        assert!(action.is_some(), "{}", String::from_utf8_lossy(&body));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn edited_json_bodies_decode_or_fail_cleanly(
+        seed in prop::sample::select(corpus::files(HERE, "json")),
+        edits in corpus::edits(),
+    ) {
+        decode_json(&corpus::apply(&seed, &edits));
+    }
+
+    #[test]
+    fn edited_cbor_bodies_decode_or_fail_cleanly(
+        seed in prop::sample::select(corpus::files(HERE, "cbor")),
+        edits in corpus::edits(),
+    ) {
+        let _ = protocol::cbor::decode_tree(&corpus::apply(&seed, &edits));
+    }
+
+    #[test]
+    fn edited_query_forms_decode_or_fail_cleanly(
+        seed in prop::sample::select(corpus::files(HERE, "query")),
+        edits in corpus::edits(),
+    ) {
+        let _ = protocol::query::decode_tree(&corpus::apply(&seed, &edits));
+    }
+}
 
 proptest! {
     #[test]
