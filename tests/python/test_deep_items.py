@@ -6,6 +6,7 @@ directory, so opening it also encrypts it."""
 from __future__ import annotations
 
 import shutil
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -48,10 +49,14 @@ def get(ddb, key):
 
 
 def test_items_nested_past_the_limit_are_read_deleted_and_overwritten(earlier_build):
+    # botocore parses a response recursively, several Python frames a level: the 241-level
+    # item needs more than Python's default limit.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     ddb = earlier_build.client()
     maps, lists = get(ddb, "maps91"), get(ddb, "lists91")
     assert depth(maps["v"]) == 91 and depth(lists["l"]) == 91
-    assert {i["k"]["S"] for i in ddb.scan(TableName="deep")["Items"]} == {"maps91", "lists91", "plain"}
+    assert {i["k"]["S"] for i in ddb.scan(TableName="deep")["Items"]} == {
+        "maps91", "lists91", "maps241", "plain"}
     indexed = ddb.query(TableName="deep", IndexName="by_g", KeyConditionExpression="g = :g",
                         ExpressionAttributeValues={":g": {"S": "x"}})["Items"]
     assert sorted(depth(i.get("v", i.get("l", {"S": ""}))) for i in indexed) == [0, 91, 91]
@@ -96,6 +101,13 @@ def test_items_nested_past_the_limit_are_read_deleted_and_overwritten(earlier_bu
     modified = [r for r in records if r["dynamodb"]["Keys"]["k"]["S"] == "lists91"
                 and r["eventName"] == "MODIFY"]
     assert depth(modified[-1]["dynamodb"]["OldImage"]["l"]) == 91
+
+    # Near the 256 levels a stored item is read to: read, then deleted.
+    deepest = get(ddb, "maps241")
+    assert depth(deepest["v"]) == 241
+    old = ddb.delete_item(TableName="deep", Key={"k": {"S": "maps241"}},
+                          ReturnValues="ALL_OLD")["Attributes"]
+    assert old == deepest and get(ddb, "maps241") is None
 
     earlier_build.restart()
     ddb = earlier_build.client()

@@ -4,9 +4,11 @@
 //! can weigh fifty times the body: each `{"NULL":true}` of 14 bytes becomes a map of about
 //! 700 bytes in serde_json, then an attribute value again in the service. Within AWS's action
 //! counts a 16 MB PutItem of such values peaked at 1.8 GB for four at once. So a request
-//! reserves its body's size before reading it, and what decoding it will take before decoding
-//! (estimated in the pass that checks the body is JSON, which builds nothing); requests wait
-//! for each other's memory, and one estimated above the whole budget is refused unbuilt.
+//! reserves what decoding it will take (its body included), estimated in the pass that checks
+//! the body is JSON, which builds nothing, before decoding; requests wait for each other's
+//! memory, and one estimated above the whole budget is refused unbuilt. Bodies being read
+//! reserve nothing: the connection cap, the body limit and the body timeout bound them, and a
+//! slow sender holds only what it sent, never the budget others need.
 
 use std::time::Duration;
 
@@ -22,8 +24,11 @@ const OBJECT: u64 = 640;
 const MEMBER: u64 = 64;
 /// The decoded trees a request's JSON is held in at once: serde_json's, and the service's.
 const COPIES: u64 = 2;
-/// What a body of the protocols not estimated here (CBOR, forms) may take decoded, per byte.
-const OTHER_PER_BYTE: u64 = 8;
+/// What a body of the protocols not estimated here (CBOR, forms) may take decoded, per byte:
+/// a one-byte CBOR item or a two-byte form pair becomes a tree node or two strings. Their
+/// services take small bodies (CloudWatch 1 MB, IAM and STS less); a body over 10 MiB is
+/// refused with the default budget.
+const OTHER_PER_BYTE: u64 = 48;
 
 pub struct MemoryBudget {
     permits: Semaphore,

@@ -166,19 +166,6 @@ async fn answer(
         Some(Err(_)) => return unknown_operation(content_type),
         None => None,
     };
-    // The body's memory is reserved before it is read, what decoding it takes before that.
-    let mut held = Reservation::default();
-    let declared = header(&parts.headers, hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(MAX_BODY_BYTES as u64)
-        .min(MAX_BODY_BYTES as u64);
-    if let Err(refused) = state
-        .budget
-        .reserve(&mut held, declared, state.limits.body_timeout)
-        .await
-    {
-        return over_budget(&refused, route.wire, content_type, request_id);
-    }
     let read = tokio::time::timeout(
         state.limits.body_timeout,
         Limited::new(body, MAX_BODY_BYTES).collect(),
@@ -212,13 +199,13 @@ async fn answer(
         },
         false => budget::other_cost(&body),
     };
+    // Bodies being read are bounded by the connection cap, the body size and the body
+    // timeout; what decoding one takes is reserved here, in one piece (a request never waits
+    // holding part of the budget), before it is decoded.
+    let mut held = Reservation::default();
     if let Err(refused) = state
         .budget
-        .reserve(
-            &mut held,
-            cost.saturating_sub(declared),
-            state.limits.body_timeout,
-        )
+        .reserve(&mut held, cost, state.limits.body_timeout)
         .await
     {
         // AWS's own limits are named first: a transaction of too many actions is told so.

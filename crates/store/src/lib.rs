@@ -188,12 +188,19 @@ impl Store {
         };
         private(dir, 0o700)?;
         // Before the log's replay: on a full disk it releases the ballast the replay needs.
+        let log_bytes = WAL_FILES
+            .iter()
+            .filter_map(|name| std::fs::metadata(dir.join(name)).ok())
+            .map(|m| m.len())
+            .sum();
         let space = Arc::new(space::Space::open(
             dir,
             options.disk_reserve,
             options.disk_look_every,
+            log_bytes,
         ));
         let (db, wal) = open_files(dir, key.as_ref())?;
+        space.after_recovery();
         for name in [DB_FILE, RESERVE_FILE]
             .into_iter()
             .chain(WAL_FILES.iter().copied())

@@ -18,7 +18,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,10 @@ pub const RESERVE_FILE: &str = "dynostack.reserve";
 /// Free space below which writes are refused: room for the batches already taken and the
 /// log's growth while the gate closes.
 pub const LOW_WATER: u64 = 16 * 1024 * 1024;
+
+/// How many times a generation's bytes its fold may add to the database file, at most: a
+/// 16 MiB generation of random 1 KB items dirties about 60 MiB of pages (`fold`).
+const FOLD_GROWTH: u64 = 4;
 
 /// How long the writer trusts its last look at the free space, by default.
 pub const LOOK_EVERY: Duration = Duration::from_millis(50);
@@ -53,12 +57,15 @@ pub(crate) struct Space {
     /// When the writer last looked at the free space, and how long it trusts a look.
     looked: Mutex<Instant>,
     look_every: Duration,
+    /// Room a postponed fold needs (0: none is waiting): writes resume only once it is there.
+    fold_need: AtomicU64,
 }
 
 impl Space {
-    /// Looks at `dir`'s free space and makes its ballast; on a disk already full the ballast
-    /// is released instead, so that the log's replay has room.
-    pub(crate) fn open(dir: &Path, reserve: u64, look_every: Duration) -> Space {
+    /// Looks at `dir`'s free space before the log's replay: when the disk lacks room for
+    /// folding `log_bytes` of log (see [`Space::room_for_fold`]), the ballast is released
+    /// first. The ballast is made only after the replay ([`Space::after_recovery`]).
+    pub(crate) fn open(dir: &Path, reserve: u64, look_every: Duration, log_bytes: u64) -> Space {
         let space = Space {
             dir: dir.to_path_buf(),
             reserve,
@@ -66,11 +73,45 @@ impl Space {
             log_stalled: AtomicBool::new(false),
             looked: Mutex::new(Instant::now()),
             look_every,
+            fold_need: AtomicU64::new(0),
         };
-        if !space.has_room() {
-            space.mark_full("at open");
+        if space
+            .available()
+            .is_some_and(|a| a < LOW_WATER + log_bytes.saturating_mul(FOLD_GROWTH))
+        {
+            space.mark_full("at open, before replaying the log");
         }
         space
+    }
+
+    /// After the log's replay: makes the ballast, or refuses writes until it fits.
+    pub(crate) fn after_recovery(&self) {
+        if !self.has_room() {
+            self.mark_full("at open");
+        }
+    }
+
+    /// Whether a fold of a generation of `bytes` has room on the disk: its commit dirties up to
+    /// [`FOLD_GROWTH`] times the generation's bytes (`fold`), and redb fails for good on a
+    /// write the disk refuses. When only the ballast's room makes the difference it is
+    /// released (writes stop); when not even that does, the fold waits, and so do writes,
+    /// until the disk has room for both.
+    pub(crate) fn room_for_fold(&self, bytes: u64) -> bool {
+        let need = bytes.saturating_mul(FOLD_GROWTH);
+        let Some(free) = self.available() else {
+            return true;
+        };
+        if free >= need + LOW_WATER {
+            self.fold_need.store(0, Ordering::Release);
+            return true;
+        }
+        self.fold_need.store(need, Ordering::Release);
+        self.mark_full("a fold needs more room than the disk has above the low-water mark");
+        let room = self.available().is_some_and(|free| free >= need);
+        if room {
+            self.fold_need.store(0, Ordering::Release);
+        }
+        room
     }
 
     /// Whether writes must be refused now. Cheap: it looks at the disk at most every
@@ -125,16 +166,19 @@ impl Space {
         }
     }
 
-    /// Whether the disk has room above the low-water mark with the ballast in place (making
-    /// it if it is missing).
+    /// Whether the disk has room above the low-water mark (and for a postponed fold) with
+    /// the ballast in place, making it if it is missing. A file system that cannot hold a
+    /// ballast for another reason than space goes without one.
     fn has_room(&self) -> bool {
-        if let Err(e) = self.make_ballast() {
-            if !is_full(&e) {
-                tracing::warn!(error = %e, "cannot keep the disk-space ballast");
+        match self.make_ballast() {
+            Ok(()) => {}
+            Err(e) if is_full(&e) => return false,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot keep the disk-space ballast; going without")
             }
-            return false;
         }
-        self.available().is_none_or(|a| a >= LOW_WATER)
+        let need = LOW_WATER + self.fold_need.load(Ordering::Acquire);
+        self.available().is_none_or(|a| a >= need)
     }
 
     fn ballast_path(&self) -> PathBuf {

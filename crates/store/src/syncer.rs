@@ -88,10 +88,12 @@ pub(crate) struct Sync<'a> {
 impl Sync<'_> {
     /// Settles steps as they come; ends when the writer thread is gone.
     ///
-    /// A log write that meets a full disk neither fails nor poisons: its batches' writers are
-    /// told the disk is full, and the batches are held, in order with what follows them, and
-    /// written again until the disk has room. Only then are they published, as durable. (So a
-    /// write answered with that error may still take effect, as after any 500 from AWS.)
+    /// A log write that meets a full disk neither fails nor poisons: its batches are held, in
+    /// order with what follows them, and written again until the disk has room; only then
+    /// are they published and their writers answered, as for any batch. Meanwhile the writer
+    /// refuses new jobs (`space`), so only the batches already taken wait. (Answering them
+    /// with an error instead would be a lie: they take effect once written, and callers treat
+    /// an error as nothing written.)
     pub(crate) fn run(&self, mut log: Option<LogFile>, rx: &Receiver<Step>) {
         let mut held: Vec<Step> = Vec::new();
         loop {
@@ -108,10 +110,10 @@ impl Sync<'_> {
                         let steps = std::mem::take(&mut held);
                         let left = self.settle(log.as_mut(), steps).len();
                         if left > 0 {
+                            // Their writers get `StoreError::Closed`: not written.
                             tracing::error!(
                                 steps = left,
-                                "stopping with batches a full disk kept out of the log; their \
-                                 writers were told so"
+                                "stopping with batches a full disk kept out of the log"
                             );
                         }
                         break;
@@ -138,7 +140,7 @@ impl Sync<'_> {
     /// Makes `steps` durable (one write and fdatasync for all their frames; a rotation in
     /// between flushes what came before it), publishes the last view, runs the batches' changes
     /// for after durability, then releases the replies. Answers the steps a full disk held
-    /// back, their writers told so.
+    /// back, their replies still to give.
     fn settle(&self, log: Option<&mut LogFile>, mut steps: Vec<Step>) -> Vec<Step> {
         let _held = self.gate.map(|g| g.lock());
         let Some(file) = log else {
@@ -155,20 +157,11 @@ impl Sync<'_> {
             durable += more;
             failure = again;
         }
-        let mut rest = steps.split_off(durable);
+        let rest = steps.split_off(durable);
         self.release(steps, None);
         match failure {
             None => Vec::new(),
-            Some(e) if e.is_disk_full() => {
-                for step in &mut rest {
-                    if let Step::Batch { completions, .. } = step {
-                        for done in completions.drain(..) {
-                            done(Err(StoreError::DiskFull));
-                        }
-                    }
-                }
-                rest
-            }
+            Some(e) if e.is_disk_full() => rest,
             Some(e) => {
                 tracing::error!(error = %e, "write-ahead log failed; refusing further writes");
                 self.poisoned.store(true, Ordering::Release);

@@ -35,6 +35,9 @@ const AHEAD: usize = 8;
 /// when writes outrun it).
 const MAX_BEHIND: u64 = 3;
 
+/// The writer thread's stack.
+const WRITER_STACK: usize = 8 * 1024 * 1024;
+
 /// How often a writer with nothing to do looks whether a fold has finished.
 const FOLD_POLL: Duration = Duration::from_millis(5);
 
@@ -104,6 +107,9 @@ impl Writer {
         let flag = poisoned.clone();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
+            // As much as a request thread: jobs decode, change and encode stored items, which
+            // an earlier build may have nested 256 levels deep (`item::packed`).
+            .stack_size(WRITER_STACK)
             .spawn(move || {
                 ON_WRITER.with(|w| w.set(true));
                 let mut writer = WriterThread {
@@ -208,6 +214,9 @@ impl WriterThread<'_> {
             }
             if self.space.as_ref().is_some_and(|s| s.refuses_writes()) {
                 refuse_all(batch, &StoreError::DiskFull);
+                if self.folding {
+                    self.poll_fold();
+                }
                 continue;
             }
             self.run_batch(batch);
@@ -274,9 +283,10 @@ impl WriterThread<'_> {
         if self.folding || self.poisoned.load(Ordering::Acquire) {
             return;
         }
-        // No fold on a full disk: redb fails for good on a write the disk refuses. The
+        // No fold without room for it: redb fails for good on a write the disk refuses. The
         // generation stays in memory and in the log until there is room.
-        if self.space.as_ref().is_some_and(|s| s.refuses_writes()) {
+        let bytes = self.generation_bytes;
+        if self.space.as_ref().is_some_and(|s| !s.room_for_fold(bytes)) {
             return;
         }
         let tables = std::mem::take(&mut self.view.active);
