@@ -113,6 +113,19 @@ def wait_writable(ddb, table: str, key: str, timeout: float = 15.0):
             time.sleep(0.2)
 
 
+def started(server, table: str, items: int, prefix: str):
+    """A server with `table` and `items` acknowledged writes; the server, client and keys."""
+    srv = server()
+    srv.start()
+    ddb = srv.client()
+    create_table(ddb, table)
+    acked: list[str] = []
+    for n in range(items):
+        put(ddb, table, f"{prefix}-{n}")
+        acked.append(f"{prefix}-{n}")
+    return srv, ddb, acked
+
+
 def log_lines(srv: Server) -> int:
     return sum(len(p.read_text(errors="replace").splitlines())
                for p in srv.workdir.glob("stderr.*.log"))
@@ -120,14 +133,7 @@ def log_lines(srv: Server) -> int:
 
 def test_writes_stop_with_a_clear_error_and_resume_without_a_restart(small_disk):
     data, server = small_disk
-    srv = server()
-    srv.start()
-    ddb = srv.client()
-    create_table(ddb, "full")
-    acked: list[str] = []
-    for n in range(200):
-        put(ddb, "full", f"before-{n}")
-        acked.append(f"before-{n}")
+    srv, ddb, acked = started(server, "full", 200, "before")
 
     filler = fill(data / "filler")
     # The writes that the ballast's room lets finish are acknowledged; then the error says why.
@@ -187,14 +193,7 @@ def test_the_server_filling_the_disk_itself(small_disk):
 
 def test_a_restart_on_a_full_disk_needs_no_new_space(small_disk):
     data, server = small_disk
-    srv = server()
-    srv.start()
-    ddb = srv.client()
-    create_table(ddb, "crash")
-    acked: list[str] = []
-    for n in range(2000):
-        put(ddb, "crash", f"k-{n}")
-        acked.append(f"k-{n}")
+    srv, ddb, acked = started(server, "crash", 2000, "k")
     # Killed while the log holds the last writes (they are folded after a second's pause).
     os.kill(srv.proc.pid, signal.SIGKILL)
     srv.proc.wait(timeout=10)
