@@ -45,10 +45,6 @@ pub enum Refused {
     Busy,
 }
 
-/// Memory held for one request; given back when dropped.
-#[derive(Default)]
-pub struct Reservation<'a>(Vec<SemaphorePermit<'a>>);
-
 impl MemoryBudget {
     pub fn new(bytes: u64) -> MemoryBudget {
         let total_kib = u32::try_from(bytes / 1024).unwrap_or(u32::MAX).max(1);
@@ -58,29 +54,24 @@ impl MemoryBudget {
         }
     }
 
-    /// Adds `bytes` to `held`, waiting at most `within` for others to give memory back.
-    pub async fn reserve<'a>(
-        &'a self,
-        held: &mut Reservation<'a>,
+    /// Reserves `bytes`, waiting at most `within` for others to give memory back; given back
+    /// when the permit is dropped.
+    pub async fn reserve(
+        &self,
         bytes: u64,
         within: Duration,
-    ) -> Result<(), Refused> {
-        let kib = bytes.div_ceil(1024);
-        let held_kib: u64 = held.0.iter().map(|p| p.num_permits() as u64).sum();
-        if kib + held_kib > u64::from(self.total_kib) {
-            return Err(Refused::TooLarge(
-                bytes + held_kib * 1024,
-                u64::from(self.total_kib) * 1024,
-            ));
+    ) -> Result<SemaphorePermit<'_>, Refused> {
+        let too_large = || Refused::TooLarge(bytes, u64::from(self.total_kib) * 1024);
+        let kib = u32::try_from(bytes.div_ceil(1024)).map_err(|_| too_large())?;
+        if kib > self.total_kib {
+            return Err(too_large());
         }
-        let Ok(kib) = u32::try_from(kib) else {
-            return Err(Refused::TooLarge(bytes, u64::from(self.total_kib) * 1024));
-        };
+        // Without a timer when the memory is there, as it nearly always is.
+        if let Ok(permit) = self.permits.try_acquire_many(kib) {
+            return Ok(permit);
+        }
         match tokio::time::timeout(within, self.permits.acquire_many(kib)).await {
-            Ok(Ok(permit)) => {
-                held.0.push(permit);
-                Ok(())
-            }
+            Ok(Ok(permit)) => Ok(permit),
             // Closed never happens (the semaphore is never closed); either way, not now.
             _ => Err(Refused::Busy),
         }
@@ -185,24 +176,19 @@ mod tests {
     #[tokio::test]
     async fn reservations_wait_for_each_other_and_refuse_what_never_fits() {
         let budget = MemoryBudget::new(1024 * 1024);
-        let mut first = Reservation::default();
-        budget
-            .reserve(&mut first, 800 * 1024, Duration::from_secs(1))
+        let first = budget
+            .reserve(800 * 1024, Duration::from_secs(1))
             .await
             .unwrap();
-        let mut second = Reservation::default();
-        let waited = budget
-            .reserve(&mut second, 400 * 1024, Duration::from_millis(50))
-            .await;
+        let waited = budget.reserve(400 * 1024, Duration::from_millis(50)).await;
         assert!(matches!(waited, Err(Refused::Busy)));
         drop(first);
-        budget
-            .reserve(&mut second, 400 * 1024, Duration::from_millis(50))
+        let _second = budget
+            .reserve(400 * 1024, Duration::from_millis(50))
             .await
             .unwrap();
-        let mut third = Reservation::default();
         let refused = budget
-            .reserve(&mut third, 2 * 1024 * 1024, Duration::from_secs(1))
+            .reserve(2 * 1024 * 1024, Duration::from_secs(1))
             .await;
         assert!(matches!(refused, Err(Refused::TooLarge(_, _))));
     }

@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 use protocol::json::{self, CORAL};
 use protocol::{query, Reply, Service, Wire};
 
-use crate::budget::{self, Refused, Reservation};
+use crate::budget::{self, Refused};
 use crate::open_mode;
 use crate::request_id::new_request_id;
 use crate::route::{route, Endpoint, ServiceId};
@@ -202,20 +202,18 @@ async fn answer(
     // Bodies being read are bounded by the connection cap, the body size and the body
     // timeout; what decoding one takes is reserved here, in one piece (a request never waits
     // holding part of the budget), before it is decoded.
-    let mut held = Reservation::default();
-    if let Err(refused) = state
-        .budget
-        .reserve(&mut held, cost, state.limits.body_timeout)
-        .await
-    {
-        // AWS's own limits are named first: a transaction of too many actions is told so.
-        if let (Refused::TooLarge(..), Some(Endpoint::DynamoDb(op))) = (&refused, &named) {
-            if let Err(e) = dynamodb::preflight(*op, &body) {
-                return protocol::render_error(&e, &req, "");
+    let _held = match state.budget.reserve(cost, state.limits.body_timeout).await {
+        Ok(permit) => permit,
+        Err(refused) => {
+            // AWS's own limits are named first: a transaction of too many actions is told so.
+            if let (Refused::TooLarge(..), Some(Endpoint::DynamoDb(op))) = (&refused, &named) {
+                if let Err(e) = dynamodb::preflight(*op, &body) {
+                    return protocol::render_error(&e, &req, "");
+                }
             }
+            return over_budget(&refused, route.wire, content_type, request_id);
         }
-        return over_budget(&refused, route.wire, content_type, request_id);
-    }
+    };
     let verified = match verify(state, parts, &body) {
         Ok(v) => v,
         Err(e) if route.wire == Wire::AwsQuery => {
