@@ -290,7 +290,10 @@ fn over_budget(
         ),
     };
     match wire {
-        Wire::AwsQuery => query::error(status, None, "Sender", code, &message, request_id),
+        Wire::AwsQuery => {
+            let fault = if status >= 500 { "Receiver" } else { "Sender" };
+            query::error(status, None, fault, code, &message, request_id)
+        }
         _ => json::error(status, CORAL, code, &message, content_type),
     }
 }
