@@ -17,18 +17,10 @@ import pytest
 
 from conftest import ACCESS_KEY, REGION, SECRET_KEY, binary_path, client_config
 from dynohelpers import unique_name, wait_for, wait_table_active
+from test_backup_runs import endpoint, fresh  # noqa: F401  (a server with the test clock, for workdir)
 from test_terraform import PLUGINS, run, workdir  # noqa: F401  (the workdir fixture)
 
 
-@pytest.fixture
-def fresh(new_server):
-    """A private server with the test clock (the Terraform workdir fixture applies to it)."""
-    return new_server(args=["--test-clock"])
-
-
-@pytest.fixture
-def endpoint(fresh):
-    return fresh.endpoint
 
 
 def files_holding(root: Path, needles: list[bytes]) -> list[str]:

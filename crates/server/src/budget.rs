@@ -15,9 +15,6 @@ use std::time::Duration;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-/// The budget by default (`--request-memory-mb`).
-pub const DEFAULT_BYTES: u64 = 512 * 1024 * 1024;
-
 /// Bytes a decoded JSON object costs beyond its members: a B-tree node holds eleven.
 const OBJECT: u64 = 640;
 /// Bytes a member of an object or an element of an array costs, its own value apart.
