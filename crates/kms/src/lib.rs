@@ -108,6 +108,24 @@ impl Kms {
         ops::dispatch(self, op, body, self.scope(region), Some(service)).await
     }
 
+    /// Decrypt of a data key's blob, by a service on a caller's behalf (as
+    /// [`Kms::call_via_service`]), without waiting: what a service does on the path of a
+    /// request to unwrap the key of what the request reads. Returns the plaintext.
+    pub fn decrypt_via_service(
+        &self,
+        blob: &[u8],
+        context: &std::collections::BTreeMap<String, String>,
+        region: &str,
+        service: &str,
+    ) -> Result<Vec<u8>, KmsError> {
+        let c = ops::Call {
+            svc: self,
+            scope: self.scope(region),
+            via: Some(service),
+        };
+        ops::open_blob(&c, blob, Operation::Decrypt, context).map(|(_, plain, _)| plain)
+    }
+
     /// The ARN of the AWS managed key for DynamoDB (`alias/aws/dynamodb`) in `region`, created
     /// on first use as AWS does.
     pub async fn managed_key_arn(&self, region: &str) -> Result<String, KmsError> {

@@ -97,6 +97,13 @@ impl StoreKey {
         Sealer::new(self.0.derive(b"dynostack master wrap v1"))
     }
 
+    /// The data key of a table encrypted under the installation's own key (`data_keys`).
+    pub(crate) fn installation_data_key(&self, number: u64) -> [u8; 32] {
+        let mut label = b"dynostack installation data key v1 ".to_vec();
+        label.extend_from_slice(&number.to_le_bytes());
+        self.0.derive(&label)
+    }
+
     /// The key of one backup file, told apart by the random `salt` its header carries.
     pub fn archive(&self, salt: &[u8]) -> Sealer {
         let root = Secret(self.0.derive(b"dynostack archive root v1"));

@@ -15,6 +15,9 @@ pub enum StoreError {
     /// The data directory's disk is full: the write was refused, or (when the log could not
     /// be written) its outcome is unknown until space is freed (`space`).
     DiskFull,
+    /// A value is sealed under a data key the store was not given (`data_keys`): its table's
+    /// key is not available now.
+    KeyUnavailable(u64),
 }
 
 impl StoreError {
@@ -36,6 +39,7 @@ impl fmt::Display for StoreError {
             StoreError::Corrupt(m) => write!(f, "stored data is corrupt: {m}"),
             StoreError::Closed => write!(f, "storage is shut down"),
             StoreError::DiskFull => write!(f, "the disk is full"),
+            StoreError::KeyUnavailable(n) => write!(f, "data key {n} is not available"),
         }
     }
 }

@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use redb::{Database, Durability, ReadableDatabase, WriteTransaction};
 
+use crate::data_keys::{self, Keyring, ValueSealer, ASSIGNMENTS};
 use crate::memtable::{change_seq, Base, Owned, Tables};
 use crate::tables::{CHANGELOG, CHANGELOG_NAME};
-use crate::values::{self, TableWriter};
+use crate::values::{self, Seal, TableWriter};
 use crate::wal::write_checkpoint;
 use crate::StoreError;
 
@@ -32,7 +33,12 @@ pub(crate) struct Fold {
 pub(crate) type Folded = Result<Base, StoreError>;
 
 /// Folds what arrives, in order; ends when the writer thread is gone.
-pub(crate) fn run(db: &Arc<Database>, tasks: &Receiver<Task>, done: &Sender<Folded>) {
+pub(crate) fn run(
+    db: &Arc<Database>,
+    keys: &Arc<Keyring>,
+    tasks: &Receiver<Task>,
+    done: &Sender<Folded>,
+) {
     lower_priority();
     while let Ok(task) = tasks.recv() {
         let job = match task {
@@ -43,7 +49,7 @@ pub(crate) fn run(db: &Arc<Database>, tasks: &Receiver<Task>, done: &Sender<Fold
             }
         };
         let started = std::time::Instant::now();
-        let outcome = fold(db, &job);
+        let outcome = fold(db, keys, &job);
         tracing::debug!(took = ?started.elapsed(), "folded a memtable generation");
         if let Err(e) = &outcome {
             tracing::error!(error = %e, "folding the memtable into the database failed");
@@ -62,13 +68,17 @@ const SLICE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Writes the generation in slices, each committed without durability but the last, which
 /// records the checkpoint and is durable: a crash before it leaves the database where it was.
-fn fold(db: &Database, job: &Fold) -> Folded {
+fn fold(db: &Database, keys: &Arc<Keyring>, job: &Fold) -> Folded {
     let mut slices = Slices {
         db,
+        keys,
         tx: Some(db.begin_write()?),
         bytes: 0,
     };
-    for (name, dropped, mut entries) in job.tables.newest() {
+    // Data key assignments first: the values they govern may be in this generation.
+    let mut tables: Vec<_> = job.tables.newest().collect();
+    tables.sort_by_key(|(name, _, _)| *name != ASSIGNMENTS);
+    for (name, dropped, mut entries) in tables {
         if dropped && name != CHANGELOG_NAME {
             values::drop_table(slices.tx()?, name)?;
         }
@@ -84,7 +94,7 @@ fn fold(db: &Database, job: &Fold) -> Folded {
     tx.set_durability(Durability::Immediate)
         .map_err(|e| StoreError::io(e.to_string()))?;
     tx.commit()?;
-    Base::new(db.begin_read()?)
+    Base::new(db.begin_read()?, keys.clone())
 }
 
 /// Drops `tables` once this is its last holder (views are replaced at every batch), or after a
@@ -104,6 +114,7 @@ fn lost() -> StoreError {
 /// The fold's current transaction and how much it has written.
 struct Slices<'d> {
     db: &'d Database,
+    keys: &'d Keyring,
     tx: Option<WriteTransaction>,
     bytes: u64,
 }
@@ -137,17 +148,21 @@ impl Slices<'_> {
                 Ok::<(), StoreError>(())
             };
             if name == CHANGELOG_NAME {
+                let mut sealers = ChangeSealers::default();
                 let mut t = tx.open_table(CHANGELOG)?;
                 apply(&mut |(key, value)| {
                     let seq = change_seq(&key)?;
                     match value {
-                        Some(v) => t.insert(seq, &*v)?,
+                        Some(v) => match sealers.seal(tx, self.keys, &v)? {
+                            Some(sealed) => t.insert(seq, sealed.as_slice())?,
+                            None => t.insert(seq, &*v)?,
+                        },
                         None => t.remove(seq)?,
                     };
                     Ok(())
                 })?;
             } else {
-                let mut t = TableWriter::open(tx, name)?;
+                let mut t = TableWriter::open(tx, name, self.keys)?;
                 apply(&mut |(key, value)| match value {
                     Some(v) => t.insert(&key, &v),
                     None => t.remove(&key),
@@ -164,6 +179,37 @@ impl Slices<'_> {
             self.bytes = 0;
         }
         Ok(next)
+    }
+}
+
+/// Seals change-log records that name their table under that table's data key, one sealer
+/// per table for the slice.
+#[derive(Default)]
+struct ChangeSealers(std::collections::HashMap<String, Option<ValueSealer>>);
+
+impl ChangeSealers {
+    /// The record as the database keeps it: sealed, or `None` to keep it as it is (a record
+    /// of a table with no key, or whose key is not in memory).
+    fn seal(
+        &mut self,
+        tx: &WriteTransaction,
+        keys: &Keyring,
+        record: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some((table, plain)) = data_keys::split_named(record) else {
+            return Ok(None);
+        };
+        if !self.0.contains_key(table) {
+            let sealer = match Seal::of(tx, table, keys)? {
+                Seal::Sealed(s) => Some(s),
+                Seal::Plain | Seal::Missing { .. } => None,
+            };
+            self.0.insert(table.to_string(), sealer);
+        }
+        match self.0.get_mut(table) {
+            Some(Some(sealer)) => data_keys::sealed_change(table, plain, sealer).map(Some),
+            _ => Ok(None),
+        }
     }
 }
 

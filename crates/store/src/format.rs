@@ -12,7 +12,9 @@ use crate::StoreError;
 ///
 /// 2: tagged values, long ones apart in `store.values` (see `values`). A database of format 1
 /// (untagged values) is migrated when opened.
-pub const FORMAT_VERSION: u64 = 2;
+/// 3: values and change-log records sealed under data keys (`data_keys`), with tags and
+/// forms format 2 does not know. A database of format 2 holds none: it is stamped 3.
+pub const FORMAT_VERSION: u64 = 3;
 
 pub(crate) fn check_or_initialise(db: &Database) -> Result<(), StoreError> {
     let read = db.begin_read()?;
@@ -25,19 +27,23 @@ pub(crate) fn check_or_initialise(db: &Database) -> Result<(), StoreError> {
     match found {
         Some(Some(FORMAT_VERSION)) => Ok(()),
         Some(Some(1)) => migrate_from_1(db),
+        Some(Some(2)) => stamp(db),
         Some(other) => Err(StoreError::Corrupt(format!(
             "database format version {other:?} is not {FORMAT_VERSION}, the one this build reads"
         ))),
-        None => {
-            let tx = db.begin_write()?;
-            {
-                let mut t = tx.open_table(META)?;
-                t.insert("format_version", FORMAT_VERSION.to_be_bytes().as_slice())?;
-            }
-            tx.commit()?;
-            Ok(())
-        }
+        None => stamp(db),
     }
+}
+
+/// Records that the database is of this build's format.
+fn stamp(db: &Database) -> Result<(), StoreError> {
+    let tx = db.begin_write()?;
+    {
+        let mut t = tx.open_table(META)?;
+        t.insert("format_version", FORMAT_VERSION.to_be_bytes().as_slice())?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// Tags the values of every table a format-1 database holds, in one durable transaction.

@@ -31,6 +31,7 @@
 
 pub mod at_rest;
 pub mod custody;
+mod data_keys;
 mod error;
 mod fold;
 mod format;
@@ -72,6 +73,7 @@ pub struct Store {
     writer: Writer,
     clock: Clock,
     key: Option<StoreKey>,
+    data_keys: Arc<data_keys::Keyring>,
 }
 
 /// How the store runs; `Default` is what the server uses.
@@ -233,7 +235,8 @@ impl Store {
         key: Option<StoreKey>,
         space: Option<Arc<space::Space>>,
     ) -> Result<Store, StoreError> {
-        let view = View::new(Base::new(db.begin_read()?)?);
+        let data_keys = Arc::new(data_keys::Keyring::default());
+        let view = View::new(Base::new(db.begin_read()?, data_keys.clone())?);
         let offset = ReadCtx::new(Arc::new(view.clone()))
             .get(tables::CLOCK, CLOCK_OFFSET)?
             .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
@@ -248,12 +251,14 @@ impl Store {
             published.clone(),
             clock.clone(),
             space,
+            data_keys.clone(),
         )?;
         Ok(Store {
             published,
             writer,
             clock,
             key,
+            data_keys,
         })
     }
 
@@ -261,6 +266,53 @@ impl Store {
     /// the files a service keeps beside the database (backups).
     pub fn key(&self) -> Option<&StoreKey> {
         self.key.as_ref()
+    }
+
+    /// Gives the store data key `number` (`data_keys`): values sealed under it open from now
+    /// on, and tables it is assigned to are sealed under it at their next fold.
+    pub fn add_data_key(&self, number: u64, secret: &[u8; 32]) -> Result<(), StoreError> {
+        self.data_keys.add(number, at_rest::Secret(*secret))
+    }
+
+    /// Takes data key `number` back: values sealed under it no longer open.
+    pub fn forget_data_key(&self, number: u64) {
+        self.data_keys.remove(number)
+    }
+
+    /// Whether the store holds data key `number`.
+    pub fn has_data_key(&self, number: u64) -> bool {
+        self.data_keys.get(number).is_some()
+    }
+
+    /// The data key of a table encrypted by the installation itself (AWS's owned key), by its
+    /// number: derived from the store key, so it needs no custody of its own. `None` for a
+    /// store that encrypts nothing.
+    pub fn installation_data_key(&self, number: u64) -> Option<[u8; 32]> {
+        self.key.as_ref().map(|k| k.installation_data_key(number))
+    }
+
+    /// The key a backup file of a table sealed under data key `number` is encrypted with, told
+    /// apart by the file's random `salt`. `None` while the key is not in memory.
+    pub fn data_key_archive(&self, number: u64, salt: &[u8]) -> Option<at_rest::Sealer> {
+        let key = self.data_keys.get(number)?;
+        Some(at_rest::StoreKey(key.secret().clone()).archive(salt))
+    }
+
+    /// Store tables whose values were written unsealed although a data key is assigned to
+    /// them (see `data_keys`): a service re-seals them ([`WriteCtx::reseal`]), then calls
+    /// [`WriteCtx::resealed`].
+    pub fn unsealed_tables(&self) -> Result<Vec<String>, StoreError> {
+        let mut names = Vec::new();
+        self.read()?.scan(
+            data_keys::UNSEALED,
+            (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+            false,
+            |k, _| {
+                names.push(String::from_utf8_lossy(k).into_owned());
+                ScanControl::Continue
+            },
+        )?;
+        Ok(names)
     }
 
     /// The installation's clock; its offset was read from the database at open.

@@ -26,8 +26,9 @@ use std::sync::{Arc, Mutex};
 use crossbeam_skiplist::SkipMap;
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, TableDefinition};
 
+use crate::data_keys::{change_record, Keyring};
 use crate::tables::{table, CHANGELOG, CHANGELOG_NAME};
-use crate::values::{with_value, ReadValues, VALUES};
+use crate::values::{sealed_under, with_value, ReadValues, VALUES};
 use crate::StoreError;
 
 /// Whether a scan visitor wants more.
@@ -192,13 +193,36 @@ pub(crate) struct Base {
 type FileTable = ReadOnlyTable<&'static [u8], &'static [u8]>;
 
 impl Base {
-    pub(crate) fn new(tx: ReadTransaction) -> Result<Base, StoreError> {
-        let values = open_if_exists(&tx, VALUES)?;
+    pub(crate) fn new(tx: ReadTransaction, keys: Arc<Keyring>) -> Result<Base, StoreError> {
+        let values = ReadValues {
+            table: open_if_exists(&tx, VALUES)?,
+            keys,
+        };
         Ok(Base {
             tx,
             values,
             opened: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Up to `limit` keys of table `name` after `after` (from its start without one), in the
+    /// database file only, with the data key each value is sealed under.
+    pub(crate) fn seals(
+        &self,
+        name: &str,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Option<u64>)>, StoreError> {
+        let Some(t) = self.table(name)? else {
+            return Ok(Vec::new());
+        };
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut out = Vec::new();
+        for entry in t.range::<&[u8]>((from, Bound::Unbounded))?.take(limit) {
+            let (k, v) = entry?;
+            out.push((k.value().to_vec(), sealed_under(v.value(), &self.values.table)?));
+        }
+        Ok(out)
     }
 
     /// Table `name` in this snapshot, if it exists.
@@ -382,11 +406,14 @@ impl View {
             sources.push(Box::new(iter));
         }
         let mut failed = None;
-        merge(sources, false, |k, v| match change_seq(k) {
-            Ok(seq) => visit(seq, v),
-            Err(e) => {
-                failed = Some(e);
-                ScanControl::Stop
+        let keys = &self.base.values.keys;
+        merge(sources, false, |k, v| {
+            match change_seq(k).and_then(|seq| Ok((seq, change_record(v, keys)?))) {
+                Ok((seq, record)) => visit(seq, &record),
+                Err(e) => {
+                    failed = Some(e);
+                    ScanControl::Stop
+                }
             }
         })?;
         failed.map_or(Ok(()), Err)

@@ -5,6 +5,7 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
+use crate::data_keys::{self, ASSIGNMENTS, UNSEALED};
 pub use crate::memtable::ScanControl;
 use crate::memtable::View;
 use crate::tables::CHANGELOG_NAME;
@@ -126,6 +127,69 @@ impl WriteCtx<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Seals the values of every table whose name starts with `prefix` under data key `number`
+    /// from now on (`None`: no longer sealed), as folds write them (`data_keys`). Values
+    /// already in the database stay as they are until [`WriteCtx::reseal`] rewrites them.
+    /// Prefixes must not nest.
+    pub fn assign_data_key(&mut self, prefix: &str, number: Option<u64>) -> Result<(), StoreError> {
+        match number {
+            Some(n) => self.insert(ASSIGNMENTS, prefix.as_bytes(), &n.to_le_bytes())?,
+            None => self.remove(ASSIGNMENTS, prefix.as_bytes())?,
+        };
+        Ok(())
+    }
+
+    /// The data key the values of table `name` are sealed under now.
+    pub fn data_key_of(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        let mut last = None;
+        self.view.scan(
+            ASSIGNMENTS,
+            (Bound::Unbounded, Bound::Included(name.as_bytes())),
+            true,
+            |k, v| {
+                last = data_keys::assigned(Some((k, v)), name);
+                ScanControl::Stop
+            },
+        )?;
+        Ok(last)
+    }
+
+    /// Rewrites the values of table `name` that the database file holds sealed otherwise than
+    /// under its data key now, looking at up to `limit` keys after `after`: the next fold
+    /// seals them as it writes them. Returns the last key looked at; `None` once the table's
+    /// end is reached.
+    pub fn reseal(
+        &mut self,
+        name: &str,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let wanted = self.data_key_of(name)?;
+        let seals = self.view.base.seals(name, after, limit.max(1))?;
+        for (key, seal) in &seals {
+            if *seal == wanted {
+                continue;
+            }
+            if let Some(value) = self.view.get(name, key)? {
+                self.insert(name, key, &value)?;
+            }
+        }
+        Ok(seals.last().map(|(k, _)| k.clone()))
+    }
+
+    /// Table `name` was resealed (`reseal` walked it whole): it leaves the list of
+    /// [`crate::Store::unsealed_tables`].
+    pub fn resealed(&mut self, name: &str) -> Result<(), StoreError> {
+        self.remove(UNSEALED, name.as_bytes())?;
+        Ok(())
+    }
+
+    /// [`WriteCtx::append_change`] for a record of table `table`: the database keeps it sealed
+    /// under that table's data key.
+    pub fn append_change_of(&mut self, table: &str, record: &[u8]) -> Result<u64, StoreError> {
+        self.append_change(&data_keys::named_change(table, record))
     }
 
     /// Appends one change-log record in this batch and returns its sequence number. Sequence

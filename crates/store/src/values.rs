@@ -8,9 +8,15 @@
 //! values, numbered in fold order, fill the values table's last leaf after one another. An
 //! overwrite, a removal or a dropped table frees its values in the same transaction, so no
 //! separate collector is needed (docs/performance.md has the measurements).
+//!
+//! A value of a table with a data key assigned is sealed under it (`data_keys`); the tag says
+//! so, and the sealed bytes are what stays inline or goes apart.
+
+use std::sync::Arc;
 
 use redb::{ReadOnlyTable, ReadableTable, Table, WriteTransaction};
 
+use crate::data_keys::{self, Keyring, ValueSealer, ASSIGNMENTS, UNSEALED};
 use crate::tables::table;
 pub(crate) use crate::tables::{tagged, VALUES};
 use crate::StoreError;
@@ -21,19 +27,24 @@ const APART_FROM: usize = 256;
 
 const INLINE: u8 = 0;
 const APART: u8 = 1;
+/// As [`INLINE`] and [`APART`], for a value sealed under a data key.
+const SEALED_INLINE: u8 = 2;
+const SEALED_APART: u8 = 3;
 
-/// What a tagged table holds under a key.
+/// What a tagged table holds under a key, and whether the value is sealed.
 enum Stored<'a> {
     Inline(&'a [u8]),
     Apart(u64),
 }
 
-fn decode(stored: &[u8]) -> Result<Stored<'_>, StoreError> {
+fn decode(stored: &[u8]) -> Result<(Stored<'_>, bool), StoreError> {
     match stored.split_first() {
-        Some((&INLINE, value)) => Ok(Stored::Inline(value)),
-        Some((&APART, n)) => n
+        Some((&(INLINE | SEALED_INLINE), value)) => {
+            Ok((Stored::Inline(value), stored[0] == SEALED_INLINE))
+        }
+        Some((&(APART | SEALED_APART), n)) => n
             .try_into()
-            .map(|n| Stored::Apart(u64::from_le_bytes(n)))
+            .map(|n| (Stored::Apart(u64::from_le_bytes(n)), stored[0] == SEALED_APART))
             .map_err(|_| corrupt()),
         _ => Err(corrupt()),
     }
@@ -43,55 +54,171 @@ fn corrupt() -> StoreError {
     StoreError::Corrupt("a stored value has an unknown tag".into())
 }
 
-/// The values table as a reader sees it (none before the first value apart).
-pub(crate) type ReadValues = Option<ReadOnlyTable<u64, &'static [u8]>>;
+/// The values table as a reader sees it (none before the first value apart), and the data
+/// keys that open sealed values.
+pub(crate) struct ReadValues {
+    pub(crate) table: Option<ReadOnlyTable<u64, &'static [u8]>>,
+    pub(crate) keys: Arc<Keyring>,
+}
 
-/// Visits the value a stored value stands for, looked up in `values` if it is apart.
+/// Visits the value a stored value stands for, looked up in `values` if it is apart and
+/// opened if it is sealed.
 pub(crate) fn with_value<R>(
     stored: &[u8],
     values: &ReadValues,
     f: impl FnOnce(&[u8]) -> R,
 ) -> Result<R, StoreError> {
-    match decode(stored)? {
-        Stored::Inline(v) => Ok(f(v)),
+    let (place, sealed) = decode(stored)?;
+    let open = |v: &[u8]| -> Result<R, StoreError> {
+        if sealed {
+            Ok(f(&values.keys.open(v)?))
+        } else {
+            Ok(f(v))
+        }
+    };
+    match place {
+        Stored::Inline(v) => open(v),
         Stored::Apart(n) => {
+            let found = match &values.table {
+                Some(t) => t.get(n)?,
+                None => None,
+            };
+            let v = found.ok_or_else(|| StoreError::Corrupt(format!("value {n} is missing")))?;
+            open(v.value())
+        }
+    }
+}
+
+/// The number of the data key a stored value is sealed under (`None`: not sealed).
+pub(crate) fn sealed_under(
+    stored: &[u8],
+    values: &Option<ReadOnlyTable<u64, &'static [u8]>>,
+) -> Result<Option<u64>, StoreError> {
+    match decode(stored)? {
+        (_, false) => Ok(None),
+        (Stored::Inline(v), true) => data_keys::key_of(v).map(Some),
+        (Stored::Apart(n), true) => {
             let found = match values {
                 Some(t) => t.get(n)?,
                 None => None,
             };
             let v = found.ok_or_else(|| StoreError::Corrupt(format!("value {n} is missing")))?;
-            Ok(f(v.value()))
+            data_keys::key_of(v.value()).map(Some)
         }
     }
 }
 
-/// Writes to one tagged table of a write transaction, keeping [`VALUES`] in step.
+/// Writes to one tagged table of a write transaction, keeping [`VALUES`] in step, sealing
+/// values under the table's data key if it has one.
 pub(crate) struct TableWriter<'t> {
+    tx: &'t WriteTransaction,
     table: Table<'t, &'static [u8], &'static [u8]>,
     values: Table<'t, u64, &'static [u8]>,
     next: u64,
+    seal: Seal,
+}
+
+/// What a table's values are written as.
+pub(crate) enum Seal {
+    Plain,
+    Sealed(ValueSealer),
+    /// A key is assigned but not in memory: written plain, the table listed in [`UNSEALED`]
+    /// (once listed, `true`).
+    Missing { table: String, listed: bool },
+}
+
+impl Seal {
+    /// How values of table `name` are written in `tx`, by its assignment (`data_keys`).
+    pub(crate) fn of(tx: &WriteTransaction, name: &str, keys: &Keyring) -> Result<Seal, StoreError> {
+        if !tagged(name) || name.starts_with("store.") {
+            return Ok(Seal::Plain);
+        }
+        let t = tx.open_table(table(ASSIGNMENTS))?;
+        let last = t
+            .range::<&[u8]>(..=name.as_bytes())?
+            .next_back()
+            .transpose()?;
+        let number = match &last {
+            Some((prefix, stored)) => {
+                let number = with_plain(stored.value(), |v| v.to_vec())?;
+                data_keys::assigned(Some((prefix.value(), &number)), name)
+            }
+            None => None,
+        };
+        Ok(match number {
+            None => Seal::Plain,
+            Some(n) => match keys.get(n) {
+                Some(key) => Seal::Sealed(ValueSealer::new(n, key)?),
+                None => Seal::Missing {
+                    table: name.to_string(),
+                    listed: false,
+                },
+            },
+        })
+    }
+
+    /// `value` as it is written, and whether it is sealed.
+    fn apply<'v>(
+        &mut self,
+        tx: &WriteTransaction,
+        value: &'v [u8],
+    ) -> Result<(std::borrow::Cow<'v, [u8]>, bool), StoreError> {
+        match self {
+            Seal::Plain => Ok((value.into(), false)),
+            Seal::Sealed(sealer) => Ok((sealer.seal(value)?.into(), true)),
+            Seal::Missing { table: name, listed } => {
+                if !*listed {
+                    tx.open_table(table(UNSEALED))?
+                        .insert(name.as_bytes(), [INLINE].as_slice())?;
+                    *listed = true;
+                }
+                Ok((value.into(), false))
+            }
+        }
+    }
+}
+
+/// The value of a stored value that is inline and not sealed (the store's own tables).
+fn with_plain<R>(stored: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<R, StoreError> {
+    match decode(stored)? {
+        (Stored::Inline(v), false) => Ok(f(v)),
+        _ => Err(corrupt()),
+    }
 }
 
 impl<'t> TableWriter<'t> {
-    pub(crate) fn open(tx: &'t WriteTransaction, name: &str) -> Result<Self, StoreError> {
+    pub(crate) fn open(
+        tx: &'t WriteTransaction,
+        name: &str,
+        keys: &Keyring,
+    ) -> Result<Self, StoreError> {
+        let seal = Seal::of(tx, name, keys)?;
         let table = tx.open_table(table(name))?;
         let values = tx.open_table(VALUES)?;
         let next = values.last()?.map_or(1, |(n, _)| n.value() + 1);
         Ok(TableWriter {
+            tx,
             table,
             values,
             next,
+            seal,
         })
     }
 
     pub(crate) fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        let (value, sealed) = self.seal.apply(self.tx, value)?;
+        let (inline_tag, apart_tag) = if sealed {
+            (SEALED_INLINE, SEALED_APART)
+        } else {
+            (INLINE, APART)
+        };
         let stored = if value.len() >= APART_FROM {
             let n = self.next;
             self.next += 1;
-            self.values.insert(n, value)?;
-            [&[APART][..], &n.to_le_bytes()].concat()
+            self.values.insert(n, &*value)?;
+            [&[apart_tag][..], &n.to_le_bytes()].concat()
         } else {
-            [&[INLINE][..], value].concat()
+            [&[inline_tag][..], &value].concat()
         };
         let old = self.table.insert(key, stored.as_slice())?;
         let freed = old.map(|o| apart(o.value())).transpose()?.flatten();
@@ -113,7 +240,7 @@ impl<'t> TableWriter<'t> {
 }
 
 fn apart(stored: &[u8]) -> Result<Option<u64>, StoreError> {
-    Ok(match decode(stored)? {
+    Ok(match decode(stored)?.0 {
         Stored::Apart(n) => Some(n),
         Stored::Inline(_) => None,
     })
@@ -163,7 +290,7 @@ pub(crate) fn tag_table(tx: &WriteTransaction, name: &str) -> Result<(), StoreEr
             return Ok(());
         };
         after = Some(last.clone());
-        let mut w = TableWriter::open(tx, name)?;
+        let mut w = TableWriter::open(tx, name, &Keyring::default())?;
         for (k, v) in &slice {
             // An untagged old value: `insert` must not read it as a tag, so remove it first.
             w.table.remove(k.as_slice())?;

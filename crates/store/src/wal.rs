@@ -41,6 +41,7 @@ use redb::{Database, ReadableTable, WriteTransaction};
 
 use crate::at_rest::{Sealer, StoreKey};
 use crate::tables::{decode_u64, CHANGELOG, META};
+use crate::data_keys::Keyring;
 use crate::values::{self, TableWriter};
 use crate::StoreError;
 
@@ -410,11 +411,11 @@ fn replay(tx: &WriteTransaction, mut ops: &[u8]) -> Result<(), StoreError> {
         match op {
             OP_INSERT => {
                 let (n, k, v) = (name(&mut ops)?, field(&mut ops)?, field(&mut ops)?);
-                TableWriter::open(tx, n)?.insert(k, v)?;
+                TableWriter::open(tx, n, &Keyring::default())?.insert(k, v)?;
             }
             OP_REMOVE => {
                 let (n, k) = (name(&mut ops)?, field(&mut ops)?);
-                TableWriter::open(tx, n)?.remove(k)?;
+                TableWriter::open(tx, n, &Keyring::default())?.remove(k)?;
             }
             OP_DROP => {
                 values::drop_table(tx, name(&mut ops)?)?;

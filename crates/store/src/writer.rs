@@ -73,6 +73,7 @@ impl Writer {
         published: Published,
         clock: clock::Clock,
         space: Option<Arc<Space>>,
+        keys: Arc<crate::data_keys::Keyring>,
     ) -> Result<Writer, StoreError> {
         let next_seq = view.last_change()?.map_or(1, |s| s + 1);
         let (tx, rx) = mpsc::channel::<Job>();
@@ -102,7 +103,7 @@ impl Writer {
         let (fold_done, folded) = mpsc::channel::<Folded>();
         let folder = std::thread::Builder::new()
             .name("store-fold".into())
-            .spawn(move || fold::run(&db, &folds, &fold_done))
+            .spawn(move || fold::run(&db, &keys, &folds, &fold_done))
             .map_err(|e| StoreError::io(format!("cannot start the fold thread: {e}")))?;
         let flag = poisoned.clone();
         let thread = std::thread::Builder::new()

@@ -77,6 +77,27 @@ pub(crate) async fn open(
             ));
         }
     }
+    open_parsed(c, &parsed, op, context)
+}
+
+/// Decrypts a blob a service holds, with no KeyId to check it against: what [`open`] does
+/// once the blob is parsed, without waiting for anything.
+pub(crate) fn open_blob(
+    c: &Call<'_>,
+    blob_bytes: &[u8],
+    op: Operation,
+    context: &Context,
+) -> Result<(KeyRecord, Vec<u8>, String), KmsError> {
+    let parsed = crypto::parse_blob(blob_bytes).ok_or_else(KmsError::invalid_ciphertext)?;
+    open_parsed(c, &parsed, op, context)
+}
+
+fn open_parsed(
+    c: &Call<'_>,
+    parsed: &crypto::Blob<'_>,
+    op: Operation,
+    context: &Context,
+) -> Result<(KeyRecord, Vec<u8>, String), KmsError> {
     let key = keys::live_key(&c.svc.store.read()?, &c.scope, &parsed.key_id)?.ok_or_else(|| {
         KmsError::not_found(format!(
             "Key '{}' does not exist",
@@ -91,7 +112,7 @@ pub(crate) async fn open(
     let material_id = backing.material_id.clone();
     let secret = material(c.svc, &key, parsed.version)?;
     let plaintext =
-        crypto::decrypt(&secret, &parsed, context).ok_or_else(KmsError::invalid_ciphertext)?;
+        crypto::decrypt(&secret, parsed, context).ok_or_else(KmsError::invalid_ciphertext)?;
     Ok((key, plaintext, material_id))
 }
 

@@ -28,6 +28,8 @@ use crate::keys::{self, Ident, Scope};
 use crate::model::{Backing, KeyManager, KeyRecord, KeyState, DYNAMODB_ALIAS, KEYS};
 use crate::{Kms, Operation};
 
+pub(crate) use crypt::open_blob;
+
 pub(crate) async fn dispatch(
     svc: &Kms,
     op: Operation,
