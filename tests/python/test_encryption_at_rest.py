@@ -214,7 +214,10 @@ def test_a_table_whose_key_is_disabled_refuses_requests_then_becomes_inaccessibl
     ddb.put_item(TableName=name, Item=key)
 
     kms.disable_key(KeyId=cmk)
-    advance(srv, 2)  # past the second a key's state is cached
+    # As on AWS, the table's key found usable serves requests for five minutes more.
+    advance(srv, 2)
+    assert ddb.get_item(TableName=name, Key=key)["Item"] == key
+    advance(srv, 5 * 60)
     disabled = re.compile(
         re.escape(f"KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: {cmk} is disabled. "
                   "(Service: AWSKMS; Status Code: 400; Error Code: DisabledException; Request ID: ")
@@ -247,7 +250,7 @@ def test_a_table_whose_key_is_disabled_refuses_requests_then_becomes_inaccessibl
 
     # Scheduled for deletion: KMS's invalid-state error.
     kms.schedule_key_deletion(KeyId=cmk, PendingWindowInDays=7)
-    advance(srv, 2)
+    advance(srv, 5 * 60 + 1)
     pending = re.compile(
         re.escape(f"KMS validation error: com.amazonaws.services.kms.model.KMSInvalidStateException: {cmk} "
                   "is pending deletion. (Service: AWSKMS; Status Code: 400; Error Code: KMSInvalidStateException; "
@@ -283,7 +286,7 @@ def test_disabling_the_seed_modules_key_makes_its_tables_inaccessible(workdir, f
     ddb.put_item(TableName=users, Item=key)
 
     kms.disable_key(KeyId=cmk)
-    advance(srv, 2)
+    advance(srv, 5 * 60 + 1)  # past the five minutes a usable key is cached
     disabled = re.compile(re.escape(f"KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: "
                                     f"{cmk} is disabled. (Service: AWSKMS;") + ".*")
     expect_error(ddb.get_item, "ValidationException", disabled, TableName=users, Key=key)
@@ -362,3 +365,112 @@ def test_table_keys_are_checked_and_resolved_when_given(server, ddb):
                  TableName=owned, SSESpecification={"Enabled": False})
     ddb.update_table(TableName=owned, SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": alias})
     assert ddb.describe_table(TableName=owned)["Table"]["SSEDescription"]["KMSMasterKeyArn"] == key["Arn"]
+
+
+def streams_client(srv):
+    return boto3.client("dynamodbstreams", endpoint_url=srv.endpoint, region_name=REGION,
+                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                        config=client_config())
+
+
+def stream_images(srv, name):
+    """Every NewImage value `v` of the table's stream, from its start."""
+    ddb, streams = srv.client(), streams_client(srv)
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    values = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while it:
+            out = streams.get_records(ShardIterator=it)
+            values += [r["dynamodb"]["NewImage"]["v"]["S"] for r in out["Records"]]
+            it = out.get("NextShardIterator") if out["Records"] else None
+    return sorted(values)
+
+
+def check_switched_table(srv, name, count):
+    ddb = srv.client()
+    items = ddb.scan(TableName=name, ConsistentRead=True)["Items"]
+    assert len(items) == count
+    for i in (0, count - 1):
+        by_g = ddb.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                         ExpressionAttributeValues={":g": {"S": f"g{i}"}})["Items"]
+        assert [x["v"]["S"] for x in by_g] == [f"value-{i}"]
+        by_l = ddb.query(TableName=name, IndexName="by_l", KeyConditionExpression="pk = :p AND l = :l",
+                         ExpressionAttributeValues={":p": {"S": f"p{i}"}, ":l": {"S": f"l{i}"}})["Items"]
+        assert len(by_l) == 1
+    assert stream_images(srv, name) == sorted(f"value-{i}" for i in range(count))
+
+
+def test_switching_a_tables_key_reseals_its_data_and_leaves_none_under_the_old_key(new_server):
+    # Small chunks: the resealing takes many steps.
+    srv = new_server(args=["--background-chunk-items", "16"])
+    ddb, kms = srv.client(), kms_client(srv)
+    first = kms.create_key(Description="first table key")["KeyMetadata"]["Arn"]
+    second = kms.create_key(Description="second table key")["KeyMetadata"]["Arn"]
+    name = unique_name("switch")
+    make_table(ddb, name, {"SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": first}})
+    ddb.update_continuous_backups(TableName=name,
+                                  PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    count = 150
+    for i in range(count):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"p{i}"}, "sk": {"S": "s"}, "g": {"S": f"g{i}"},
+                                           "l": {"S": f"l{i}"}, "v": {"S": f"value-{i}"}})
+    # Folded under the first key's data key.
+    assert srv.stop() == 0
+    srv.start()
+    ddb, kms = srv.client(), kms_client(srv)
+
+    def sse():
+        return ddb.describe_table(TableName=name)["Table"].get("SSEDescription")
+
+    out = ddb.update_table(TableName=name, SSESpecification={"Enabled": True, "SSEType": "KMS",
+                                                             "KMSMasterKeyId": second})
+    assert out["TableDescription"]["SSEDescription"] == {"Status": "UPDATING", "SSEType": "KMS",
+                                                         "KMSMasterKeyArn": second}
+    assert ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"
+    check_switched_table(srv, name, count)  # readable while it moves
+    wait_for(lambda: sse()["Status"] == "ENABLED", what="the switch to the second key")
+    assert sse() == {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": second}
+
+    # Nothing is left under the first key: with it disabled and pending deletion, after a
+    # restart (keys unwrapped anew), every item, index entry and stream record reads.
+    kms.disable_key(KeyId=first)
+    kms.schedule_key_deletion(KeyId=first, PendingWindowInDays=7)
+    assert srv.stop() == 0
+    srv.start()
+    check_switched_table(srv, name, count)
+
+    # Back to the AWS owned key: a bare UPDATING status, then no SSEDescription.
+    ddb, kms = srv.client(), kms_client(srv)
+    out = ddb.update_table(TableName=name, SSESpecification={"Enabled": False})
+    assert out["TableDescription"]["SSEDescription"] == {"Status": "UPDATING"}
+    wait_for(lambda: sse() is None, what="the switch to the owned key")
+    kms.disable_key(KeyId=second)
+    assert srv.stop() == 0
+    srv.start()
+    check_switched_table(srv, name, count)
+
+
+def test_a_table_whose_key_was_disabled_at_start_opens_once_the_key_is_enabled(new_server):
+    srv = new_server()
+    ddb, kms = srv.client(), kms_client(srv)
+    cmk = kms.create_key(Description="table key")["KeyMetadata"]["Arn"]
+    name = unique_name("sealed")
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST",
+                     SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": cmk})
+    wait_table_active(ddb, name)
+    ddb.put_item(TableName=name, Item={"k": {"S": "a"}, "v": {"S": "kept"}})
+    kms.disable_key(KeyId=cmk)
+    assert srv.stop() == 0
+    srv.start()  # KMS refuses the table's data key: its data stays sealed
+    assert "the table's data key stays sealed" in srv.stderr_path.read_text()
+    ddb, kms = srv.client(), kms_client(srv)
+    from dynohelpers import expect_error
+    expect_error(ddb.get_item, "ValidationException", TableName=name, Key={"k": {"S": "a"}})
+    kms.enable_key(KeyId=cmk)  # a refusal is remembered for a second
+    item = wait_for(lambda: ddb.get_item(TableName=name, Key={"k": {"S": "a"}}).get("Item"), timeout=5,
+                    what="the table's key unwrapped")
+    assert item["v"]["S"] == "kept"

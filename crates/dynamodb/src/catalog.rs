@@ -107,6 +107,7 @@ impl Catalog {
         ctx.insert(TABLES, meta.table_name.as_bytes(), &bytes)?;
         let previous = self.get(&meta.table_name);
         crate::stream_registry::sync(ctx, previous.as_deref(), Some(&meta))?;
+        crate::data_keys::sync(ctx, previous.as_deref(), Some(&meta))?;
         let meta = Arc::new(meta);
         if let Ok(mut t) = self.writer.write() {
             t.insert(meta.table_name.clone(), meta.clone());
@@ -125,6 +126,7 @@ impl Catalog {
     pub fn forget(&self, ctx: &mut WriteCtx<'_>, meta: &TableMeta) -> Result<(), StoreError> {
         ctx.remove(TABLES, meta.table_name.as_bytes())?;
         crate::stream_registry::sync(ctx, Some(meta), None)?;
+        crate::data_keys::sync(ctx, Some(meta), None)?;
         if let Ok(mut t) = self.writer.write() {
             t.remove(&meta.table_name);
         }

@@ -254,7 +254,7 @@ fn after_write(
         new: new.map(item::json::item_to_json),
     };
     let bytes = record.encode()?;
-    ctx.append_change(&bytes)?;
+    ctx.append_change_of(&meta.items_table(), &bytes)?;
     Ok(index_writes)
 }
 

@@ -14,6 +14,7 @@ pub mod capacity;
 pub mod catalog;
 pub mod changelog;
 mod collections;
+pub mod data_keys;
 pub mod error;
 pub mod ids;
 mod indexes;
@@ -25,6 +26,7 @@ pub mod pitr;
 pub mod protection;
 mod record;
 mod removal;
+mod resealing;
 pub mod restore;
 pub mod schema;
 pub mod stats;
@@ -94,6 +96,10 @@ pub struct Dynamo {
     pub(crate) backup_sweeper: Wake,
     /// Tables' KMS key states, read from KMS at most once a second.
     pub(crate) table_keys: Arc<table_keys::KeyCache>,
+    /// Tables' data keys (`data_keys`).
+    pub(crate) keys: Arc<data_keys::Keys>,
+    /// Wakes the resealing worker (a table's SSE setting changed).
+    pub(crate) resealer: Wake,
 }
 
 /// Settings of the service that differ from AWS on purpose, for local use.
@@ -120,7 +126,10 @@ impl Default for Options {
 impl Dynamo {
     pub fn open(store: Store, env: Env) -> Result<Dynamo, store::StoreError> {
         let catalog = Arc::new(Catalog::load(&store.read()?)?);
+        let keys = Arc::new(data_keys::Keys::new(store.clone(), env.account_id.clone())?);
+        keys.unlock_tables(&catalog);
         Ok(Dynamo {
+            keys,
             metrics: Arc::new(metrics::Recorder::new(store.clock().clone())),
             throttle: Arc::new(throttle::Throttle::new(
                 store.clock().clone(),
@@ -138,6 +147,7 @@ impl Dynamo {
             pitr: Wake::default(),
             backup_sweeper: Wake::default(),
             table_keys: Arc::default(),
+            resealer: Wake::default(),
         })
     }
 
@@ -198,6 +208,15 @@ impl Dynamo {
         workers.spawn(
             table_keys::Watcher::new(self.store.clone(), self.catalog.clone()),
             Wake::default(),
+        );
+        workers.spawn(
+            resealing::Resealer::new(
+                self.store.clone(),
+                self.catalog.clone(),
+                self.keys.clone(),
+                chunk,
+            ),
+            self.resealer.clone(),
         );
         workers.spawn(
             backups::Sweeper::new(

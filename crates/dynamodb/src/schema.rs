@@ -179,6 +179,17 @@ pub struct TableMeta {
     pub ttl: Option<TtlState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore_summary: Option<RestoreSummary>,
+    /// The key the table's data is sealed under (`data_keys`); none in a store that encrypts
+    /// nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_key: Option<crate::data_keys::DataKey>,
+    /// Earlier keys still sealing some of the table's values, until the resealing is done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub old_data_keys: Vec<crate::data_keys::DataKey>,
+    /// Values of the table are being resealed under `data_key` (`resealing`); after an SSE
+    /// change, SSEDescription says UPDATING meanwhile.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resealing: bool,
 }
 
 fn standard_class() -> String {

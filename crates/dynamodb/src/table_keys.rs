@@ -10,9 +10,12 @@
 //! took 13 to 75 minutes to flip a table; docs/research), and ACTIVE again at the first check
 //! that finds the key usable.
 //!
-//! Differences from AWS: AWS caches a table's key for about five minutes, so requests keep
-//! working that long after the key is disabled; here a state change reaches requests within a
-//! second. Archival after seven days inaccessible is not done.
+//! As on AWS, a table's key found usable answers its requests for five minutes before KMS is
+//! asked again: requests keep working that long after the key is disabled. A refusal is
+//! remembered for a second, so a key enabled again serves at once. The table's data key is
+//! unwrapped through KMS (`data_keys`) when a request first needs it.
+//!
+//! Differences from AWS: archival after seven days inaccessible is not done.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,8 +28,10 @@ use crate::catalog::Catalog;
 use crate::error::{DynamoError, ErrorCode};
 use crate::schema::TableMeta;
 
-/// How long a key's state read from KMS answers requests (installation clock, ms).
-const CACHE_MS: u64 = 1_000;
+/// How long a key found usable answers requests without asking KMS (installation clock, ms).
+const USABLE_FOR_MS: u64 = 5 * 60_000;
+/// How long a key found unusable is refused without asking KMS again.
+const REFUSED_FOR_MS: u64 = 1_000;
 /// How often the worker checks every table's key.
 const CHECK_EVERY_MS: u64 = 5 * 60_000;
 /// How long a key must stay unusable before its tables become inaccessible.
@@ -41,7 +46,11 @@ impl KeyCache {
         let now = store.clock().now_ms();
         if let Ok(cache) = self.0.lock() {
             if let Some((state, at)) = cache.get(arn) {
-                if now.saturating_sub(*at) < CACHE_MS && *at <= now {
+                let lasts = match state {
+                    KeyUse::Usable => USABLE_FOR_MS,
+                    _ => REFUSED_FOR_MS,
+                };
+                if now.saturating_sub(*at) < lasts && *at <= now {
                     return Ok(*state);
                 }
             }
@@ -94,7 +103,7 @@ pub(crate) fn kms_refusal(problem: &kms::KeyProblem) -> DynamoError {
 }
 
 /// The error a request on a table gets when its key is `state`, or `None` if usable.
-fn refusal(state: KeyUse, arn: &str) -> Option<DynamoError> {
+pub(crate) fn refusal(state: KeyUse, arn: &str) -> Option<DynamoError> {
     let request = uuid::Uuid::new_v4();
     match state {
         KeyUse::Usable => None,
@@ -124,15 +133,17 @@ fn refusal(state: KeyUse, arn: &str) -> Option<DynamoError> {
 impl crate::Dynamo {
     /// Refuses a request on `meta` whose KMS key cannot be used now.
     pub(crate) fn check_table_key(&self, meta: &TableMeta) -> Result<(), DynamoError> {
-        let Some(sse) = &meta.sse else {
-            return Ok(());
-        };
-        let arn = &sse.kms_master_key_arn;
-        let state = self.table_keys.get(&self.store, arn).map_err(|e| {
-            tracing::error!(table = %meta.table_name, "reading its KMS key: {e}");
-            DynamoError::internal()
-        })?;
-        refusal(state, arn).map_or(Ok(()), Err)
+        if let Some(sse) = &meta.sse {
+            let arn = &sse.kms_master_key_arn;
+            let state = self.table_keys.get(&self.store, arn).map_err(|e| {
+                tracing::error!(table = %meta.table_name, "reading its KMS key: {e}");
+                DynamoError::internal()
+            })?;
+            if let Some(refused) = refusal(state, arn) {
+                return Err(refused);
+            }
+        }
+        self.keys.unlock_table(meta)
     }
 }
 

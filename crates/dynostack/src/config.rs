@@ -138,7 +138,7 @@ pub struct ServeArgs {
     /// work due meanwhile (TTL, stream retention, KMS key deletion, ...). For tests only.
     #[arg(long, env = "DYNOSTACK_TEST_CLOCK")]
     pub test_clock: bool,
-    /// Items per write job of the GSI backfill and the TTL index build.
+    /// Items per write job of the GSI backfill, the TTL index build and resealing.
     #[arg(long, env = "DYNOSTACK_BACKGROUND_CHUNK_ITEMS", default_value_t = 256, hide = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub background_chunk_items: u32,
     /// Per-table throughput quota of on-demand tables, in read (and write) request units per

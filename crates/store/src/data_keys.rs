@@ -92,7 +92,9 @@ impl Keyring {
                 },
             )
             .map_err(|_| {
-                StoreError::Corrupt(format!("a value sealed under data key {number} does not open"))
+                StoreError::Corrupt(format!(
+                    "a value sealed under data key {number} does not open"
+                ))
             })
     }
 }
@@ -138,7 +140,13 @@ impl ValueSealer {
         let sealed = self
             .key
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad: &id })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &id,
+                },
+            )
             .map_err(|_| StoreError::io("sealing a value failed"))?;
         let mut out = Vec::with_capacity(HEADER + sealed.len());
         out.extend_from_slice(&id);
@@ -182,7 +190,7 @@ fn name_header(form: u8, table: &str) -> Vec<u8> {
 }
 
 /// A record's form, the table it names, and the rest (the record, or its sealed bytes).
-fn split(bytes: &[u8]) -> Option<(u8, &str, &[u8])> {
+pub(crate) fn split(bytes: &[u8]) -> Option<(u8, &str, &[u8])> {
     let (&form, rest) = bytes.split_first()?;
     if form != NAMED && form != SEALED_CHANGE {
         return None;
@@ -211,6 +219,25 @@ pub(crate) fn sealed_change(
     Ok(out)
 }
 
+/// The record of a change of `table` stored as `bytes` that is not sealed under data key
+/// `wanted`, opened; `None` for another table's record or one sealed as wanted.
+pub(crate) fn to_reseal(
+    bytes: &[u8],
+    table: &str,
+    wanted: Option<u64>,
+    keys: &Keyring,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    match split(bytes) {
+        Some((NAMED, name, record)) if name == table && wanted.is_some() => {
+            Ok(Some(record.to_vec()))
+        }
+        Some((SEALED_CHANGE, name, sealed)) if name == table && Some(key_of(sealed)?) != wanted => {
+            keys.open(sealed).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// A change-log record as readers see it, from any of its stored forms. A record sealed under
 /// a key the store does not hold reads as its header alone (the form byte and the table's
 /// name): no reader can decode it, and a reader looking for another table's records passes
@@ -222,9 +249,9 @@ pub(crate) fn change_record<'a>(
     use std::borrow::Cow;
     let Some((form, _, rest)) = split(bytes) else {
         return match bytes.first() {
-            Some(&(NAMED | SEALED_CHANGE)) => {
-                Err(StoreError::Corrupt("a change-log record is cut short".into()))
-            }
+            Some(&(NAMED | SEALED_CHANGE)) => Err(StoreError::Corrupt(
+                "a change-log record is cut short".into(),
+            )),
             _ => Ok(Cow::Borrowed(bytes)),
         };
     };
@@ -265,12 +292,24 @@ mod tests {
     #[test]
     fn assignments_match_by_prefix_and_changes_keep_their_table() {
         let n = 5u64.to_le_bytes();
-        assert_eq!(assigned(Some((b"ddb.items.t1", &n)), "ddb.items.t1"), Some(5));
-        assert_eq!(assigned(Some((b"ddb.index.t1.", &n)), "ddb.index.t1.g"), Some(5));
-        assert_eq!(assigned(Some((b"ddb.index.t0.", &n)), "ddb.index.t1.g"), None);
+        assert_eq!(
+            assigned(Some((b"ddb.items.t1", &n)), "ddb.items.t1"),
+            Some(5)
+        );
+        assert_eq!(
+            assigned(Some((b"ddb.index.t1.", &n)), "ddb.index.t1.g"),
+            Some(5)
+        );
+        assert_eq!(
+            assigned(Some((b"ddb.index.t0.", &n)), "ddb.index.t1.g"),
+            None
+        );
         assert_eq!(assigned(None, "x"), None);
         let named = named_change("ddb.items.t1", b"{\"a\":1}");
-        assert_eq!(split_named(&named), Some(("ddb.items.t1", &b"{\"a\":1}"[..])));
+        assert_eq!(
+            split_named(&named),
+            Some(("ddb.items.t1", &b"{\"a\":1}"[..]))
+        );
         let ring = Keyring::default();
         assert_eq!(&*change_record(&named, &ring).unwrap(), b"{\"a\":1}");
         assert_eq!(&*change_record(b"{}", &ring).unwrap(), b"{}");
@@ -280,6 +319,10 @@ mod tests {
         assert_eq!(&*change_record(&sealed, &ring).unwrap(), b"{\"a\":1}");
         ring.remove(3);
         let locked = change_record(&sealed, &ring).unwrap();
-        assert_eq!(&locked[1..], &named_change("ddb.items.t1", b"")[1..], "its header alone");
+        assert_eq!(
+            &locked[1..],
+            &named_change("ddb.items.t1", b"")[1..],
+            "its header alone"
+        );
     }
 }

@@ -251,7 +251,6 @@ impl Store {
             published.clone(),
             clock.clone(),
             space,
-            data_keys.clone(),
         )?;
         Ok(Store {
             published,

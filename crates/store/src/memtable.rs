@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use crossbeam_skiplist::SkipMap;
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, TableDefinition};
 
-use crate::data_keys::{change_record, Keyring};
+use crate::data_keys::{change_record, to_reseal, Keyring};
 use crate::tables::{table, CHANGELOG, CHANGELOG_NAME};
 use crate::values::{sealed_under, with_value, ReadValues, VALUES};
 use crate::StoreError;
@@ -192,6 +192,12 @@ pub(crate) struct Base {
 
 type FileTable = ReadOnlyTable<&'static [u8], &'static [u8]>;
 
+/// A key, and the data key its value is sealed under.
+pub(crate) type KeySeal = (Vec<u8>, Option<u64>);
+
+/// Change-log records to reseal (sequence number, record), and where to go on from.
+pub(crate) type ChangesToReseal = (Vec<(u64, Vec<u8>)>, Option<u64>);
+
 impl Base {
     pub(crate) fn new(tx: ReadTransaction, keys: Arc<Keyring>) -> Result<Base, StoreError> {
         let values = ReadValues {
@@ -205,6 +211,35 @@ impl Base {
         })
     }
 
+    /// The data keys values are opened with.
+    pub(crate) fn keys(&self) -> Arc<Keyring> {
+        self.values.keys.clone()
+    }
+
+    /// Change-log records of `table` from sequence number `from` on, among the next `limit`
+    /// the database file holds, that are not sealed under data key `wanted` (opened), and the
+    /// number to go on from (`None` at the end).
+    pub(crate) fn changes_to_reseal(
+        &self,
+        table: &str,
+        wanted: Option<u64>,
+        from: u64,
+        limit: usize,
+    ) -> Result<ChangesToReseal, StoreError> {
+        let Some(t) = open_if_exists(&self.tx, CHANGELOG)? else {
+            return Ok((Vec::new(), None));
+        };
+        let (mut out, mut next) = (Vec::new(), None);
+        for entry in t.range(from..)?.take(limit) {
+            let (seq, v) = entry?;
+            next = Some(seq.value() + 1);
+            if let Some(record) = to_reseal(v.value(), table, wanted, &self.values.keys)? {
+                out.push((seq.value(), record));
+            }
+        }
+        Ok((out, next))
+    }
+
     /// Up to `limit` keys of table `name` after `after` (from its start without one), in the
     /// database file only, with the data key each value is sealed under.
     pub(crate) fn seals(
@@ -212,7 +247,7 @@ impl Base {
         name: &str,
         after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Option<u64>)>, StoreError> {
+    ) -> Result<Vec<KeySeal>, StoreError> {
         let Some(t) = self.table(name)? else {
             return Ok(Vec::new());
         };
@@ -220,7 +255,10 @@ impl Base {
         let mut out = Vec::new();
         for entry in t.range::<&[u8]>((from, Bound::Unbounded))?.take(limit) {
             let (k, v) = entry?;
-            out.push((k.value().to_vec(), sealed_under(v.value(), &self.values.table)?));
+            out.push((
+                k.value().to_vec(),
+                sealed_under(v.value(), &self.values.table)?,
+            ));
         }
         Ok(out)
     }
@@ -417,6 +455,16 @@ impl View {
             }
         })?;
         failed.map_or(Ok(()), Err)
+    }
+
+    /// Whether the memtable holds `key` of table `name` (a value or a removal): then the
+    /// database file's entry no longer counts.
+    pub(crate) fn in_memtable(&self, name: &str, key: &[u8]) -> bool {
+        let (layers, _) = self.layers(name);
+        layers
+            .into_iter()
+            .flatten()
+            .any(|l| l.lookup(key, self.version).is_some())
     }
 
     /// Writes `value` under `key` (`None`: removes it) in the batch this view is at.

@@ -179,6 +179,35 @@ impl WriteCtx<'_> {
         Ok(seals.last().map(|(k, _)| k.clone()))
     }
 
+    /// [`WriteCtx::reseal`] for the change-log records of table `table`: looks at up to
+    /// `limit` records of the database file from sequence number `from` on, and returns the
+    /// number to go on from (`None` once the log's end is reached).
+    pub fn reseal_changes(
+        &mut self,
+        table: &str,
+        from: u64,
+        limit: usize,
+    ) -> Result<Option<u64>, StoreError> {
+        let wanted = self.data_key_of(table)?;
+        let (found, next) = self
+            .view
+            .base
+            .changes_to_reseal(table, wanted, from, limit.max(1))?;
+        for (seq, record) in found {
+            let key = seq.to_be_bytes();
+            if self.view.in_memtable(CHANGELOG_NAME, &key) {
+                continue;
+            }
+            let named = data_keys::named_change(table, &record);
+            self.view.put(CHANGELOG_NAME, &key, Some(&named));
+            self.written += (8 + named.len()) as u64 + ENTRY_OVERHEAD;
+            if let Some(log) = self.log.as_deref_mut() {
+                log.change(seq, &named);
+            }
+        }
+        Ok(next)
+    }
+
     /// Table `name` was resealed (`reseal` walked it whole): it leaves the list of
     /// [`crate::Store::unsealed_tables`].
     pub fn resealed(&mut self, name: &str) -> Result<(), StoreError> {

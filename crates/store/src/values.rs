@@ -44,7 +44,12 @@ fn decode(stored: &[u8]) -> Result<(Stored<'_>, bool), StoreError> {
         }
         Some((&(APART | SEALED_APART), n)) => n
             .try_into()
-            .map(|n| (Stored::Apart(u64::from_le_bytes(n)), stored[0] == SEALED_APART))
+            .map(|n| {
+                (
+                    Stored::Apart(u64::from_le_bytes(n)),
+                    stored[0] == SEALED_APART,
+                )
+            })
             .map_err(|_| corrupt()),
         _ => Err(corrupt()),
     }
@@ -124,12 +129,19 @@ pub(crate) enum Seal {
     Sealed(ValueSealer),
     /// A key is assigned but not in memory: written plain, the table listed in [`UNSEALED`]
     /// (once listed, `true`).
-    Missing { table: String, listed: bool },
+    Missing {
+        table: String,
+        listed: bool,
+    },
 }
 
 impl Seal {
     /// How values of table `name` are written in `tx`, by its assignment (`data_keys`).
-    pub(crate) fn of(tx: &WriteTransaction, name: &str, keys: &Keyring) -> Result<Seal, StoreError> {
+    pub(crate) fn of(
+        tx: &WriteTransaction,
+        name: &str,
+        keys: &Keyring,
+    ) -> Result<Seal, StoreError> {
         if !tagged(name) || name.starts_with("store.") {
             return Ok(Seal::Plain);
         }
@@ -166,7 +178,10 @@ impl Seal {
         match self {
             Seal::Plain => Ok((value.into(), false)),
             Seal::Sealed(sealer) => Ok((sealer.seal(value)?.into(), true)),
-            Seal::Missing { table: name, listed } => {
+            Seal::Missing {
+                table: name,
+                listed,
+            } => {
                 if !*listed {
                     tx.open_table(table(UNSEALED))?
                         .insert(name.as_bytes(), [INLINE].as_slice())?;

@@ -40,8 +40,8 @@ use std::time::Duration;
 use redb::{Database, ReadableTable, WriteTransaction};
 
 use crate::at_rest::{Sealer, StoreKey};
-use crate::tables::{decode_u64, CHANGELOG, META};
 use crate::data_keys::Keyring;
+use crate::tables::{decode_u64, CHANGELOG, META};
 use crate::values::{self, TableWriter};
 use crate::StoreError;
 

@@ -73,8 +73,9 @@ impl Writer {
         published: Published,
         clock: clock::Clock,
         space: Option<Arc<Space>>,
-        keys: Arc<crate::data_keys::Keyring>,
     ) -> Result<Writer, StoreError> {
+        // The fold seals values under the data keys readers open them with.
+        let keys = view.base.keys();
         let next_seq = view.last_change()?.map_or(1, |s| s + 1);
         let (tx, rx) = mpsc::channel::<Job>();
         let poisoned = Arc::new(AtomicBool::new(false));

@@ -42,10 +42,11 @@ async fn write_values(s: &Store) {
 
 fn scan_all(s: &Store, name: &str) -> Result<usize, StoreError> {
     let mut n = 0;
-    s.read()?.scan(name, (Bound::Unbounded, Bound::Unbounded), false, |_, _| {
-        n += 1;
-        ScanControl::Continue
-    })?;
+    s.read()?
+        .scan(name, (Bound::Unbounded, Bound::Unbounded), false, |_, _| {
+            n += 1;
+            ScanControl::Continue
+        })?;
     Ok(n)
 }
 
@@ -78,6 +79,13 @@ async fn reseal(s: &Store) {
             None => break,
         }
     }
+    let mut from = Some(0);
+    while let Some(seq) = from {
+        from = s
+            .write(move |ctx| ctx.reseal_changes("ddb.items.t", seq, 7))
+            .await
+            .unwrap();
+    }
     s.write(|ctx| ctx.resealed("ddb.items.t")).await.unwrap();
 }
 
@@ -101,20 +109,36 @@ async fn folded_values_and_changes_open_only_with_their_key() {
 
     let s = reopen(dir.path(), &[]);
     let refused = scan_all(&s, "ddb.items.t");
-    assert!(matches!(refused, Err(StoreError::KeyUnavailable(1))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::KeyUnavailable(1))),
+        "{refused:?}"
+    );
     // Change records read as their header: the table they belong to, nothing of the change.
     let locked = changes(&s).unwrap();
     assert_eq!(locked.len(), 40);
-    assert!(locked.iter().all(|r| r.ends_with("ddb.items.t") && !r.contains("\"n\"")));
-    assert!(s.read().unwrap().get("ddb.items.t", &3u32.to_be_bytes()).is_err());
-    assert_eq!(scan_all(&s, "other").unwrap(), 1, "a table with no key is not sealed");
+    assert!(locked
+        .iter()
+        .all(|r| r.ends_with("ddb.items.t") && !r.contains("\"n\"")));
+    assert!(s
+        .read()
+        .unwrap()
+        .get("ddb.items.t", &3u32.to_be_bytes())
+        .is_err());
+    assert_eq!(
+        scan_all(&s, "other").unwrap(),
+        1,
+        "a table with no key is not sealed"
+    );
     assert_eq!(s.unsealed_tables().unwrap(), Vec::<String>::new());
     s.shutdown();
     drop(s);
 
     // Another key under the same number does not open them either.
     let s = reopen(dir.path(), &[(1, KEY_B)]);
-    assert!(matches!(scan_all(&s, "ddb.items.t"), Err(StoreError::Corrupt(_))));
+    assert!(matches!(
+        scan_all(&s, "ddb.items.t"),
+        Err(StoreError::Corrupt(_))
+    ));
     s.shutdown();
     drop(s);
 
@@ -144,7 +168,10 @@ async fn values_replayed_from_the_log_are_listed_and_resealed() {
     s.shutdown();
 
     let r = reopen(image.path(), &[]);
-    assert_eq!(r.unsealed_tables().unwrap(), vec!["ddb.items.t".to_string()]);
+    assert_eq!(
+        r.unsealed_tables().unwrap(),
+        vec!["ddb.items.t".to_string()]
+    );
     assert_eq!(scan_all(&r, "ddb.items.t").unwrap(), 40, "written unsealed");
     r.add_data_key(1, &KEY_A).unwrap();
     reseal(&r).await;
@@ -153,7 +180,10 @@ async fn values_replayed_from_the_log_are_listed_and_resealed() {
     drop(r);
 
     let r = reopen(image.path(), &[]);
-    assert!(matches!(scan_all(&r, "ddb.items.t"), Err(StoreError::KeyUnavailable(1))));
+    assert!(matches!(
+        scan_all(&r, "ddb.items.t"),
+        Err(StoreError::KeyUnavailable(1))
+    ));
     r.shutdown();
 }
 
@@ -182,6 +212,16 @@ async fn resealing_moves_every_value_to_the_new_key() {
     drop(s);
 
     let s = reopen(dir.path(), &[(2, KEY_B)]);
-    assert_eq!(scan_all(&s, "ddb.items.t").unwrap(), 41, "nothing left under key 1");
+    assert_eq!(
+        scan_all(&s, "ddb.items.t").unwrap(),
+        41,
+        "nothing left under key 1"
+    );
+    let c = changes(&s).unwrap();
+    assert_eq!(
+        (c.len(), c[5].as_str()),
+        (40, "{\"n\":5}"),
+        "change records too"
+    );
     s.shutdown();
 }

@@ -74,7 +74,12 @@ pub(super) async fn handle(
     req: Request,
     call: &CallCtx,
 ) -> Result<Json, DynamoError> {
-    let meta = validate_request(svc, req, call)?;
+    let mut meta = validate_request(svc, req, call)?;
+    let arn = meta.sse.as_ref().map(|s| s.kms_master_key_arn.clone());
+    meta.data_key = svc
+        .keys
+        .new_data_key(&meta.table_name, arn.as_deref())
+        .await?;
     let catalog = svc.catalog.clone();
     let meta = svc
         .store
@@ -287,6 +292,9 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         ttl: None,
         pitr: None,
         restore_summary: None,
+        data_key: None,
+        old_data_keys: Vec::new(),
+        resealing: false,
     })
 }
 

@@ -163,8 +163,15 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>, no
             format!("{}/stream/{}", meta.table_arn, s.label).into(),
         );
     }
+    // After an SSE change, UPDATING until the table's values are resealed under the new key;
+    // switching to the AWS owned key shows a bare status meanwhile, as AWS does.
+    let updating = meta.resealing && !meta.old_data_keys.is_empty();
+    let status = if updating { "UPDATING" } else { "ENABLED" };
+    if meta.sse.is_none() && updating {
+        d.insert("SSEDescription".into(), json!({"Status": "UPDATING"}));
+    }
     if let Some(sse) = &meta.sse {
-        let mut desc = json!({"Status": "ENABLED", "SSEType": sse.sse_type, "KMSMasterKeyArn": sse.kms_master_key_arn});
+        let mut desc = json!({"Status": status, "SSEType": sse.sse_type, "KMSMasterKeyArn": sse.kms_master_key_arn});
         if let (Some(at), Some(m)) = (sse.inaccessible_ms, desc.as_object_mut()) {
             m.insert(
                 "InaccessibleEncryptionDateTime".into(),

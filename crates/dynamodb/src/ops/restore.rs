@@ -206,6 +206,12 @@ struct Source {
 /// Creates the table and its restore job in one write job, unless the target name is taken.
 async fn begin(svc: &Dynamo, mut meta: TableMeta, source: Source) -> Result<Json, DynamoError> {
     meta.restore_summary = Some(source.summary);
+    let arn = meta.sse.as_ref().map(|s| s.kms_master_key_arn.clone());
+    meta.data_key = svc
+        .keys
+        .new_data_key(&meta.table_name, arn.as_deref())
+        .await?;
+    (meta.old_data_keys, meta.resealing) = (Vec::new(), false);
     let job = RestoreJob {
         table_name: meta.table_name.clone(),
         table_id: meta.table_id.clone(),

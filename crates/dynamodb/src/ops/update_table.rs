@@ -83,6 +83,12 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         (Some(spec), Some(current)) => {
             let given = spec.kms_master_key_id.as_deref();
             let current_key = current.sse.as_ref().map(|s| s.kms_master_key_arn.as_str());
+            if current.resealing && !current.old_data_keys.is_empty() {
+                return Err(DynamoError::new(
+                    ErrorCode::ResourceInUse,
+                    "Attempt to change a resource which is still in use: Server-Side Encryption is still being updated",
+                ));
+            }
             if current.sse.is_none() && spec.enabled == Some(false) {
                 return Err(invalid("Table is already encrypted by default"));
             }
@@ -101,16 +107,30 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         }
         _ => None,
     };
+    // A new SSE setting, a new data key under it; the table's values move to it in the
+    // background (`resealing`).
+    let data_key = match &sse {
+        Some(setting) => {
+            let arn = setting.as_ref().map(|s| s.kms_master_key_arn.as_str());
+            svc.keys.new_data_key(&name, arn).await?
+        }
+        None => None,
+    };
     let (meta, created) = svc
         .store
         .write(move |ctx| {
             let Some(current) = catalog.get(&name).filter(|m| !m.restoring()) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
-            let next = match apply(&current, req, sse, ctx.now_ms()) {
+            let mut next = match apply(&current, req, sse, ctx.now_ms()) {
                 Ok(next) => next,
                 Err(e) => return Ok(Err(e)),
             };
+            if let Some(key) = data_key {
+                next.old_data_keys.extend(current.data_key.clone());
+                next.data_key = Some(key);
+                next.resealing = true;
+            }
             for gone in current
                 .indexes()
                 .iter()
@@ -129,6 +149,9 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         .await??;
     if !created.is_empty() {
         svc.backfill.wake();
+    }
+    if meta.resealing {
+        svc.resealer.wake();
     }
     Ok(
         json!({ "TableDescription": describe(&meta, &Stats::read(&svc.store.read()?, &meta)?, Some("UPDATING"), svc.clock().now_epoch_seconds()) }),
