@@ -224,6 +224,10 @@ def test_a_table_whose_key_is_disabled_refuses_requests_then_becomes_inaccessibl
         + r"[0-9a-f-]{36}; Proxy: null\)")
     expect_error(ddb.get_item, "ValidationException", disabled, TableName=name, Key=key)
     expect_error(ddb.put_item, "ValidationException", disabled, TableName=name, Item=key)
+    expect_error(ddb.batch_write_item, "ValidationException", disabled,
+                 RequestItems={name: [{"PutRequest": {"Item": key}}]})
+    expect_error(ddb.transact_write_items, "ValidationException", disabled,
+                 TransactItems=[{"Put": {"TableName": name, "Item": key}}])
     expect_error(ddb.query, "ValidationException", disabled, TableName=name,
                  KeyConditionExpression="k = :k", ExpressionAttributeValues={":k": {"S": "a"}})
     expect_error(ddb.create_backup, "ValidationException", disabled, TableName=name, BackupName="bak")
@@ -474,3 +478,60 @@ def test_a_table_whose_key_was_disabled_at_start_opens_once_the_key_is_enabled(n
     item = wait_for(lambda: ddb.get_item(TableName=name, Key={"k": {"S": "a"}}).get("Item"), timeout=5,
                     what="the table's key unwrapped")
     assert item["v"]["S"] == "kept"
+
+
+def test_a_backup_restores_only_while_its_tables_key_can_be_unwrapped(new_server):
+    import re
+
+    from dynohelpers import expect_error
+
+    srv = new_server()
+    ddb, kms = srv.client(), kms_client(srv)
+    cmk = kms.create_key(Description="table key")["KeyMetadata"]["Arn"]
+    name = unique_name("backed")
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST",
+                     SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": cmk})
+    wait_table_active(ddb, name)
+    ddb.put_item(TableName=name, Item={"k": {"S": "a"}, "v": {"S": "backed up"}})
+    arn = ddb.create_backup(TableName=name, BackupName="bak")["BackupDetails"]["BackupArn"]
+    wait_for(lambda: ddb.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"]["BackupStatus"]
+             == "AVAILABLE", what="backup")
+    ddb.delete_table(TableName=name)
+    kms.disable_key(KeyId=cmk)
+    assert srv.stop() == 0
+    srv.start()
+    ddb, kms = srv.client(), kms_client(srv)
+
+    # The backup is sealed under the table's data key, which KMS will not unwrap now: even a
+    # restore to the AWS owned key is refused.
+    restored = unique_name("restored")
+    expect_error(ddb.restore_table_from_backup, "ValidationException", re.compile(re.escape(
+        f"KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: {cmk} is disabled.") + ".*"),
+        TargetTableName=restored, BackupArn=arn, SSESpecificationOverride={"Enabled": False})
+    kms.enable_key(KeyId=cmk)
+    ddb.restore_table_from_backup(TargetTableName=restored, BackupArn=arn,
+                                  SSESpecificationOverride={"Enabled": False})
+    wait_table_active(ddb, restored)
+    assert ddb.get_item(TableName=restored, Key={"k": {"S": "a"}})["Item"]["v"]["S"] == "backed up"
+    assert "SSEDescription" not in ddb.describe_table(TableName=restored)["Table"]
+
+
+def test_a_deleted_tables_stream_stays_readable_across_a_restart(new_server):
+    srv = new_server()
+    ddb = srv.client()
+    name = unique_name("gone")
+    make_table(ddb, name, {})
+    for i in range(3):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"p{i}"}, "sk": {"S": "s"}, "v": {"S": f"value-{i}"}})
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    ddb.delete_table(TableName=name)
+    assert srv.stop() == 0
+    srv.start()
+    # Its records are sealed under the deleted table's data key, kept for the stream's 24 hours.
+    streams = streams_client(srv)
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = streams.get_records(ShardIterator=it)["Records"]
+    assert [r["dynamodb"]["NewImage"]["v"]["S"] for r in records] == [f"value-{i}" for i in range(3)]

@@ -3,7 +3,9 @@
 //! so that drift on a shared machine falls on both): each loads N 1 KB items, then serves
 //! GetItem of random loaded keys and PutItem of new keys for a few seconds each. The table is
 //! larger than redb's page cache, so reads decrypt pages from the file and the fold encrypts
-//! what it writes. The figure is encrypted ÷ unencrypted throughput, per operation.
+//! what it writes. The table is an SSE table (the AWS managed key) on both: encrypted, its
+//! values are sealed under its own data key too. The figure is encrypted ÷ unencrypted
+//! throughput, per operation.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,7 +73,7 @@ async fn one_server(args: &Args, encrypted: bool) -> Result<Tally, String> {
     let mut srv = ServerProcess::start_with(&binary, None, false, extra)?;
     let target = Target::from_addr(srv.addr);
     let signer = args.creds.signer();
-    workload::create_table(&target, &signer, TABLE, false).await?;
+    workload::create_sse_table(&target, &signer, TABLE).await?;
     let gen: Generator =
         Arc::new(move |ctx| workload::put_body(TABLE, &format!("k{}", ctx.seq), None, PAYLOAD_1K));
     workload::load(&target, &signer, args.connections, args.items, gen, TABLE).await?;

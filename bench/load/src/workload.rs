@@ -320,6 +320,19 @@ pub async fn create_table(
     create_and_wait(target, signer, name, &request).await
 }
 
+/// [`create_table`] with server-side encryption under the AWS managed key
+/// (`alias/aws/dynamodb`): a table with a KMS key of its own.
+pub async fn create_sse_table(target: &Target, signer: &Signer, name: &str) -> Result<(), String> {
+    let request = json!({
+        "TableName": name,
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST",
+        "SSESpecification": {"Enabled": true, "SSEType": "KMS"},
+    });
+    create_and_wait(target, signer, name, &request).await
+}
+
 /// CreateTable with `request`, then waits until the table and its indexes are ACTIVE. A table
 /// that already exists is taken as is.
 async fn create_and_wait(

@@ -14,8 +14,10 @@
 //! On disk, under the store's key (encryption at rest), the file starts with `DSB\x02` and a
 //! random 16-byte salt that picks the file's own key (`StoreKey::archive`), and each payload is
 //! sealed with AES-256-GCM, its nonce the frame's offset in the file: unique within the file,
-//! and known to a restore that resumes at an offset. Files written before encryption (no
-//! header) are still read.
+//! and known to a restore that resumes at an offset. A backup of a table with a data key
+//! (`data_keys`) starts with `DSB\x03`, the salt and the key's number, and its file key is
+//! derived from the table's data key instead: it opens only while KMS unwraps that key. Files
+//! written before encryption (no header) are still read.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -24,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use store::at_rest::{Sealer, Secret};
-use store::StoreKey;
+use store::{Store, StoreKey};
 
 /// A payload's kind, its first byte.
 const TABLE: u8 = b'T';
@@ -40,6 +42,9 @@ const MAX_FRAME: u32 = 4 * 1024 * 1024;
 const SEALED_MAGIC: [u8; 4] = *b"DSB\x02";
 const SALT_BYTES: usize = 16;
 const SEALED_HEADER: u64 = (SEALED_MAGIC.len() + SALT_BYTES) as u64;
+/// The start of a file sealed under a table's data key: then the salt and the key's number.
+const DATA_KEY_MAGIC: [u8; 4] = *b"DSB\x03";
+const DATA_KEY_HEADER: u64 = SEALED_HEADER + 8;
 
 const SUFFIX: &str = ".dsb";
 const PARTIAL: &str = ".partial";
@@ -56,9 +61,9 @@ pub enum Frame {
 }
 
 /// Where backup files live: a directory (their payloads sealed under the store's key, when
-/// it has one), or memory.
+/// it has one, or under a table's data key the store holds), or memory.
 pub enum Archive {
-    Dir(PathBuf, Option<StoreKey>),
+    Dir(PathBuf, Option<StoreKey>, Option<Store>),
     Memory(Mutex<HashMap<String, Arc<Vec<u8>>>>),
 }
 
@@ -77,11 +82,13 @@ impl Archive {
         dir.join(format!("{id}{suffix}"))
     }
 
-    /// Starts writing the file of backup `id`.
-    pub fn create(&self, id: &str) -> io::Result<ArchiveWriter<'_>> {
+    /// Starts writing the file of backup `id`, sealed under data key `data_key` if the store
+    /// holds it.
+    pub fn create(&self, id: &str, data_key: Option<u64>) -> io::Result<ArchiveWriter<'_>> {
         let mut seal = None;
+        let mut header = 0;
         let sink = match self {
-            Archive::Dir(dir, key) => {
+            Archive::Dir(dir, key, store) => {
                 // Backups hold table data: only the owner reads them, as the data directory.
                 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
                 std::fs::DirBuilder::new()
@@ -98,9 +105,19 @@ impl Archive {
                 if let Some(key) = key {
                     let random = Secret::random().map_err(io::Error::other)?;
                     let salt = &random.as_bytes()[..SALT_BYTES];
-                    w.write_all(&SEALED_MAGIC)?;
-                    w.write_all(salt)?;
-                    seal = Some(key.archive(salt));
+                    let table_key = data_key
+                        .zip(store.as_ref())
+                        .and_then(|(n, s)| s.data_key_archive(n, salt).map(|sealer| (n, sealer)));
+                    if let Some((n, sealer)) = table_key {
+                        w.write_all(&DATA_KEY_MAGIC)?;
+                        w.write_all(salt)?;
+                        w.write_all(&n.to_le_bytes())?;
+                        (seal, header) = (Some(sealer), DATA_KEY_HEADER);
+                    } else {
+                        w.write_all(&SEALED_MAGIC)?;
+                        w.write_all(salt)?;
+                        (seal, header) = (Some(key.archive(salt)), SEALED_HEADER);
+                    }
                 }
                 Sink::File(w)
             }
@@ -110,17 +127,17 @@ impl Archive {
             archive: self,
             id: id.to_string(),
             sink,
-            written: if seal.is_some() { SEALED_HEADER } else { 0 },
+            written: header,
             seal,
         })
     }
 
     /// Opens the file of backup `id` at byte `offset` (a frame boundary a reader reported).
     pub fn open(&self, id: &str, offset: u64) -> io::Result<ArchiveReader> {
-        let mut key = None;
+        let (mut key, mut store) = (None, None);
         let mut source: Box<dyn ReadSeek> = match self {
-            Archive::Dir(dir, k) => {
-                key = k.as_ref();
+            Archive::Dir(dir, k, s) => {
+                (key, store) = (k.as_ref(), s.as_ref());
                 Box::new(File::open(Archive::path(dir, id, SUFFIX))?)
             }
             Archive::Memory(files) => {
@@ -133,11 +150,23 @@ impl Archive {
                 Box::new(io::Cursor::new(Shared(bytes)))
             }
         };
-        let mut head = [0u8; SEALED_HEADER as usize];
-        let sealed = source.read_exact(&mut head).is_ok() && head[..4] == SEALED_MAGIC;
-        let (seal, offset) = if sealed {
+        let mut head = [0u8; DATA_KEY_HEADER as usize];
+        let whole = source.read(&mut head)?;
+        let read = whole + read_more(&mut *source, &mut head[whole..])?;
+        let salt = &head[4..SEALED_HEADER as usize];
+        let (seal, offset) = if read >= SEALED_HEADER as usize && head[..4] == SEALED_MAGIC {
             let key = key.ok_or_else(|| corrupt("sealed, and this store has no key"))?;
-            (Some(key.archive(&head[4..])), offset.max(SEALED_HEADER))
+            (Some(key.archive(salt)), offset.max(SEALED_HEADER))
+        } else if read == DATA_KEY_HEADER as usize && head[..4] == DATA_KEY_MAGIC {
+            let number = u64::from_le_bytes(
+                head[SEALED_HEADER as usize..]
+                    .try_into()
+                    .unwrap_or_default(),
+            );
+            let sealer = store
+                .and_then(|s| s.data_key_archive(number, salt))
+                .ok_or_else(|| corrupt("sealed under a table's data key that is not available"))?;
+            (Some(sealer), offset.max(DATA_KEY_HEADER))
         } else {
             (None, offset)
         };
@@ -152,7 +181,7 @@ impl Archive {
     /// Removes the file of backup `id` (complete or partial); a missing one is fine.
     pub fn remove(&self, id: &str) -> io::Result<()> {
         match self {
-            Archive::Dir(dir, _) => {
+            Archive::Dir(dir, _, _) => {
                 for suffix in [SUFFIX, PARTIAL] {
                     match std::fs::remove_file(Archive::path(dir, id, suffix)) {
                         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -173,7 +202,7 @@ impl Archive {
     /// The ids of every file present, complete or not (to clean up what a crash left).
     pub fn ids(&self) -> Vec<String> {
         match self {
-            Archive::Dir(dir, _) => std::fs::read_dir(dir)
+            Archive::Dir(dir, _, _) => std::fs::read_dir(dir)
                 .map(|entries| {
                     entries
                         .flatten()
@@ -192,6 +221,18 @@ impl Archive {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// Fills `buf` as far as the source goes; how many bytes it read.
+fn read_more(source: &mut dyn ReadSeek, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match source.read(&mut buf[n..])? {
+            0 => break,
+            m => n += m,
+        }
+    }
+    Ok(n)
 }
 
 trait ReadSeek: Read + Seek + Send {}
@@ -290,7 +331,7 @@ impl ArchiveWriter<'_> {
     pub fn finish(mut self, items: u64) -> io::Result<u64> {
         self.frame(END, &[&items.to_le_bytes()])?;
         match (self.sink, self.archive) {
-            (Sink::File(w), Archive::Dir(dir, _)) => {
+            (Sink::File(w), Archive::Dir(dir, _, _)) => {
                 let f = w.into_inner().map_err(|e| e.into_error())?;
                 f.sync_all()?;
                 std::fs::rename(
@@ -388,7 +429,7 @@ mod tests {
     use super::*;
 
     fn round_trip(archive: &Archive) {
-        let mut w = archive.create("b1").unwrap();
+        let mut w = archive.create("b1", None).unwrap();
         w.table(b"{\"TableName\":\"t\"}").unwrap();
         w.item(b"k1", b"v1").unwrap();
         w.item(b"k2", b"").unwrap();
@@ -419,7 +460,7 @@ mod tests {
     fn frames_round_trip_in_memory_and_on_disk() {
         round_trip(&Archive::in_memory());
         let dir = std::env::temp_dir().join(format!("dynostack-archive-{}", std::process::id()));
-        round_trip(&Archive::Dir(dir.clone(), None));
+        round_trip(&Archive::Dir(dir.clone(), None, None));
         std::fs::remove_dir_all(&dir).ok();
         let key = store::Store::in_memory().unwrap().key().cloned();
         assert!(key.is_none());
@@ -429,14 +470,14 @@ mod tests {
     fn sealed_files_hold_no_plaintext_and_resume_at_any_frame() {
         let dir = std::env::temp_dir().join(format!("dynostack-sealed-{}", std::process::id()));
         let key = sealed_key();
-        let archive = Archive::Dir(dir.clone(), Some(key));
+        let archive = Archive::Dir(dir.clone(), Some(key), None);
         round_trip(&archive);
-        let mut w = archive.create("b9").unwrap();
+        let mut w = archive.create("b9", None).unwrap();
         w.item(b"distinctive-key", b"distinctive-value").unwrap();
         w.finish(1).unwrap();
         let bytes = std::fs::read(dir.join("b9.dsb")).unwrap();
         assert!(!bytes.windows(11).any(|w| w == b"distinctive"));
-        let other = Archive::Dir(dir.clone(), Some(sealed_key()));
+        let other = Archive::Dir(dir.clone(), Some(sealed_key()), None);
         assert!(other.open("b9", 0).unwrap().next_frame().is_err());
         std::fs::remove_dir_all(dir).ok();
     }
@@ -444,10 +485,10 @@ mod tests {
     #[test]
     fn a_damaged_frame_is_refused_and_an_unfinished_file_is_not_there() {
         let archive = Archive::in_memory();
-        let w = archive.create("b2").unwrap();
+        let w = archive.create("b2", None).unwrap();
         drop(w);
         assert!(archive.open("b2", 0).is_err());
-        let mut w = archive.create("b3").unwrap();
+        let mut w = archive.create("b3", None).unwrap();
         w.item(b"k", b"v").unwrap();
         w.finish(1).unwrap();
         if let Archive::Memory(files) = &archive {

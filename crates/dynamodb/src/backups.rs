@@ -209,7 +209,8 @@ pub fn copy(
 ) -> Result<Copied, StoreError> {
     let io = |e: std::io::Error| StoreError::io(format!("backup {id}: {e}"));
     let definition = serde_json::to_vec(meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut w = archive.create(id).map_err(io)?;
+    let data_key = meta.data_key.as_ref().map(|k| k.number);
+    let mut w = archive.create(id, data_key).map_err(io)?;
     w.table(&definition).map_err(io)?;
     let mut items = 0u64;
     let mut failed = None;

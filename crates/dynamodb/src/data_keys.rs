@@ -43,6 +43,20 @@ pub struct DataKey {
     pub context_table: String,
 }
 
+/// Keys of deleted tables, kept a while (key: the number, big-endian): their stream records
+/// stay readable for the streams' retention after the table is gone.
+const RETIRED: &str = "ddb.retired_keys";
+
+/// How long the key of a deleted table is kept: past the 24 hours its stream is readable.
+const RETIRED_FOR_MS: u64 = 25 * 3_600_000;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Retired {
+    key: DataKey,
+    since_ms: u64,
+}
+
 /// The prefixes of the store tables a table's data key seals (items, indexes, PITR log).
 fn prefixes(table_id: &str) -> [String; 3] {
     [
@@ -75,6 +89,15 @@ pub(crate) fn sync(
     if let Some(b) = before.filter(|_| !same_table) {
         for p in prefixes(&b.table_id) {
             ctx.assign_data_key(&p, None)?;
+        }
+        if let Some(key) = &b.data_key {
+            let retired = Retired {
+                key: key.clone(),
+                since_ms: ctx.now_ms(),
+            };
+            let bytes =
+                serde_json::to_vec(&retired).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            ctx.insert(RETIRED, &key.number.to_be_bytes(), &bytes)?;
         }
     }
     if let Some(a) = after {
@@ -227,6 +250,54 @@ impl Keys {
                 tracing::warn!(table = %meta.table_name, "the table's data key stays sealed: {}", e.message);
             }
         }
+        for retired in self.retired().unwrap_or_default() {
+            if let Err(e) = self.unlock(&retired.key) {
+                tracing::warn!(table = %retired.key.context_table,
+                    "the deleted table's data key stays sealed (its stream records with it): {}", e.message);
+            }
+        }
+    }
+
+    fn retired(&self) -> Result<Vec<Retired>, StoreError> {
+        let mut out = Vec::new();
+        self.store.read()?.scan(
+            RETIRED,
+            (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+            false,
+            |_, v| {
+                if let Ok(r) = serde_json::from_slice::<Retired>(v) {
+                    out.push(r);
+                }
+                store::ScanControl::Continue
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// Forgets the keys of tables deleted longer ago than their streams are readable.
+    pub(crate) async fn expire_retired(&self, now_ms: u64) -> Result<(), StoreError> {
+        let expired: Vec<u64> = self
+            .retired()?
+            .into_iter()
+            .filter(|r| now_ms.saturating_sub(r.since_ms) > RETIRED_FOR_MS)
+            .map(|r| r.key.number)
+            .collect();
+        if expired.is_empty() {
+            return Ok(());
+        }
+        let numbers = expired.clone();
+        self.store
+            .write(move |ctx| {
+                for n in numbers {
+                    ctx.remove(RETIRED, &n.to_be_bytes())?;
+                }
+                Ok(())
+            })
+            .await?;
+        for n in expired {
+            self.store.forget_data_key(n);
+        }
+        Ok(())
     }
 }
 

@@ -155,7 +155,7 @@ impl Dynamo {
     /// as an in-memory store's data does), sealed under the store's key if it has one.
     pub fn with_archive_dir(mut self, dir: std::path::PathBuf) -> Dynamo {
         let key = self.store.key().cloned();
-        self.archive = Arc::new(archive::Archive::Dir(dir, key));
+        self.archive = Arc::new(archive::Archive::Dir(dir, key, Some(self.store.clone())));
         self
     }
 
@@ -206,7 +206,7 @@ impl Dynamo {
             self.pitr.clone(),
         );
         workers.spawn(
-            table_keys::Watcher::new(self.store.clone(), self.catalog.clone()),
+            table_keys::Watcher::new(self.store.clone(), self.catalog.clone(), self.keys.clone()),
             Wake::default(),
         );
         workers.spawn(

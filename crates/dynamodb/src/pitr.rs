@@ -78,6 +78,9 @@ pub struct Snapshot {
     #[serde(default)]
     pub taken_ms: u64,
     pub archive_id: String,
+    /// The table's data key its file is sealed under (the table's key may change since).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_key: Option<crate::data_keys::DataKey>,
 }
 
 fn snapshot_key(table_id: &str, at_ms: u64) -> String {
@@ -258,6 +261,7 @@ impl Snapshotter {
             at_ms: at,
             taken_ms: now,
             archive_id,
+            data_key: meta.data_key.clone(),
         })
         .await?;
         tracing::info!(

@@ -148,18 +148,25 @@ impl crate::Dynamo {
 }
 
 /// The `table-keys` worker: marks tables whose key stayed unusable inaccessible, and clears
-/// the mark once the key is usable again.
+/// the mark once the key is usable again; forgets the data keys of tables deleted more than a
+/// day ago.
 pub struct Watcher {
     store: Store,
     catalog: Arc<Catalog>,
+    keys: Arc<crate::data_keys::Keys>,
 }
 
 impl Watcher {
-    pub fn new(store: Store, catalog: Arc<Catalog>) -> Watcher {
-        Watcher { store, catalog }
+    pub fn new(store: Store, catalog: Arc<Catalog>, keys: Arc<crate::data_keys::Keys>) -> Watcher {
+        Watcher {
+            store,
+            catalog,
+            keys,
+        }
     }
 
     async fn check(&self, now: u64) -> Result<Next, StoreError> {
+        self.keys.expire_retired(now).await?;
         for meta in self.catalog.all() {
             let Some(sse) = &meta.sse else { continue };
             if is_managed(&sse.kms_master_key_arn) {

@@ -164,6 +164,7 @@ fn batch_read(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> 
                         if !seen.insert((plan.meta.table_id.clone(), plan.key.clone())) {
                             return Err(duplicates());
                         }
+                        svc.check_table_key(&plan.meta)?;
                         Ok((plan, consistent))
                     }
                     Err(e) => Err(e),

@@ -135,6 +135,7 @@ pub(super) async fn handle(
     let (mut refused, mut admitted) = (None, 0usize);
     for (name, writes, requests) in decoded {
         let meta = svc.catalog.require(&name)?;
+        svc.check_table_key(&meta)?;
         let shape = meta.key_shape();
         let mut seen = HashSet::with_capacity(writes.len());
         let mut out = Vec::with_capacity(writes.len());

@@ -284,6 +284,11 @@ pub(super) async fn from_backup(
     let id = backup_id(req.backup_arn.as_deref(), &svc.env.account_id)?;
     let arn = req.backup_arn.clone().unwrap_or_default();
     let record = backups::get(&svc.store.read()?, id)?.ok_or_else(|| backup_not_found(&arn))?;
+    // The backup is sealed under its table's data key: KMS must unwrap it (a backup of a
+    // table whose key is gone cannot be restored, as on AWS).
+    if let Some(key) = &record.table.data_key {
+        svc.keys.unlock(key)?;
+    }
     let now_ms = svc.clock().now_ms();
     let meta = restored_meta(&record.table, &target, req.overrides, call, svc, now_ms)?;
     // A system backup of a deleted PITR table is its last snapshot and log up to the deletion.
@@ -391,6 +396,11 @@ pub(super) async fn to_point_in_time(
             ),
         ));
     };
+    // The snapshot and the log are sealed under the table's data keys: KMS must unwrap them.
+    svc.keys.unlock_table(&meta)?;
+    if let Some(key) = &base.data_key {
+        svc.keys.unlock(key)?;
+    }
     let restored = restored_meta(&meta, &target, req.overrides, call, svc, now_ms)?;
     let source = Source {
         summary: RestoreSummary {

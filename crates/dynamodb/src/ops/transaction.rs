@@ -264,6 +264,9 @@ pub(super) fn admit_writes(
     actions: &[Action],
     operation: &'static str,
 ) -> Result<(), DynamoError> {
+    for a in actions {
+        svc.check_table_key(&a.meta)?;
+    }
     let mut refused = false;
     let reasons: Vec<Json> = actions
         .iter()
