@@ -104,6 +104,9 @@ pub(crate) fn kms_refusal(problem: &kms::KeyProblem) -> DynamoError {
 
 /// The error a request on a table gets when its key is `state`, or `None` if usable.
 pub(crate) fn refusal(state: KeyUse, arn: &str) -> Option<DynamoError> {
+    if state == KeyUse::Usable {
+        return None;
+    }
     let request = uuid::Uuid::new_v4();
     match state {
         KeyUse::Usable => None,
