@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,11 +17,10 @@ import boto3
 import pytest
 
 from conftest import ACCESS_KEY, REGION, SECRET_KEY, binary_path, client_config
-from dynohelpers import unique_name, wait_for, wait_table_active
+from dynohelpers import expect_error, unique_name, wait_for, wait_table_active
 from test_backup_runs import endpoint, fresh  # noqa: F401  (a server with the test clock, for workdir)
+from test_clock import advance
 from test_terraform import PLUGINS, run, workdir  # noqa: F401  (the workdir fixture)
-
-
 
 
 def files_holding(root: Path, needles: list[bytes]) -> list[str]:
@@ -66,6 +66,20 @@ def secrets_of(kind):
     """Distinctive values: an attribute, the GSI key, the LSI key, and the table key itself."""
     return {"pk": f"pk-{kind}-q8z1", "sk": f"sk-{kind}-w4x7", "g": f"gsi-{kind}-k2v9",
             "l": f"lsi-{kind}-m5n3", "v": f"value-{kind}-j6t0"}
+
+
+def keyed_table(srv, prefix, item):
+    """A customer managed key, and a table under it holding `item` (hash key `k`)."""
+    ddb, kms = srv.client(), kms_client(srv)
+    cmk = kms.create_key(Description="table key")["KeyMetadata"]["Arn"]
+    name = unique_name(prefix)
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST",
+                     SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": cmk})
+    wait_table_active(ddb, name)
+    ddb.put_item(TableName=name, Item=item)
+    return cmk, name
 
 
 def test_no_file_holds_table_data_for_any_kind_of_key(new_server):
@@ -196,22 +210,10 @@ def test_the_log_says_when_the_data_directory_holds_its_own_key(new_server):
 
 
 def test_a_table_whose_key_is_disabled_refuses_requests_then_becomes_inaccessible(new_server):
-    import re
-
-    from dynohelpers import expect_error
-    from test_clock import advance
-
     srv = new_server(args=["--test-clock"])
     ddb, kms = srv.client(), kms_client(srv)
-    cmk = kms.create_key(Description="table key")["KeyMetadata"]["Arn"]
-    name = unique_name("keyed")
-    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                     BillingMode="PAY_PER_REQUEST",
-                     SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": cmk})
-    wait_table_active(ddb, name)
     key = {"k": {"S": "a"}}
-    ddb.put_item(TableName=name, Item=key)
+    cmk, name = keyed_table(srv, "keyed", key)
 
     kms.disable_key(KeyId=cmk)
     # As on AWS, the table's key found usable serves requests for five minutes more.
@@ -272,11 +274,6 @@ def test_a_table_whose_key_is_disabled_refuses_requests_then_becomes_inaccessibl
 @pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
                     reason="terraform or the provider mirror is not installed")
 def test_disabling_the_seed_modules_key_makes_its_tables_inaccessible(workdir, fresh):  # noqa: F811
-    import re
-
-    from dynohelpers import expect_error
-    from test_clock import advance
-
     srv = fresh
     work, env = workdir
     run(work, env, "apply", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")
@@ -305,9 +302,6 @@ def test_disabling_the_seed_modules_key_makes_its_tables_inaccessible(workdir, f
 
 
 def test_table_keys_are_checked_and_resolved_when_given(server, ddb):
-    import re
-
-    from dynohelpers import expect_error
 
     kms = kms_client(server)
     key = kms.create_key(Description="t")["KeyMetadata"]
@@ -458,21 +452,12 @@ def test_switching_a_tables_key_reseals_its_data_and_leaves_none_under_the_old_k
 
 def test_a_table_whose_key_was_disabled_at_start_opens_once_the_key_is_enabled(new_server):
     srv = new_server()
-    ddb, kms = srv.client(), kms_client(srv)
-    cmk = kms.create_key(Description="table key")["KeyMetadata"]["Arn"]
-    name = unique_name("sealed")
-    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                     BillingMode="PAY_PER_REQUEST",
-                     SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": cmk})
-    wait_table_active(ddb, name)
-    ddb.put_item(TableName=name, Item={"k": {"S": "a"}, "v": {"S": "kept"}})
-    kms.disable_key(KeyId=cmk)
+    cmk, name = keyed_table(srv, "sealed", {"k": {"S": "a"}, "v": {"S": "kept"}})
+    kms_client(srv).disable_key(KeyId=cmk)
     assert srv.stop() == 0
     srv.start()  # KMS refuses the table's data key: its data stays sealed
     assert "the table's data key stays sealed" in srv.stderr_path.read_text()
     ddb, kms = srv.client(), kms_client(srv)
-    from dynohelpers import expect_error
     expect_error(ddb.get_item, "ValidationException", TableName=name, Key={"k": {"S": "a"}})
     kms.enable_key(KeyId=cmk)  # a refusal is remembered for a second
     item = wait_for(lambda: ddb.get_item(TableName=name, Key={"k": {"S": "a"}}).get("Item"), timeout=5,
@@ -481,20 +466,10 @@ def test_a_table_whose_key_was_disabled_at_start_opens_once_the_key_is_enabled(n
 
 
 def test_a_backup_restores_only_while_its_tables_key_can_be_unwrapped(new_server):
-    import re
-
-    from dynohelpers import expect_error
 
     srv = new_server()
     ddb, kms = srv.client(), kms_client(srv)
-    cmk = kms.create_key(Description="table key")["KeyMetadata"]["Arn"]
-    name = unique_name("backed")
-    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                     BillingMode="PAY_PER_REQUEST",
-                     SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": cmk})
-    wait_table_active(ddb, name)
-    ddb.put_item(TableName=name, Item={"k": {"S": "a"}, "v": {"S": "backed up"}})
+    cmk, name = keyed_table(srv, "backed", {"k": {"S": "a"}, "v": {"S": "backed up"}})
     arn = ddb.create_backup(TableName=name, BackupName="bak")["BackupDetails"]["BackupArn"]
     wait_for(lambda: ddb.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"]["BackupStatus"]
              == "AVAILABLE", what="backup")
@@ -535,3 +510,32 @@ def test_a_deleted_tables_stream_stays_readable_across_a_restart(new_server):
     it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     records = streams.get_records(ShardIterator=it)["Records"]
     assert [r["dynamodb"]["NewImage"]["v"]["S"] for r in records] == [f"value-{i}" for i in range(3)]
+
+
+def test_tables_of_an_unencrypted_directory_get_data_keys_when_it_is_encrypted(new_server):
+    srv = new_server(args=["--unencrypted-at-rest"])
+    ddb, kms = srv.client(), kms_client(srv)
+    cmk = kms.create_key(Description="table key")["KeyMetadata"]["Arn"]
+    name = unique_name("migrated")
+    make_table(ddb, name, {"SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": cmk}})
+    for i in range(40):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"p{i}"}, "sk": {"S": "s"}, "g": {"S": f"g{i}"},
+                                           "l": {"S": f"l{i}"}, "v": {"S": f"value-{i}"}})
+    assert srv.stop() == 0
+
+    # Encrypted from now on: the table gets a data key from KMS and its values are resealed.
+    srv.extra_args = []
+    srv.start()
+    wait_for(lambda: "the table's values are sealed under its data key" in srv.stderr_path.read_text(),
+             what="the table resealed")
+    check_switched_table(srv, name, 40)
+    kms = kms_client(srv)
+    kms.disable_key(KeyId=cmk)
+    assert srv.stop() == 0
+    srv.start()
+    assert "the table's data key stays sealed" in srv.stderr_path.read_text()
+    kms_client(srv).enable_key(KeyId=cmk)
+    ddb = srv.client()
+    wait_for(lambda: ddb.get_item(TableName=name, Key={"pk": {"S": "p1"}, "sk": {"S": "s"}}).get("Item"),
+             timeout=5, what="the table's key unwrapped")
+    check_switched_table(srv, name, 40)

@@ -23,7 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Warnings, and what backups, restores and AWS Backup's jobs did: an operator wants to see
 /// those without asking.
 const DEFAULT_LOG: &str =
-    "warn,backup=info,dynamodb::backups=info,dynamodb::restore=info,dynamodb::pitr=info";
+    "warn,backup=info,dynamodb::backups=info,dynamodb::restore=info,dynamodb::pitr=info,dynamodb::resealing=info";
 
 fn main() -> ExitCode {
     no_transparent_huge_pages();

@@ -97,15 +97,20 @@ fn reopen(dir: &Path, keys: &[(u64, [u8; 32])]) -> Store {
     s
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn folded_values_and_changes_open_only_with_their_key() {
+/// A data directory whose `ddb.items.t` values and change records are folded under key 1.
+async fn folded_under_key_a() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open_dir(dir.path()).unwrap();
     s.add_data_key(1, &KEY_A).unwrap();
     assign(&s, 1).await;
     write_values(&s).await;
     s.shutdown();
-    drop(s);
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn folded_values_and_changes_open_only_with_their_key() {
+    let dir = folded_under_key_a().await;
 
     let s = reopen(dir.path(), &[]);
     let refused = scan_all(&s, "ddb.items.t");
@@ -189,13 +194,7 @@ async fn values_replayed_from_the_log_are_listed_and_resealed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resealing_moves_every_value_to_the_new_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Store::open_dir(dir.path()).unwrap();
-    s.add_data_key(1, &KEY_A).unwrap();
-    assign(&s, 1).await;
-    write_values(&s).await;
-    s.shutdown();
-    drop(s);
+    let dir = folded_under_key_a().await;
 
     let s = reopen(dir.path(), &[(1, KEY_A), (2, KEY_B)]);
     assign(&s, 2).await;
