@@ -151,8 +151,7 @@ impl Archive {
             }
         };
         let mut head = [0u8; DATA_KEY_HEADER as usize];
-        let whole = source.read(&mut head)?;
-        let read = whole + read_more(&mut *source, &mut head[whole..])?;
+        let read = read_more(&mut *source, &mut head)?;
         let salt = &head[4..SEALED_HEADER as usize];
         let (seal, offset) = if read >= SEALED_HEADER as usize && head[..4] == SEALED_MAGIC {
             let key = key.ok_or_else(|| corrupt("sealed, and this store has no key"))?;

@@ -14,8 +14,9 @@
 //!   needs no custody of its own.
 //!
 //! Changing the SSE setting gives the table a new data key; the values already written are
-//! resealed in the background (`resealing`) while the old key still opens them. A store that
-//! encrypts nothing (`--unencrypted-at-rest`, in memory) has no data keys.
+//! resealed in the background (`resealing`) while the old key still opens them. A deleted
+//! table's key is kept 25 hours, for its stream records. A store that encrypts nothing
+//! (`--unencrypted-at-rest`, in memory) has no data keys.
 
 use std::collections::BTreeMap;
 

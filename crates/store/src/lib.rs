@@ -27,6 +27,9 @@
 //! - In redb every table but the change log holds tagged values, long ones apart in one table
 //!   of values (`values`); the fold and recovery write them only through `values`, which frees a
 //!   value apart in the transaction that overwrites, removes or drops its key.
+//! - Values of a table with a data key assigned, and change records that name such a table,
+//!   are sealed under that key where they leave memory for the file — the fold and the log's
+//!   replay, both through `values` — never in the memtable or the log (`data_keys`).
 //! - Only this crate names redb; the services see tables of bytes.
 
 pub mod at_rest;

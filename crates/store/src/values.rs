@@ -31,12 +31,13 @@ const APART: u8 = 1;
 const SEALED_INLINE: u8 = 2;
 const SEALED_APART: u8 = 3;
 
-/// What a tagged table holds under a key, and whether the value is sealed.
+/// Where a tagged table keeps the value under a key.
 enum Stored<'a> {
     Inline(&'a [u8]),
     Apart(u64),
 }
 
+/// Where the value is, and whether it is sealed.
 fn decode(stored: &[u8]) -> Result<(Stored<'_>, bool), StoreError> {
     match stored.split_first() {
         Some((&(INLINE | SEALED_INLINE), value)) => {
