@@ -171,3 +171,19 @@ def normalize_value(value: dict) -> dict:
 
 def dumps(obj) -> bytes:
     return json.dumps(obj).encode()
+
+
+def stream_records(streams, arn: str) -> list[dict]:
+    """Every record of the stream `arn`, shard by shard, from each shard's start (TRIM_HORIZON)
+    to the first empty page."""
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while it:
+            page = streams.get_records(ShardIterator=it)
+            if not page["Records"]:
+                break
+            records += page["Records"]
+            it = page.get("NextShardIterator")
+    return records

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Server
-from dynohelpers import UNVERIFIED, expect_error
+from dynohelpers import UNVERIFIED, expect_error, stream_records
 
 FIXTURE = Path(__file__).parent / "fixtures" / "deep-items.tar.gz"
 
@@ -86,16 +86,7 @@ def test_items_nested_past_the_limit_are_read_deleted_and_overwritten(earlier_bu
     # Their stream records, with 91-level images, are read.
     streams = earlier_build.streams_client()
     arn = ddb.describe_table(TableName="deep")["Table"]["LatestStreamArn"]
-    records = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        while it:
-            page = streams.get_records(ShardIterator=it)
-            records += page["Records"]
-            if not page["Records"]:
-                break
-            it = page.get("NextShardIterator")
+    records = stream_records(streams, arn)
     removed = [r for r in records if r["eventName"] == "REMOVE"]
     assert len(removed) == 1 and depth(removed[0]["dynamodb"]["OldImage"]["v"]) == 91
     modified = [r for r in records if r["dynamodb"]["Keys"]["k"]["S"] == "lists91"

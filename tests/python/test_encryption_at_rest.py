@@ -17,7 +17,7 @@ import boto3
 import pytest
 
 from conftest import ACCESS_KEY, REGION, SECRET_KEY, binary_path, client_config
-from dynohelpers import expect_error, unique_name, wait_for, wait_table_active
+from dynohelpers import expect_error, stream_records, unique_name, wait_for, wait_table_active
 from test_backup_runs import endpoint, fresh  # noqa: F401  (a server with the test clock, for workdir)
 from test_clock import advance
 from test_terraform import PLUGINS, run, workdir  # noqa: F401  (the workdir fixture)
@@ -365,25 +365,10 @@ def test_table_keys_are_checked_and_resolved_when_given(server, ddb):
     assert ddb.describe_table(TableName=owned)["Table"]["SSEDescription"]["KMSMasterKeyArn"] == key["Arn"]
 
 
-def streams_client(srv):
-    return boto3.client("dynamodbstreams", endpoint_url=srv.endpoint, region_name=REGION,
-                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                        config=client_config())
-
-
 def stream_images(srv, name):
     """Every NewImage value `v` of the table's stream, from its start."""
-    ddb, streams = srv.client(), streams_client(srv)
-    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
-    values = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        while it:
-            out = streams.get_records(ShardIterator=it)
-            values += [r["dynamodb"]["NewImage"]["v"]["S"] for r in out["Records"]]
-            it = out.get("NextShardIterator") if out["Records"] else None
-    return sorted(values)
+    arn = srv.client().describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    return sorted(r["dynamodb"]["NewImage"]["v"]["S"] for r in stream_records(srv.streams_client(), arn))
 
 
 def check_switched_table(srv, name, count):
@@ -505,10 +490,7 @@ def test_a_deleted_tables_stream_stays_readable_across_a_restart(new_server):
     assert srv.stop() == 0
     srv.start()
     # Its records are sealed under the deleted table's data key, kept for the stream's 24 hours.
-    streams = streams_client(srv)
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-    records = streams.get_records(ShardIterator=it)["Records"]
+    records = stream_records(srv.streams_client(), arn)
     assert [r["dynamodb"]["NewImage"]["v"]["S"] for r in records] == [f"value-{i}" for i in range(3)]
 
 
