@@ -305,32 +305,31 @@ pub async fn create_table(
     name: &str,
     range: bool,
 ) -> Result<(), String> {
+    create_and_wait(target, signer, name, &table_request(name, range)).await
+}
+
+/// [`create_table`] with server-side encryption under the AWS managed key
+/// (`alias/aws/dynamodb`): a table with a KMS key of its own.
+pub async fn create_sse_table(target: &Target, signer: &Signer, name: &str) -> Result<(), String> {
+    let mut request = table_request(name, false);
+    request["SSESpecification"] = json!({"Enabled": true, "SSEType": "KMS"});
+    create_and_wait(target, signer, name, &request).await
+}
+
+/// The CreateTable request of [`create_table`].
+fn table_request(name: &str, range: bool) -> Json {
     let mut attrs = vec![json!({"AttributeName": "pk", "AttributeType": "S"})];
     let mut schema = vec![json!({"AttributeName": "pk", "KeyType": "HASH"})];
     if range {
         attrs.push(json!({"AttributeName": "sk", "AttributeType": "N"}));
         schema.push(json!({"AttributeName": "sk", "KeyType": "RANGE"}));
     }
-    let request = json!({
+    json!({
         "TableName": name,
         "AttributeDefinitions": attrs,
         "KeySchema": schema,
         "BillingMode": "PAY_PER_REQUEST",
-    });
-    create_and_wait(target, signer, name, &request).await
-}
-
-/// [`create_table`] with server-side encryption under the AWS managed key
-/// (`alias/aws/dynamodb`): a table with a KMS key of its own.
-pub async fn create_sse_table(target: &Target, signer: &Signer, name: &str) -> Result<(), String> {
-    let request = json!({
-        "TableName": name,
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-        "BillingMode": "PAY_PER_REQUEST",
-        "SSESpecification": {"Enabled": true, "SSEType": "KMS"},
-    });
-    create_and_wait(target, signer, name, &request).await
+    })
 }
 
 /// CreateTable with `request`, then waits until the table and its indexes are ACTIVE. A table

@@ -150,8 +150,14 @@ impl Archive {
                 Box::new(io::Cursor::new(Shared(bytes)))
             }
         };
+        let mut got = Vec::with_capacity(DATA_KEY_HEADER as usize);
+        source
+            .by_ref()
+            .take(DATA_KEY_HEADER)
+            .read_to_end(&mut got)?;
+        let read = got.len();
         let mut head = [0u8; DATA_KEY_HEADER as usize];
-        let read = read_more(&mut *source, &mut head)?;
+        head[..read].copy_from_slice(&got);
         let salt = &head[4..SEALED_HEADER as usize];
         let (seal, offset) = if read >= SEALED_HEADER as usize && head[..4] == SEALED_MAGIC {
             let key = key.ok_or_else(|| corrupt("sealed, and this store has no key"))?;
@@ -220,18 +226,6 @@ impl Archive {
                 .unwrap_or_default(),
         }
     }
-}
-
-/// Fills `buf` as far as the source goes; how many bytes it read.
-fn read_more(source: &mut dyn ReadSeek, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match source.read(&mut buf[n..])? {
-            0 => break,
-            m => n += m,
-        }
-    }
-    Ok(n)
 }
 
 trait ReadSeek: Read + Seek + Send {}

@@ -61,8 +61,8 @@ struct Retired {
 /// The prefixes of the store tables a table's data key seals (items, indexes, PITR log).
 fn prefixes(table_id: &str) -> [String; 3] {
     [
-        format!("ddb.items.{table_id}"),
-        format!("ddb.index.{table_id}."),
+        crate::schema::items_table(table_id),
+        crate::indexes::index_table(table_id, ""),
         crate::pitr::log_table(table_id),
     ]
 }
@@ -115,10 +115,6 @@ fn context(table: &str, account: &str) -> BTreeMap<String, String> {
         ("aws:dynamodb:tableName".to_string(), table.to_string()),
         ("aws:dynamodb:subscriberId".to_string(), account.to_string()),
     ])
-}
-
-fn region_of(arn: &str) -> &str {
-    arn.split(':').nth(3).unwrap_or("us-east-1")
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -177,7 +173,7 @@ impl Keys {
             .call_via_service(
                 "GenerateDataKey",
                 body.to_string().as_bytes(),
-                region_of(arn),
+                crate::ids::region_of(arn),
                 "dynamodb",
             )
             .await
@@ -219,7 +215,7 @@ impl Keys {
                     .decrypt_via_service(
                         &blob,
                         &context(&key.context_table, &self.account),
-                        region_of(arn),
+                        crate::ids::region_of(arn),
                         "dynamodb",
                     )
                     .map_err(|e| kms_failure(&e, arn))?;

@@ -1,4 +1,4 @@
-//! Identifiers: random numbers (not for cryptography) and UUIDs.
+//! Identifiers: random numbers (not for cryptography), UUIDs, and the region an ARN names.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -12,6 +12,11 @@ pub fn random_u64() -> u64 {
     h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
     h.write_u64(clock::system_now_ms());
     h.finish()
+}
+
+/// The region of an ARN (`arn:aws:<service>:<region>:…`), us-east-1 for a malformed one.
+pub fn region_of(arn: &str) -> &str {
+    arn.split(':').nth(3).unwrap_or("us-east-1")
 }
 
 /// A random (version 4) UUID, as AWS uses for TableId.

@@ -94,7 +94,7 @@ pub struct Dynamo {
     pub(crate) pitr: Wake,
     /// Wakes the backup sweeper (a system backup to expire).
     pub(crate) backup_sweeper: Wake,
-    /// Tables' KMS key states, read from KMS at most once a second.
+    /// Tables' KMS key states as requests last found them (`table_keys`).
     pub(crate) table_keys: Arc<table_keys::KeyCache>,
     /// Tables' data keys (`data_keys`).
     pub(crate) keys: Arc<data_keys::Keys>,

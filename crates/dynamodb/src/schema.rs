@@ -232,11 +232,16 @@ impl TableMeta {
         self.billing_mode == "PAY_PER_REQUEST"
     }
 
-    /// The redb table holding this table's items. Keyed by id, not name, so a table deleted and
-    /// created again never sees the old one's items.
+    /// The redb table holding this table's items.
     pub fn items_table(&self) -> String {
-        format!("ddb.items.{}", self.table_id)
+        items_table(&self.table_id)
     }
+}
+
+/// The redb table holding the items of the table with id `table_id`. Keyed by id, not name, so
+/// a table deleted and created again never sees the old one's items.
+pub fn items_table(table_id: &str) -> String {
+    format!("ddb.items.{table_id}")
 }
 
 /// Resolves a validated key schema. Types of undefined attributes read as "S": validation

@@ -195,7 +195,7 @@ pub struct Sealer(Option<Aes256Gcm>);
 pub const TAG_BYTES: usize = 16;
 
 impl Sealer {
-    fn new(key: [u8; 32]) -> Sealer {
+    pub(crate) fn new(key: [u8; 32]) -> Sealer {
         Sealer(Aes256Gcm::new_from_slice(&key).ok())
     }
 

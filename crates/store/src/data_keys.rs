@@ -23,10 +23,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use aes_gcm::aead::{Aead, Payload};
-use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
-
-use crate::at_rest::Secret;
+use crate::at_rest::{Sealer, Secret};
 use crate::StoreError;
 
 /// Prefix of store table names → the number of the data key their values are sealed under
@@ -47,7 +44,7 @@ pub(crate) struct Keyring {
 
 pub(crate) struct DataKey {
     secret: Secret,
-    cipher: Aes256Gcm,
+    sealer: Sealer,
 }
 
 impl DataKey {
@@ -58,13 +55,12 @@ impl DataKey {
 
 impl Keyring {
     pub(crate) fn add(&self, number: u64, secret: Secret) -> Result<(), StoreError> {
-        let cipher = Aes256Gcm::new_from_slice(secret.as_bytes())
-            .map_err(|_| StoreError::io("a data key could not be keyed"))?;
+        let sealer = Sealer::new(*secret.as_bytes());
         let mut keys = self
             .keys
             .write()
             .map_err(|_| StoreError::io("the keyring's lock is poisoned"))?;
-        keys.insert(number, Arc::new(DataKey { secret, cipher }));
+        keys.insert(number, Arc::new(DataKey { secret, sealer }));
         Ok(())
     }
 
@@ -83,20 +79,17 @@ impl Keyring {
         let number = key_of(sealed)?;
         let key = self.get(number).ok_or(StoreError::KeyUnavailable(number))?;
         let (header, body) = sealed.split_at(HEADER);
-        key.cipher
-            .decrypt(
-                Nonce::from_slice(&header[8..]),
-                Payload {
-                    msg: body,
-                    aad: &header[..8],
-                },
-            )
-            .map_err(|_| {
-                StoreError::Corrupt(format!(
-                    "a value sealed under data key {number} does not open"
-                ))
-            })
+        let nonce: &[u8; 12] = header[8..].try_into().map_err(|_| cut_short())?;
+        key.sealer.open(nonce, &header[..8], body).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "a value sealed under data key {number} does not open"
+            ))
+        })
     }
+}
+
+fn cut_short() -> StoreError {
+    StoreError::Corrupt("a sealed value is cut short".into())
 }
 
 /// The number of the key a sealed value names.
@@ -106,7 +99,7 @@ pub(crate) fn key_of(sealed: &[u8]) -> Result<u64, StoreError> {
         .and_then(|n| n.try_into().ok())
         .map(u64::from_le_bytes)
         .filter(|_| sealed.len() >= HEADER + crate::at_rest::TAG_BYTES)
-        .ok_or_else(|| StoreError::Corrupt("a sealed value is cut short".into()))
+        .ok_or_else(cut_short)
 }
 
 /// Seals values under one key. Nonces are a random base plus a counter: unique under the key
@@ -137,17 +130,7 @@ impl ValueSealer {
         nonce[4..].copy_from_slice(&low.wrapping_add(self.count).to_le_bytes());
         self.count += 1;
         let id = self.number.to_le_bytes();
-        let sealed = self
-            .key
-            .cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: plain,
-                    aad: &id,
-                },
-            )
-            .map_err(|_| StoreError::io("sealing a value failed"))?;
+        let sealed = self.key.sealer.seal(&nonce, &id, plain)?;
         let mut out = Vec::with_capacity(HEADER + sealed.len());
         out.extend_from_slice(&id);
         out.extend_from_slice(&nonce);

@@ -194,15 +194,8 @@ impl WriteCtx<'_> {
             .base
             .changes_to_reseal(table, wanted, from, limit.max(1))?;
         for (seq, record) in found {
-            let key = seq.to_be_bytes();
-            if self.view.in_memtable(CHANGELOG_NAME, &key) {
-                continue;
-            }
-            let named = data_keys::named_change(table, &record);
-            self.view.put(CHANGELOG_NAME, &key, Some(&named));
-            self.written += (8 + named.len()) as u64 + ENTRY_OVERHEAD;
-            if let Some(log) = self.log.as_deref_mut() {
-                log.change(seq, &named);
+            if !self.view.in_memtable(CHANGELOG_NAME, &seq.to_be_bytes()) {
+                self.put_change(seq, &data_keys::named_change(table, &record));
             }
         }
         Ok(next)
@@ -225,14 +218,19 @@ impl WriteCtx<'_> {
     /// numbers are dense and increasing in commit order.
     pub fn append_change(&mut self, record: &[u8]) -> Result<u64, StoreError> {
         let seq = *self.next_seq;
+        self.put_change(seq, record);
+        *self.next_seq += 1;
+        Ok(seq)
+    }
+
+    /// Writes change-log record `seq` in this batch, for the memtable and the log.
+    fn put_change(&mut self, seq: u64, record: &[u8]) {
         self.view
             .put(CHANGELOG_NAME, &seq.to_be_bytes(), Some(record));
         self.written += (8 + record.len()) as u64 + ENTRY_OVERHEAD;
         if let Some(log) = self.log.as_deref_mut() {
             log.change(seq, record);
         }
-        *self.next_seq += 1;
-        Ok(seq)
     }
 }
 

@@ -152,10 +152,9 @@ impl Seal {
             .next_back()
             .transpose()?;
         let number = match &last {
-            Some((prefix, stored)) => {
-                let number = with_plain(stored.value(), |v| v.to_vec())?;
-                data_keys::assigned(Some((prefix.value(), &number)), name)
-            }
+            Some((prefix, stored)) => with_plain(stored.value(), |n| {
+                data_keys::assigned(Some((prefix.value(), n)), name)
+            })?,
             None => None,
         };
         Ok(match number {

@@ -100,7 +100,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             }
             Some(sse_state(
                 Some(spec),
-                &region_of(&current.table_arn),
+                crate::ids::region_of(&current.table_arn),
                 &account,
                 svc,
             )?)
@@ -402,8 +402,4 @@ pub(super) fn decreases_today(t: &Throughput, now: f64) -> i64 {
         Some(last) if day(last) == day(now) => t.number_of_decreases_today,
         _ => 0,
     }
-}
-
-fn region_of(arn: &str) -> String {
-    arn.split(':').nth(3).unwrap_or("us-east-1").to_string()
 }
