@@ -30,5 +30,5 @@ def test_account_is_stable_across_calls(sts):
 
 def test_unknown_action_is_an_xml_error(sts):
     with pytest.raises(ClientError) as e:
-        sts._make_api_call("GetSessionToken", {})
+        sts._make_api_call("GetFederationToken", {"Name": "fed"})
     assert e.value.response["Error"]["Code"] == "InvalidAction"

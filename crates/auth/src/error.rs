@@ -13,6 +13,9 @@ pub const MISSING_TOKEN: &str = "Request is missing Authentication Token";
 /// The message for an access key id the server does not know.
 pub const UNRECOGNIZED_CLIENT: &str = "The security token included in the request is invalid.";
 
+/// The message for temporary credentials used after their expiration.
+pub const EXPIRED_TOKEN: &str = "The security token included in the request is expired";
+
 /// A refused request. The variants are the four exceptions DynamoDB answers authentication
 /// failures with; the strings carry AWS's own wording (collected from DynamoDB's responses
 /// as recorded by dynalite, and from reports of real responses) because SDKs and users match
@@ -27,6 +30,8 @@ pub enum AuthError {
     IncompleteSignature(String),
     /// The access key id is not one the server was given.
     UnrecognizedClient,
+    /// Temporary credentials past their expiration.
+    ExpiredToken,
     /// Well formed but wrong: the timestamp is outside the allowed window, `host` is not
     /// signed, the credential scope does not match, or the signature differs.
     InvalidSignature(String),
@@ -41,6 +46,7 @@ impl AuthError {
             AuthError::IncompleteSignature(_) => "IncompleteSignatureException",
             AuthError::UnrecognizedClient => "UnrecognizedClientException",
             AuthError::InvalidSignature(_) => "InvalidSignatureException",
+            AuthError::ExpiredToken => "ExpiredTokenException",
         }
     }
 
@@ -52,6 +58,7 @@ impl AuthError {
             AuthError::IncompleteSignature(_) => "IncompleteSignature",
             AuthError::UnrecognizedClient => "InvalidClientTokenId",
             AuthError::InvalidSignature(_) => "SignatureDoesNotMatch",
+            AuthError::ExpiredToken => "ExpiredToken",
         }
     }
 
@@ -61,6 +68,7 @@ impl AuthError {
             AuthError::MissingAuthenticationToken => MISSING_TOKEN.to_string(),
             AuthError::IncompleteSignature(m) | AuthError::InvalidSignature(m) => m.clone(),
             AuthError::UnrecognizedClient => UNRECOGNIZED_CLIENT.to_string(),
+            AuthError::ExpiredToken => EXPIRED_TOKEN.to_string(),
         }
     }
 

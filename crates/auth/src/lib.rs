@@ -29,7 +29,7 @@ pub mod time;
 use std::time::SystemTime;
 
 pub use credentials::Credentials;
-pub use error::{AuthError, MISSING_TOKEN, SIGNATURE_MISMATCH, UNRECOGNIZED_CLIENT};
+pub use error::{AuthError, EXPIRED_TOKEN, MISSING_TOKEN, SIGNATURE_MISMATCH, UNRECOGNIZED_CLIENT};
 pub use header::{parse_authorization, AuthHeader, ALGORITHM};
 
 use header::RawAuthorization;
@@ -57,6 +57,38 @@ impl<'a> Request<'a> {
             .iter()
             .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
             .map(|(_, v)| *v)
+    }
+}
+
+/// What the server knows of an access key id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    /// No such key, or one no longer usable (an inactive user key).
+    Unknown,
+    /// Temporary credentials past their expiration on the installation's clock.
+    Expired,
+    /// A usable key; temporary ones name the session token the request must carry.
+    Known {
+        secret: String,
+        token: Option<String>,
+    },
+}
+
+/// Where an enforcing server looks up access keys: the credentials file, IAM's users, STS's
+/// sessions.
+pub trait Keys {
+    fn key(&self, access_key_id: &str) -> Key;
+}
+
+impl Keys for Credentials {
+    fn key(&self, access_key_id: &str) -> Key {
+        match self.secret(access_key_id) {
+            Some(secret) => Key::Known {
+                secret: secret.to_string(),
+                token: None,
+            },
+            None => Key::Unknown,
+        }
     }
 }
 
@@ -88,11 +120,32 @@ pub struct Verified {
 /// could be swapped under a valid signature. Non-digest values (`UNSIGNED-PAYLOAD`,
 /// `STREAMING-…`) are signed as sent; chunk signatures of streaming uploads are not checked.
 ///
-/// `X-Amz-Security-Token` is treated like any other header: signed if listed, not validated,
-/// because this server issues no temporary credentials.
+/// In enforced mode the keys are the credentials file's; [`verify_keys`] looks them up
+/// elsewhere too.
 pub fn verify(req: &Request<'_>, mode: &Mode, now: SystemTime) -> Result<Verified, AuthError> {
+    match mode {
+        Mode::Open => check(req, None, now),
+        Mode::Enforced(credentials) => check(req, Some(credentials), now),
+    }
+}
+
+/// Full verification (enforced mode) against `keys`. Temporary credentials must carry their
+/// session token in `X-Amz-Security-Token` (header, or query of a presigned URL).
+pub fn verify_keys(
+    req: &Request<'_>,
+    keys: &dyn Keys,
+    now: SystemTime,
+) -> Result<Verified, AuthError> {
+    check(req, Some(keys), now)
+}
+
+fn check(
+    req: &Request<'_>,
+    keys: Option<&dyn Keys>,
+    now: SystemTime,
+) -> Result<Verified, AuthError> {
     let presented = Presented::from_request(req)?;
-    if let Mode::Enforced(_) = mode {
+    if keys.is_some() {
         presented.check_freshness(time::unix_seconds(now))?;
     }
     presented.require_signed_host()?;
@@ -104,12 +157,25 @@ pub fn verify(req: &Request<'_>, mode: &Mode, now: SystemTime) -> Result<Verifie
         region: scope.region.clone(),
         service: scope.service.clone(),
     };
-    let Mode::Enforced(credentials) = mode else {
+    let Some(keys) = keys else {
         return Ok(verified);
     };
-    let secret = credentials
-        .secret(&scope.access_key_id)
-        .ok_or(AuthError::UnrecognizedClient)?;
+    let (secret, token) = match keys.key(&scope.access_key_id) {
+        Key::Unknown => return Err(AuthError::UnrecognizedClient),
+        Key::Expired => return Err(AuthError::ExpiredToken),
+        Key::Known { secret, token } => (secret, token),
+    };
+    // Temporary credentials are only good with their token. A token sent with a long-term
+    // key is signed like any header and otherwise ignored (the SigV4 test suite signs one).
+    if let Some(token) = token {
+        let sent = req
+            .header("x-amz-security-token")
+            .map(str::to_string)
+            .or_else(|| query_parameter(req.query, "X-Amz-Security-Token"));
+        if sent.as_deref().map(str::trim) != Some(token.as_str()) {
+            return Err(AuthError::UnrecognizedClient);
+        }
+    }
     presented.require_signed_headers(req)?;
     check_declared_payload_hash(req)?;
     let canonical_request = canonical::build(
@@ -123,7 +189,7 @@ pub fn verify(req: &Request<'_>, mode: &Mode, now: SystemTime) -> Result<Verifie
         &scope.without_key(),
         &canonical_request,
     );
-    let key = signing::signing_key(secret, &scope.date, &scope.region, &scope.service);
+    let key = signing::signing_key(&secret, &scope.date, &scope.region, &scope.service);
     let expected = signing::signature(&key, &string_to_sign);
     if signing::signatures_match(&expected, &presented.signature) {
         Ok(verified)

@@ -31,6 +31,7 @@ async fn call(
         host: "localhost",
         content_type: None,
         request_id: rid,
+        caller: None,
     };
     match protocol::Service::operation(cw, &req) {
         Ok(op) => protocol::serve(cw, op, &req).await,
@@ -728,6 +729,7 @@ fn errors_in_each_protocol() {
             host: "h",
             content_type: None,
             request_id: "rid",
+            caller: None,
         };
         protocol::render_error(e, &req, crate::XMLNS)
     };

@@ -7,6 +7,7 @@
 //! - Every item write goes through `items::apply_write` inside a store write job, so the item,
 //!   the table statistics and the change-log record commit together.
 
+mod access;
 pub mod archive;
 pub(crate) mod backfill;
 pub mod backups;
@@ -43,6 +44,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clock::Clock;
+pub use access::Ask;
 pub use error::{DynamoError, ErrorCode};
 
 /// AWS's action counts, checked on a body without decoding it: what the front end answers

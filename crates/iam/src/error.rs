@@ -47,10 +47,6 @@ impl IamError {
         IamError::new(404, "NoSuchEntity", message)
     }
 
-    pub(crate) fn role_not_found(name: &str) -> IamError {
-        IamError::no_such_entity(format!("The role with name {name} cannot be found."))
-    }
-
     pub(crate) fn policy_not_found(arn: &str) -> IamError {
         IamError::no_such_entity(format!("Policy {arn} was not found."))
     }
@@ -153,13 +149,20 @@ impl protocol::AwsError for IamError {
     }
 }
 
+impl From<StoreError> for IamError {
+    fn from(e: StoreError) -> IamError {
+        IamError::internal(&e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn messages_stay_xml_safe() {
-        let e = IamError::role_not_found("a\u{1}b");
+        let e =
+            IamError::no_such_entity(format!("The role with name {} cannot be found.", "a\u{1}b"));
         assert_eq!(e.message, "The role with name a\u{fffd}b cannot be found.");
         assert_eq!(e.kind(), "Sender");
         assert_eq!(IamError::internal(&StoreError::Closed).kind(), "Receiver");

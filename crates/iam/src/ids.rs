@@ -37,3 +37,29 @@ pub fn unique_id(prefix: &str) -> String {
     }
     out
 }
+
+/// `len` characters drawn from the operating system's random source, from `alphabet`.
+pub fn random_text(len: usize, alphabet: &[u8]) -> Result<String, crate::IamError> {
+    let mut bytes = vec![0u8; len];
+    getrandom::getrandom(&mut bytes).map_err(|e| {
+        tracing::error!(error = %e, "iam: no random bytes");
+        crate::IamError::new(
+            500,
+            "ServiceFailure",
+            "The request processing has failed because of an unknown error, exception or failure.",
+        )
+    })?;
+    let n = alphabet.len().max(1);
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(alphabet.get(usize::from(*b) % n).copied().unwrap_or(b'A')))
+        .collect())
+}
+
+/// A secret access key: 40 characters of base64's alphabet, as AWS's are.
+pub fn secret_access_key() -> Result<String, crate::IamError> {
+    random_text(
+        40,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    )
+}

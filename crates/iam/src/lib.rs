@@ -13,7 +13,9 @@
 //! IAM is global: one namespace per installation, whatever region the request names.
 
 mod doc;
+mod entity;
 mod error;
+mod identity;
 mod ids;
 mod managed;
 mod model;
@@ -22,9 +24,14 @@ mod params;
 mod policies;
 mod render;
 mod roles;
+mod sessions;
+mod users;
 mod xml;
 
 pub use error::IamError;
+pub use identity::{Held, Holder, Identity, KeyRecord};
+pub use model::{Role, Tag};
+pub use sessions::{Acting, NewSession, Session};
 
 use store::{ReadCtx, Store, StoreError, WriteCtx};
 
@@ -47,6 +54,7 @@ impl Iam {
     pub fn open(store: Store, account_id: String) -> Result<Iam, StoreError> {
         let read = store.read()?;
         read.all_roles()?;
+        read.all_users()?;
         read.all_policies()?;
         Ok(Iam { store, account_id })
     }
@@ -61,12 +69,18 @@ impl Iam {
         params: &[(String, String)],
     ) -> Result<String, IamError> {
         match Operation::from_name(action) {
-            Some(op) => self.run(op, params).await,
+            Some(op) => self.run(op, params, None).await,
             None => Err(unknown_action(action)),
         }
     }
 
-    async fn run(&self, op: Operation, params: &[(String, String)]) -> Result<String, IamError> {
+    async fn run(
+        &self,
+        op: Operation,
+        params: &[(String, String)],
+        caller: Option<&policy::Caller>,
+    ) -> Result<String, IamError> {
+        use model::{Role, User};
         let p = Params(params);
         let result = match op {
             Operation::CreateRole => roles::create_role(self, p).await,
@@ -76,25 +90,45 @@ impl Iam {
             Operation::UpdateRoleDescription => roles::update_role_description(self, p).await,
             Operation::UpdateAssumeRolePolicy => roles::update_assume_role_policy(self, p).await,
             Operation::ListRoles => roles::list_roles(self, p),
-            Operation::TagRole => roles::tag_role(self, p).await,
-            Operation::UntagRole => roles::untag_role(self, p).await,
-            Operation::ListRoleTags => roles::list_role_tags(self, p),
-            Operation::PutRolePermissionsBoundary => {
-                roles::put_role_permissions_boundary(self, p).await
-            }
+            Operation::TagRole => entity::tag::<Role>(self, p).await,
+            Operation::UntagRole => entity::untag::<Role>(self, p).await,
+            Operation::ListRoleTags => entity::list_tags::<Role>(self, p),
+            Operation::PutRolePermissionsBoundary => entity::put_boundary::<Role>(self, p).await,
             Operation::DeleteRolePermissionsBoundary => {
-                roles::delete_role_permissions_boundary(self, p).await
+                entity::delete_boundary::<Role>(self, p).await
             }
             Operation::ListInstanceProfilesForRole => {
                 roles::list_instance_profiles_for_role(self, p)
             }
-            Operation::PutRolePolicy => roles::put_role_policy(self, p).await,
-            Operation::GetRolePolicy => roles::get_role_policy(self, p),
-            Operation::DeleteRolePolicy => roles::delete_role_policy(self, p).await,
-            Operation::ListRolePolicies => roles::list_role_policies(self, p),
-            Operation::AttachRolePolicy => roles::attach_role_policy(self, p).await,
-            Operation::DetachRolePolicy => roles::detach_role_policy(self, p).await,
-            Operation::ListAttachedRolePolicies => roles::list_attached_role_policies(self, p),
+            Operation::PutRolePolicy => entity::put_policy::<Role>(self, p).await,
+            Operation::GetRolePolicy => entity::get_policy::<Role>(self, p),
+            Operation::DeleteRolePolicy => entity::delete_policy::<Role>(self, p).await,
+            Operation::ListRolePolicies => entity::list_policies::<Role>(self, p),
+            Operation::AttachRolePolicy => entity::attach_policy::<Role>(self, p).await,
+            Operation::DetachRolePolicy => entity::detach_policy::<Role>(self, p).await,
+            Operation::ListAttachedRolePolicies => entity::list_attached_policies::<Role>(self, p),
+            Operation::CreateUser => users::create_user(self, p).await,
+            Operation::GetUser => users::get_user(self, p, caller),
+            Operation::ListUsers => users::list_users(self, p),
+            Operation::DeleteUser => users::delete_user(self, p).await,
+            Operation::TagUser => entity::tag::<User>(self, p).await,
+            Operation::UntagUser => entity::untag::<User>(self, p).await,
+            Operation::ListUserTags => entity::list_tags::<User>(self, p),
+            Operation::PutUserPermissionsBoundary => entity::put_boundary::<User>(self, p).await,
+            Operation::DeleteUserPermissionsBoundary => {
+                entity::delete_boundary::<User>(self, p).await
+            }
+            Operation::PutUserPolicy => entity::put_policy::<User>(self, p).await,
+            Operation::GetUserPolicy => entity::get_policy::<User>(self, p),
+            Operation::DeleteUserPolicy => entity::delete_policy::<User>(self, p).await,
+            Operation::ListUserPolicies => entity::list_policies::<User>(self, p),
+            Operation::AttachUserPolicy => entity::attach_policy::<User>(self, p).await,
+            Operation::DetachUserPolicy => entity::detach_policy::<User>(self, p).await,
+            Operation::ListAttachedUserPolicies => entity::list_attached_policies::<User>(self, p),
+            Operation::CreateAccessKey => users::create_access_key(self, p, caller).await,
+            Operation::ListAccessKeys => users::list_access_keys(self, p, caller),
+            Operation::UpdateAccessKey => users::update_access_key(self, p, caller).await,
+            Operation::DeleteAccessKey => users::delete_access_key(self, p, caller).await,
             Operation::CreatePolicy => policies::create_policy(self, p).await,
             Operation::GetPolicy => policies::get_policy(self, p),
             Operation::DeletePolicy => policies::delete_policy(self, p).await,
@@ -114,8 +148,13 @@ impl Iam {
         result.map_err(IamError::from)
     }
 
-    pub(crate) fn account_id(&self) -> &str {
+    pub fn account_id(&self) -> &str {
         &self.account_id
+    }
+
+    /// The installation's clock, in Unix milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        self.store.clock().now_ms()
     }
 
     pub(crate) fn snapshot(&self) -> Result<ReadCtx, Fail> {
@@ -171,6 +210,26 @@ protocol::operations!(
     AttachRolePolicy,
     DetachRolePolicy,
     ListAttachedRolePolicies,
+    CreateUser,
+    GetUser,
+    ListUsers,
+    DeleteUser,
+    TagUser,
+    UntagUser,
+    ListUserTags,
+    PutUserPermissionsBoundary,
+    DeleteUserPermissionsBoundary,
+    PutUserPolicy,
+    GetUserPolicy,
+    DeleteUserPolicy,
+    ListUserPolicies,
+    AttachUserPolicy,
+    DetachUserPolicy,
+    ListAttachedUserPolicies,
+    CreateAccessKey,
+    ListAccessKeys,
+    UpdateAccessKey,
+    DeleteAccessKey,
     CreatePolicy,
     GetPolicy,
     DeletePolicy,
@@ -203,6 +262,8 @@ impl protocol::Service for Iam {
         req: &'a protocol::Request<'a>,
     ) -> Result<protocol::QueryResult, IamError> {
         let params = protocol::query::parse_form(req.body);
-        self.run(op, &params).await.map(protocol::QueryResult)
+        self.run(op, &params, req.caller)
+            .await
+            .map(protocol::QueryResult)
     }
 }

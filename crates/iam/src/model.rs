@@ -8,6 +8,9 @@
 //!   policy's attachments are one range (AttachmentCount, ListEntitiesForPolicy).
 //! - `iam.boundaries`: `{policy ARN}\n{role key}` → empty; roles using a policy as their
 //!   permissions boundary (PermissionsBoundaryUsageCount).
+//! - `iam.users`: [`user_key`] → [`User`]; users link into `iam.attachments` and
+//!   `iam.boundaries` under the same key.
+//! - `iam.access_keys`: access key id → [`AccessKey`].
 //!
 //! AWS managed policies are not stored: they are compiled in (`managed.rs`).
 
@@ -20,6 +23,8 @@ pub const ROLES: &str = "iam.roles";
 pub const POLICIES: &str = "iam.policies";
 pub const ATTACHMENTS: &str = "iam.attachments";
 pub const BOUNDARIES: &str = "iam.boundaries";
+pub const USERS: &str = "iam.users";
+pub const ACCESS_KEYS: &str = "iam.access_keys";
 
 const FORMAT: u8 = 1;
 
@@ -53,6 +58,35 @@ pub struct Role {
     pub inline: Vec<InlinePolicy>,
     /// Attached managed policy ARNs, in attachment order.
     pub attached: Vec<String>,
+}
+
+/// An IAM user: like a role, it holds policies; it signs with access keys instead of being
+/// assumed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub arn: String,
+    pub create_date: String,
+    pub permissions_boundary: Option<String>,
+    pub tags: Vec<Tag>,
+    /// Sorted by name.
+    pub inline: Vec<InlinePolicy>,
+    /// Attached managed policy ARNs, in attachment order.
+    pub attached: Vec<String>,
+}
+
+/// A user's access key. The secret is kept to verify signatures (the store is encrypted at
+/// rest); IAM shows it once, in CreateAccessKey's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKey {
+    pub id: String,
+    pub user_name: String,
+    pub secret: String,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    pub create_date: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,12 +142,10 @@ pub fn role_key(name: &str) -> Vec<u8> {
     name.to_ascii_lowercase().into_bytes()
 }
 
-/// `{policy ARN}\n{role key}`.
-pub fn link_key(policy_arn: &str, role_name: &str) -> Vec<u8> {
-    let mut k = policy_arn.as_bytes().to_vec();
-    k.push(b'\n');
-    k.extend_from_slice(&role_key(role_name));
-    k
+/// The key of a user: `user:` and its name in lower case. Role names cannot hold a colon, so
+/// users' links share the link tables with roles' without ambiguity.
+pub fn user_key(name: &str) -> Vec<u8> {
+    format!("user:{}", name.to_ascii_lowercase()).into_bytes()
 }
 
 /// What both a snapshot and a write job can read.
@@ -133,6 +165,12 @@ pub trait View {
             .transpose()
     }
 
+    fn user(&self, name: &str) -> Result<Option<User>, StoreError> {
+        self.get_raw(USERS, &user_key(name))?
+            .map(|b| decode(&b))
+            .transpose()
+    }
+
     fn policy(&self, arn: &str) -> Result<Option<Policy>, StoreError> {
         self.get_raw(POLICIES, arn.as_bytes())?
             .map(|b| decode(&b))
@@ -140,9 +178,22 @@ pub trait View {
     }
 
     fn all_roles(&self) -> Result<Vec<Role>, StoreError> {
+        self.all(ROLES)
+    }
+
+    fn all_users(&self) -> Result<Vec<User>, StoreError> {
+        self.all(USERS)
+    }
+
+    fn all_policies(&self) -> Result<Vec<Policy>, StoreError> {
+        self.all(POLICIES)
+    }
+
+    /// Every record of `table`, decoded.
+    fn all<T: for<'de> Deserialize<'de>>(&self, table: &str) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
         let mut bad = None;
-        self.scan_raw(ROLES, Bound::Unbounded, &mut |_, v| match decode(v) {
+        self.scan_raw(table, Bound::Unbounded, &mut |_, v| match decode(v) {
             Ok(r) => {
                 out.push(r);
                 ScanControl::Continue
@@ -158,27 +209,9 @@ pub trait View {
         }
     }
 
-    fn all_policies(&self) -> Result<Vec<Policy>, StoreError> {
-        let mut out = Vec::new();
-        let mut bad = None;
-        self.scan_raw(POLICIES, Bound::Unbounded, &mut |_, v| match decode(v) {
-            Ok(p) => {
-                out.push(p);
-                ScanControl::Continue
-            }
-            Err(e) => {
-                bad = Some(e);
-                ScanControl::Stop
-            }
-        })?;
-        match bad {
-            Some(e) => Err(e),
-            None => Ok(out),
-        }
-    }
-
-    /// The role keys linked to `policy_arn` in `table` (attachments or boundaries).
-    fn linked_roles(&self, table: &str, policy_arn: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+    /// The keys of the roles and users linked to `policy_arn` in `table` (attachments or
+    /// boundaries).
+    fn linked(&self, table: &str, policy_arn: &str) -> Result<Vec<Vec<u8>>, StoreError> {
         let mut prefix = policy_arn.as_bytes().to_vec();
         prefix.push(b'\n');
         let mut out = Vec::new();
@@ -196,6 +229,10 @@ pub trait View {
 
     fn role_by_key(&self, key: &[u8]) -> Result<Option<Role>, StoreError> {
         self.get_raw(ROLES, key)?.map(|b| decode(&b)).transpose()
+    }
+
+    fn user_by_key(&self, key: &[u8]) -> Result<Option<User>, StoreError> {
+        self.get_raw(USERS, key)?.map(|b| decode(&b)).transpose()
     }
 }
 
@@ -236,25 +273,6 @@ pub fn put_role(ctx: &mut WriteCtx<'_>, role: &Role) -> Result<(), StoreError> {
 
 pub fn put_policy(ctx: &mut WriteCtx<'_>, policy: &Policy) -> Result<(), StoreError> {
     ctx.insert(POLICIES, policy.arn.as_bytes(), &encode(policy)?)?;
-    Ok(())
-}
-
-/// Sets or clears the `iam.boundaries` link of `role` from `old` to `new`.
-pub fn relink_boundary(
-    ctx: &mut WriteCtx<'_>,
-    role: &str,
-    old: Option<&str>,
-    new: Option<&str>,
-) -> Result<(), StoreError> {
-    if old == new {
-        return Ok(());
-    }
-    if let Some(o) = old {
-        ctx.remove(BOUNDARIES, &link_key(o, role))?;
-    }
-    if let Some(n) = new {
-        ctx.insert(BOUNDARIES, &link_key(n, role), b"")?;
-    }
     Ok(())
 }
 

@@ -97,7 +97,7 @@ fn find(view: &impl View, arn: &str) -> Result<Found, Fail> {
 
 fn counts(view: &impl View, arn: &str) -> Result<(u64, u64), Fail> {
     let n = |table| -> Result<u64, Fail> {
-        Ok(u64::try_from(view.linked_roles(table, arn)?.len()).unwrap_or(u64::MAX))
+        Ok(u64::try_from(view.linked(table, arn)?.len()).unwrap_or(u64::MAX))
     };
     Ok((n(ATTACHMENTS)?, n(BOUNDARIES)?))
 }
@@ -523,35 +523,47 @@ pub fn list_entities_for_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail
     let snap = iam.snapshot()?;
     find(&snap, arn)?;
     let mut keys = Vec::new();
-    if matches!(filter, None | Some("Role")) {
+    if matches!(filter, None | Some("Role") | Some("User")) {
         if usage != Some("PermissionsBoundary") {
-            keys.extend(snap.linked_roles(ATTACHMENTS, arn)?);
+            keys.extend(snap.linked(ATTACHMENTS, arn)?);
         }
         if usage != Some("PermissionsPolicy") {
-            keys.extend(snap.linked_roles(BOUNDARIES, arn)?);
+            keys.extend(snap.linked(BOUNDARIES, arn)?);
         }
     }
     keys.sort();
     keys.dedup();
-    let mut roles = Vec::new();
+    // (kind, name, id) of each entity, users and roles in one paged list.
+    let mut entities = Vec::new();
     for key in keys {
-        if let Some(role) = snap.role_by_key(&key)? {
-            if role.path.starts_with(prefix) {
-                roles.push((key, role));
+        let found = match (snap.role_by_key(&key)?, snap.user_by_key(&key)?) {
+            (Some(r), _) if filter != Some("User") => Some(("Role", r.path, r.name, r.id)),
+            (_, Some(u)) if filter != Some("Role") => Some(("User", u.path, u.name, u.id)),
+            _ => None,
+        };
+        if let Some((kind, path, name, id)) = found {
+            if path.starts_with(prefix) {
+                entities.push((key, (kind, name, id)));
             }
         }
     }
-    let pg = page(roles, marker, max)?;
+    let pg = page(entities, marker, max)?;
     let mut x = Xml::new();
-    x.empty("PolicyGroups")
-        .empty("PolicyUsers")
-        .open("PolicyRoles");
-    for r in &pg.items {
-        x.open("member")
-            .text("RoleName", &r.name)
-            .text("RoleId", &r.id)
-            .close("member");
+    x.empty("PolicyGroups");
+    for (list, kind) in [("PolicyUsers", "User"), ("PolicyRoles", "Role")] {
+        if !pg.items.iter().any(|(k, ..)| *k == kind) {
+            x.empty(list);
+            continue;
+        }
+        x.open(list);
+        for (k, name, id) in pg.items.iter().filter(|(k, ..)| *k == kind) {
+            x.open("member")
+                .text(&format!("{k}Name"), name)
+                .text(&format!("{k}Id"), id)
+                .close("member");
+        }
+        x.close(list);
     }
-    x.close("PolicyRoles").paging(pg.marker.as_deref());
+    x.paging(pg.marker.as_deref());
     Ok(x.finish())
 }

@@ -18,6 +18,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod authorization;
 mod clock;
 mod crypto;
 pub mod error;
@@ -28,6 +29,7 @@ mod usability;
 
 use std::sync::RwLock;
 
+pub use authorization::KeyPolicy;
 pub use error::{ErrorCode, KmsError};
 pub use usability::{key_use, resolve_key, KeyProblem, KeyUse};
 

@@ -52,6 +52,8 @@ pub struct Request<'a> {
     pub host: &'a str,
     pub content_type: Option<&'a str>,
     pub request_id: &'a str,
+    /// Who signed the request, once known (in enforced mode); `None` in open mode.
+    pub caller: Option<&'a policy::Caller>,
 }
 
 /// One AWS service: it resolves a request to one of its operations, runs it, and answers with

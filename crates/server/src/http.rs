@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -20,6 +21,7 @@ use tokio::sync::Semaphore;
 use protocol::json::{self, CORAL};
 use protocol::{query, Reply, Service, Wire};
 
+use crate::authorize;
 use crate::budget::{self, Refused};
 use crate::open_mode;
 use crate::request_id::new_request_id;
@@ -44,10 +46,10 @@ pub async fn serve(listener: TcpListener, state: SharedState, shutdown: impl Fut
         let Ok(permit) = permit else { break };
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => {
+                let (stream, peer) = match accepted {
+                    Ok((stream, peer)) => {
                         errors.recovered();
-                        stream
+                        (stream, peer)
                     }
                     Err(e) => {
                         tokio::time::sleep(errors.failed(&e)).await;
@@ -59,7 +61,7 @@ pub async fn serve(listener: TcpListener, state: SharedState, shutdown: impl Fut
                 let header_timeout = state.limits.header_timeout;
                 let service = service_fn(move |req| {
                     let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(state, req).await) }
+                    async move { Ok::<_, Infallible>(handle(state, req, peer.ip()).await) }
                 });
                 // hyper starts the header timeout whenever the connection waits for a request,
                 // so it also closes idle keep-alive connections.
@@ -90,7 +92,7 @@ pub async fn serve(listener: TcpListener, state: SharedState, shutdown: impl Fut
 
 /// One request: route → read the body → verify the signature → resolve the operation → serve
 /// it → send the reply the protocol layer framed.
-async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(state: SharedState, req: Request<Incoming>, peer: IpAddr) -> Response<Full<Bytes>> {
     let request_id = new_request_id();
     let (parts, body) = req.into_parts();
     if parts.method == Method::GET && parts.uri.path() == "/" {
@@ -100,7 +102,7 @@ async fn handle(state: SharedState, req: Request<Incoming>) -> Response<Full<Byt
     if test_clock::is_own_path(parts.uri.path()) {
         return test_clock::handle(&state, &parts, body, &request_id).await;
     }
-    let reply = answer(&state, &parts, body, &request_id).await;
+    let reply = answer(&state, &parts, body, &request_id, peer).await;
     send(reply, &request_id)
 }
 
@@ -109,6 +111,7 @@ async fn answer(
     parts: &hyper::http::request::Parts,
     body: Incoming,
     request_id: &str,
+    peer: IpAddr,
 ) -> Reply {
     let content_type = header(&parts.headers, hyper::header::CONTENT_TYPE);
     let target = header(&parts.headers, "x-amz-target");
@@ -159,6 +162,7 @@ async fn answer(
         host,
         content_type,
         request_id,
+        caller: None,
     };
     // awsJson names the operation in a header: it is resolved once, before the body is read.
     let named = match json_wire.then(|| resolve(state, route.service, &req)) {
@@ -214,7 +218,7 @@ async fn answer(
             return over_budget(&refused, route.wire, content_type, request_id);
         }
     };
-    let verified = match verify(state, parts, &body) {
+    let (verified, identity) = match verify(state, parts, &body) {
         Ok(v) => v,
         Err(e) if route.wire == Wire::AwsQuery => {
             return query::error(
@@ -261,6 +265,12 @@ async fn answer(
             Err(reply) => return reply,
         },
     };
+    if let Some(identity) = &identity {
+        if let Err(refusal) = authorize::authorize(state, &endpoint, &req, identity, Some(peer)) {
+            return refusal;
+        }
+        req.caller = Some(&identity.caller);
+    }
     dispatch(state, endpoint, &req).await
 }
 
@@ -369,12 +379,14 @@ impl AcceptErrors {
     }
 }
 
-/// SigV4, against the real wall clock: clients sign with real time, whatever the test clock says.
+/// SigV4, against the real wall clock: clients sign with real time, whatever the test clock
+/// says. In enforced mode, also who signed (the credentials file's root, an IAM user, a
+/// session).
 fn verify(
     state: &SharedState,
     parts: &hyper::http::request::Parts,
     body: &[u8],
-) -> Result<auth::Verified, auth::AuthError> {
+) -> Result<(auth::Verified, Option<iam::Identity>), auth::AuthError> {
     let headers: Vec<(&str, &str)> = parts
         .headers
         .iter()
@@ -387,7 +399,20 @@ fn verify(
         headers: &headers,
         body,
     };
-    auth::verify(&auth_req, &state.auth, SystemTime::now())
+    match &state.auth {
+        auth::Mode::Open => {
+            auth::verify(&auth_req, &state.auth, SystemTime::now()).map(|v| (v, None))
+        }
+        auth::Mode::Enforced(credentials) => {
+            let lookup = authorize::Lookup {
+                credentials,
+                iam: &state.iam,
+                found: std::cell::RefCell::new(None),
+            };
+            let verified = auth::verify_keys(&auth_req, &lookup, SystemTime::now())?;
+            Ok((verified, lookup.found.into_inner()))
+        }
+    }
 }
 
 fn unknown_operation(content_type: Option<&str>) -> Reply {

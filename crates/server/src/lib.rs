@@ -9,6 +9,7 @@
 //! - No request path unwraps or panics: every failure becomes an AWS error response, and an
 //!   internal failure is shown only as InternalServerError.
 
+mod authorize;
 pub mod budget;
 mod http;
 pub mod open_mode;
