@@ -259,6 +259,64 @@ resource "aws_iam_role_policy_attachment" "backup" {
   policy_arn = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
 }
 
+# The application's role, carrying the IAM policy of the seed's "IAM Policies" section.
+# fix: the seed documents the policy but attaches it to nothing; the application's code assumes
+# this role (trusted by the account, whose own policies say who may assume it).
+resource "aws_iam_role" "application" {
+  name = "${local.table_name_prefix}-application"
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = "sts:AssumeRole"
+      }
+    ]
+  })
+
+  tags = local.common_tags
+}
+
+resource "aws_iam_role_policy" "application_dynamodb" {
+  name = "${local.table_name_prefix}-dynamodb-access"
+  role = aws_iam_role.application.id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat([
+      {
+        Effect = "Allow"
+        Action = [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:Query",
+          "dynamodb:Scan",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem"
+        ]
+        Resource = [
+          "arn:aws:dynamodb:*:*:table/${var.project_name}-*",
+          "arn:aws:dynamodb:*:*:table/${var.project_name}-*/index/*"
+        ]
+      }
+      ],
+      # fix: DynamoDB uses a table's customer managed key with the caller's permissions; the
+      # key policy delegates to IAM, so without this the role cannot read its encrypted tables.
+      var.enable_encryption ? [
+        {
+          Effect   = "Allow"
+          Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+          Resource = aws_kms_key.dynamodb[0].arn
+          Condition = {
+            StringLike = { "kms:ViaService" = "dynamodb.*.amazonaws.com" }
+          }
+        }
+    ] : [])
+  })
+}
+
 resource "aws_backup_selection" "dynamodb" {
   name         = "${local.table_name_prefix}-dynamodb-tables"
   plan_id      = aws_backup_plan.dynamodb.id

@@ -76,3 +76,8 @@ output "auto_scaling_policies" {
     }
   }
 }
+
+output "application_role_arn" {
+  description = "The role the application assumes to use the tables"
+  value       = aws_iam_role.application.arn
+}

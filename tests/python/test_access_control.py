@@ -6,6 +6,8 @@ AWS's words for a refusal."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import textwrap
 
 import boto3
@@ -15,6 +17,7 @@ from botocore.exceptions import ClientError
 from conftest import client_config
 from dynohelpers import REGION, unique_name, wait_table_active
 from test_clock import advance
+from test_terraform import BACKEND_OVERRIDE, PLUGINS, REPO, run
 
 ROOT_KEY = "AKIAROOTEXAMPLE00001"
 ROOT_SECRET = "root/secret/for/tests/only/0000000000000"
@@ -245,3 +248,172 @@ def test_access_keys_lifecycle(enforced):
     with pytest.raises(ClientError) as e:
         iam.get_user(UserName="keyed")
     assert e.value.response["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_a_table_policy_grants_another_principal(enforced):
+    acct = account(enforced)
+    bob = make_user(enforced, "bob")
+    ddb = make_table(enforced, "shared")
+    arn = ddb.describe_table(TableName="shared")["Table"]["TableArn"]
+    with pytest.raises(ClientError) as e:
+        ddb.get_resource_policy(ResourceArn=arn)
+    assert e.value.response["Error"]["Code"] == "PolicyNotFoundException"
+    bobs = as_keys(enforced, "dynamodb", bob)
+    with pytest.raises(ClientError) as e:
+        bobs.get_item(TableName="shared", Key={"pk": {"S": "a"}})
+    denied(e)
+    doc = policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:user/bob"},
+                  "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": arn})
+    rev = ddb.put_resource_policy(ResourceArn=arn, Policy=doc)["RevisionId"]
+    got = ddb.get_resource_policy(ResourceArn=arn)
+    assert (json.loads(got["Policy"]), got["RevisionId"]) == (json.loads(doc), rev)
+    bobs.put_item(TableName="shared", Item={"pk": {"S": "a"}})
+    assert bobs.get_item(TableName="shared", Key={"pk": {"S": "a"}})["Item"]
+    with pytest.raises(ClientError) as e:
+        bobs.delete_item(TableName="shared", Key={"pk": {"S": "a"}})
+    assert "because no identity-based policy allows the dynamodb:DeleteItem action" in denied(e)
+    # A deny in the table's policy binds even the root user.
+    ddb.put_resource_policy(ResourceArn=arn, ExpectedRevisionId=rev, Policy=policy(
+        {"Effect": "Deny", "Principal": "*", "Action": "dynamodb:DeleteTable", "Resource": arn}))
+    with pytest.raises(ClientError) as e:
+        ddb.delete_table(TableName="shared")
+    assert denied(e).endswith("with an explicit deny in a resource-based policy")
+    ddb.delete_resource_policy(ResourceArn=arn)
+    ddb.delete_table(TableName="shared")
+
+
+def kms_table(enforced, key_policy):
+    acct = account(enforced)
+    kms = client(enforced, "kms")
+    key = kms.create_key(Policy=key_policy)["KeyMetadata"]
+    make_table(enforced, "sealed", SSESpecification={
+        "Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key["Arn"]})
+    return acct, key
+
+
+def test_a_key_policy_denying_a_role_locks_it_out_of_the_table_only(enforced):
+    acct = account(enforced)
+    iam = client(enforced, "iam")
+    trust = policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:root"},
+                    "Action": "sts:AssumeRole"})
+    for name in ("reader", "blocked"):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)
+        iam.put_role_policy(RoleName=name, PolicyName="items", PolicyDocument=policy(
+            allow(["dynamodb:GetItem", "dynamodb:PutItem"]),
+            # DynamoDB uses the table's key with the caller's permissions.
+            allow("kms:Decrypt", Condition={"StringEquals": {"kms:ViaService": f"dynamodb.{REGION}.amazonaws.com"}}),
+        ))
+    key_policy = policy(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:root"}, "Action": "kms:*",
+         "Resource": "*"},
+        {"Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{acct}:role/blocked"},
+         "Action": "kms:Decrypt", "Resource": "*"},
+    )
+    _, key = kms_table(enforced, key_policy)
+    sts = client(enforced, "sts")
+    sessions = {name: sts.assume_role(RoleArn=f"arn:aws:iam::{acct}:role/{name}",
+                                      RoleSessionName="s-" + name)["Credentials"]
+                for name in ("reader", "blocked")}
+    reader = as_keys(enforced, "dynamodb", sessions["reader"])
+    reader.put_item(TableName="sealed", Item={"pk": {"S": "a"}})
+    assert reader.get_item(TableName="sealed", Key={"pk": {"S": "a"}})["Item"]
+    blocked = as_keys(enforced, "dynamodb", sessions["blocked"])
+    with pytest.raises(ClientError) as e:
+        blocked.get_item(TableName="sealed", Key={"pk": {"S": "a"}})
+    assert denied(e) == (
+        f"User: arn:aws:sts::{acct}:assumed-role/blocked/s-blocked is not authorized to perform: "
+        f"kms:Decrypt on resource: {key['Arn']} with an explicit deny in a resource-based policy"
+    )
+    # The role's own policy grants nothing of KMS: the key's administration is refused.
+    kms = as_keys(enforced, "kms", sessions["reader"])
+    for call in (lambda: kms.describe_key(KeyId=key["Arn"]),
+                 lambda: kms.schedule_key_deletion(KeyId=key["Arn"], PendingWindowInDays=7),
+                 lambda: kms.put_key_policy(KeyId=key["Arn"], PolicyName="default", Policy=key_policy)):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert "because no identity-based policy allows the kms:" in denied(e)
+    assert client(enforced, "kms").describe_key(KeyId=key["Arn"])["KeyMetadata"]["KeyState"] == "Enabled"
+
+
+def test_a_key_policy_that_does_not_name_the_account_binds_the_root(enforced):
+    acct = account(enforced)
+    kms = client(enforced, "kms")
+    key = kms.create_key(Policy=policy(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:root"},
+         "Action": ["kms:DescribeKey", "kms:PutKeyPolicy"], "Resource": "*"}))["KeyMetadata"]
+    kms.describe_key(KeyId=key["KeyId"])
+    with pytest.raises(ClientError) as e:
+        kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x")
+    assert denied(e) == (
+        f"User: arn:aws:iam::{acct}:root is not authorized to perform: kms:Encrypt on resource: "
+        f"{key['Arn']} because no resource-based policy allows the kms:Encrypt action"
+    )
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
+                    reason="terraform or the provider mirror is not installed")
+def test_the_seeds_module_for_prod_under_its_application_role(enforced, tmp_path):
+    """The module applied for prod by the root in enforced mode; a user assumes the application
+    role it creates, and boto3 under that role can use the tables and nothing else."""
+    work = tmp_path / "tf"
+    shutil.copytree(REPO / "terraform", work)
+    (work / "backend_override.tf").write_text(BACKEND_OVERRIDE)
+    (work / ".terraformrc").write_text("")
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=str(work / ".terraformrc"), TF_IN_AUTOMATION="1",
+               AWS_ENDPOINT_URL=enforced.endpoint, AWS_ACCESS_KEY_ID=ROOT_KEY,
+               AWS_SECRET_ACCESS_KEY=ROOT_SECRET, AWS_REGION=REGION)
+    run(work, env, "init", "-plugin-dir", str(PLUGINS), "-input=false")
+    run(work, env, "apply", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")
+    outputs = {k: v["value"] for k, v in json.loads(run(work, env, "output", "-json").stdout).items()}
+    role_arn = outputs["application_role_arn"]
+    key_id = outputs["kms_key_id"]
+    acct = account(enforced)
+
+    keys = make_user(enforced, "deployer", policy(allow("sts:AssumeRole", role_arn)))
+    session = as_keys(enforced, "sts", keys).assume_role(
+        RoleArn=role_arn, RoleSessionName="app", DurationSeconds=900)
+    creds = session["Credentials"]
+    me = f"arn:aws:sts::{acct}:assumed-role/myapp-prod-application/app"
+    assert as_keys(enforced, "sts", creds).get_caller_identity()["Arn"] == me
+    ddb = as_keys(enforced, "dynamodb", creds)
+
+    users = "myapp-prod-users"
+    key = {"user_id": {"S": "u1"}, "created_at": {"S": "2026-12-07"}}
+    ddb.put_item(TableName=users, Item={**key, "email": {"S": "a@example.com"}})
+    assert ddb.get_item(TableName=users, Key=key)["Item"]["email"]["S"] == "a@example.com"
+    ddb.update_item(TableName=users, Key=key, UpdateExpression="SET age = :a",
+                    ExpressionAttributeValues={":a": {"N": "30"}})
+    assert ddb.query(TableName=users, KeyConditionExpression="user_id = :u",
+                     ExpressionAttributeValues={":u": {"S": "u1"}})["Count"] == 1
+    assert ddb.query(TableName=users, IndexName="email-index", KeyConditionExpression="email = :e",
+                     ExpressionAttributeValues={":e": {"S": "a@example.com"}})["Count"] == 1
+    assert ddb.scan(TableName=users)["Count"] == 1
+    ddb.delete_item(TableName=users, Key=key)
+
+    refusals = {
+        "dynamodb:DeleteTable": lambda: ddb.delete_table(TableName=users),
+        "dynamodb:CreateTable": lambda: ddb.create_table(
+            TableName="myapp-prod-extra", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST"),
+        "dynamodb:GetItem": lambda: ddb.get_item(TableName="other-table", Key={"k": {"S": "x"}}),
+        "kms:ScheduleKeyDeletion": lambda: as_keys(enforced, "kms", creds).schedule_key_deletion(
+            KeyId=key_id, PendingWindowInDays=7),
+        "kms:DisableKey": lambda: as_keys(enforced, "kms", creds).disable_key(KeyId=key_id),
+    }
+    make_table(enforced, "other-table")
+    for action, call in refusals.items():
+        with pytest.raises(ClientError) as e:
+            call()
+        message = denied(e)
+        assert message.startswith(f"User: {me} is not authorized to perform: {action} on resource: arn:aws:")
+        assert message.endswith(f"because no identity-based policy allows the {action} action")
+    assert "myapp-prod-extra" not in client(enforced, "dynamodb").list_tables()["TableNames"]
+
+    advance(enforced, 901)
+    with pytest.raises(ClientError) as e:
+        ddb.get_item(TableName=users, Key=key)
+    assert e.value.response["Error"]["Code"] == "ExpiredTokenException"
+
+    client(enforced, "iam").delete_access_key(UserName="deployer", AccessKeyId=keys["AccessKeyId"])
+    run(work, env, "destroy", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")

@@ -24,6 +24,8 @@ pub struct Ask {
     /// The table's customer managed KMS key, whose use on the caller's behalf must be allowed
     /// too (`kms:ViaService`); `None` for tables under the AWS owned or managed key.
     pub kms_key: Option<String>,
+    /// The resource-based policy of the table (or stream) the resource belongs to.
+    pub resource_policy: Option<String>,
 }
 
 impl Dynamo {
@@ -38,6 +40,7 @@ impl Dynamo {
         let plain = |asks: &mut Vec<Ask>, action: &str, resource: String| {
             asks.push(Ask {
                 action: format!("dynamodb:{action}"),
+                resource_policy: self.resource_policy_of(&resource),
                 resource,
                 context: Context::new(),
                 kms_key: None,
@@ -49,13 +52,16 @@ impl Dynamo {
             | Operation::DescribeLimits
             | Operation::DescribeEndpoints
             | Operation::ListBackups => plain(&mut asks, op.name(), "*".into()),
-            Operation::TagResource | Operation::UntagResource | Operation::ListTagsOfResource => {
-                plain(
-                    &mut asks,
-                    op.name(),
-                    str_field("ResourceArn").unwrap_or("*").into(),
-                )
-            }
+            Operation::TagResource
+            | Operation::UntagResource
+            | Operation::ListTagsOfResource
+            | Operation::PutResourcePolicy
+            | Operation::GetResourcePolicy
+            | Operation::DeleteResourcePolicy => plain(
+                &mut asks,
+                op.name(),
+                str_field("ResourceArn").unwrap_or("*").into(),
+            ),
             Operation::DescribeBackup
             | Operation::DeleteBackup
             | Operation::RestoreTableFromBackup => plain(
@@ -218,6 +224,7 @@ impl Dynamo {
         });
         Ask {
             action: format!("dynamodb:{action}"),
+            resource_policy: self.resource_policy_of(&resource),
             resource,
             context: Context::new(),
             kms_key,

@@ -32,6 +32,7 @@ pub enum ErrorCode {
     TableInUse,
     PointInTimeRecoveryUnavailable,
     InvalidRestoreTime,
+    PolicyNotFound,
     InternalServerError,
 }
 
@@ -64,6 +65,7 @@ impl ErrorCode {
             ErrorCode::TableInUse => "TableInUseException",
             ErrorCode::PointInTimeRecoveryUnavailable => "PointInTimeRecoveryUnavailableException",
             ErrorCode::InvalidRestoreTime => "InvalidRestoreTimeException",
+            ErrorCode::PolicyNotFound => "PolicyNotFoundException",
             ErrorCode::InternalServerError => "InternalServerError",
         }
     }

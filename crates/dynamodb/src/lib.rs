@@ -304,6 +304,9 @@ protocol::operations!(
     DeleteBackup,
     RestoreTableFromBackup,
     RestoreTableToPointInTime,
+    PutResourcePolicy,
+    GetResourcePolicy,
+    DeleteResourcePolicy,
 );
 
 impl protocol::Service for Dynamo {

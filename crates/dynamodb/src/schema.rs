@@ -190,6 +190,20 @@ pub struct TableMeta {
     /// change, SSEDescription says UPDATING meanwhile.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub resealing: bool,
+    /// The table's resource-based policy (PutResourcePolicy), which also covers its indexes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<ResourcePolicy>,
+    /// The resource-based policy of the table's current stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_policy: Option<ResourcePolicy>,
+}
+
+/// A resource-based policy as PutResourcePolicy stored it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourcePolicy {
+    pub policy: String,
+    pub revision_id: String,
 }
 
 fn standard_class() -> String {

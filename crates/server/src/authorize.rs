@@ -208,9 +208,13 @@ fn asks(
                 if let Some(key) = &a.kms_key {
                     out.push(kms_via_dynamodb(state, key, req.region)?);
                 }
-                if !root {
+                // The root is refused only by a resource policy's explicit deny.
+                if !root || a.resource_policy.is_some() {
                     let mut ask = Ask::new(a.action, a.resource);
                     ask.context = a.context;
+                    ask.resource_policy = a
+                        .resource_policy
+                        .map(|p| Policy::parse(&p).map_err(|e| e.0));
                     out.push(ask);
                 }
             }
@@ -252,7 +256,12 @@ fn asks(
                         .and_then(|i| i.split('|').next())
                 })
                 .unwrap_or("*");
-            out.push(Ask::new(op.iam_action(), arn.to_string()));
+            let mut ask = Ask::new(op.iam_action(), arn.to_string());
+            ask.resource_policy = state
+                .dynamodb
+                .resource_policy_of(arn)
+                .map(|p| Policy::parse(&p).map_err(|e| e.0));
+            out.push(ask);
         }
         Endpoint::Sts(op) => match op {
             // Nobody needs permission to learn who they are or to get a session token.

@@ -295,6 +295,8 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         data_key: None,
         old_data_keys: Vec::new(),
         resealing: false,
+        resource_policy: None,
+        stream_policy: None,
     })
 }
 

@@ -20,6 +20,7 @@ pub(crate) mod preflight;
 mod put_item;
 mod put_or_delete;
 mod query;
+mod resource_policy;
 mod restore;
 mod scan;
 mod tags;
@@ -61,6 +62,9 @@ pub(crate) async fn dispatch(
         Operation::TagResource => tags::tag(svc, parse(body)?).await,
         Operation::UntagResource => tags::untag(svc, parse(body)?).await,
         Operation::ListTagsOfResource => tags::list(svc, parse(body)?),
+        Operation::PutResourcePolicy => resource_policy::put(svc, parse(body)?).await,
+        Operation::GetResourcePolicy => resource_policy::get(svc, parse(body)?),
+        Operation::DeleteResourcePolicy => resource_policy::delete(svc, parse(body)?).await,
         Operation::PutItem => put_item::handle(svc, parse(body)?).await,
         Operation::GetItem => get_item::handle(svc, parse(body)?),
         Operation::UpdateItem => update_item::handle(svc, parse(body)?).await,
