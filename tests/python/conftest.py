@@ -49,7 +49,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BIN = REPO_ROOT / "target" / "debug" / "dynostack"
 START_TIMEOUT = float(os.environ.get("DYNOSTACK_START_TIMEOUT", "30"))
 STOP_TIMEOUT = 10.0
-LISTEN_RE = re.compile(r"listening on (http://\S+)")
+LISTEN_RE = re.compile(r"listening on (https?://\S+)")
 
 
 def binary_path() -> Path:

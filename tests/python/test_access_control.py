@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import boto3
 import pytest
@@ -23,15 +26,25 @@ ROOT_KEY = "AKIAROOTEXAMPLE00001"
 ROOT_SECRET = "root/secret/for/tests/only/0000000000000"
 
 
-@pytest.fixture
-def enforced(new_server, tmp_path):
+def root_credentials(tmp_path) -> Path:
     creds = tmp_path / "credentials"
     creds.write_text(textwrap.dedent(f"""\
         [default]
         aws_access_key_id = {ROOT_KEY}
         aws_secret_access_key = {ROOT_SECRET}
         """))
-    return new_server(args=["--credentials", str(creds), "--test-clock"])
+    return creds
+
+
+@pytest.fixture
+def enforced(new_server, tmp_path):
+    return new_server(args=["--credentials", str(root_credentials(tmp_path)), "--test-clock"])
+
+
+def certificate(server) -> str | bool:
+    """The CA bundle a client of `server` needs: its self-signed certificate over https."""
+    cert = server.data_dir / "tls" / "cert.pem"
+    return str(cert) if server.endpoint.startswith("https://") else True
 
 
 def client(server, service, key=ROOT_KEY, secret=ROOT_SECRET, token=None):
@@ -42,6 +55,7 @@ def client(server, service, key=ROOT_KEY, secret=ROOT_SECRET, token=None):
         aws_access_key_id=key,
         aws_secret_access_key=secret,
         aws_session_token=token,
+        verify=certificate(server),
         config=client_config(),
     )
 
@@ -417,3 +431,36 @@ def test_the_seeds_module_for_prod_under_its_application_role(enforced, tmp_path
 
     client(enforced, "iam").delete_access_key(UserName="deployer", AccessKeyId=keys["AccessKeyId"])
     run(work, env, "destroy", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")
+
+
+def test_https_with_a_self_signed_certificate_and_secure_transport(new_server, tmp_path):
+    """`--tls-self-signed`: boto3 and the AWS CLI over https, trusting the certificate through
+    AWS_CA_BUNDLE; aws:SecureTransport is true there and false over http."""
+    creds = root_credentials(tmp_path)
+    secure = new_server(args=["--credentials", str(creds), "--tls-self-signed"])
+    plain = new_server(args=["--credentials", str(creds)])
+    assert secure.endpoint.startswith("https://") and plain.endpoint.startswith("http://")
+    tls_only = policy(allow("dynamodb:ListTables",
+                            Condition={"Bool": {"aws:SecureTransport": "true"}}))
+    for srv in (secure, plain):
+        keys = make_user(srv, "tls-user", tls_only)
+        ddb = as_keys(srv, "dynamodb", keys)
+        if srv is secure:
+            assert ddb.list_tables()["TableNames"] == []
+        else:
+            with pytest.raises(ClientError) as e:
+                ddb.list_tables()
+            denied(e)
+    bundle = certificate(secure)
+    cli = Path(sys.executable).with_name("aws")
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
+               AWS_DEFAULT_REGION=REGION, AWS_CONFIG_FILE="/dev/null",
+               AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_CA_BUNDLE=bundle)
+    args = [str(cli), "sts", "get-caller-identity", "--endpoint-url", secure.endpoint, "--output", "json"]
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["Arn"].endswith(":root")
+    # Without the bundle the certificate is not trusted.
+    env.pop("AWS_CA_BUNDLE")
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in proc.stderr

@@ -98,6 +98,21 @@ pub struct ServeArgs {
     /// AWS CLI-style credentials file; with it, signatures are verified against these keys.
     #[arg(long, env = "DYNOSTACK_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (and --tls-key).
+    #[arg(
+        long,
+        env = "DYNOSTACK_TLS_CERT",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "DYNOSTACK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate for localhost, made once and kept in DATA_DIR/tls
+    /// (cert.pem: point AWS_CA_BUNDLE at it).
+    #[arg(long)]
+    pub tls_self_signed: bool,
     /// Allow open mode (any access key) on a non-loopback address.
     #[arg(long)]
     pub allow_open_remote: bool,

@@ -154,6 +154,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             )
         };
         let store = store.map_err(|e| format!("cannot open the store: {e}"))?;
+        let tls = tls_acceptor(&args)?;
         let account_id = installation::account_id(&store)
             .await
             .map_err(|e| format!("cannot read the installation: {e}"))?;
@@ -242,6 +243,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 hosts: allowed_hosts(&args),
             },
             test_clock: args.test_clock,
+            tls: tls.as_ref().map(|(acceptor, _)| acceptor.clone()),
         });
         // Auto scaling changes capacity through DynamoDB's UpdateTable, and CloudWatch's
         // evaluator runs the policies' alarms and invokes them (weak references: the state
@@ -304,12 +306,42 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             );
         }
         let shutdown = shutdown_signal()?;
-        println!("listening on http://{addr}");
+        let scheme = match &tls {
+            Some((_, cert)) => {
+                println!(
+                    "tls: certificate {} (AWS_CA_BUNDLE for a self-signed one)",
+                    cert.display()
+                );
+                "https"
+            }
+            None => "http",
+        };
+        println!("listening on {scheme}://{addr}");
         server::serve(listener, Arc::clone(&state), shutdown).await;
         workers.shutdown().await;
         store.shutdown();
         Ok(())
     })
+}
+
+/// The TLS acceptor `--tls-cert`/`--tls-key` or `--tls-self-signed` asks for, with the
+/// certificate's path; `None` for plain HTTP.
+fn tls_acceptor(
+    args: &ServeArgs,
+) -> Result<Option<(server::tls::TlsAcceptor, std::path::PathBuf)>, String> {
+    let (cert, key) = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => (cert.clone(), key.clone()),
+        _ if args.tls_self_signed => {
+            let dir = if args.in_memory {
+                std::env::temp_dir().join(format!("dynostack-tls-{}", std::process::id()))
+            } else {
+                args.data_dir().join("tls")
+            };
+            server::tls::self_signed(&dir)?
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some((server::tls::acceptor(&cert, &key)?, cert)))
 }
 
 /// The hosts open mode answers besides loopback: those given, and the address it listens on.

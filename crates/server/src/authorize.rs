@@ -86,13 +86,20 @@ impl Ask {
     }
 }
 
+/// How a request arrived: `aws:SourceIp` and `aws:SecureTransport`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Transport {
+    pub source: IpAddr,
+    pub secure: bool,
+}
+
 /// Whether `identity` may make this request; the refusal in the request's protocol if not.
 pub(crate) fn authorize(
     state: &SharedState,
     endpoint: &Endpoint,
     req: &protocol::Request<'_>,
     identity: &Identity,
-    source: Option<IpAddr>,
+    transport: Transport,
 ) -> Result<(), Reply> {
     let asks = match asks(state, endpoint, req, identity) {
         Ok(asks) => asks,
@@ -109,7 +116,7 @@ pub(crate) fn authorize(
             Err(e) => return Err(failure(endpoint, req, &e.message)),
         }
     };
-    let base = base_context(state, identity, req.region, source);
+    let base = base_context(state, identity, req.region, transport);
     for ask in asks {
         let mut context = base.clone();
         context.merge(&ask.context);
@@ -153,7 +160,7 @@ fn base_context(
     state: &SharedState,
     identity: &Identity,
     region: &str,
-    source: Option<IpAddr>,
+    transport: Transport,
 ) -> Context {
     let caller = &identity.caller;
     let mut c = Context::new();
@@ -161,7 +168,7 @@ fn base_context(
     c.set("aws:PrincipalArn", principal_arn)
         .set("aws:PrincipalAccount", caller.account.as_str())
         .set("aws:userid", caller.id.as_str())
-        .set("aws:SecureTransport", "false")
+        .set("aws:SecureTransport", transport.secure.to_string())
         .set("aws:RequestedRegion", region)
         .set("aws:ViaAWSService", "false");
     let principal_type = match caller.kind {
@@ -179,9 +186,7 @@ fn base_context(
     let now = state.workers.clock().now_ms();
     c.set("aws:CurrentTime", clock::iso8601_seconds(now as i64))
         .set("aws:EpochTime", (now / 1000).to_string());
-    if let Some(ip) = source {
-        c.set("aws:SourceIp", ip.to_string());
-    }
+    c.set("aws:SourceIp", transport.source.to_string());
     if let Some(issued) = identity.token_issued_ms {
         c.set("aws:TokenIssueTime", clock::iso8601_seconds(issued as i64));
     }

@@ -57,23 +57,26 @@ pub async fn serve(listener: TcpListener, state: SharedState, shutdown: impl Fut
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let watcher = graceful.watcher();
                 let state = state.clone();
-                let header_timeout = state.limits.header_timeout;
-                let service = service_fn(move |req| {
-                    let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(state, req, peer.ip()).await) }
-                });
-                // hyper starts the header timeout whenever the connection waits for a request,
-                // so it also closes idle keep-alive connections.
-                let conn = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(header_timeout)
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "connection ended with an error");
+                    match state.tls.clone() {
+                        None => connection(state, TokioIo::new(stream), peer.ip(), false, watcher).await,
+                        Some(tls) => {
+                            // The handshake gets the time a request's headers get.
+                            let handshake = tokio::time::timeout(
+                                state.limits.header_timeout,
+                                tls.accept(stream),
+                            );
+                            match handshake.await {
+                                Ok(Ok(stream)) => {
+                                    connection(state, TokioIo::new(stream), peer.ip(), true, watcher)
+                                        .await
+                                }
+                                Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                                Err(_) => tracing::debug!("TLS handshake timed out"),
+                            }
+                        }
                     }
                     drop(permit);
                 });
@@ -90,9 +93,41 @@ pub async fn serve(listener: TcpListener, state: SharedState, shutdown: impl Fut
     }
 }
 
+/// Serves one connection's requests (HTTP/1.1 with keep-alive) until it closes.
+async fn connection<IO>(
+    state: SharedState,
+    io: TokioIo<IO>,
+    peer: IpAddr,
+    secure: bool,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let header_timeout = state.limits.header_timeout;
+    let service = service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(handle(state, req, peer, secure).await) }
+    });
+    // hyper starts the header timeout whenever the connection waits for a request, so it also
+    // closes idle keep-alive connections.
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true)
+        .serve_connection(io, service);
+    if let Err(e) = watcher.watch(conn).await {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
 /// One request: route → read the body → verify the signature → resolve the operation → serve
 /// it → send the reply the protocol layer framed.
-async fn handle(state: SharedState, req: Request<Incoming>, peer: IpAddr) -> Response<Full<Bytes>> {
+async fn handle(
+    state: SharedState,
+    req: Request<Incoming>,
+    peer: IpAddr,
+    secure: bool,
+) -> Response<Full<Bytes>> {
     let request_id = new_request_id();
     let (parts, body) = req.into_parts();
     if parts.method == Method::GET && parts.uri.path() == "/" {
@@ -102,7 +137,7 @@ async fn handle(state: SharedState, req: Request<Incoming>, peer: IpAddr) -> Res
     if test_clock::is_own_path(parts.uri.path()) {
         return test_clock::handle(&state, &parts, body, &request_id).await;
     }
-    let reply = answer(&state, &parts, body, &request_id, peer).await;
+    let reply = answer(&state, &parts, body, &request_id, (peer, secure)).await;
     send(reply, &request_id)
 }
 
@@ -111,7 +146,7 @@ async fn answer(
     parts: &hyper::http::request::Parts,
     body: Incoming,
     request_id: &str,
-    peer: IpAddr,
+    (peer, secure): (IpAddr, bool),
 ) -> Reply {
     let content_type = header(&parts.headers, hyper::header::CONTENT_TYPE);
     let target = header(&parts.headers, "x-amz-target");
@@ -266,7 +301,11 @@ async fn answer(
         },
     };
     if let Some(identity) = &identity {
-        if let Err(refusal) = authorize::authorize(state, &endpoint, &req, identity, Some(peer)) {
+        let transport = authorize::Transport {
+            source: peer,
+            secure,
+        };
+        if let Err(refusal) = authorize::authorize(state, &endpoint, &req, identity, transport) {
             return refusal;
         }
         req.caller = Some(&identity.caller);

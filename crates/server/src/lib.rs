@@ -16,6 +16,7 @@ pub mod open_mode;
 mod request_id;
 mod route;
 mod test_clock;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -48,6 +49,8 @@ pub struct State {
     pub budget: budget::MemoryBudget,
     /// Whether `/_dynostack/clock` serves (`--test-clock`).
     pub test_clock: bool,
+    /// HTTPS instead of HTTP (`--tls-cert`/`--tls-key`, `--tls-self-signed`).
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Binds `addr` (port 0 picks a free one) and returns the listener with its real address.
