@@ -464,3 +464,50 @@ def test_https_with_a_self_signed_certificate_and_secure_transport(new_server, t
     env.pop("AWS_CA_BUNDLE")
     proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in proc.stderr
+
+
+def test_the_policy_simulator_answers_as_enforcement_does(enforced):
+    acct = account(enforced)
+    iam = client(enforced, "iam")
+    doc = policy(
+        allow(["dynamodb:GetItem", "dynamodb:Query"], "arn:aws:dynamodb:*:*:table/myapp-*"),
+        deny("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/myapp-secrets"),
+    )
+    keys = make_user(enforced, "simulated", doc)
+    table = f"arn:aws:dynamodb:{REGION}:{acct}:table"
+    got = iam.simulate_principal_policy(
+        PolicySourceArn=f"arn:aws:iam::{acct}:user/simulated",
+        ActionNames=["dynamodb:GetItem", "dynamodb:DeleteTable"],
+        ResourceArns=[f"{table}/myapp-users", f"{table}/myapp-secrets"],
+    )["EvaluationResults"]
+    decisions = {(r["EvalActionName"], r["EvalResourceName"].rsplit("/", 1)[1]): r["EvalDecision"] for r in got}
+    assert decisions == {
+        ("dynamodb:GetItem", "myapp-users"): "allowed",
+        ("dynamodb:GetItem", "myapp-secrets"): "explicitDeny",
+        ("dynamodb:DeleteTable", "myapp-users"): "implicitDeny",
+        ("dynamodb:DeleteTable", "myapp-secrets"): "implicitDeny",
+    }
+    allowed = [r for r in got if r["EvalDecision"] == "allowed"][0]
+    assert [m["SourcePolicyType"] for m in allowed["MatchedStatements"]] == ["user"]
+    # What the simulator says is what the server does.
+    for name in ("myapp-users", "myapp-secrets"):
+        make_table(enforced, name)
+    ddb = as_keys(enforced, "dynamodb", keys)
+    ddb.get_item(TableName="myapp-users", Key={"pk": {"S": "a"}})
+    with pytest.raises(ClientError):
+        ddb.get_item(TableName="myapp-secrets", Key={"pk": {"S": "a"}})
+
+    custom = iam.simulate_custom_policy(
+        PolicyInputList=[policy(allow("dynamodb:PutItem", Condition={
+            "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))],
+        ActionNames=["dynamodb:PutItem"],
+        ContextEntries=[{"ContextKeyName": "aws:SourceIp", "ContextKeyValues": ["10.1.2.3"],
+                         "ContextKeyType": "ip"}],
+    )["EvaluationResults"]
+    assert [r["EvalDecision"] for r in custom] == ["allowed"]
+    missing = iam.simulate_custom_policy(
+        PolicyInputList=[policy(allow("dynamodb:PutItem", Condition={
+            "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))],
+        ActionNames=["dynamodb:PutItem"],
+    )["EvaluationResults"][0]
+    assert (missing["EvalDecision"], missing["MissingContextValues"]) == ("implicitDeny", ["aws:SourceIp"])

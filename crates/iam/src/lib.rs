@@ -25,6 +25,7 @@ mod policies;
 mod render;
 mod roles;
 mod sessions;
+mod simulator;
 mod users;
 mod xml;
 
@@ -129,6 +130,10 @@ impl Iam {
             Operation::ListAccessKeys => users::list_access_keys(self, p, caller),
             Operation::UpdateAccessKey => users::update_access_key(self, p, caller).await,
             Operation::DeleteAccessKey => users::delete_access_key(self, p, caller).await,
+            Operation::SimulatePrincipalPolicy => simulator::simulate_principal(self, p),
+            Operation::SimulateCustomPolicy => {
+                simulator::simulate_custom(self, p, &self.account_id)
+            }
             Operation::CreatePolicy => policies::create_policy(self, p).await,
             Operation::GetPolicy => policies::get_policy(self, p),
             Operation::DeletePolicy => policies::delete_policy(self, p).await,
@@ -230,6 +235,8 @@ protocol::operations!(
     ListAccessKeys,
     UpdateAccessKey,
     DeleteAccessKey,
+    SimulatePrincipalPolicy,
+    SimulateCustomPolicy,
     CreatePolicy,
     GetPolicy,
     DeletePolicy,
