@@ -511,3 +511,41 @@ def test_the_policy_simulator_answers_as_enforcement_does(enforced):
         ActionNames=["dynamodb:PutItem"],
     )["EvaluationResults"][0]
     assert (missing["EvalDecision"], missing["MissingContextValues"]) == ("implicitDeny", ["aws:SourceIp"])
+
+
+def test_a_grant_lets_its_grantee_use_the_key(enforced):
+    acct = account(enforced)
+    iam = client(enforced, "iam")
+    trust = policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:root"},
+                    "Action": "sts:AssumeRole"})
+    role = iam.create_role(RoleName="grantee", AssumeRolePolicyDocument=trust)["Role"]
+    iam.put_role_policy(RoleName="grantee", PolicyName="items",
+                        PolicyDocument=policy(allow(["dynamodb:GetItem", "dynamodb:PutItem"])))
+    _, key = kms_table(enforced, policy(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:root"}, "Action": "kms:*",
+         "Resource": "*"}))
+    creds = client(enforced, "sts").assume_role(RoleArn=role["Arn"], RoleSessionName="grantee-session")["Credentials"]
+    ddb, kms = as_keys(enforced, "dynamodb", creds), as_keys(enforced, "kms", creds)
+    for call in (lambda: ddb.put_item(TableName="sealed", Item={"pk": {"S": "a"}}),
+                 lambda: kms.encrypt(KeyId=key["Arn"], Plaintext=b"x")):
+        with pytest.raises(ClientError) as e:
+            call()
+        denied(e)
+    root_kms = client(enforced, "kms")
+    grant = root_kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=role["Arn"],
+                                  Operations=["Decrypt", "Encrypt"], Name="app")
+    (listed,) = root_kms.list_grants(KeyId=key["KeyId"])["Grants"]
+    assert (listed["GrantId"], listed["GranteePrincipal"], listed["Operations"]) == (
+        grant["GrantId"], role["Arn"], ["Decrypt", "Encrypt"])
+    ddb.put_item(TableName="sealed", Item={"pk": {"S": "a"}})
+    assert ddb.get_item(TableName="sealed", Key={"pk": {"S": "a"}})["Item"]
+    blob = kms.encrypt(KeyId=key["Arn"], Plaintext=b"x")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"x"
+    with pytest.raises(ClientError) as e:
+        kms.generate_data_key(KeyId=key["Arn"], KeySpec="AES_256")
+    denied(e)
+    root_kms.revoke_grant(KeyId=key["KeyId"], GrantId=grant["GrantId"])
+    assert root_kms.list_grants(KeyId=key["KeyId"])["Grants"] == []
+    with pytest.raises(ClientError) as e:
+        kms.decrypt(CiphertextBlob=blob)
+    denied(e)

@@ -12,6 +12,8 @@ pub struct KeyPolicy {
     pub arn: String,
     /// The key policy document, as stored.
     pub policy: String,
+    /// The key's grants, which allow beside the policy.
+    pub grants: Vec<crate::Grant>,
 }
 
 impl Kms {
@@ -54,6 +56,7 @@ impl Kms {
             Ok(key) => Ok(Some(KeyPolicy {
                 arn: key.arn(),
                 policy: key.policy,
+                grants: key.grants,
             })),
             Err(e) if e.code() == crate::ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e),

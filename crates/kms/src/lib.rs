@@ -24,13 +24,14 @@ mod crypto;
 pub mod error;
 mod keys;
 mod model;
-mod ops;
+pub(crate) mod ops;
 mod usability;
 
 use std::sync::RwLock;
 
 pub use authorization::KeyPolicy;
 pub use error::{ErrorCode, KmsError};
+pub use ops::grants::Grant;
 pub use usability::{key_use, resolve_key, KeyProblem, KeyUse};
 
 /// The key id of the AWS managed key `alias/aws/dynamodb` in one account and region. It is
@@ -223,6 +224,10 @@ protocol::operations!(
     GenerateDataKeyWithoutPlaintext,
     ReEncrypt,
     GenerateRandom,
+    CreateGrant,
+    ListGrants,
+    RevokeGrant,
+    RetireGrant,
 );
 
 /// The `X-Amz-Target` prefix of KMS.

@@ -96,6 +96,9 @@ pub(crate) struct KeyRecord {
     pub(crate) deletion_ms: Option<u64>,
     pub(crate) backing: Vec<Backing>,
     pub(crate) on_demand_rotations: u32,
+    /// The key's grants (`ops::grants`).
+    #[serde(default)]
+    pub(crate) grants: Vec<crate::ops::grants::Grant>,
 }
 
 impl KeyRecord {
@@ -210,6 +213,7 @@ impl KeyRecord {
             deletion_ms: None,
             backing: Vec::new(),
             on_demand_rotations: 0,
+            grants: Vec::new(),
         }
     }
 }

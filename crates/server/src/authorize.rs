@@ -7,6 +7,7 @@
 //! come from IAM. Open mode has no principals and skips all of this.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use auth::{Credentials, Key};
@@ -72,6 +73,9 @@ struct Ask {
     /// KMS key policies (and trust policies) must grant or delegate to the account themselves.
     resource_policy_required: bool,
     context: Context,
+    /// A KMS key's grants, and the request's encryption context they may constrain.
+    grants: Vec<kms::Grant>,
+    encryption_context: BTreeMap<String, String>,
 }
 
 impl Ask {
@@ -82,7 +86,28 @@ impl Ask {
             resource_policy: None,
             resource_policy_required: false,
             context: Context::new(),
+            grants: Vec::new(),
+            encryption_context: BTreeMap::new(),
         }
+    }
+
+    /// Whether a grant of the key lets the caller do this (grants allow where the key policy
+    /// and IAM policies are silent; an explicit deny still wins).
+    fn granted(&self, caller: &Caller) -> bool {
+        let Some(operation) = self.action.strip_prefix("kms:") else {
+            return false;
+        };
+        let mut principals = vec![caller.arn.as_str()];
+        principals.extend(caller.role_arn.as_deref());
+        let operations: &[&str] = match operation {
+            "ReEncrypt" => &["ReEncryptFrom", "ReEncryptTo"],
+            other => &[other],
+        };
+        self.grants.iter().any(|g| {
+            operations
+                .iter()
+                .any(|op| g.allows(&principals, op, &self.encryption_context))
+        })
     }
 }
 
@@ -147,8 +172,12 @@ pub(crate) fn authorize(
             resource: &ask.resource,
             context: &context,
         };
-        if let Decision::Deny(denial) = evaluate(&policies, &request) {
-            return Err(denied(endpoint, req, &identity.caller, &ask, denial));
+        match evaluate(&policies, &request) {
+            Decision::Allow => {}
+            Decision::Deny(policy::Denial::Implicit(_)) if ask.granted(&identity.caller) => {}
+            Decision::Deny(denial) => {
+                return Err(denied(endpoint, req, &identity.caller, &ask, denial))
+            }
         }
     }
     Ok(())
@@ -231,6 +260,7 @@ fn asks(
                     let mut ask = Ask::new(action, key.arn);
                     ask.resource_policy = Some(Policy::parse(&key.policy).map_err(|e| e.0));
                     ask.resource_policy_required = true;
+                    ask.grants = key.grants;
                     ask
                 }
                 Ok(None) if root => return Ok(out),
@@ -243,6 +273,7 @@ fn asks(
                     for (k, v) in ec {
                         if let Some(v) = v.as_str() {
                             ask.context.set(&format!("kms:EncryptionContext:{k}"), v);
+                            ask.encryption_context.insert(k.clone(), v.to_string());
                         }
                     }
                 }
@@ -320,7 +351,10 @@ fn kms_via_dynamodb(state: &SharedState, key_arn: &str, region: &str) -> Result<
     let mut ask = Ask::new("kms:Decrypt".into(), key_arn.to_string());
     ask.resource_policy_required = true;
     match state.kms.key_policy(key_arn, region) {
-        Ok(Some(key)) => ask.resource_policy = Some(Policy::parse(&key.policy).map_err(|e| e.0)),
+        Ok(Some(key)) => {
+            ask.resource_policy = Some(Policy::parse(&key.policy).map_err(|e| e.0));
+            ask.grants = key.grants;
+        }
         Ok(None) => ask.resource_policy_required = false,
         Err(e) => return Err(e.message().to_string()),
     }

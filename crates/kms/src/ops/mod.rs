@@ -7,6 +7,7 @@ mod crypt;
 mod data_key;
 mod deletion;
 mod describe;
+pub mod grants;
 mod key_state;
 pub(crate) mod managed;
 mod policy;
@@ -70,7 +71,20 @@ pub(crate) async fn dispatch(
             data_key::handle(&c, parse(body)?, false).await
         }
         Operation::GenerateRandom => random::handle(parse(body)?),
+        Operation::CreateGrant => grants::create(&c, parse(body)?).await,
+        Operation::ListGrants => grants::list(&c, parse(body)?),
+        Operation::RevokeGrant => grants::revoke(&c, parse(body)?).await,
+        Operation::RetireGrant => grants::retire(&c, parse(body)?).await,
     }
+}
+
+/// The ARN of the key holding the grant `token`, if any (RetireGrant by token alone).
+pub(crate) fn key_of_grant_token(c: &Call<'_>, token: &str) -> Result<Option<String>, KmsError> {
+    let keys = keys::keys_in_region(&c.svc.store.read()?, &c.scope)?;
+    Ok(keys
+        .into_iter()
+        .find(|k| k.grants.iter().any(|g| g.token == token))
+        .map(|k| k.arn()))
 }
 
 /// One request: the service, who asks, and through which AWS service (if any).
