@@ -549,3 +549,37 @@ def test_a_grant_lets_its_grantee_use_the_key(enforced):
     with pytest.raises(ClientError) as e:
         kms.decrypt(CiphertextBlob=blob)
     denied(e)
+
+
+def test_a_user_holds_the_policies_of_its_groups(enforced):
+    iam = client(enforced, "iam")
+    keys = make_user(enforced, "member")
+    make_table(enforced, "grouped")
+    ddb = as_keys(enforced, "dynamodb", keys)
+    iam.create_group(GroupName="readers")
+    managed = iam.create_policy(PolicyName="read-items",
+                                PolicyDocument=policy(allow("dynamodb:GetItem")))["Policy"]["Arn"]
+    iam.attach_group_policy(GroupName="readers", PolicyArn=managed)
+    iam.put_group_policy(GroupName="readers", PolicyName="no-deletes",
+                         PolicyDocument=policy(deny("dynamodb:DeleteItem")))
+    with pytest.raises(ClientError) as e:
+        ddb.get_item(TableName="grouped", Key={"pk": {"S": "a"}})
+    denied(e)
+    iam.add_user_to_group(GroupName="readers", UserName="member")
+    ddb.get_item(TableName="grouped", Key={"pk": {"S": "a"}})
+    got = iam.get_group(GroupName="readers")
+    assert [u["UserName"] for u in got["Users"]] == ["member"]
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="member")["Groups"]] == ["readers"]
+    entities = iam.list_entities_for_policy(PolicyArn=managed)
+    assert [g["GroupName"] for g in entities["PolicyGroups"]] == ["readers"]
+    with pytest.raises(ClientError) as e:
+        iam.delete_group(GroupName="readers")
+    assert e.value.response["Error"]["Code"] == "DeleteConflict"
+    iam.remove_user_from_group(GroupName="readers", UserName="member")
+    with pytest.raises(ClientError) as e:
+        ddb.get_item(TableName="grouped", Key={"pk": {"S": "a"}})
+    denied(e)
+    iam.detach_group_policy(GroupName="readers", PolicyArn=managed)
+    iam.delete_group_policy(GroupName="readers", PolicyName="no-deletes")
+    iam.delete_group(GroupName="readers")
+    assert iam.list_groups()["Groups"] == []

@@ -1,4 +1,4 @@
-//! What roles and users share: inline policies, managed policy attachments, permissions
+//! What roles, users and groups share: inline policies, managed policy attachments, permissions
 //! boundaries and tags, each operation written once over the [`Entity`] trait.
 
 use serde::{de::DeserializeOwned, Serialize};
@@ -6,7 +6,7 @@ use store::WriteCtx;
 
 use crate::doc::{counted_size, validate_identity};
 use crate::error::{Fail, IamError};
-use crate::model::{self, InlinePolicy, Role, Tag, User, View, ATTACHMENTS};
+use crate::model::{self, Group, InlinePolicy, Role, Tag, User, View, ATTACHMENTS};
 use crate::paging::xml_page;
 use crate::params::{Checks, Params};
 use crate::roles::{
@@ -93,6 +93,32 @@ impl Entity for User {
     }
     fn link_name(name: &str) -> Vec<u8> {
         model::user_key(name)
+    }
+}
+
+impl Entity for Group {
+    const KIND: &'static str = "group";
+    const TITLE: &'static str = "Group";
+    const TABLE: &'static str = model::GROUPS;
+    const INLINE_QUOTA: usize = 5120;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn inline(&mut self) -> &mut Vec<InlinePolicy> {
+        &mut self.inline
+    }
+    fn attached(&mut self) -> &mut Vec<String> {
+        &mut self.attached
+    }
+    fn boundary(&mut self) -> &mut Option<String> {
+        &mut self.permissions_boundary
+    }
+    fn tags(&mut self) -> &mut Vec<Tag> {
+        &mut self.tags
+    }
+    fn link_name(name: &str) -> Vec<u8> {
+        model::group_key(name)
     }
 }
 

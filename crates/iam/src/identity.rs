@@ -98,11 +98,13 @@ impl Iam {
             None => return Ok(held),
             Some(Holder::User(name)) => {
                 let mut u: User = entity::require(&snap, name)?;
-                (
-                    std::mem::take(&mut u.inline),
-                    u.attached,
-                    u.permissions_boundary,
-                )
+                let (mut inline, mut attached) = (std::mem::take(&mut u.inline), u.attached);
+                // A user holds the policies of its groups too.
+                for g in crate::groups::groups_of(&snap, &u.name)? {
+                    inline.extend(g.inline);
+                    attached.extend(g.attached);
+                }
+                (inline, attached, u.permissions_boundary)
             }
             Some(Holder::Role(name)) => {
                 let mut r: Role = entity::require(&snap, name)?;

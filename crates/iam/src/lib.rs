@@ -15,6 +15,7 @@
 mod doc;
 mod entity;
 mod error;
+mod groups;
 mod identity;
 mod ids;
 mod managed;
@@ -56,6 +57,7 @@ impl Iam {
         let read = store.read()?;
         read.all_roles()?;
         read.all_users()?;
+        read.all_groups()?;
         read.all_policies()?;
         Ok(Iam { store, account_id })
     }
@@ -81,7 +83,7 @@ impl Iam {
         params: &[(String, String)],
         caller: Option<&policy::Caller>,
     ) -> Result<String, IamError> {
-        use model::{Role, User};
+        use model::{Group, Role, User};
         let p = Params(params);
         let result = match op {
             Operation::CreateRole => roles::create_role(self, p).await,
@@ -130,6 +132,22 @@ impl Iam {
             Operation::ListAccessKeys => users::list_access_keys(self, p, caller),
             Operation::UpdateAccessKey => users::update_access_key(self, p, caller).await,
             Operation::DeleteAccessKey => users::delete_access_key(self, p, caller).await,
+            Operation::CreateGroup => groups::create_group(self, p).await,
+            Operation::GetGroup => groups::get_group(self, p),
+            Operation::ListGroups => groups::list_groups(self, p),
+            Operation::DeleteGroup => groups::delete_group(self, p).await,
+            Operation::AddUserToGroup => groups::add_user_to_group(self, p).await,
+            Operation::RemoveUserFromGroup => groups::remove_user_from_group(self, p).await,
+            Operation::ListGroupsForUser => groups::list_groups_for_user(self, p),
+            Operation::PutGroupPolicy => entity::put_policy::<Group>(self, p).await,
+            Operation::GetGroupPolicy => entity::get_policy::<Group>(self, p),
+            Operation::DeleteGroupPolicy => entity::delete_policy::<Group>(self, p).await,
+            Operation::ListGroupPolicies => entity::list_policies::<Group>(self, p),
+            Operation::AttachGroupPolicy => entity::attach_policy::<Group>(self, p).await,
+            Operation::DetachGroupPolicy => entity::detach_policy::<Group>(self, p).await,
+            Operation::ListAttachedGroupPolicies => {
+                entity::list_attached_policies::<Group>(self, p)
+            }
             Operation::SimulatePrincipalPolicy => simulator::simulate_principal(self, p),
             Operation::SimulateCustomPolicy => {
                 simulator::simulate_custom(self, p, &self.account_id)
@@ -235,6 +253,20 @@ protocol::operations!(
     ListAccessKeys,
     UpdateAccessKey,
     DeleteAccessKey,
+    CreateGroup,
+    GetGroup,
+    ListGroups,
+    DeleteGroup,
+    AddUserToGroup,
+    RemoveUserFromGroup,
+    ListGroupsForUser,
+    PutGroupPolicy,
+    GetGroupPolicy,
+    DeleteGroupPolicy,
+    ListGroupPolicies,
+    AttachGroupPolicy,
+    DetachGroupPolicy,
+    ListAttachedGroupPolicies,
     SimulatePrincipalPolicy,
     SimulateCustomPolicy,
     CreatePolicy,

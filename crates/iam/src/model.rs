@@ -11,6 +11,8 @@
 //! - `iam.users`: [`user_key`] → [`User`]; users link into `iam.attachments` and
 //!   `iam.boundaries` under the same key.
 //! - `iam.access_keys`: access key id → [`AccessKey`].
+//! - `iam.groups`: [`group_key`] → [`Group`], with its member users' names; groups link into
+//!   `iam.attachments` under the same key.
 //!
 //! AWS managed policies are not stored: they are compiled in (`managed.rs`).
 
@@ -25,6 +27,7 @@ pub const ATTACHMENTS: &str = "iam.attachments";
 pub const BOUNDARIES: &str = "iam.boundaries";
 pub const USERS: &str = "iam.users";
 pub const ACCESS_KEYS: &str = "iam.access_keys";
+pub const GROUPS: &str = "iam.groups";
 
 const FORMAT: u8 = 1;
 
@@ -75,6 +78,27 @@ pub struct User {
     pub inline: Vec<InlinePolicy>,
     /// Attached managed policy ARNs, in attachment order.
     pub attached: Vec<String>,
+}
+
+/// An IAM group: policies its member users hold too.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub arn: String,
+    pub create_date: String,
+    /// Sorted by name.
+    pub inline: Vec<InlinePolicy>,
+    /// Attached managed policy ARNs, in attachment order.
+    pub attached: Vec<String>,
+    /// Member user names, in the order they were added.
+    pub users: Vec<String>,
+    /// Groups have no permissions boundary or tags; kept empty for the shared operations.
+    #[serde(default, skip_serializing)]
+    pub permissions_boundary: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub tags: Vec<Tag>,
 }
 
 /// A user's access key. The secret is kept to verify signatures (the store is encrypted at
@@ -142,6 +166,11 @@ pub fn role_key(name: &str) -> Vec<u8> {
     name.to_ascii_lowercase().into_bytes()
 }
 
+/// The key of a group: `group:` and its name in lower case.
+pub fn group_key(name: &str) -> Vec<u8> {
+    format!("group:{}", name.to_ascii_lowercase()).into_bytes()
+}
+
 /// The key of a user: `user:` and its name in lower case. Role names cannot hold a colon, so
 /// users' links share the link tables with roles' without ambiguity.
 pub fn user_key(name: &str) -> Vec<u8> {
@@ -183,6 +212,10 @@ pub trait View {
 
     fn all_users(&self) -> Result<Vec<User>, StoreError> {
         self.all(USERS)
+    }
+
+    fn all_groups(&self) -> Result<Vec<Group>, StoreError> {
+        self.all(GROUPS)
     }
 
     fn all_policies(&self) -> Result<Vec<Policy>, StoreError> {
@@ -229,6 +262,10 @@ pub trait View {
 
     fn role_by_key(&self, key: &[u8]) -> Result<Option<Role>, StoreError> {
         self.get_raw(ROLES, key)?.map(|b| decode(&b)).transpose()
+    }
+
+    fn group_by_key(&self, key: &[u8]) -> Result<Option<Group>, StoreError> {
+        self.get_raw(GROUPS, key)?.map(|b| decode(&b)).transpose()
     }
 
     fn user_by_key(&self, key: &[u8]) -> Result<Option<User>, StoreError> {

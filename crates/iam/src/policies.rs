@@ -523,7 +523,7 @@ pub fn list_entities_for_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail
     let snap = iam.snapshot()?;
     find(&snap, arn)?;
     let mut keys = Vec::new();
-    if matches!(filter, None | Some("Role") | Some("User")) {
+    if matches!(filter, None | Some("Role") | Some("User") | Some("Group")) {
         if usage != Some("PermissionsBoundary") {
             keys.extend(snap.linked(ATTACHMENTS, arn)?);
         }
@@ -536,11 +536,17 @@ pub fn list_entities_for_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail
     // (kind, name, id) of each entity, users and roles in one paged list.
     let mut entities = Vec::new();
     for key in keys {
-        let found = match (snap.role_by_key(&key)?, snap.user_by_key(&key)?) {
-            (Some(r), _) if filter != Some("User") => Some(("Role", r.path, r.name, r.id)),
-            (_, Some(u)) if filter != Some("Role") => Some(("User", u.path, u.name, u.id)),
-            _ => None,
+        let found = if key.starts_with(b"user:") {
+            snap.user_by_key(&key)?
+                .map(|u| ("User", u.path, u.name, u.id))
+        } else if key.starts_with(b"group:") {
+            snap.group_by_key(&key)?
+                .map(|g| ("Group", g.path, g.name, g.id))
+        } else {
+            snap.role_by_key(&key)?
+                .map(|r| ("Role", r.path, r.name, r.id))
         };
+        let found = found.filter(|(kind, ..)| filter.is_none_or(|f| f == *kind));
         if let Some((kind, path, name, id)) = found {
             if path.starts_with(prefix) {
                 entities.push((key, (kind, name, id)));
@@ -549,8 +555,11 @@ pub fn list_entities_for_policy(iam: &Iam, p: Params<'_>) -> Result<String, Fail
     }
     let pg = page(entities, marker, max)?;
     let mut x = Xml::new();
-    x.empty("PolicyGroups");
-    for (list, kind) in [("PolicyUsers", "User"), ("PolicyRoles", "Role")] {
+    for (list, kind) in [
+        ("PolicyGroups", "Group"),
+        ("PolicyUsers", "User"),
+        ("PolicyRoles", "Role"),
+    ] {
         if !pg.items.iter().any(|(k, ..)| *k == kind) {
             x.empty(list);
             continue;

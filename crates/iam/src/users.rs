@@ -193,6 +193,12 @@ pub async fn delete_user(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
             )
             .into());
         }
+        if !crate::groups::groups_of(ctx, &user.name)?.is_empty() {
+            return Err(IamError::delete_conflict(
+                "Cannot delete entity, must remove user from all groups first.",
+            )
+            .into());
+        }
         if !user.attached().is_empty() {
             return Err(IamError::delete_conflict(
                 "Cannot delete entity, must detach all policies first.",

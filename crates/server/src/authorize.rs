@@ -325,6 +325,8 @@ fn asks(
                 format!("arn:aws:iam::{account}:role/{role}")
             } else if let Some(user) = param("UserName") {
                 format!("arn:aws:iam::{account}:user/{user}")
+            } else if let Some(group) = param("GroupName") {
+                format!("arn:aws:iam::{account}:group/{group}")
             } else if let Some(arn) = param("PolicyArn") {
                 arn.to_string()
             } else {
