@@ -583,3 +583,35 @@ def test_a_user_holds_the_policies_of_its_groups(enforced):
     iam.delete_group_policy(GroupName="readers", PolicyName="no-deletes")
     iam.delete_group(GroupName="readers")
     assert iam.list_groups()["Groups"] == []
+
+
+def test_tags_decide_access(enforced):
+    """Attribute-based access: a table's tags against the caller's (aws:ResourceTag,
+    aws:PrincipalTag), and the tags a request sets (aws:RequestTag, aws:TagKeys)."""
+    iam = client(enforced, "iam")
+    iam.create_user(UserName="blue-dev", Tags=[{"Key": "team", "Value": "blue"}])
+    iam.put_user_policy(UserName="blue-dev", PolicyName="abac", PolicyDocument=policy(
+        allow("dynamodb:GetItem", Condition={
+            "StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}}),
+        allow("dynamodb:CreateTable", Condition={
+            "StringEquals": {"aws:RequestTag/team": "${aws:PrincipalTag/team}"},
+            "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}),
+    ))
+    keys = client(enforced, "iam").create_access_key(UserName="blue-dev")["AccessKey"]
+    for team in ("blue", "red"):
+        make_table(enforced, f"{team}-table", Tags=[{"Key": "team", "Value": team}])
+    ddb = as_keys(enforced, "dynamodb", keys)
+    ddb.get_item(TableName="blue-table", Key={"pk": {"S": "a"}})
+    with pytest.raises(ClientError) as e:
+        ddb.get_item(TableName="red-table", Key={"pk": {"S": "a"}})
+    denied(e)
+    spec = dict(KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST")
+    for tags in ([{"Key": "team", "Value": "red"}], [],
+                 [{"Key": "team", "Value": "blue"}, {"Key": "cost", "Value": "x"}]):
+        with pytest.raises(ClientError) as e:
+            ddb.create_table(TableName="new-table", Tags=tags, **spec) if tags else ddb.create_table(
+                TableName="new-table", **spec)
+        denied(e)
+    ddb.create_table(TableName="new-table", Tags=[{"Key": "team", "Value": "blue"}], **spec)

@@ -197,7 +197,55 @@ impl Dynamo {
                 asks.push(ask);
             }
         }
+        self.tag_keys(&mut asks, &fields);
         asks
+    }
+
+    /// The tag condition keys: `aws:ResourceTag/…` of the table an ask is about, and the
+    /// `aws:RequestTag/…` and `aws:TagKeys` of a request that sets or removes tags.
+    fn tag_keys(&self, asks: &mut [Ask], fields: &Map<String, Json>) {
+        let mut request: Vec<(String, String)> = Vec::new();
+        for tag in fields
+            .get("Tags")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let (Some(k), Some(v)) = (
+                tag.get("Key").and_then(Json::as_str),
+                tag.get("Value").and_then(Json::as_str),
+            ) {
+                request.push((k.to_string(), v.to_string()));
+            }
+        }
+        let mut keys: Vec<String> = request.iter().map(|(k, _)| k.clone()).collect();
+        for k in fields
+            .get("TagKeys")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            keys.extend(k.as_str().map(str::to_string));
+        }
+        for ask in asks {
+            let table = ask
+                .resource
+                .split_once(":table/")
+                .and_then(|(_, rest)| rest.split('/').next())
+                .and_then(|name| self.catalog().get(name));
+            if let Some(meta) = table {
+                for t in &meta.tags {
+                    ask.context
+                        .set(&format!("aws:ResourceTag/{}", t.key), t.value.as_str());
+                }
+            }
+            for (k, v) in &request {
+                ask.context.set(&format!("aws:RequestTag/{k}"), v.as_str());
+            }
+            if !keys.is_empty() {
+                ask.context.set_all("aws:TagKeys", keys.clone());
+            }
+        }
     }
 
     fn table_arn(&self, table: &str, region: &str) -> String {

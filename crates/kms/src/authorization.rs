@@ -14,6 +14,8 @@ pub struct KeyPolicy {
     pub policy: String,
     /// The key's grants, which allow beside the policy.
     pub grants: Vec<crate::Grant>,
+    /// The key's tags (`aws:ResourceTag/…`).
+    pub tags: Vec<(String, String)>,
 }
 
 impl Kms {
@@ -57,6 +59,7 @@ impl Kms {
                 arn: key.arn(),
                 policy: key.policy,
                 grants: key.grants,
+                tags: key.tags.into_iter().collect(),
             })),
             Err(e) if e.code() == crate::ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e),

@@ -261,6 +261,9 @@ fn asks(
                     ask.resource_policy = Some(Policy::parse(&key.policy).map_err(|e| e.0));
                     ask.resource_policy_required = true;
                     ask.grants = key.grants;
+                    for (k, v) in &key.tags {
+                        ask.context.set(&format!("aws:ResourceTag/{k}"), v.as_str());
+                    }
                     ask
                 }
                 Ok(None) if root => return Ok(out),
@@ -269,6 +272,31 @@ fn asks(
             };
             ask.context.set("kms:CallerAccount", account);
             if let Ok(serde_json::Value::Object(body)) = serde_json::from_slice(req.body) {
+                let mut tag_keys = Vec::new();
+                for tag in body
+                    .get("Tags")
+                    .and_then(|t| t.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    let key = tag.get("TagKey").and_then(|k| k.as_str());
+                    let value = tag.get("TagValue").and_then(|v| v.as_str());
+                    if let (Some(k), Some(v)) = (key, value) {
+                        ask.context.set(&format!("aws:RequestTag/{k}"), v);
+                        tag_keys.push(k.to_string());
+                    }
+                }
+                for k in body
+                    .get("TagKeys")
+                    .and_then(|t| t.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    tag_keys.extend(k.as_str().map(str::to_string));
+                }
+                if !tag_keys.is_empty() {
+                    ask.context.set_all("aws:TagKeys", tag_keys);
+                }
                 if let Some(serde_json::Value::Object(ec)) = body.get("EncryptionContext") {
                     for (k, v) in ec {
                         if let Some(v) = v.as_str() {
