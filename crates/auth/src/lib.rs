@@ -172,7 +172,10 @@ fn check(
             .header("x-amz-security-token")
             .map(str::to_string)
             .or_else(|| query_parameter(req.query, "X-Amz-Security-Token"));
-        if sent.as_deref().map(str::trim) != Some(token.as_str()) {
+        let matches = sent
+            .as_deref()
+            .is_some_and(|sent| signing::signatures_match(&token, sent.trim()));
+        if !matches {
             return Err(AuthError::UnrecognizedClient);
         }
     }

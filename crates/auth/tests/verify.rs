@@ -621,3 +621,49 @@ fn header_and_query_signatures_together_are_refused() {
     req.query = "X-Amz-Algorithm=AWS4-HMAC-SHA256".into();
     assert_refused(req.enforced_at(WHEN), "InvalidSignatureException", MISMATCH);
 }
+
+/// Keys as an enforcing server with IAM and STS knows them: one session, one expired one.
+struct Sessions;
+
+impl auth::Keys for Sessions {
+    fn key(&self, access_key_id: &str) -> auth::Key {
+        match access_key_id {
+            "ASIASESSION" => auth::Key::Known {
+                secret: SECRET.into(),
+                token: Some("the-token".into()),
+            },
+            "ASIAEXPIRED" => auth::Key::Expired,
+            _ => auth::Key::Unknown,
+        }
+    }
+}
+
+#[test]
+fn temporary_credentials_need_their_token_and_expire() {
+    let check = |req: &Req| req.with(|r| auth::verify_keys(r, &Sessions, at(WHEN)));
+    let with_token = Req::dynamodb()
+        .header("X-Amz-Security-Token", "the-token")
+        .signed_by("ASIASESSION", SECRET);
+    assert_eq!(
+        check(&with_token).map(|v| v.access_key_id),
+        Ok("ASIASESSION".into())
+    );
+    let without = Req::dynamodb().signed_by("ASIASESSION", SECRET);
+    assert_eq!(check(&without), Err(AuthError::UnrecognizedClient));
+    let wrong = Req::dynamodb()
+        .header("X-Amz-Security-Token", "another-token")
+        .signed_by("ASIASESSION", SECRET);
+    assert_eq!(check(&wrong), Err(AuthError::UnrecognizedClient));
+    let expired = Req::dynamodb()
+        .header("X-Amz-Security-Token", "the-token")
+        .signed_by("ASIAEXPIRED", SECRET);
+    let e = check(&expired).unwrap_err();
+    assert_eq!(
+        (e.aws_code(), e.query_code(), e.message()),
+        (
+            "ExpiredTokenException",
+            "ExpiredToken",
+            "The security token included in the request is expired".to_string()
+        )
+    );
+}
