@@ -44,83 +44,50 @@ pub(crate) trait Entity: Serialize + DeserializeOwned + Clone + Send + 'static {
     }
 }
 
-impl Entity for Role {
-    const KIND: &'static str = "role";
-    const TITLE: &'static str = "Role";
-    const TABLE: &'static str = model::ROLES;
-    const INLINE_QUOTA: usize = 10_240;
+/// The trait for a record with IAM's entity fields (`name`, `inline`, `attached`,
+/// `permissions_boundary`, `tags`).
+macro_rules! entity {
+    ($type:ty, $kind:literal, $title:literal, $table:expr, $quota:expr, $key:path) => {
+        impl Entity for $type {
+            const KIND: &'static str = $kind;
+            const TITLE: &'static str = $title;
+            const TABLE: &'static str = $table;
+            const INLINE_QUOTA: usize = $quota;
 
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn inline(&mut self) -> &mut Vec<InlinePolicy> {
-        &mut self.inline
-    }
-    fn attached(&mut self) -> &mut Vec<String> {
-        &mut self.attached
-    }
-    fn boundary(&mut self) -> &mut Option<String> {
-        &mut self.permissions_boundary
-    }
-    fn tags(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
-    fn link_name(name: &str) -> Vec<u8> {
-        model::role_key(name)
-    }
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn inline(&mut self) -> &mut Vec<InlinePolicy> {
+                &mut self.inline
+            }
+            fn attached(&mut self) -> &mut Vec<String> {
+                &mut self.attached
+            }
+            fn boundary(&mut self) -> &mut Option<String> {
+                &mut self.permissions_boundary
+            }
+            fn tags(&mut self) -> &mut Vec<Tag> {
+                &mut self.tags
+            }
+            fn link_name(name: &str) -> Vec<u8> {
+                $key(name)
+            }
+        }
+    };
 }
 
-impl Entity for User {
-    const KIND: &'static str = "user";
-    const TITLE: &'static str = "User";
-    const TABLE: &'static str = model::USERS;
-    const INLINE_QUOTA: usize = 2048;
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn inline(&mut self) -> &mut Vec<InlinePolicy> {
-        &mut self.inline
-    }
-    fn attached(&mut self) -> &mut Vec<String> {
-        &mut self.attached
-    }
-    fn boundary(&mut self) -> &mut Option<String> {
-        &mut self.permissions_boundary
-    }
-    fn tags(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
-    fn link_name(name: &str) -> Vec<u8> {
-        model::user_key(name)
-    }
-}
-
-impl Entity for Group {
-    const KIND: &'static str = "group";
-    const TITLE: &'static str = "Group";
-    const TABLE: &'static str = model::GROUPS;
-    const INLINE_QUOTA: usize = 5120;
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn inline(&mut self) -> &mut Vec<InlinePolicy> {
-        &mut self.inline
-    }
-    fn attached(&mut self) -> &mut Vec<String> {
-        &mut self.attached
-    }
-    fn boundary(&mut self) -> &mut Option<String> {
-        &mut self.permissions_boundary
-    }
-    fn tags(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
-    fn link_name(name: &str) -> Vec<u8> {
-        model::group_key(name)
-    }
-}
+// IAM's quotas on inline policies together: 10,240 characters for a role, 2,048 for a user,
+// 5,120 for a group.
+entity!(Role, "role", "Role", model::ROLES, 10_240, model::role_key);
+entity!(User, "user", "User", model::USERS, 2048, model::user_key);
+entity!(
+    Group,
+    "group",
+    "Group",
+    model::GROUPS,
+    5120,
+    model::group_key
+);
 
 /// The entity, or IAM's `NoSuchEntity` for it.
 pub(crate) fn require<E: Entity>(view: &impl View, name: &str) -> Result<E, Fail> {

@@ -149,9 +149,7 @@ impl Iam {
                 entity::list_attached_policies::<Group>(self, p)
             }
             Operation::SimulatePrincipalPolicy => simulator::simulate_principal(self, p),
-            Operation::SimulateCustomPolicy => {
-                simulator::simulate_custom(self, p, &self.account_id)
-            }
+            Operation::SimulateCustomPolicy => simulator::simulate_custom(p, &self.account_id),
             Operation::CreatePolicy => policies::create_policy(self, p).await,
             Operation::GetPolicy => policies::get_policy(self, p),
             Operation::DeletePolicy => policies::delete_policy(self, p).await,

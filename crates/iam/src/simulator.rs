@@ -173,6 +173,21 @@ impl Simulation {
     }
 }
 
+/// What both simulations take from their parameters.
+struct Inputs<'a> {
+    /// `PolicyInputList`, parsed.
+    policies: Vec<Source>,
+    /// `PermissionsBoundaryPolicyInputList`'s first, parsed.
+    boundary: Option<Source>,
+    resource: Option<Policy>,
+    actions: Vec<&'a str>,
+    /// `ResourceArns`, or `*`.
+    resources: Vec<&'a str>,
+    context: Context,
+    marker: Option<&'a str>,
+    max: usize,
+}
+
 fn names<'a>(
     c: &mut Checks,
     p: Params<'a>,
@@ -187,13 +202,16 @@ fn names<'a>(
     list
 }
 
-fn paging<'a>(c: &mut Checks, p: Params<'a>) -> (Option<&'a str>, usize) {
-    crate::roles::paging_params(c, p)
-}
-
-pub fn simulate_custom(_iam: &Iam, p: Params<'_>, account: &str) -> Result<String, Fail> {
-    let mut c = Checks::new();
-    let inputs = names(&mut c, p, "PolicyInputList", "policyInputList", true);
+/// The parameters both simulations share, checked (`PolicyInputList` required or not), with
+/// `c` holding the caller's own checks.
+fn inputs<'a>(mut c: Checks, p: Params<'a>, policies_required: bool) -> Result<Inputs<'a>, Fail> {
+    let texts = names(
+        &mut c,
+        p,
+        "PolicyInputList",
+        "policyInputList",
+        policies_required,
+    );
     let actions = names(&mut c, p, "ActionNames", "actionNames", true);
     let resources = names(&mut c, p, "ResourceArns", "resourceArns", false);
     let boundaries = names(
@@ -203,11 +221,11 @@ pub fn simulate_custom(_iam: &Iam, p: Params<'_>, account: &str) -> Result<Strin
         "permissionsBoundaryPolicyInputList",
         false,
     );
-    let (marker, max) = paging(&mut c, p);
+    let (marker, max) = crate::roles::paging_params(&mut c, p);
     c.done()?;
-    let mut identity = Vec::new();
-    for (n, text) in inputs.iter().enumerate() {
-        identity.push(Source {
+    let mut policies = Vec::new();
+    for (n, text) in texts.iter().enumerate() {
+        policies.push(Source {
             id: format!("PolicyInputList.{}", n + 1),
             kind: "IAM Policy",
             policy: parse(text, "PolicyInputList")?,
@@ -225,6 +243,24 @@ pub fn simulate_custom(_iam: &Iam, p: Params<'_>, account: &str) -> Result<Strin
         .get("ResourcePolicy")
         .map(|t| parse(t, "ResourcePolicy"))
         .transpose()?;
+    Ok(Inputs {
+        policies,
+        boundary,
+        resource,
+        actions,
+        resources: if resources.is_empty() {
+            vec!["*"]
+        } else {
+            resources
+        },
+        context: context_entries(p),
+        marker,
+        max,
+    })
+}
+
+pub fn simulate_custom(p: Params<'_>, account: &str) -> Result<String, Fail> {
+    let i = inputs(Checks::new(), p, true)?;
     let caller = match p.get("CallerArn") {
         Some(arn) => caller_of(arn, account),
         None => Caller {
@@ -237,17 +273,12 @@ pub fn simulate_custom(_iam: &Iam, p: Params<'_>, account: &str) -> Result<Strin
     };
     let sim = Simulation {
         caller,
-        identity,
-        boundary,
-        resource,
-        context: context_entries(p),
+        identity: i.policies,
+        boundary: i.boundary,
+        resource: i.resource,
+        context: i.context,
     };
-    let resources = if resources.is_empty() {
-        vec!["*"]
-    } else {
-        resources
-    };
-    sim.run(&actions, &resources, marker, max)
+    sim.run(&i.actions, &i.resources, i.marker, i.max)
 }
 
 /// A caller from an ARN the simulation names (user, role or assumed role).
@@ -278,18 +309,7 @@ pub fn simulate_principal(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
     let source = c
         .required("policySourceArn", p.get("PolicySourceArn"))
         .to_string();
-    let inputs = names(&mut c, p, "PolicyInputList", "policyInputList", false);
-    let actions = names(&mut c, p, "ActionNames", "actionNames", true);
-    let resources = names(&mut c, p, "ResourceArns", "resourceArns", false);
-    let boundaries = names(
-        &mut c,
-        p,
-        "PermissionsBoundaryPolicyInputList",
-        "permissionsBoundaryPolicyInputList",
-        false,
-    );
-    let (marker, max) = paging(&mut c, p);
-    c.done()?;
+    let i = inputs(c, p, false)?;
     let account = iam.account_id().to_string();
     let name = source.rsplit('/').next().unwrap_or_default().to_string();
     let (holder, kind) = if source.contains(":user/") {
@@ -334,31 +354,15 @@ pub fn simulate_principal(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
             policy,
         })
         .collect();
-    for (n, text) in inputs.iter().enumerate() {
-        sources.push(Source {
-            id: format!("PolicyInputList.{}", n + 1),
-            kind: "IAM Policy",
-            policy: parse(text, "PolicyInputList")?,
-        });
-    }
-    let boundary = match (boundaries.first(), held.boundary) {
-        (Some(text), _) => Some(Source {
-            id: "PermissionsBoundaryPolicyInputList.1".into(),
-            kind: "PermissionsBoundaryPolicy",
-            policy: parse(text, "PermissionsBoundaryPolicyInputList")?,
-        }),
-        (None, Some(policy)) => Some(Source {
+    sources.extend(i.policies);
+    let boundary = i.boundary.or_else(|| {
+        held.boundary.map(|policy| Source {
             id: format!("{name}_boundary"),
             kind: "PermissionsBoundaryPolicy",
             policy,
-        }),
-        (None, None) => None,
-    };
-    let resource = p
-        .get("ResourcePolicy")
-        .map(|t| parse(t, "ResourcePolicy"))
-        .transpose()?;
-    let mut context = context_entries(p);
+        })
+    });
+    let mut context = i.context;
     if kind == Kind::User {
         context.set("aws:username", name.as_str());
     }
@@ -370,13 +374,8 @@ pub fn simulate_principal(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
         caller,
         identity: sources,
         boundary,
-        resource,
+        resource: i.resource,
         context,
     };
-    let resources = if resources.is_empty() {
-        vec!["*"]
-    } else {
-        resources
-    };
-    sim.run(&actions, &resources, marker, max)
+    sim.run(&i.actions, &i.resources, i.marker, i.max)
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use crate::error::{Constraints, DynamoError, ErrorCode};
+use crate::ops::tags::arn_constraints;
 use crate::schema::{ResourcePolicy, TableMeta};
 use crate::Dynamo;
 
@@ -35,19 +36,6 @@ pub(super) struct ArnRequest {
 enum Target {
     Table,
     Stream,
-}
-
-fn arn_constraints(c: &mut Constraints, arn: Option<&str>) {
-    match arn {
-        None => c.push_null("resourceArn"),
-        Some(a) if a.is_empty() => {
-            c.push(a, "resourceArn", "have length greater than or equal to 1")
-        }
-        Some(a) if a.len() > 1283 => {
-            c.push(a, "resourceArn", "have length less than or equal to 1283")
-        }
-        Some(_) => {}
-    }
 }
 
 /// The table (and which of its policies) `arn` names: the table's ARN or its current stream's.

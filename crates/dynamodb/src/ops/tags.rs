@@ -31,7 +31,8 @@ pub(super) struct ListRequest {
     resource_arn: Option<String>,
 }
 
-fn arn_constraints(c: &mut Constraints, arn: Option<&str>) {
+/// `ResourceArn` as the operations on a table's ARN validate it.
+pub(super) fn arn_constraints(c: &mut Constraints, arn: Option<&str>) {
     match arn {
         None => c.push_null("resourceArn"),
         Some(a) if a.is_empty() => {

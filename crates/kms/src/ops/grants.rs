@@ -7,10 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 
 use crate::error::{Constraints, ErrorCode, KmsError};
-use crate::keys;
 use crate::Operation;
 
-use super::{check_access, page, paged, paging_constraints, require_not_pending, update_key, Call};
+use super::{listed_key, page, paged, require_not_pending, update_key, Call};
 
 /// The operations a grant may list.
 const GRANT_OPERATIONS: &[&str] = &[
@@ -207,13 +206,13 @@ pub(crate) struct ListGrants {
 }
 
 pub(crate) fn list(c: &Call<'_>, req: ListGrants) -> Result<Json, KmsError> {
-    let mut cons = Constraints::default();
-    cons.string(req.key_id.as_deref(), "keyId", 1, 2048);
-    paging_constraints(&mut cons, req.limit, req.marker.as_deref());
-    cons.into_result()?;
-    let ident = keys::parse_ident(&c.scope, req.key_id.as_deref().unwrap_or_default(), false)?;
-    let key = keys::resolve(&c.svc.store.read()?, &c.scope, &ident)?;
-    check_access(c, &key, Operation::ListGrants)?;
+    let key = listed_key(
+        c,
+        req.key_id.as_deref(),
+        req.limit,
+        req.marker.as_deref(),
+        Operation::ListGrants,
+    )?;
     let arn = key.arn();
     let grants: Vec<Grant> = key
         .grants

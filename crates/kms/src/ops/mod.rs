@@ -376,6 +376,25 @@ pub(crate) fn paged(member: &str, items: Vec<Json>, next: Option<String>) -> Jso
     Json::Object(m)
 }
 
+/// The key a List operation on one key (`KeyId`, `Limit`, `Marker`) reads, validated and
+/// access-checked.
+pub(crate) fn listed_key(
+    c: &Call<'_>,
+    key_id: Option<&str>,
+    limit: Option<i64>,
+    marker: Option<&str>,
+    op: Operation,
+) -> Result<KeyRecord, KmsError> {
+    let mut cons = crate::error::Constraints::default();
+    cons.string(key_id, "keyId", 1, 2048);
+    paging_constraints(&mut cons, limit, marker);
+    cons.into_result()?;
+    let ident = keys::parse_ident(&c.scope, key_id.unwrap_or_default(), false)?;
+    let key = keys::resolve(&c.svc.store.read()?, &c.scope, &ident)?;
+    check_access(c, &key, op)?;
+    Ok(key)
+}
+
 /// Limit and Marker as every List operation validates them.
 pub(crate) fn paging_constraints(
     cons: &mut crate::error::Constraints,

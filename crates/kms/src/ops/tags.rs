@@ -4,12 +4,9 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use crate::error::{Constraints, ErrorCode, KmsError};
-use crate::keys;
 use crate::Operation;
 
-use super::{
-    check_access, page, paged, paging_constraints, require_not_pending, update_key, Call, Tag,
-};
+use super::{listed_key, page, paged, require_not_pending, update_key, Call, Tag};
 
 /// Checks a Tags list and returns its pairs. `member` is the request member ("tags").
 pub(crate) fn validate_tags(tags: &[Tag], member: &str) -> Result<Vec<(String, String)>, KmsError> {
@@ -112,13 +109,13 @@ pub(crate) struct ListResourceTags {
 }
 
 pub(crate) fn list(c: &Call<'_>, req: ListResourceTags) -> Result<Json, KmsError> {
-    let mut cons = Constraints::default();
-    cons.string(req.key_id.as_deref(), "keyId", 1, 2048);
-    paging_constraints(&mut cons, req.limit, req.marker.as_deref());
-    cons.into_result()?;
-    let ident = keys::parse_ident(&c.scope, req.key_id.as_deref().unwrap_or_default(), false)?;
-    let key = keys::resolve(&c.svc.store.read()?, &c.scope, &ident)?;
-    check_access(c, &key, Operation::ListResourceTags)?;
+    let key = listed_key(
+        c,
+        req.key_id.as_deref(),
+        req.limit,
+        req.marker.as_deref(),
+        Operation::ListResourceTags,
+    )?;
     let all: Vec<(String, String)> = key.tags.into_iter().collect();
     // At most 50 per page, 50 unless asked.
     let limit = req.limit.map_or(50, |l| l.min(50) as usize);
