@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from conftest import client_config
 from dynohelpers import REGION, unique_name, wait_table_active
 from test_clock import advance
-from test_terraform import BACKEND_OVERRIDE, PLUGINS, REPO, run
+from test_terraform import BACKEND_OVERRIDE, NO_TERRAFORM, SKIP_REASON, init, REPO, run
 
 ROOT_KEY = "AKIAROOTEXAMPLE00001"
 ROOT_SECRET = "root/secret/for/tests/only/0000000000000"
@@ -364,8 +364,7 @@ def test_a_key_policy_that_does_not_name_the_account_binds_the_root(enforced):
     )
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
-                    reason="terraform or the provider mirror is not installed")
+@pytest.mark.skipif(NO_TERRAFORM, reason=SKIP_REASON)
 def test_the_seeds_module_for_prod_under_its_application_role(enforced, tmp_path):
     """The module applied for prod by the root in enforced mode; a user assumes the application
     role it creates, and boto3 under that role can use the tables and nothing else."""
@@ -376,7 +375,7 @@ def test_the_seeds_module_for_prod_under_its_application_role(enforced, tmp_path
     env = dict(os.environ, TF_CLI_CONFIG_FILE=str(work / ".terraformrc"), TF_IN_AUTOMATION="1",
                AWS_ENDPOINT_URL=enforced.endpoint, AWS_ACCESS_KEY_ID=ROOT_KEY,
                AWS_SECRET_ACCESS_KEY=ROOT_SECRET, AWS_REGION=REGION)
-    run(work, env, "init", "-plugin-dir", str(PLUGINS), "-input=false")
+    init(work, env)
     run(work, env, "apply", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")
     outputs = {k: v["value"] for k, v in json.loads(run(work, env, "output", "-json").stdout).items()}
     role_arn = outputs["application_role_arn"]

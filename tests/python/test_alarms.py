@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from dynohelpers import ACCESS_KEY, REGION, SECRET_KEY, unique_name
 from test_clock import advance, to_hour
-from test_terraform import BACKEND_OVERRIDE, PLUGINS, REPO, run
+from test_terraform import BACKEND_OVERRIDE, NO_TERRAFORM, SKIP_REASON, init, REPO, run
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
@@ -100,8 +100,7 @@ def throttle_reads(ddb, table):
     return consumed
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
-                    reason="terraform or the provider mirror is not installed")
+@pytest.mark.skipif(NO_TERRAFORM, reason=SKIP_REASON)
 def test_the_seed_prod_alarms_fire_and_recover(travel, notified, tmp_path):
     to_hour(travel, 12)
     work = tmp_path / "tf"
@@ -111,7 +110,7 @@ def test_the_seed_prod_alarms_fire_and_recover(travel, notified, tmp_path):
     env = dict(os.environ, TF_CLI_CONFIG_FILE=str(work / ".terraformrc"), TF_IN_AUTOMATION="1",
                AWS_ENDPOINT_URL=travel.endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
                AWS_REGION="us-east-1")
-    run(work, env, "init", "-plugin-dir", str(PLUGINS), "-input=false")
+    init(work, env)
     run(work, env, "apply", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")
 
     ddb, cw = client(travel, "dynamodb"), client(travel, "cloudwatch")

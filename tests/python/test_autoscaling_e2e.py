@@ -19,10 +19,9 @@ from botocore.exceptions import ClientError
 
 from dynohelpers import ACCESS_KEY, REGION, SECRET_KEY
 from test_clock import advance, to_hour
-from test_terraform import BACKEND_OVERRIDE, PLUGINS, REPO, run
+from test_terraform import BACKEND_OVERRIDE, NO_TERRAFORM, SKIP_REASON, init, REPO, run
 
-pytestmark = pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
-                                reason="terraform or the provider mirror is not installed")
+pytestmark = pytest.mark.skipif(NO_TERRAFORM, reason=SKIP_REASON)
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 TABLE = "myapp-prod-analytics"
@@ -48,7 +47,7 @@ def apply_prod(server, tmp_path, lifecycle_fix=True):
     env = dict(os.environ, TF_CLI_CONFIG_FILE=str(work / ".terraformrc"), TF_IN_AUTOMATION="1",
                AWS_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
                AWS_REGION="us-east-1")
-    run(work, env, "init", "-plugin-dir", str(PLUGINS), "-input=false")
+    init(work, env)
     run(work, env, "apply", "-auto-approve", "-input=false", "-var-file=environments/prod.tfvars")
     return work, env
 

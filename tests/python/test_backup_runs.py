@@ -10,7 +10,7 @@ import pytest
 
 from dynohelpers import expect_error, unique_name, wait_for, wait_table_active
 from test_clock import advance, clock
-from test_terraform import PLUGINS, run, shutil, workdir  # noqa: F401  (the workdir fixture)
+from test_terraform import NO_TERRAFORM, SKIP_REASON, run, shutil, workdir  # noqa: F401  (the workdir fixture)
 
 DAY = 24 * 3600
 RETENTION = {"dev": 3, "staging": 7, "prod": 30}
@@ -40,8 +40,7 @@ def until_next(hour_utc: int, now: float) -> float:
     return at - now + 60
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
-                    reason="terraform or the provider mirror is not installed")
+@pytest.mark.skipif(NO_TERRAFORM, reason=SKIP_REASON)
 @pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
 def test_the_seed_plan_backs_up_restores_and_expires(workdir, fresh, endpoint, env_name):  # noqa: F811
     work, env = workdir

@@ -20,7 +20,7 @@ from conftest import ACCESS_KEY, REGION, SECRET_KEY, binary_path, client_config
 from dynohelpers import expect_error, stream_records, unique_name, wait_for, wait_table_active
 from test_backup_runs import endpoint, fresh  # noqa: F401  (a server with the test clock, for workdir)
 from test_clock import advance
-from test_terraform import PLUGINS, run, workdir  # noqa: F401  (the workdir fixture)
+from test_terraform import NO_TERRAFORM, SKIP_REASON, run, workdir  # noqa: F401  (the workdir fixture)
 
 
 def files_holding(root: Path, needles: list[bytes]) -> list[str]:
@@ -271,8 +271,7 @@ def test_a_table_whose_key_is_disabled_refuses_requests_then_becomes_inaccessibl
     ddb.put_item(TableName=managed, Item=key)
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
-                    reason="terraform or the provider mirror is not installed")
+@pytest.mark.skipif(NO_TERRAFORM, reason=SKIP_REASON)
 def test_disabling_the_seed_modules_key_makes_its_tables_inaccessible(workdir, fresh):  # noqa: F811
     srv = fresh
     work, env = workdir

@@ -16,10 +16,20 @@ import boto3
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PLUGINS = Path("/opt/tf-plugins")
+# A local mirror of the AWS provider (`terraform init -plugin-dir`), where the registry cannot
+# be reached: CI sets it (.ci/run). Unset, `terraform init` downloads the provider.
+PLUGIN_DIR = os.environ.get("DYNOSTACK_TF_PLUGIN_DIR") or None
+NO_TERRAFORM = shutil.which("terraform") is None or (
+    PLUGIN_DIR is not None and not Path(PLUGIN_DIR).is_dir())
+SKIP_REASON = "terraform is not on PATH (or DYNOSTACK_TF_PLUGIN_DIR is not a directory)"
 
-pytestmark = pytest.mark.skipif(shutil.which("terraform") is None or not PLUGINS.is_dir(),
-                                reason="terraform or the provider mirror is not installed")
+pytestmark = pytest.mark.skipif(NO_TERRAFORM, reason=SKIP_REASON)
+
+
+def init(work, env):
+    """`terraform init` of a working copy of the module, from the mirror when one is given."""
+    mirror = ["-plugin-dir", PLUGIN_DIR] if PLUGIN_DIR else []
+    run(work, env, "init", *mirror, "-input=false")
 
 # The module stays usable against AWS unchanged: the local run only overrides the S3 backend.
 BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
@@ -51,7 +61,7 @@ def workdir(tmp_path, endpoint):
                TF_CLI_CONFIG_FILE=str(work / ".terraformrc"), TF_IN_AUTOMATION="1",
                AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
                AWS_REGION="us-east-1")
-    run(work, env, "init", "-plugin-dir", str(PLUGINS), "-input=false")
+    init(work, env)
     return work, env
 
 
