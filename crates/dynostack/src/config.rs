@@ -71,35 +71,56 @@ pub fn master_key(
 #[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (the bound address is printed).
-    #[arg(long, env = "DYNOSTACK_LISTEN", default_value = "127.0.0.1:8000")]
+    #[arg(
+        help_heading = "Network",
+        long,
+        env = "DYNOSTACK_LISTEN",
+        default_value = "127.0.0.1:8000"
+    )]
     pub listen: SocketAddr,
     /// Where the data lives [default: $XDG_DATA_HOME/dynostack or ~/.local/share/dynostack].
-    #[arg(long, env = "DYNOSTACK_DATA_DIR", conflicts_with = "in_memory")]
+    #[arg(
+        help_heading = "Data",
+        long,
+        env = "DYNOSTACK_DATA_DIR",
+        conflicts_with = "in_memory"
+    )]
     pub data_dir: Option<PathBuf>,
     /// Keep everything in memory; nothing is written to disk.
-    #[arg(long)]
+    #[arg(help_heading = "Data", long)]
     pub in_memory: bool,
     /// File holding the master key that wraps this data directory's store key (32 bytes in
     /// base64; made if missing when the data directory is new). Keep it off the data
     /// directory's disk: without it, a copy of the data directory cannot be read.
     /// DYNOSTACK_MASTER_KEY (a random secret, from the environment) is the other way.
     /// [default: a key kept in the data directory]
-    #[arg(long, env = "DYNOSTACK_MASTER_KEY_FILE", conflicts_with = "in_memory")]
+    #[arg(
+        help_heading = "Data",
+        long,
+        env = "DYNOSTACK_MASTER_KEY_FILE",
+        conflicts_with = "in_memory"
+    )]
     pub master_key_file: Option<PathBuf>,
     /// Encrypt nothing at rest. Only to measure what encryption costs: a data directory
     /// encrypted once refuses to open this way.
-    #[arg(long, hide = true, conflicts_with_all = ["master_key_file", "in_memory"])]
+    #[arg(help_heading = "Data", long, hide = true, conflicts_with_all = ["master_key_file", "in_memory"])]
     pub unencrypted_at_rest: bool,
     /// Where backups and point-in-time-recovery snapshots are kept [default: DATA_DIR/backups].
     /// Another disk keeps their copies off the disk the writes go to, as AWS keeps backups
     /// apart from tables.
-    #[arg(long, env = "DYNOSTACK_BACKUP_DIR", conflicts_with = "in_memory")]
+    #[arg(
+        help_heading = "Data",
+        long,
+        env = "DYNOSTACK_BACKUP_DIR",
+        conflicts_with = "in_memory"
+    )]
     pub backup_dir: Option<PathBuf>,
     /// AWS CLI-style credentials file; with it, signatures are verified against these keys.
-    #[arg(long, env = "DYNOSTACK_CREDENTIALS")]
+    #[arg(help_heading = "Access", long, env = "DYNOSTACK_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
     /// Serve HTTPS with this PEM certificate chain (and --tls-key).
     #[arg(
+        help_heading = "Network",
         long,
         env = "DYNOSTACK_TLS_CERT",
         requires = "tls_key",
@@ -107,18 +128,24 @@ pub struct ServeArgs {
     )]
     pub tls_cert: Option<PathBuf>,
     /// The PEM private key of --tls-cert.
-    #[arg(long, env = "DYNOSTACK_TLS_KEY", requires = "tls_cert")]
+    #[arg(
+        help_heading = "Network",
+        long,
+        env = "DYNOSTACK_TLS_KEY",
+        requires = "tls_cert"
+    )]
     pub tls_key: Option<PathBuf>,
     /// Serve HTTPS with a certificate for localhost, made once and kept in DATA_DIR/tls
     /// (cert.pem: point AWS_CA_BUNDLE at it).
-    #[arg(long)]
+    #[arg(help_heading = "Network", long)]
     pub tls_self_signed: bool,
     /// Allow open mode (any access key) on a non-loopback address.
-    #[arg(long)]
+    #[arg(help_heading = "Network", long)]
     pub allow_open_remote: bool,
     /// A host name (the Host header, without port) open mode answers besides loopback ones.
     /// Repeatable. Open mode refuses other hosts: a web page could reach it by DNS rebinding.
     #[arg(
+        help_heading = "Network",
         long = "allow-host",
         value_name = "NAME",
         env = "DYNOSTACK_ALLOW_HOSTS",
@@ -126,68 +153,77 @@ pub struct ServeArgs {
     )]
     pub allow_hosts: Vec<String>,
     /// Seconds between two TTL sweeps (each deletes every item expired by then).
-    #[arg(long, env = "DYNOSTACK_TTL_SWEEP_SECONDS", default_value_t = 5.0, value_parser = positive_seconds)]
+    #[arg(help_heading = "Background work", long, env = "DYNOSTACK_TTL_SWEEP_SECONDS", default_value_t = 5.0, value_parser = positive_seconds)]
     pub ttl_sweep_seconds: f64,
     /// Seconds a request's headers may take to arrive; an idle keep-alive connection is closed
     /// after as long.
-    #[arg(long, env = "DYNOSTACK_HEADER_TIMEOUT_SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
+    #[arg(help_heading = "Limits", long, env = "DYNOSTACK_HEADER_TIMEOUT_SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
     pub header_timeout_seconds: f64,
     /// Seconds a request's body may take to arrive (then 408 RequestTimeoutException).
-    #[arg(long, env = "DYNOSTACK_BODY_TIMEOUT_SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
+    #[arg(help_heading = "Limits", long, env = "DYNOSTACK_BODY_TIMEOUT_SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
     pub body_timeout_seconds: f64,
     /// Connections served at once; more wait in the listen backlog.
-    #[arg(long, env = "DYNOSTACK_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(help_heading = "Limits", long, env = "DYNOSTACK_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
     /// Memory requests may take at once while read and decoded, in MiB: a request waits for
     /// others to give theirs back, and one that would take more than all of it is refused (413)
     /// before it is decoded.
-    #[arg(long, env = "DYNOSTACK_REQUEST_MEMORY_MB", default_value_t = 512, value_parser = clap::value_parser!(u32).range(32..=1_048_576))]
+    #[arg(help_heading = "Limits", long, env = "DYNOSTACK_REQUEST_MEMORY_MB", default_value_t = 512, value_parser = clap::value_parser!(u32).range(32..=1_048_576))]
     pub request_memory_mb: u32,
     /// Disk space kept allocated in the data directory (`dynostack.reserve`) for when the disk
     /// fills up: released then, so that work under way and a restart can finish; writes resume
     /// once the disk has room for it again. 0 keeps none.
-    #[arg(long, env = "DYNOSTACK_DISK_RESERVE_MB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=1_048_576))]
+    #[arg(help_heading = "Data", long, env = "DYNOSTACK_DISK_RESERVE_MB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=1_048_576))]
     pub disk_reserve_mb: u32,
     /// Serve the test clock on the same port: `GET /_dynostack/clock` reads it, `POST
     /// /_dynostack/clock/advance` with `{"seconds": N}` moves it forward and runs the background
     /// work due meanwhile (TTL, stream retention, KMS key deletion, ...). For tests only.
-    #[arg(long, env = "DYNOSTACK_TEST_CLOCK")]
+    #[arg(help_heading = "Testing", long, env = "DYNOSTACK_TEST_CLOCK")]
     pub test_clock: bool,
     /// Items per write job of the GSI backfill, the TTL index build and resealing.
-    #[arg(long, env = "DYNOSTACK_BACKGROUND_CHUNK_ITEMS", default_value_t = 256, hide = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(help_heading = "Background work", long, env = "DYNOSTACK_BACKGROUND_CHUNK_ITEMS", default_value_t = 256, hide = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub background_chunk_items: u32,
     /// Per-table throughput quota of on-demand tables, in read (and write) request units per
     /// second, above which requests are throttled (AWS's default quota: 40,000).
-    #[arg(long, env = "DYNOSTACK_TABLE_QUOTA_UNITS", default_value_t = 40_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(help_heading = "Limits", long, env = "DYNOSTACK_TABLE_QUOTA_UNITS", default_value_t = 40_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub table_quota_units: u64,
     /// Allow more than one UpdateTimeToLive per table per hour (AWS refuses the second).
-    #[arg(long, env = "DYNOSTACK_TTL_ALLOW_QUICK_CHANGES")]
+    #[arg(
+        help_heading = "Testing",
+        long,
+        env = "DYNOSTACK_TTL_ALLOW_QUICK_CHANGES"
+    )]
     pub ttl_allow_quick_changes: bool,
     /// Seconds a stream shard stays open before a new one (its child) takes over.
-    #[arg(long, env = "DYNOSTACK_STREAM_SHARD_SECONDS", default_value_t = 4.0 * 3600.0, value_parser = positive_seconds)]
+    #[arg(help_heading = "Background work", long, env = "DYNOSTACK_STREAM_SHARD_SECONDS", default_value_t = 4.0 * 3600.0, value_parser = positive_seconds)]
     pub stream_shard_seconds: f64,
     /// Seconds stream records stay readable.
-    #[arg(long, env = "DYNOSTACK_STREAM_RETENTION_SECONDS", default_value_t = 24.0 * 3600.0, value_parser = positive_seconds)]
+    #[arg(help_heading = "Background work", long, env = "DYNOSTACK_STREAM_RETENTION_SECONDS", default_value_t = 24.0 * 3600.0, value_parser = positive_seconds)]
     pub stream_retention_seconds: f64,
     /// Seconds a shard iterator stays valid.
-    #[arg(long, env = "DYNOSTACK_STREAM_ITERATOR_SECONDS", default_value_t = 15.0 * 60.0, value_parser = positive_seconds)]
+    #[arg(help_heading = "Background work", long, env = "DYNOSTACK_STREAM_ITERATOR_SECONDS", default_value_t = 15.0 * 60.0, value_parser = positive_seconds)]
     pub stream_iterator_seconds: f64,
     /// Run COMMAND (with `sh -c`) for every batch of TABLE's stream records, the batch as
     /// JSON on its standard input (`{"Records": [...]}`, Lambda's event). Repeatable.
-    #[arg(long = "trigger", value_name = "TABLE=COMMAND", value_parser = streams::triggers::TriggerSpec::parse)]
+    #[arg(help_heading = "Triggers and alarms", long = "trigger", value_name = "TABLE=COMMAND", value_parser = streams::triggers::TriggerSpec::parse)]
     pub triggers: Vec<streams::triggers::TriggerSpec>,
     /// Run COMMAND (with `sh -c`) on every CloudWatch alarm state change, the SNS-style
     /// notification JSON on its standard input (this server does not serve SNS).
-    #[arg(long, value_name = "COMMAND", env = "DYNOSTACK_ALARM_COMMAND")]
+    #[arg(
+        help_heading = "Triggers and alarms",
+        long,
+        value_name = "COMMAND",
+        env = "DYNOSTACK_ALARM_COMMAND"
+    )]
     pub alarm_command: Option<String>,
     /// Most records in one trigger batch.
-    #[arg(long, env = "DYNOSTACK_TRIGGER_BATCH_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(help_heading = "Triggers and alarms", long, env = "DYNOSTACK_TRIGGER_BATCH_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub trigger_batch_size: u32,
     /// Seconds a trigger command may run before it is killed (and the batch retried).
-    #[arg(long, env = "DYNOSTACK_TRIGGER_TIMEOUT_SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
+    #[arg(help_heading = "Triggers and alarms", long, env = "DYNOSTACK_TRIGGER_TIMEOUT_SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
     pub trigger_timeout_seconds: f64,
     /// Longest wait between two attempts of a failing batch (the first waits 0.5 s, then doubles).
-    #[arg(long, env = "DYNOSTACK_TRIGGER_MAX_BACKOFF_SECONDS", default_value_t = 30.0, value_parser = positive_seconds)]
+    #[arg(help_heading = "Triggers and alarms", long, env = "DYNOSTACK_TRIGGER_MAX_BACKOFF_SECONDS", default_value_t = 30.0, value_parser = positive_seconds)]
     pub trigger_max_backoff_seconds: f64,
 }
 
