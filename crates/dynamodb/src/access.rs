@@ -62,6 +62,32 @@ impl Dynamo {
                 op.name(),
                 str_field("ResourceArn").unwrap_or("*").into(),
             ),
+            Operation::ExportTableToPointInTime => plain(
+                &mut asks,
+                op.name(),
+                str_field("TableArn").unwrap_or("*").into(),
+            ),
+            Operation::DescribeExport => plain(
+                &mut asks,
+                op.name(),
+                str_field("ExportArn").unwrap_or("*").into(),
+            ),
+            Operation::DescribeImport => plain(
+                &mut asks,
+                op.name(),
+                str_field("ImportArn").unwrap_or("*").into(),
+            ),
+            Operation::ListExports | Operation::ListImports => {
+                plain(&mut asks, op.name(), "*".into())
+            }
+            Operation::ImportTable => {
+                let table = fields
+                    .get("TableCreationParameters")
+                    .and_then(|p| p.get("TableName"))
+                    .and_then(Json::as_str)
+                    .unwrap_or("");
+                plain(&mut asks, op.name(), self.table_arn(table, region))
+            }
             Operation::DescribeBackup
             | Operation::DeleteBackup
             | Operation::RestoreTableFromBackup => plain(

@@ -33,6 +33,9 @@ pub enum ErrorCode {
     PointInTimeRecoveryUnavailable,
     InvalidRestoreTime,
     PolicyNotFound,
+    ExportNotFound,
+    ImportNotFound,
+    InvalidExportTime,
     InternalServerError,
 }
 
@@ -66,6 +69,9 @@ impl ErrorCode {
             ErrorCode::PointInTimeRecoveryUnavailable => "PointInTimeRecoveryUnavailableException",
             ErrorCode::InvalidRestoreTime => "InvalidRestoreTimeException",
             ErrorCode::PolicyNotFound => "PolicyNotFoundException",
+            ErrorCode::ExportNotFound => "ExportNotFoundException",
+            ErrorCode::ImportNotFound => "ImportNotFoundException",
+            ErrorCode::InvalidExportTime => "InvalidExportTimeException",
             ErrorCode::InternalServerError => "InternalServerError",
         }
     }

@@ -17,7 +17,9 @@ pub mod changelog;
 mod collections;
 pub mod data_keys;
 pub mod error;
+pub mod exports;
 pub mod ids;
+pub mod imports;
 mod indexes;
 mod items;
 pub mod metrics;
@@ -29,6 +31,7 @@ mod record;
 mod removal;
 mod resealing;
 pub mod restore;
+mod s3dir;
 pub mod schema;
 pub mod stats;
 pub mod stream_registry;
@@ -43,8 +46,8 @@ mod walk;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clock::Clock;
 pub use access::Ask;
+use clock::Clock;
 pub use error::{DynamoError, ErrorCode};
 
 /// AWS's action counts, checked on a body without decoding it: what the front end answers
@@ -102,6 +105,11 @@ pub struct Dynamo {
     pub(crate) keys: Arc<data_keys::Keys>,
     /// Wakes the resealing worker (a table's SSE setting changed).
     pub(crate) resealer: Wake,
+    /// The local S3 exports write to and imports read from (`--s3-dir`).
+    pub(crate) s3: Option<s3dir::S3Dir>,
+    /// Wake the export and import workers.
+    pub(crate) exporter: Wake,
+    pub(crate) importer: Wake,
 }
 
 /// Settings of the service that differ from AWS on purpose, for local use.
@@ -150,6 +158,9 @@ impl Dynamo {
             backup_sweeper: Wake::default(),
             table_keys: Arc::default(),
             resealer: Wake::default(),
+            s3: None,
+            exporter: Wake::default(),
+            importer: Wake::default(),
         })
     }
 
@@ -158,6 +169,12 @@ impl Dynamo {
     pub fn with_archive_dir(mut self, dir: std::path::PathBuf) -> Dynamo {
         let key = self.store.key().cloned();
         self.archive = Arc::new(archive::Archive::Dir(dir, key, Some(self.store.clone())));
+        self
+    }
+
+    /// Lets exports and imports use `dir` as S3: `s3://BUCKET/KEY` is `dir/BUCKET/KEY`.
+    pub fn with_s3_dir(mut self, dir: std::path::PathBuf) -> Dynamo {
+        self.s3 = Some(s3dir::S3Dir::new(dir));
         self
     }
 
@@ -219,6 +236,14 @@ impl Dynamo {
                 chunk,
             ),
             self.resealer.clone(),
+        );
+        workers.spawn(
+            exports::Exporter::new(self.store.clone(), self.catalog.clone(), self.s3.clone()),
+            self.exporter.clone(),
+        );
+        workers.spawn(
+            imports::Importer::new(self.store.clone(), self.catalog.clone(), self.s3.clone()),
+            self.importer.clone(),
         );
         workers.spawn(
             backups::Sweeper::new(
@@ -307,6 +332,12 @@ protocol::operations!(
     PutResourcePolicy,
     GetResourcePolicy,
     DeleteResourcePolicy,
+    ExportTableToPointInTime,
+    DescribeExport,
+    ListExports,
+    ImportTable,
+    DescribeImport,
+    ListImports,
 );
 
 impl protocol::Service for Dynamo {

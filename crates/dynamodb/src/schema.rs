@@ -196,6 +196,9 @@ pub struct TableMeta {
     /// The resource-based policy of the table's current stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_policy: Option<ResourcePolicy>,
+    /// An import (ImportTable) is filling the table: CREATING, and no requests, until it ends.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub importing: bool,
 }
 
 /// A resource-based policy as PutResourcePolicy stored it.
@@ -235,11 +238,14 @@ impl TableMeta {
         shape_of(&self.key_schema, &self.attribute_definitions)
     }
 
-    /// True while a restore fills the table: it is CREATING and takes no requests.
+    /// True while a restore or an import fills the table: it is CREATING and takes no
+    /// requests.
     pub fn restoring(&self) -> bool {
-        self.restore_summary
-            .as_ref()
-            .is_some_and(|r| r.restore_in_progress)
+        self.importing
+            || self
+                .restore_summary
+                .as_ref()
+                .is_some_and(|r| r.restore_in_progress)
     }
 
     pub fn pay_per_request(&self) -> bool {

@@ -115,6 +115,11 @@ pub struct ServeArgs {
         conflicts_with = "in_memory"
     )]
     pub backup_dir: Option<PathBuf>,
+    /// The directory exports write to and imports read from, in place of S3:
+    /// s3://BUCKET/KEY is DIR/BUCKET/KEY (a bucket is a subdirectory, made beforehand)
+    /// [default: DATA_DIR/s3; none in memory].
+    #[arg(long, env = "DYNOSTACK_S3_DIR", help_heading = "Data")]
+    pub s3_dir: Option<PathBuf>,
     /// AWS CLI-style credentials file; with it, signatures are verified against these keys.
     #[arg(help_heading = "Access", long, env = "DYNOSTACK_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
@@ -240,6 +245,15 @@ pub fn seconds(v: f64) -> std::time::Duration {
 }
 
 impl ServeArgs {
+    /// Where exports and imports find S3's buckets; none for an in-memory server not given one.
+    pub fn s3_dir(&self) -> Option<PathBuf> {
+        match (&self.s3_dir, self.in_memory) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, true) => None,
+            (None, false) => Some(self.data_dir().join("s3")),
+        }
+    }
+
     pub fn backup_dir(&self) -> PathBuf {
         self.backup_dir
             .clone()

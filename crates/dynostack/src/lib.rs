@@ -77,6 +77,9 @@ pub async fn run(
     if let Some(dir) = archive_dir {
         dynamodb = dynamodb.with_archive_dir(dir);
     }
+    if let Some(dir) = args.s3_dir() {
+        dynamodb = dynamodb.with_s3_dir(dir);
+    }
     dynamodb.options.ttl_allow_quick_changes = args.ttl_allow_quick_changes;
     dynamodb.options.ttl_sweep_poll = config::seconds(args.ttl_sweep_seconds);
     dynamodb.options.background_chunk_items = args.background_chunk_items as usize;

@@ -69,17 +69,28 @@ pub(super) struct SseSpecIn {
     pub kms_master_key_id: Option<String>,
 }
 
-pub(super) async fn handle(
+/// A new table's definition from a CreateTable request (or an ImportTable's
+/// TableCreationParameters, which share its members), validated, with its data key.
+pub(super) async fn new_table(
     svc: &Dynamo,
     req: Request,
     call: &CallCtx,
-) -> Result<Json, DynamoError> {
+) -> Result<TableMeta, DynamoError> {
     let mut meta = validate_request(svc, req, call)?;
     let arn = meta.sse.as_ref().map(|s| s.kms_master_key_arn.clone());
     meta.data_key = svc
         .keys
         .new_data_key(&meta.table_name, arn.as_deref())
         .await?;
+    Ok(meta)
+}
+
+pub(super) async fn handle(
+    svc: &Dynamo,
+    req: Request,
+    call: &CallCtx,
+) -> Result<Json, DynamoError> {
+    let meta = new_table(svc, req, call).await?;
     let catalog = svc.catalog.clone();
     let meta = svc
         .store
@@ -297,6 +308,7 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         resealing: false,
         resource_policy: None,
         stream_policy: None,
+        importing: false,
     })
 }
 

@@ -12,6 +12,7 @@ mod delete_table;
 mod describe_table;
 mod execute_statement;
 mod execute_transaction;
+mod exports;
 mod get_item;
 mod list_tables;
 mod misc;
@@ -62,6 +63,12 @@ pub(crate) async fn dispatch(
         Operation::TagResource => tags::tag(svc, parse(body)?).await,
         Operation::UntagResource => tags::untag(svc, parse(body)?).await,
         Operation::ListTagsOfResource => tags::list(svc, parse(body)?),
+        Operation::ExportTableToPointInTime => exports::export(svc, parse(body)?).await,
+        Operation::DescribeExport => exports::describe_export(svc, parse(body)?),
+        Operation::ListExports => exports::list_exports(svc, parse(body)?),
+        Operation::ImportTable => exports::import(svc, parse(body)?, call).await,
+        Operation::DescribeImport => exports::describe_import(svc, parse(body)?),
+        Operation::ListImports => exports::list_imports(svc, parse(body)?),
         Operation::PutResourcePolicy => resource_policy::put(svc, parse(body)?).await,
         Operation::GetResourcePolicy => resource_policy::get(svc, parse(body)?),
         Operation::DeleteResourcePolicy => resource_policy::delete(svc, parse(body)?).await,

@@ -1,0 +1,380 @@
+//! Exports to S3 (ExportTableToPointInTime): the table's items as of the export, written in
+//! AWS's layout under `s3://BUCKET/PREFIX/AWSDynamoDB/EXPORT_ID/` — gzip'd DynamoDB JSON data
+//! files, `manifest-files.json` and `manifest-summary.json` with their MD5 checksums — in the
+//! local S3 directory (`s3dir`).
+//!
+//! The request records the export (IN_PROGRESS) and takes the store's snapshot time as its
+//! ExportTime; the `exports` worker writes it from a snapshot, off the writer, then records
+//! COMPLETED (or FAILED, with S3's failure code) in one write job.
+
+use std::io::Write;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use base64::Engine;
+use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value as Json};
+use store::{ReadCtx, ScanControl, Store, StoreError, WriteCtx};
+use worker::{Next, StepFuture, Worker};
+
+use crate::catalog::Catalog;
+use crate::s3dir::S3Dir;
+use crate::schema::TableMeta;
+
+pub const EXPORTS: &str = "ddb.exports";
+
+/// Items per data file.
+const ITEMS_PER_FILE: u64 = 100_000;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExportRecord {
+    pub export_id: String,
+    pub export_arn: String,
+    /// IN_PROGRESS, COMPLETED or FAILED.
+    pub export_status: String,
+    pub table_arn: String,
+    pub table_id: String,
+    pub table_name: String,
+    /// Epoch seconds.
+    pub export_time: f64,
+    pub start_time: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<f64>,
+    pub s3_bucket: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket_owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_prefix: Option<String>,
+    pub s3_sse_algorithm: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_sse_kms_key_id: Option<String>,
+    pub export_format: String,
+    pub export_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(default)]
+    pub item_count: u64,
+    #[serde(default)]
+    pub billed_size_bytes: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_manifest: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_message: Option<String>,
+}
+
+impl ExportRecord {
+    /// `s3://BUCKET/PREFIX/AWSDynamoDB/ID/`, as a key prefix inside the bucket.
+    pub fn export_key(&self) -> String {
+        match self.s3_prefix.as_deref().map(|p| p.trim_matches('/')) {
+            Some(p) if !p.is_empty() => format!("{p}/AWSDynamoDB/{}", self.export_id),
+            _ => format!("AWSDynamoDB/{}", self.export_id),
+        }
+    }
+
+    /// The ExportDescription of DescribeExport and ExportTableToPointInTime.
+    pub fn description(&self) -> Json {
+        let mut d = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
+        if let Some(m) = d.as_object_mut() {
+            for internal in ["ExportId", "TableName"] {
+                m.remove(internal);
+            }
+            m.insert(
+                "S3SseAlgorithm".into(),
+                self.s3_sse_algorithm.clone().into(),
+            );
+        }
+        d
+    }
+
+    pub fn summary(&self) -> Json {
+        json!({
+            "ExportArn": self.export_arn,
+            "ExportStatus": self.export_status,
+            "ExportType": self.export_type,
+        })
+    }
+}
+
+pub fn put(ctx: &mut WriteCtx<'_>, record: &ExportRecord) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    ctx.insert(EXPORTS, record.export_id.as_bytes(), &bytes)?;
+    Ok(())
+}
+
+/// Every export, oldest first (ids start with their creation time).
+pub fn all(read: &ReadCtx) -> Result<Vec<ExportRecord>, StoreError> {
+    let mut out = Vec::new();
+    let mut bad = None;
+    read.scan(
+        EXPORTS,
+        (Bound::Unbounded, Bound::Unbounded),
+        false,
+        |_, v| {
+            match serde_json::from_slice(v) {
+                Ok(r) => out.push(r),
+                Err(e) => {
+                    bad = Some(StoreError::Corrupt(format!("export record: {e}")));
+                    return ScanControl::Stop;
+                }
+            }
+            ScanControl::Continue
+        },
+    )?;
+    match bad {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// A finished file of the export: its key, item count and MD5.
+struct DataFile {
+    key: String,
+    items: u64,
+    md5: [u8; 16],
+}
+
+fn md5_of(path: &Path) -> std::io::Result<[u8; 16]> {
+    let mut hasher = Md5::new();
+    let mut f = std::fs::File::open(path)?;
+    std::io::copy(&mut f, &mut hasher)?;
+    Ok(hasher.finalize().into())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A data file's name: random, as AWS's are.
+fn data_name() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut n = crate::ids::random_u64() as u128 | (u128::from(crate::ids::random_u64()) << 64);
+    let mut out = String::with_capacity(26);
+    for _ in 0..26 {
+        out.push(char::from(ALPHABET[(n % 32) as usize]));
+        n /= 32;
+    }
+    out
+}
+
+/// What writing an export produced.
+pub struct Written {
+    pub items: u64,
+    pub bytes: u64,
+    pub manifest_key: String,
+}
+
+/// Writes the export of `meta` as `view` has it into `bucket_dir`. Runs on a blocking thread.
+pub fn write(
+    view: &ReadCtx,
+    meta: &TableMeta,
+    record: &ExportRecord,
+    bucket_dir: &Path,
+) -> std::io::Result<Written> {
+    let base_key = record.export_key();
+    let base = S3Dir::file(bucket_dir, &base_key)
+        .ok_or_else(|| std::io::Error::other("the export prefix leaves its bucket"))?;
+    std::fs::create_dir_all(base.join("data"))?;
+    std::fs::write(base.join("_started"), b"")?;
+    let mut files: Vec<DataFile> = Vec::new();
+    let mut current: Option<(
+        PathBuf,
+        String,
+        flate2::write::GzEncoder<std::fs::File>,
+        u64,
+    )> = None;
+    let (mut items, mut bytes) = (0u64, 0u64);
+    let mut failed: Option<std::io::Error> = None;
+    let finish = |current: &mut Option<(
+        PathBuf,
+        String,
+        flate2::write::GzEncoder<std::fs::File>,
+        u64,
+    )>,
+                  files: &mut Vec<DataFile>|
+     -> std::io::Result<()> {
+        if let Some((path, key, gz, n)) = current.take() {
+            gz.finish()?.sync_all()?;
+            files.push(DataFile {
+                key,
+                items: n,
+                md5: md5_of(&path)?,
+            });
+        }
+        Ok(())
+    };
+    view.scan(
+        &meta.items_table(),
+        (Bound::Unbounded, Bound::Unbounded),
+        false,
+        |_, v| {
+            let mut step = || -> std::io::Result<()> {
+                if current.as_ref().is_some_and(|c| c.3 >= ITEMS_PER_FILE) {
+                    finish(&mut current, &mut files)?;
+                }
+                if current.is_none() {
+                    let name = format!("{}.json.gz", data_name());
+                    let path = base.join("data").join(&name);
+                    let file = std::fs::File::create(&path)?;
+                    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+                    current = Some((path, format!("{base_key}/data/{name}"), gz, 0));
+                }
+                let item = crate::record::decode_item(v).map_err(std::io::Error::other)?;
+                bytes += item::size::item_size(&item) as u64;
+                let line = json!({ "Item": item::json::item_to_json(&item) });
+                if let Some((_, _, gz, n)) = current.as_mut() {
+                    serde_json::to_writer(&mut *gz, &line)?;
+                    gz.write_all(b"\n")?;
+                    *n += 1;
+                }
+                items += 1;
+                Ok(())
+            };
+            match step() {
+                Ok(()) => ScanControl::Continue,
+                Err(e) => {
+                    failed = Some(e);
+                    ScanControl::Stop
+                }
+            }
+        },
+    )
+    .map_err(std::io::Error::other)?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    finish(&mut current, &mut files)?;
+    // manifest-files.json: one JSON object per line, per data file.
+    let mut manifest_files = String::new();
+    for f in &files {
+        manifest_files.push_str(
+            &json!({
+                "itemCount": f.items,
+                "md5Checksum": b64(&f.md5),
+                "etag": hex(&f.md5),
+                "dataFileS3Key": f.key,
+            })
+            .to_string(),
+        );
+        manifest_files.push('\n');
+    }
+    let manifest_key = format!("{base_key}/manifest-files.json");
+    write_with_checksum(&base, "manifest-files", manifest_files.as_bytes())?;
+    let summary = json!({
+        "version": "2020-06-30",
+        "exportArn": record.export_arn,
+        "startTime": clock::rfc3339_millis((record.start_time * 1000.0) as i64),
+        "endTime": clock::rfc3339_millis(clock::system_now_ms() as i64),
+        "tableArn": record.table_arn,
+        "tableId": record.table_id,
+        "exportTime": clock::rfc3339_millis((record.export_time * 1000.0) as i64),
+        "s3Bucket": record.s3_bucket,
+        "s3Prefix": record.s3_prefix,
+        "s3SseAlgorithm": record.s3_sse_algorithm,
+        "s3SseKmsKeyId": record.s3_sse_kms_key_id,
+        "manifestFilesS3Key": manifest_key,
+        "billedSizeBytes": bytes,
+        "itemCount": items,
+        "outputFormat": record.export_format,
+        "exportType": record.export_type,
+    });
+    write_with_checksum(&base, "manifest-summary", summary.to_string().as_bytes())?;
+    Ok(Written {
+        items,
+        bytes,
+        manifest_key: format!("{base_key}/manifest-summary.json"),
+    })
+}
+
+/// `NAME.json` and its `NAME.md5` (the base64 MD5 of the file, no newline, as real exports
+/// have it), durably.
+fn write_with_checksum(base: &Path, name: &str, body: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::File::create(base.join(format!("{name}.json")))?;
+    f.write_all(body)?;
+    f.sync_all()?;
+    let digest: [u8; 16] = Md5::digest(body).into();
+    std::fs::write(base.join(format!("{name}.md5")), b64(&digest))?;
+    Ok(())
+}
+
+/// Writes IN_PROGRESS exports, one per step.
+pub struct Exporter {
+    store: Store,
+    catalog: Arc<Catalog>,
+    s3: Option<S3Dir>,
+}
+
+impl Exporter {
+    pub fn new(store: Store, catalog: Arc<Catalog>, s3: Option<S3Dir>) -> Exporter {
+        Exporter { store, catalog, s3 }
+    }
+
+    async fn step_once(&mut self) -> Result<Next, StoreError> {
+        let read = self.store.read()?;
+        let Some(mut record) = all(&read)?
+            .into_iter()
+            .find(|r| r.export_status == "IN_PROGRESS")
+        else {
+            return Ok(Next::Idle);
+        };
+        let meta = self
+            .catalog
+            .get(&record.table_name)
+            .filter(|m| m.table_id == record.table_id);
+        let bucket = self.s3.as_ref().and_then(|s| s.bucket(&record.s3_bucket));
+        let outcome = match (meta, bucket) {
+            (None, _) => Err(("ExportFailed", "The table was deleted".to_string())), // message unverified
+            (_, None) => Err((
+                "S3NoSuchBucket",
+                "The specified bucket does not exist".to_string(),
+            )),
+            (Some(meta), Some(dir)) => {
+                let rec = record.clone();
+                let written = tokio::task::spawn_blocking(move || write(&read, &meta, &rec, &dir))
+                    .await
+                    .map_err(|e| StoreError::io(e.to_string()))?;
+                written.map_err(|e| ("S3PutObjectFailed", e.to_string()))
+            }
+        };
+        match outcome {
+            Ok(w) => {
+                record.export_status = "COMPLETED".into();
+                record.item_count = w.items;
+                record.billed_size_bytes = w.bytes;
+                record.export_manifest = Some(w.manifest_key);
+                tracing::info!(export = %record.export_arn, items = w.items, "export complete");
+            }
+            Err((code, message)) => {
+                record.export_status = "FAILED".into();
+                record.failure_code = Some(code.into());
+                record.failure_message = Some(message);
+                tracing::warn!(export = %record.export_arn, ?record.failure_message, "export failed");
+            }
+        }
+        self.store
+            .write(move |ctx| {
+                record.end_time = Some(ctx.now_ms() as f64 / 1000.0);
+                put(ctx, &record)
+            })
+            .await?;
+        Ok(Next::Now)
+    }
+}
+
+impl Worker for Exporter {
+    fn name(&self) -> String {
+        "exports".into()
+    }
+
+    fn step(&mut self, _now: u64) -> StepFuture<'_> {
+        Box::pin(async move { self.step_once().await.map_err(|e| e.to_string()) })
+    }
+}

@@ -1,0 +1,373 @@
+//! Imports from S3 (ImportTable): a new table filled from the DynamoDB JSON data files under
+//! `s3://BUCKET/PREFIX` in the local S3 directory (`s3dir`) — an export's `data/` files, or
+//! any files of one `{"Item": {...}}` per line, gzip'd, zstd'd or plain as the request says.
+//!
+//! The request creates the table (CREATING: it takes no requests meanwhile) and records the
+//! import; the `imports` worker reads the files in key order and writes their items in chunks
+//! through the one write path (indexes, statistics, streams follow). A line that is not an item
+//! of the table (bad JSON, missing or mistyped key) is counted in ErrorCount and skipped, as AWS
+//! logs and skips it. The last chunk makes the table ACTIVE and the import COMPLETED. A restart
+//! mid-import starts it again from the first file: its writes are puts, so nothing doubles.
+
+use std::io::{BufRead, BufReader, Read};
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value as Json};
+use store::{ReadCtx, ScanControl, Store, StoreError, WriteCtx};
+use worker::{Next, StepFuture, Worker};
+
+use crate::catalog::Catalog;
+use crate::items::{self, KeySource, Origin};
+use crate::s3dir::S3Dir;
+use crate::schema::TableMeta;
+
+pub const IMPORTS: &str = "ddb.imports";
+
+const ITEM_VALIDATION: &str = "ItemValidationError";
+const ITEM_VALIDATION_MESSAGE: &str = "Some of the items failed validation checks and were not imported. Please check CloudWatch error logs for more details.";
+
+/// Items per write job.
+const CHUNK_ITEMS: usize = 1024;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImportRecord {
+    pub import_id: String,
+    pub import_arn: String,
+    /// IN_PROGRESS, COMPLETED or FAILED.
+    pub import_status: String,
+    pub table_arn: String,
+    pub table_id: String,
+    pub table_name: String,
+    pub s3_bucket_source: Json,
+    pub input_format: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_format_options: Option<Json>,
+    pub input_compression_type: String,
+    pub table_creation_parameters: Json,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    pub start_time: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<f64>,
+    #[serde(default)]
+    pub processed_size_bytes: u64,
+    #[serde(default)]
+    pub processed_item_count: u64,
+    #[serde(default)]
+    pub imported_item_count: u64,
+    #[serde(default)]
+    pub error_count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_message: Option<String>,
+}
+
+impl ImportRecord {
+    pub fn description(&self) -> Json {
+        let mut d = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
+        if let Some(m) = d.as_object_mut() {
+            for internal in ["ImportId", "TableName"] {
+                m.remove(internal);
+            }
+        }
+        d
+    }
+
+    pub fn summary(&self) -> Json {
+        let mut s = json!({
+            "ImportArn": self.import_arn,
+            "ImportStatus": self.import_status,
+            "TableArn": self.table_arn,
+            "S3BucketSource": self.s3_bucket_source,
+            "InputFormat": self.input_format,
+            "StartTime": self.start_time,
+        });
+        if let Some(end) = self.end_time {
+            s["EndTime"] = end.into();
+        }
+        s
+    }
+}
+
+pub fn put(ctx: &mut WriteCtx<'_>, record: &ImportRecord) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    ctx.insert(IMPORTS, record.import_id.as_bytes(), &bytes)?;
+    Ok(())
+}
+
+/// Every import, oldest first.
+pub fn all(read: &ReadCtx) -> Result<Vec<ImportRecord>, StoreError> {
+    let mut out = Vec::new();
+    let mut bad = None;
+    read.scan(
+        IMPORTS,
+        (Bound::Unbounded, Bound::Unbounded),
+        false,
+        |_, v| {
+            match serde_json::from_slice(v) {
+                Ok(r) => out.push(r),
+                Err(e) => {
+                    bad = Some(StoreError::Corrupt(format!("import record: {e}")));
+                    return ScanControl::Stop;
+                }
+            }
+            ScanControl::Continue
+        },
+    )?;
+    match bad {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// The files under `prefix` in `bucket_dir`, in key order (S3 lists keys in order). The
+/// manifests and markers an export writes beside its data are not data.
+fn source_files(bucket_dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![bucket_dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let key = path
+                .strip_prefix(bucket_dir)
+                .map(|k| k.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let marker = name == "_started" || name.starts_with("manifest-");
+            if key.starts_with(prefix.trim_start_matches('/')) && !marker {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A reader of one file as the request's compression says.
+fn open(path: &Path, compression: &str) -> std::io::Result<Box<dyn Read + Send>> {
+    let file = std::fs::File::open(path)?;
+    Ok(match compression {
+        "GZIP" => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        "NONE" => Box::new(file),
+        other => {
+            return Err(std::io::Error::other(format!(
+                "compression {other} is not supported here"
+            )))
+        }
+    })
+}
+
+/// One line of DynamoDB JSON: the item, if it is one of the table's.
+fn item_of(line: &str, meta: &TableMeta) -> Option<(Vec<u8>, item::Item)> {
+    let v: Json = serde_json::from_str(line).ok()?;
+    let item = item::json::item_from_json(v.get("Item")?).ok()?;
+    let key = items::key_bytes(&meta.key_shape(), &item, KeySource::Item).ok()?;
+    items::check_item_size(&item).ok()?;
+    Some((key, item))
+}
+
+/// Runs IN_PROGRESS imports.
+pub struct Importer {
+    store: Store,
+    catalog: Arc<Catalog>,
+    s3: Option<S3Dir>,
+}
+
+impl Importer {
+    pub fn new(store: Store, catalog: Arc<Catalog>, s3: Option<S3Dir>) -> Importer {
+        Importer { store, catalog, s3 }
+    }
+
+    async fn step_once(&mut self) -> Result<Next, StoreError> {
+        let Some(mut record) = all(&self.store.read()?)?
+            .into_iter()
+            .find(|r| r.import_status == "IN_PROGRESS")
+        else {
+            return Ok(Next::Idle);
+        };
+        let Some(meta) = self
+            .catalog
+            .get(&record.table_name)
+            .filter(|m| m.table_id == record.table_id)
+        else {
+            return self
+                .end(record, Some(("ImportFailed", "The table was deleted")))
+                .await; // message unverified
+        };
+        let bucket = record.s3_bucket_source["S3Bucket"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let prefix = record.s3_bucket_source["S3KeyPrefix"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let Some(dir) = self.s3.as_ref().and_then(|s| s.bucket(&bucket)) else {
+            return self
+                .end(
+                    record,
+                    Some(("S3NoSuchBucket", "The specified bucket does not exist")),
+                )
+                .await;
+        };
+        let files = source_files(&dir, &prefix);
+        if files.is_empty() {
+            return self
+                .end(
+                    record,
+                    Some(("S3NoSuchKey", "No object was found under the key prefix")),
+                ) // message unverified
+                .await;
+        }
+        (
+            record.processed_item_count,
+            record.imported_item_count,
+            record.error_count,
+        ) = (0, 0, 0);
+        record.processed_size_bytes = 0;
+        for path in files {
+            let reader = match open(&path, &record.input_compression_type) {
+                Ok(r) => r,
+                Err(e) => {
+                    return self
+                        .end(record, Some(("ItemValidationError", &e.to_string())))
+                        .await
+                }
+            };
+            record.processed_size_bytes += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let mut chunk = Vec::with_capacity(CHUNK_ITEMS);
+            for line in BufReader::new(reader).lines() {
+                let line = match line {
+                    Ok(l) => l,
+                    Err(_) => {
+                        record.error_count += 1;
+                        break;
+                    }
+                };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                record.processed_item_count += 1;
+                match item_of(&line, &meta) {
+                    Some(found) => chunk.push(found),
+                    None => {
+                        // AWS gives up on the rest of a file at its first bad line.
+                        record.error_count += 1;
+                        break;
+                    }
+                }
+                if chunk.len() >= CHUNK_ITEMS {
+                    record.imported_item_count +=
+                        self.write(&meta, std::mem::take(&mut chunk)).await?;
+                }
+            }
+            record.imported_item_count += self.write(&meta, chunk).await?;
+        }
+        tracing::info!(import = %record.import_arn, items = record.imported_item_count, errors = record.error_count, "import complete");
+        if record.error_count > 0 {
+            // The table keeps the items that were valid; the import says some were not.
+            return self
+                .end(record, Some((ITEM_VALIDATION, ITEM_VALIDATION_MESSAGE)))
+                .await;
+        }
+        self.end(record, None).await
+    }
+
+    /// Puts a chunk of items into the table; returns how many were written.
+    async fn write(
+        &self,
+        meta: &Arc<TableMeta>,
+        chunk: Vec<(Vec<u8>, item::Item)>,
+    ) -> Result<u64, StoreError> {
+        if chunk.is_empty() {
+            return Ok(0);
+        }
+        let meta = meta.clone();
+        let n = chunk.len() as u64;
+        self.store
+            .write(move |ctx| {
+                for (key, item) in &chunk {
+                    let old = items::read_item(ctx, &meta, key)?;
+                    let stored = crate::record::encode_item(item);
+                    items::apply_encoded_write(
+                        ctx,
+                        &meta,
+                        key,
+                        old.as_ref(),
+                        Some(item),
+                        Some(&stored),
+                        Origin::User,
+                    )?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(n)
+    }
+
+    /// Ends an import: COMPLETED and the table ACTIVE, or FAILED (the table kept with its valid
+    /// items when some items failed validation, gone otherwise).
+    async fn end(
+        &self,
+        mut record: ImportRecord,
+        failure: Option<(&str, &str)>,
+    ) -> Result<Next, StoreError> {
+        let catalog = self.catalog.clone();
+        match failure {
+            None => record.import_status = "COMPLETED".into(),
+            Some((code, message)) => {
+                record.import_status = "FAILED".into();
+                record.failure_code = Some(code.into());
+                record.failure_message = Some(message.into());
+                tracing::warn!(import = %record.import_arn, %message, "import failed");
+            }
+        }
+        let failed = failure.is_some();
+        self.store
+            .write(move |ctx| {
+                record.end_time = Some(ctx.now_ms() as f64 / 1000.0);
+                if let Some(meta) = catalog
+                    .get(&record.table_name)
+                    .filter(|m| m.table_id == record.table_id)
+                {
+                    // A failure before any item was read leaves no table, as on AWS; items
+                    // that failed validation leave the table with the valid ones.
+                    if failed && record.failure_code.as_deref() != Some(ITEM_VALIDATION) {
+                        crate::removal::remove_table(ctx, &catalog, &meta, false)?;
+                    } else {
+                        let mut next = (*meta).clone();
+                        next.importing = false;
+                        catalog.put(ctx, next)?;
+                    }
+                }
+                put(ctx, &record)
+            })
+            .await?;
+        Ok(Next::Now)
+    }
+}
+
+impl Worker for Importer {
+    fn name(&self) -> String {
+        "imports".into()
+    }
+
+    fn step(&mut self, _now: u64) -> StepFuture<'_> {
+        Box::pin(async move { self.step_once().await.map_err(|e| e.to_string()) })
+    }
+}

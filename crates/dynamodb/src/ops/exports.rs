@@ -1,0 +1,429 @@
+//! ExportTableToPointInTime, DescribeExport, ListExports, ImportTable, DescribeImport,
+//! ListImports: the requests; the work is the `exports` and `imports` workers'.
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use super::create_table;
+use crate::error::{Constraints, DynamoError, ErrorCode};
+use crate::exports::{self, ExportRecord};
+use crate::imports::{self, ImportRecord};
+use crate::{CallCtx, Dynamo};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ExportRequest {
+    table_arn: Option<String>,
+    export_time: Option<f64>,
+    client_token: Option<String>,
+    s3_bucket: Option<String>,
+    s3_bucket_owner: Option<String>,
+    s3_prefix: Option<String>,
+    s3_sse_algorithm: Option<String>,
+    s3_sse_kms_key_id: Option<String>,
+    export_format: Option<String>,
+    export_type: Option<String>,
+}
+
+fn one_of(c: &mut Constraints, value: Option<&str>, member: &str, allowed: &[&str]) {
+    if let Some(v) = value {
+        if !allowed.contains(&v) {
+            c.push(
+                v,
+                member,
+                &format!("satisfy enum value set: [{}]", allowed.join(", ")),
+            );
+        }
+    }
+}
+
+fn length(c: &mut Constraints, value: Option<&str>, member: &str, min: usize, max: usize) {
+    if let Some(v) = value {
+        if v.len() < min {
+            c.push(
+                v,
+                member,
+                &format!("have length greater than or equal to {min}"),
+            );
+        } else if v.len() > max {
+            c.push(
+                v,
+                member,
+                &format!("have length less than or equal to {max}"),
+            );
+        }
+    }
+}
+
+/// `NNNNNNNNNNNNNN-xxxxxxxx`: the creation time in ms, then random hex, as AWS's ids look.
+fn new_id(now_ms: u64) -> String {
+    format!("{now_ms:014}-{:08x}", crate::ids::random_u64() as u32)
+}
+
+pub(super) async fn export(svc: &Dynamo, req: ExportRequest) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    match req.table_arn.as_deref() {
+        None => c.push_null("tableArn"),
+        v => length(&mut c, v, "tableArn", 1, 1024),
+    }
+    match req.s3_bucket.as_deref() {
+        None => c.push_null("s3Bucket"),
+        v => length(&mut c, v, "s3Bucket", 0, 255),
+    }
+    length(&mut c, req.s3_prefix.as_deref(), "s3Prefix", 0, 1024);
+    length(&mut c, req.client_token.as_deref(), "clientToken", 0, 36);
+    length(
+        &mut c,
+        req.s3_sse_kms_key_id.as_deref(),
+        "s3SseKmsKeyId",
+        1,
+        2048,
+    );
+    one_of(
+        &mut c,
+        req.s3_sse_algorithm.as_deref(),
+        "s3SseAlgorithm",
+        &["AES256", "KMS"],
+    );
+    one_of(
+        &mut c,
+        req.export_format.as_deref(),
+        "exportFormat",
+        &["DYNAMODB_JSON", "ION"],
+    );
+    one_of(
+        &mut c,
+        req.export_type.as_deref(),
+        "exportType",
+        &["FULL_EXPORT", "INCREMENTAL_EXPORT"],
+    );
+    c.into_result()?;
+    let arn = req.table_arn.unwrap_or_default();
+    let format = req.export_format.unwrap_or_else(|| "DYNAMODB_JSON".into());
+    let kind = req.export_type.unwrap_or_else(|| "FULL_EXPORT".into());
+    if format != "DYNAMODB_JSON" || kind != "FULL_EXPORT" {
+        return Err(DynamoError::validation(format!(
+            "Dynostack writes full exports in DYNAMODB_JSON only, not {format} {kind}"
+        )));
+    }
+    let meta = svc
+        .catalog
+        .all()
+        .into_iter()
+        .find(|m| m.table_arn == arn && !m.restoring())
+        .ok_or_else(|| {
+            DynamoError::new(ErrorCode::TableNotFound, format!("Table not found: {arn}"))
+            // message unverified
+        })?;
+    if meta.pitr.is_none() {
+        return Err(DynamoError::new(
+            ErrorCode::PointInTimeRecoveryUnavailable,
+            format!(
+                "Point in time recovery is not enabled for table '{}'",
+                meta.table_name
+            ),
+        ));
+    }
+    let now = svc.clock().now_epoch_seconds();
+    // Exports are written from the table as it is when the request is answered: a time in
+    // the past would need its state rebuilt from the PITR log, which Dynostack does not yet.
+    if let Some(t) = req.export_time {
+        if t > now + 1.0 || t < now - 60.0 {
+            return Err(DynamoError::new(
+                ErrorCode::InvalidExportTime,
+                "Dynostack exports the table as it is now: omit ExportTime, or give the present",
+            ));
+        }
+    }
+    let record_arn_base = format!("{}/export/", meta.table_arn);
+    let token = req.client_token.clone();
+    let s3_bucket = req.s3_bucket.unwrap_or_default();
+    let s3_prefix = req.s3_prefix.filter(|p| !p.is_empty());
+    // The same ClientToken within 8 hours is the same export.
+    if let Some(t) = &token {
+        let same = exports::all(&svc.store.read()?)?
+            .into_iter()
+            .find(|r| r.client_token.as_ref() == Some(t) && r.start_time + 8.0 * 3600.0 > now);
+        if let Some(same) = same {
+            return Ok(json!({ "ExportDescription": same.description() }));
+        }
+    }
+    let record = svc
+        .store
+        .write({
+            let meta = meta.clone();
+            move |ctx| {
+                let now_ms = ctx.now_ms();
+                let id = new_id(now_ms);
+                let record = ExportRecord {
+                    export_arn: format!("{record_arn_base}{id}"),
+                    export_id: id,
+                    export_status: "IN_PROGRESS".into(),
+                    table_arn: meta.table_arn.clone(),
+                    table_id: meta.table_id.clone(),
+                    table_name: meta.table_name.clone(),
+                    export_time: now_ms as f64 / 1000.0,
+                    start_time: now_ms as f64 / 1000.0,
+                    end_time: None,
+                    s3_bucket,
+                    s3_bucket_owner: req.s3_bucket_owner,
+                    s3_prefix,
+                    s3_sse_algorithm: req.s3_sse_algorithm.unwrap_or_else(|| "AES256".into()),
+                    s3_sse_kms_key_id: req.s3_sse_kms_key_id,
+                    export_format: format,
+                    export_type: kind,
+                    client_token: token,
+                    item_count: 0,
+                    billed_size_bytes: 0,
+                    export_manifest: None,
+                    failure_code: None,
+                    failure_message: None,
+                };
+                exports::put(ctx, &record)?;
+                Ok(record)
+            }
+        })
+        .await?;
+    svc.exporter.wake();
+    Ok(json!({ "ExportDescription": record.description() }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct DescribeExportRequest {
+    export_arn: Option<String>,
+}
+
+pub(super) fn describe_export(
+    svc: &Dynamo,
+    req: DescribeExportRequest,
+) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    match req.export_arn.as_deref() {
+        None => c.push_null("exportArn"),
+        v => length(&mut c, v, "exportArn", 37, 1024),
+    }
+    c.into_result()?;
+    let arn = req.export_arn.unwrap_or_default();
+    let record = exports::all(&svc.store.read()?)?
+        .into_iter()
+        .find(|r| r.export_arn == arn)
+        .ok_or_else(|| {
+            DynamoError::new(
+                ErrorCode::ExportNotFound,
+                format!("Export not found: {arn}"),
+            )
+        })?; // message unverified
+    Ok(json!({ "ExportDescription": record.description() }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ListExportsRequest {
+    table_arn: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+/// One page of `items` (oldest first) after `token` (the last id returned), `limit` long.
+fn page<T>(items: Vec<(String, T)>, token: Option<&str>, limit: usize) -> (Vec<T>, Option<String>) {
+    let rest: Vec<(String, T)> = items
+        .into_iter()
+        .filter(|(id, _)| token.is_none_or(|t| id.as_str() > t))
+        .collect();
+    let more = rest.len() > limit;
+    let mut out = Vec::new();
+    let mut last = None;
+    for (id, item) in rest.into_iter().take(limit) {
+        last = Some(id);
+        out.push(item);
+    }
+    (out, if more { last } else { None })
+}
+
+fn page_size(c: &mut Constraints, n: Option<i64>, member: &str) -> usize {
+    match n {
+        Some(n) if !(1..=25).contains(&n) => {
+            let bound = if n < 1 {
+                "greater than or equal to 1"
+            } else {
+                "less than or equal to 25"
+            };
+            c.push(n, member, &format!("have value {bound}"));
+            25
+        }
+        Some(n) => n as usize,
+        None => 25,
+    }
+}
+
+pub(super) fn list_exports(svc: &Dynamo, req: ListExportsRequest) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    let limit = page_size(&mut c, req.max_results, "maxResults");
+    c.into_result()?;
+    let items = exports::all(&svc.store.read()?)?
+        .into_iter()
+        .filter(|r| req.table_arn.as_ref().is_none_or(|t| *t == r.table_arn))
+        .map(|r| (r.export_id.clone(), r.summary()))
+        .collect();
+    let (summaries, next) = page(items, req.next_token.as_deref(), limit);
+    let mut out = json!({ "ExportSummaries": summaries });
+    if let Some(n) = next {
+        out["NextToken"] = n.into();
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ImportRequest {
+    client_token: Option<String>,
+    s3_bucket_source: Option<Json>,
+    input_format: Option<String>,
+    input_format_options: Option<Json>,
+    input_compression_type: Option<String>,
+    table_creation_parameters: Option<Json>,
+}
+
+pub(super) async fn import(
+    svc: &Dynamo,
+    req: ImportRequest,
+    call: &CallCtx,
+) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    if req.s3_bucket_source.is_none() {
+        c.push_null("s3BucketSource");
+    }
+    match req.input_format.as_deref() {
+        None => c.push_null("inputFormat"),
+        v => one_of(&mut c, v, "inputFormat", &["DYNAMODB_JSON", "ION", "CSV"]),
+    }
+    one_of(
+        &mut c,
+        req.input_compression_type.as_deref(),
+        "inputCompressionType",
+        &["GZIP", "ZSTD", "NONE"],
+    );
+    if req.table_creation_parameters.is_none() {
+        c.push_null("tableCreationParameters");
+    }
+    let bucket = req
+        .s3_bucket_source
+        .as_ref()
+        .and_then(|s| s.get("S3Bucket"))
+        .and_then(Json::as_str);
+    if req.s3_bucket_source.is_some() && bucket.is_none() {
+        c.push_null("s3BucketSource.s3Bucket");
+    }
+    c.into_result()?;
+    let format = req.input_format.unwrap_or_default();
+    let compression = req.input_compression_type.unwrap_or_else(|| "NONE".into());
+    if format != "DYNAMODB_JSON" || compression == "ZSTD" {
+        return Err(DynamoError::validation(format!(
+            "Dynostack imports DYNAMODB_JSON, gzip'd or plain, not {format} {compression}"
+        )));
+    }
+    let params = req.table_creation_parameters.unwrap_or_default();
+    let create: create_table::Request = serde_json::from_value(params.clone())
+        .map_err(|e| DynamoError::validation(format!("Invalid TableCreationParameters: {e}")))?;
+    let mut meta = create_table::new_table(svc, create, call).await?;
+    meta.importing = true;
+    let catalog = svc.catalog.clone();
+    let source = req.s3_bucket_source.unwrap_or_default();
+    let token = req.client_token;
+    let options = req.input_format_options;
+    let record = svc
+        .store
+        .write(move |ctx| {
+            if catalog.get(&meta.table_name).is_some() {
+                return Ok(Err(DynamoError::new(
+                    ErrorCode::ResourceInUse,
+                    format!("Table already exists: {}", meta.table_name),
+                )));
+            }
+            let now_ms = ctx.now_ms();
+            let id = new_id(now_ms);
+            let record = ImportRecord {
+                import_arn: format!("{}/import/{id}", meta.table_arn),
+                import_id: id,
+                import_status: "IN_PROGRESS".into(),
+                table_arn: meta.table_arn.clone(),
+                table_id: meta.table_id.clone(),
+                table_name: meta.table_name.clone(),
+                s3_bucket_source: source,
+                input_format: format,
+                input_format_options: options,
+                input_compression_type: compression,
+                table_creation_parameters: params,
+                client_token: token,
+                start_time: now_ms as f64 / 1000.0,
+                end_time: None,
+                processed_size_bytes: 0,
+                processed_item_count: 0,
+                imported_item_count: 0,
+                error_count: 0,
+                failure_code: None,
+                failure_message: None,
+            };
+            catalog.put(ctx, meta)?;
+            imports::put(ctx, &record)?;
+            Ok(Ok(record))
+        })
+        .await??;
+    svc.importer.wake();
+    Ok(json!({ "ImportTableDescription": record.description() }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct DescribeImportRequest {
+    import_arn: Option<String>,
+}
+
+pub(super) fn describe_import(
+    svc: &Dynamo,
+    req: DescribeImportRequest,
+) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    match req.import_arn.as_deref() {
+        None => c.push_null("importArn"),
+        v => length(&mut c, v, "importArn", 37, 1024),
+    }
+    c.into_result()?;
+    let arn = req.import_arn.unwrap_or_default();
+    let record: ImportRecord = imports::all(&svc.store.read()?)?
+        .into_iter()
+        .find(|r| r.import_arn == arn)
+        .ok_or_else(|| {
+            DynamoError::new(
+                ErrorCode::ImportNotFound,
+                format!("Import not found: {arn}"),
+            )
+        })?; // message unverified
+    Ok(json!({ "ImportTableDescription": record.description() }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ListImportsRequest {
+    table_arn: Option<String>,
+    page_size: Option<i64>,
+    next_token: Option<String>,
+}
+
+pub(super) fn list_imports(svc: &Dynamo, req: ListImportsRequest) -> Result<Json, DynamoError> {
+    let mut c = Constraints::default();
+    let limit = page_size(&mut c, req.page_size, "pageSize");
+    c.into_result()?;
+    let items = imports::all(&svc.store.read()?)?
+        .into_iter()
+        .filter(|r| req.table_arn.as_ref().is_none_or(|t| *t == r.table_arn))
+        .map(|r| (r.import_id.clone(), r.summary()))
+        .collect();
+    let (summaries, next) = page(items, req.next_token.as_deref(), limit);
+    let mut out = json!({ "ImportSummaryList": summaries });
+    if let Some(n) = next {
+        out["NextToken"] = n.into();
+    }
+    Ok(out)
+}

@@ -1,0 +1,216 @@
+"""Exports to S3 and imports from it (ExportTableToPointInTime, ImportTable and their
+Describe/List), with `--s3-dir DIR` standing in for S3: s3://BUCKET/KEY is DIR/BUCKET/KEY."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from dynohelpers import wait_table_active
+
+N_ITEMS = 10_000
+
+
+@pytest.fixture
+def s3(tmp_path):
+    root = tmp_path / "s3"
+    (root / "exports-bucket").mkdir(parents=True)
+    return root
+
+
+@pytest.fixture
+def srv(new_server, s3):
+    return new_server(args=["--s3-dir", str(s3)])
+
+
+def wait(fetch, status_key, timeout=120):
+    deadline = time.monotonic() + timeout
+    while True:
+        got = fetch()
+        if got[status_key] != "IN_PROGRESS":
+            return got
+        assert time.monotonic() < deadline, got
+        time.sleep(0.2)
+
+
+def item(i: int) -> dict:
+    """Every attribute type."""
+    return {
+        "pk": {"S": f"user-{i % 97:03d}"},
+        "sk": {"N": str(i)},
+        "name": {"S": f"name {i} ✓"},
+        "score": {"N": f"{i}.{i % 10}"},
+        "blob": {"B": base64.b64encode(bytes([i % 256, 0, 255])).decode()},
+        "flag": {"BOOL": i % 2 == 0},
+        "nothing": {"NULL": True},
+        "tags": {"SS": [f"t{i % 3}", f"u{i % 5}"]},
+        "nums": {"NS": [str(i), str(i + 1)]},
+        "bins": {"BS": [base64.b64encode(b"x").decode(), base64.b64encode(bytes([i % 7 + 1])).decode()]},
+        "doc": {"M": {"nested": {"L": [{"S": "a"}, {"N": "1"}, {"M": {"deep": {"BOOL": False}}}]}}},
+        "list": {"L": [{"S": "x"}, {"NULL": True}]},
+    }
+
+
+def create(ddb, name, pitr=True):
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "N"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    wait_table_active(ddb, name)
+    if pitr:
+        ddb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification={
+            "PointInTimeRecoveryEnabled": True})
+
+
+def scan_all(ddb, name) -> dict:
+    items, start = {}, None
+    while True:
+        page = ddb.scan(TableName=name, **({"ExclusiveStartKey": start} if start else {}))
+        for it in page["Items"]:
+            items[(it["pk"]["S"], it["sk"]["N"])] = it
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
+def normalized(it: dict) -> str:
+    """Sets compare as sets."""
+    def norm(v):
+        (t, x), = v.items()
+        if t == "B":
+            return {t: base64.b64encode(x).decode()}
+        if t in ("SS", "NS", "BS"):
+            return {t: sorted(base64.b64encode(b).decode() if t == "BS" else b for b in x)}
+        if t == "M":
+            return {t: {k: norm(w) for k, w in x.items()}}
+        if t == "L":
+            return {t: [norm(w) for w in x]}
+        return v
+    return json.dumps({k: norm(v) for k, v in it.items()}, sort_keys=True)
+
+
+def test_an_export_reimports_to_identical_items_in_aws_layout(srv, s3):
+    ddb = srv.client()
+    create(ddb, "source")
+    for start in range(0, N_ITEMS, 25):
+        ddb.batch_write_item(RequestItems={"source": [
+            {"PutRequest": {"Item": item(i)}} for i in range(start, start + 25)]})
+    arn = ddb.describe_table(TableName="source")["Table"]["TableArn"]
+    started = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="exports-bucket",
+                                                 S3Prefix="nightly/source")["ExportDescription"]
+    assert started["ExportStatus"] == "IN_PROGRESS"
+    assert started["ExportArn"].startswith(f"{arn}/export/")
+    done = wait(lambda: ddb.describe_export(ExportArn=started["ExportArn"])["ExportDescription"],
+                "ExportStatus")
+    assert done["ExportStatus"] == "COMPLETED", done
+    assert (done["ItemCount"], done["ExportFormat"], done["ExportType"]) == (N_ITEMS, "DYNAMODB_JSON", "FULL_EXPORT")
+    export_id = started["ExportArn"].rsplit("/", 1)[1]
+
+    # AWS's layout: PREFIX/AWSDynamoDB/ID/{_started, manifest-summary.json, manifest-files.json,
+    # their .md5, data/*.json.gz}, one {"Item": …} per line.
+    base = s3 / "exports-bucket" / "nightly" / "source" / "AWSDynamoDB" / export_id
+    assert (base / "_started").exists()
+    summary = json.loads((base / "manifest-summary.json").read_text())
+    assert summary["version"] == "2020-06-30" and summary["itemCount"] == N_ITEMS
+    assert (summary["exportArn"], summary["tableArn"], summary["outputFormat"]) == (
+        started["ExportArn"], arn, "DYNAMODB_JSON")
+    assert summary["manifestFilesS3Key"] == f"nightly/source/AWSDynamoDB/{export_id}/manifest-files.json"
+    assert done["ExportManifest"] == f"nightly/source/AWSDynamoDB/{export_id}/manifest-summary.json"
+    files_text = (base / "manifest-files.json").read_text()
+    assert (base / "manifest-files.md5").read_text() == base64.b64encode(
+        hashlib.md5(files_text.encode()).digest()).decode()
+    entries = [json.loads(line) for line in files_text.splitlines()]
+    assert sum(e["itemCount"] for e in entries) == N_ITEMS
+    lines = 0
+    for e in entries:
+        data = (s3 / "exports-bucket" / e["dataFileS3Key"]).read_bytes()
+        assert e["md5Checksum"] == base64.b64encode(hashlib.md5(data).digest()).decode()
+        assert e["etag"] == hashlib.md5(data).hexdigest()
+        for line in gzip.decompress(data).decode().splitlines():
+            assert set(json.loads(line)) == {"Item"}
+            lines += 1
+    assert lines == N_ITEMS
+
+    listed = ddb.list_exports(TableArn=arn)["ExportSummaries"]
+    assert [(e["ExportArn"], e["ExportStatus"]) for e in listed] == [(started["ExportArn"], "COMPLETED")]
+
+    imported = ddb.import_table(
+        S3BucketSource={"S3Bucket": "exports-bucket", "S3KeyPrefix": f"nightly/source/AWSDynamoDB/{export_id}/data/"},
+        InputFormat="DYNAMODB_JSON", InputCompressionType="GZIP",
+        TableCreationParameters={
+            "TableName": "copy",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                     {"AttributeName": "sk", "AttributeType": "N"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        })["ImportTableDescription"]
+    assert imported["ImportStatus"] == "IN_PROGRESS"
+    finished = wait(lambda: ddb.describe_import(ImportArn=imported["ImportArn"])["ImportTableDescription"],
+                    "ImportStatus")
+    assert finished["ImportStatus"] == "COMPLETED", finished
+    assert (finished["ImportedItemCount"], finished["ErrorCount"]) == (N_ITEMS, 0)
+    wait_table_active(ddb, "copy")
+    original, copy = scan_all(ddb, "source"), scan_all(ddb, "copy")
+    assert len(copy) == N_ITEMS
+    assert {k: normalized(v) for k, v in original.items()} == {k: normalized(v) for k, v in copy.items()}
+    summaries = ddb.list_imports()["ImportSummaryList"]
+    assert [(s["ImportArn"], s["ImportStatus"]) for s in summaries] == [(imported["ImportArn"], "COMPLETED")]
+
+
+def test_imports_count_bad_lines_and_refuse_an_existing_table(srv, s3):
+    ddb = srv.client()
+    src = s3 / "exports-bucket" / "raw"
+    src.mkdir()
+    good = json.dumps({"Item": {"pk": {"S": "a"}, "sk": {"N": "1"}}})
+    wrong_type = json.dumps({"Item": {"pk": {"N": "1"}, "sk": {"N": "1"}}})
+    # The first bad line of a file ends that file: AWS gives up on the rest of it.
+    (src / "part-1.json").write_text("\n".join([good, "", "not json", good]) + "\n")
+    (src / "part-2.json").write_text("\n".join([good.replace('"a"', '"b"'), wrong_type]) + "\n")
+    params = {
+        "TableName": "raw-import",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "N"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    got = ddb.import_table(S3BucketSource={"S3Bucket": "exports-bucket", "S3KeyPrefix": "raw/"},
+                           InputFormat="DYNAMODB_JSON", TableCreationParameters=params)["ImportTableDescription"]
+    done = wait(lambda: ddb.describe_import(ImportArn=got["ImportArn"])["ImportTableDescription"], "ImportStatus")
+    assert (done["ImportStatus"], done["ImportedItemCount"], done["ErrorCount"], done["ProcessedItemCount"]) == (
+        "FAILED", 2, 2, 4)
+    assert done["FailureCode"] == "ItemValidationError"
+    # The table keeps the valid items.
+    wait_table_active(ddb, "raw-import")
+    assert ddb.scan(TableName="raw-import")["Count"] == 2
+    with pytest.raises(ClientError) as e:
+        ddb.import_table(S3BucketSource={"S3Bucket": "exports-bucket", "S3KeyPrefix": "raw/"},
+                         InputFormat="DYNAMODB_JSON", TableCreationParameters=params)
+    assert e.value.response["Error"]["Code"] == "ResourceInUseException"
+
+
+def test_export_refusals(srv):
+    ddb = srv.client()
+    create(ddb, "no-pitr", pitr=False)
+    arn = ddb.describe_table(TableName="no-pitr")["Table"]["TableArn"]
+    with pytest.raises(ClientError) as e:
+        ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="exports-bucket")
+    err = e.value.response["Error"]
+    assert (err["Code"], err["Message"]) == (
+        "PointInTimeRecoveryUnavailableException", "Point in time recovery is not enabled for table 'no-pitr'")
+    ddb.update_continuous_backups(TableName="no-pitr", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})
+    started = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="no-such-bucket")["ExportDescription"]
+    failed = wait(lambda: ddb.describe_export(ExportArn=started["ExportArn"])["ExportDescription"], "ExportStatus")
+    assert (failed["ExportStatus"], failed["FailureCode"]) == ("FAILED", "S3NoSuchBucket")
+    with pytest.raises(ClientError) as e:
+        ddb.describe_export(ExportArn=arn + "/export/01234567890123-deadbeef")
+    assert e.value.response["Error"]["Code"] == "ExportNotFoundException"
