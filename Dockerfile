@@ -11,7 +11,7 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --locked --release --bin dynostack
+RUN cargo build --locked --release -p dynostack --bin dynostack
 
 FROM debian:bookworm-slim
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home dynostack \

@@ -101,34 +101,12 @@ impl ExportRecord {
 }
 
 pub fn put(ctx: &mut WriteCtx<'_>, record: &ExportRecord) -> Result<(), StoreError> {
-    let bytes = serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    ctx.insert(EXPORTS, record.export_id.as_bytes(), &bytes)?;
-    Ok(())
+    crate::job_records::put(ctx, EXPORTS, &record.export_id, record)
 }
 
-/// Every export, oldest first (ids start with their creation time).
+/// Every record, oldest first.
 pub fn all(read: &ReadCtx) -> Result<Vec<ExportRecord>, StoreError> {
-    let mut out = Vec::new();
-    let mut bad = None;
-    read.scan(
-        EXPORTS,
-        (Bound::Unbounded, Bound::Unbounded),
-        false,
-        |_, v| {
-            match serde_json::from_slice(v) {
-                Ok(r) => out.push(r),
-                Err(e) => {
-                    bad = Some(StoreError::Corrupt(format!("export record: {e}")));
-                    return ScanControl::Stop;
-                }
-            }
-            ScanControl::Continue
-        },
-    )?;
-    match bad {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    crate::job_records::all(read, EXPORTS)
 }
 
 /// A finished file of the export: its key, item count and MD5.

@@ -10,13 +10,12 @@
 //! mid-import starts it again from the first file: its writes are puts, so nothing doubles.
 
 use std::io::{BufRead, BufReader, Read};
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
-use store::{ReadCtx, ScanControl, Store, StoreError, WriteCtx};
+use store::{ReadCtx, Store, StoreError, WriteCtx};
 use worker::{Next, StepFuture, Worker};
 
 use crate::catalog::Catalog;
@@ -95,34 +94,12 @@ impl ImportRecord {
 }
 
 pub fn put(ctx: &mut WriteCtx<'_>, record: &ImportRecord) -> Result<(), StoreError> {
-    let bytes = serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    ctx.insert(IMPORTS, record.import_id.as_bytes(), &bytes)?;
-    Ok(())
+    crate::job_records::put(ctx, IMPORTS, &record.import_id, record)
 }
 
-/// Every import, oldest first.
+/// Every record, oldest first.
 pub fn all(read: &ReadCtx) -> Result<Vec<ImportRecord>, StoreError> {
-    let mut out = Vec::new();
-    let mut bad = None;
-    read.scan(
-        IMPORTS,
-        (Bound::Unbounded, Bound::Unbounded),
-        false,
-        |_, v| {
-            match serde_json::from_slice(v) {
-                Ok(r) => out.push(r),
-                Err(e) => {
-                    bad = Some(StoreError::Corrupt(format!("import record: {e}")));
-                    return ScanControl::Stop;
-                }
-            }
-            ScanControl::Continue
-        },
-    )?;
-    match bad {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    crate::job_records::all(read, IMPORTS)
 }
 
 /// The files under `prefix` in `bucket_dir`, in key order (S3 lists keys in order). The

@@ -22,6 +22,7 @@ pub mod ids;
 pub mod imports;
 mod indexes;
 mod items;
+mod job_records;
 pub mod metrics;
 mod ops;
 mod partiql;

@@ -271,44 +271,9 @@ fn asks(
                 Err(e) => return Err(e.message().to_string()),
             };
             ask.context.set("kms:CallerAccount", account);
-            if let Ok(serde_json::Value::Object(body)) = serde_json::from_slice(req.body) {
-                let mut tag_keys = Vec::new();
-                for tag in body
-                    .get("Tags")
-                    .and_then(|t| t.as_array())
-                    .into_iter()
-                    .flatten()
-                {
-                    let key = tag.get("TagKey").and_then(|k| k.as_str());
-                    let value = tag.get("TagValue").and_then(|v| v.as_str());
-                    if let (Some(k), Some(v)) = (key, value) {
-                        ask.context.set(&format!("aws:RequestTag/{k}"), v);
-                        tag_keys.push(k.to_string());
-                    }
-                }
-                for k in body
-                    .get("TagKeys")
-                    .and_then(|t| t.as_array())
-                    .into_iter()
-                    .flatten()
-                {
-                    tag_keys.extend(k.as_str().map(str::to_string));
-                }
-                if !tag_keys.is_empty() {
-                    ask.context.set_all("aws:TagKeys", tag_keys);
-                }
-                if let Some(serde_json::Value::Object(ec)) = body.get("EncryptionContext") {
-                    for (k, v) in ec {
-                        if let Some(v) = v.as_str() {
-                            ask.context.set(&format!("kms:EncryptionContext:{k}"), v);
-                            ask.encryption_context.insert(k.clone(), v.to_string());
-                        }
-                    }
-                }
-            }
+            kms_request_keys(&mut ask, req.body);
             out.push(ask);
         }
-        _ if root => {}
         Endpoint::Streams(op) => {
             let body: serde_json::Value = serde_json::from_slice(req.body).unwrap_or_default();
             let arn = body
@@ -320,13 +285,15 @@ fn asks(
                         .and_then(|i| i.split('|').next())
                 })
                 .unwrap_or("*");
-            let mut ask = Ask::new(op.iam_action(), arn.to_string());
-            ask.resource_policy = state
-                .dynamodb
-                .resource_policy_of(arn)
-                .map(|p| Policy::parse(&p).map_err(|e| e.0));
-            out.push(ask);
+            let resource_policy = state.dynamodb.resource_policy_of(arn);
+            // As for tables, the root is refused only by the stream policy's explicit deny.
+            if !root || resource_policy.is_some() {
+                let mut ask = Ask::new(op.iam_action(), arn.to_string());
+                ask.resource_policy = resource_policy.map(|p| Policy::parse(&p).map_err(|e| e.0));
+                out.push(ask);
+            }
         }
+        _ if root => {}
         Endpoint::Sts(op) => match op {
             // Nobody needs permission to learn who they are or to get a session token.
             sts::Operation::GetCallerIdentity | sts::Operation::GetSessionToken => {}
@@ -372,6 +339,46 @@ fn asks(
         }
     }
     Ok(out)
+}
+
+/// The condition keys of a KMS request's body: the tags it sets or removes
+/// (`aws:RequestTag/…`, `aws:TagKeys`) and its encryption context (`kms:EncryptionContext:…`,
+/// which grants' constraints also read).
+fn kms_request_keys(ask: &mut Ask, body: &[u8]) {
+    let Ok(serde_json::Value::Object(body)) = serde_json::from_slice(body) else {
+        return;
+    };
+    let list = |name: &str| {
+        body.get(name)
+            .and_then(|t| t.as_array())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut tag_keys = Vec::new();
+    for tag in list("Tags") {
+        let key = tag.get("TagKey").and_then(|k| k.as_str());
+        let value = tag.get("TagValue").and_then(|v| v.as_str());
+        if let (Some(k), Some(v)) = (key, value) {
+            ask.context.set(&format!("aws:RequestTag/{k}"), v);
+            tag_keys.push(k.to_string());
+        }
+    }
+    tag_keys.extend(
+        list("TagKeys")
+            .iter()
+            .filter_map(|k| k.as_str().map(str::to_string)),
+    );
+    if !tag_keys.is_empty() {
+        ask.context.set_all("aws:TagKeys", tag_keys);
+    }
+    if let Some(serde_json::Value::Object(ec)) = body.get("EncryptionContext") {
+        for (k, v) in ec {
+            if let Some(v) = v.as_str() {
+                ask.context.set(&format!("kms:EncryptionContext:{k}"), v);
+                ask.encryption_context.insert(k.clone(), v.to_string());
+            }
+        }
+    }
 }
 
 /// DynamoDB's use of a table's customer managed key on the caller's behalf: `kms:Decrypt`
