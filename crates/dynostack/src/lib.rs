@@ -48,7 +48,6 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
     let auth = args.auth_mode()?;
-
     let archive_dir = (!args.in_memory).then(|| args.backup_dir());
     let (store, where_) = if args.in_memory {
         (

@@ -38,6 +38,25 @@ pub struct Identity {
     pub token_issued_ms: Option<u64>,
 }
 
+impl Identity {
+    /// The account's root user: no policies of its own.
+    pub fn root(account: &str) -> Identity {
+        Identity::held_by(Caller::root(account), None)
+    }
+
+    /// `caller`, whose policies are `holder`'s, outside any session.
+    pub fn held_by(caller: Caller, holder: Option<Holder>) -> Identity {
+        Identity {
+            caller,
+            holder,
+            session_policy: None,
+            session_policy_arns: Vec::new(),
+            tags: Vec::new(),
+            token_issued_ms: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Holder {
     User(String),
@@ -186,19 +205,16 @@ fn managed_document(view: &impl View, arn: &str) -> Result<String, Fail> {
 }
 
 fn user_identity(user: &User, account: &str) -> Identity {
+    let caller = Caller {
+        kind: Kind::User,
+        arn: user.arn.clone(),
+        account: account.to_string(),
+        role_arn: None,
+        id: user.id.clone(),
+    };
     Identity {
-        caller: Caller {
-            kind: Kind::User,
-            arn: user.arn.clone(),
-            account: account.to_string(),
-            role_arn: None,
-            id: user.id.clone(),
-        },
-        holder: Some(Holder::User(user.name.clone())),
-        session_policy: None,
-        session_policy_arns: Vec::new(),
         tags: user.tags.clone(),
-        token_issued_ms: None,
+        ..Identity::held_by(caller, Some(Holder::User(user.name.clone())))
     }
 }
 
@@ -209,14 +225,7 @@ fn session_identity(
     account: &str,
 ) -> Result<Option<Identity>, Fail> {
     let mut identity = match &session.acting {
-        Acting::Root => Identity {
-            caller: Caller::root(account),
-            holder: None,
-            session_policy: None,
-            session_policy_arns: Vec::new(),
-            tags: Vec::new(),
-            token_issued_ms: None,
-        },
+        Acting::Root => Identity::root(account),
         Acting::User { user_name } => match view.user(user_name)? {
             Some(u) => user_identity(&u, account),
             None => return Ok(None),

@@ -322,20 +322,14 @@ pub fn simulate_principal(iam: &Iam, p: Params<'_>) -> Result<String, Fail> {
         ))
         .into()); // message unverified
     };
-    let identity = Identity {
-        caller: Caller {
-            kind,
-            arn: source.clone(),
-            account: account.clone(),
-            role_arn: (kind == Kind::AssumedRole).then(|| source.clone()),
-            id: name.clone(),
-        },
-        holder: Some(holder),
-        session_policy: None,
-        session_policy_arns: Vec::new(),
-        tags: Vec::new(),
-        token_issued_ms: None,
+    let caller = Caller {
+        kind,
+        arn: source.clone(),
+        account: account.clone(),
+        role_arn: (kind == Kind::AssumedRole).then(|| source.clone()),
+        id: name.clone(),
     };
+    let identity = Identity::held_by(caller, Some(holder));
     let held = iam.held(&identity).map_err(|e| {
         if e.code == "NoSuchEntity" {
             IamError::no_such_entity(format!("The user or role {source} cannot be found."))

@@ -28,7 +28,7 @@ pub(crate) struct Lookup<'a> {
 impl auth::Keys for Lookup<'_> {
     fn key(&self, access_key_id: &str) -> Key {
         if let Some(secret) = self.credentials.secret(access_key_id) {
-            *self.found.borrow_mut() = Some(root(self.iam.account_id()));
+            *self.found.borrow_mut() = Some(Identity::root(self.iam.account_id()));
             return Key::Known {
                 secret: secret.to_string(),
                 token: None,
@@ -50,17 +50,6 @@ impl auth::Keys for Lookup<'_> {
                 Key::Unknown
             }
         }
-    }
-}
-
-fn root(account: &str) -> Identity {
-    Identity {
-        caller: Caller::root(account),
-        holder: None,
-        session_policy: None,
-        session_policy_arns: Vec::new(),
-        tags: Vec::new(),
-        token_issued_ms: None,
     }
 }
 
