@@ -30,7 +30,8 @@ pub struct Ask {
 
 impl Dynamo {
     /// The authorizations `op` with this `body` needs in `region`. A body that does not parse
-    /// asks for the action on `*`: the operation refuses it afterwards with its own error.
+    /// names no table (the action is asked on `table/`): if allowed, the operation then refuses
+    /// it with its own error.
     pub fn asks(&self, op: Operation, body: &[u8], region: &str) -> Vec<Ask> {
         let fields = match serde_json::from_slice::<Json>(body) {
             Ok(Json::Object(m)) => m,
