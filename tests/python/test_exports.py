@@ -7,11 +7,13 @@ import base64
 import gzip
 import hashlib
 import json
+import subprocess
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import binary_path
 from dynohelpers import wait_table_active
 
 N_ITEMS = 10_000
@@ -214,3 +216,34 @@ def test_export_refusals(srv):
     with pytest.raises(ClientError) as e:
         ddb.describe_export(ExportArn=arn + "/export/01234567890123-deadbeef")
     assert e.value.response["Error"]["Code"] == "ExportNotFoundException"
+
+
+def test_the_cli_exports_and_imports_on_a_stopped_servers_data(new_server, tmp_path):
+    """`dynostack export` and `dynostack import`: the same layout and loading, offline."""
+    srv = new_server()
+    ddb = srv.client()
+    create(ddb, "cli-source", pitr=False)
+    for start in range(0, 100, 25):
+        ddb.batch_write_item(RequestItems={"cli-source": [
+            {"PutRequest": {"Item": item(i)}} for i in range(start, start + 25)]})
+    original = scan_all(ddb, "cli-source")
+    srv.stop()
+    binary = str(binary_path())
+    out = tmp_path / "out"
+    got = subprocess.run([binary, "export", "--data-dir", str(srv.data_dir), "cli-source", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.startswith("exported 100 items of cli-source to ")
+    (export_dir,) = (out / "AWSDynamoDB").iterdir()
+    summary = json.loads((export_dir / "manifest-summary.json").read_text())
+    assert summary["itemCount"] == 100
+    got = subprocess.run([binary, "import", "--data-dir", str(srv.data_dir), str(export_dir / "data"),
+                          "cli-copy", "--key", "pk:S", "--sort", "sk:N"],
+                         capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.startswith("imported 100 items into cli-copy")
+    srv.start()
+    ddb = srv.client()
+    wait_table_active(ddb, "cli-copy")
+    copy = scan_all(ddb, "cli-copy")
+    assert {k: normalized(v) for k, v in original.items()} == {k: normalized(v) for k, v in copy.items()}

@@ -158,6 +158,106 @@ fn item_of(line: &str, meta: &TableMeta) -> Option<(Vec<u8>, item::Item)> {
     Some((key, item))
 }
 
+/// What loading files into a table came to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Lines read as items (blank lines are not).
+    pub processed: u64,
+    pub imported: u64,
+    /// Lines that were not items of the table (each ends its file).
+    pub errors: u64,
+    /// Bytes of the files read.
+    pub bytes: u64,
+}
+
+/// Why loading stopped.
+pub enum Failed {
+    /// A file could not be opened or decompressed.
+    Read(String),
+    Store(StoreError),
+}
+
+/// Loads the items of `files` (DynamoDB JSON lines, compressed as `compression` says) into the
+/// table `meta`, in chunks of one write job each: what ImportTable's worker and `dynostack
+/// import` do.
+pub async fn load(
+    store: &Store,
+    meta: &Arc<TableMeta>,
+    files: &[PathBuf],
+    compression: &str,
+) -> Result<Counts, Failed> {
+    let mut counts = Counts::default();
+    for path in files {
+        let reader = open(path, compression).map_err(|e| Failed::Read(e.to_string()))?;
+        counts.bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut chunk = Vec::with_capacity(CHUNK_ITEMS);
+        for line in BufReader::new(reader).lines() {
+            let Ok(line) = line else {
+                counts.errors += 1;
+                break;
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            counts.processed += 1;
+            match item_of(&line, meta) {
+                Some(found) => chunk.push(found),
+                None => {
+                    // AWS gives up on the rest of a file at its first bad line.
+                    counts.errors += 1;
+                    break;
+                }
+            }
+            if chunk.len() >= CHUNK_ITEMS {
+                counts.imported += write_chunk(store, meta, std::mem::take(&mut chunk))
+                    .await
+                    .map_err(Failed::Store)?;
+            }
+        }
+        counts.imported += write_chunk(store, meta, chunk)
+            .await
+            .map_err(Failed::Store)?;
+    }
+    Ok(counts)
+}
+
+/// Puts a chunk of items into the table; returns how many were written.
+async fn write_chunk(
+    store: &Store,
+    meta: &Arc<TableMeta>,
+    chunk: Vec<(Vec<u8>, item::Item)>,
+) -> Result<u64, StoreError> {
+    if chunk.is_empty() {
+        return Ok(0);
+    }
+    let meta = meta.clone();
+    let n = chunk.len() as u64;
+    store
+        .write(move |ctx| {
+            for (key, item) in &chunk {
+                let old = items::read_item(ctx, &meta, key)?;
+                let stored = crate::record::encode_item(item);
+                items::apply_encoded_write(
+                    ctx,
+                    &meta,
+                    key,
+                    old.as_ref(),
+                    Some(item),
+                    Some(&stored),
+                    Origin::User,
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(n)
+}
+
+/// The data files under `dir` (what `dynostack import` reads): every file, in name order.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    source_files(dir, "")
+}
+
 /// Runs IN_PROGRESS imports.
 pub struct Importer {
     store: Store,
@@ -211,50 +311,15 @@ impl Importer {
                 ) // message unverified
                 .await;
         }
-        (
-            record.processed_item_count,
-            record.imported_item_count,
-            record.error_count,
-        ) = (0, 0, 0);
-        record.processed_size_bytes = 0;
-        for path in files {
-            let reader = match open(&path, &record.input_compression_type) {
-                Ok(r) => r,
-                Err(e) => {
-                    return self
-                        .end(record, Some(("ItemValidationError", &e.to_string())))
-                        .await
-                }
-            };
-            record.processed_size_bytes += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            let mut chunk = Vec::with_capacity(CHUNK_ITEMS);
-            for line in BufReader::new(reader).lines() {
-                let line = match line {
-                    Ok(l) => l,
-                    Err(_) => {
-                        record.error_count += 1;
-                        break;
-                    }
-                };
-                if line.trim().is_empty() {
-                    continue;
-                }
-                record.processed_item_count += 1;
-                match item_of(&line, &meta) {
-                    Some(found) => chunk.push(found),
-                    None => {
-                        // AWS gives up on the rest of a file at its first bad line.
-                        record.error_count += 1;
-                        break;
-                    }
-                }
-                if chunk.len() >= CHUNK_ITEMS {
-                    record.imported_item_count +=
-                        self.write(&meta, std::mem::take(&mut chunk)).await?;
-                }
-            }
-            record.imported_item_count += self.write(&meta, chunk).await?;
-        }
+        let counts = match load(&self.store, &meta, &files, &record.input_compression_type).await {
+            Ok(c) => c,
+            Err(Failed::Read(why)) => return self.end(record, Some((ITEM_VALIDATION, &why))).await,
+            Err(Failed::Store(e)) => return Err(e),
+        };
+        record.processed_item_count = counts.processed;
+        record.imported_item_count = counts.imported;
+        record.error_count = counts.errors;
+        record.processed_size_bytes = counts.bytes;
         tracing::info!(import = %record.import_arn, items = record.imported_item_count, errors = record.error_count, "import complete");
         if record.error_count > 0 {
             // The table keeps the items that were valid; the import says some were not.
@@ -263,38 +328,6 @@ impl Importer {
                 .await;
         }
         self.end(record, None).await
-    }
-
-    /// Puts a chunk of items into the table; returns how many were written.
-    async fn write(
-        &self,
-        meta: &Arc<TableMeta>,
-        chunk: Vec<(Vec<u8>, item::Item)>,
-    ) -> Result<u64, StoreError> {
-        if chunk.is_empty() {
-            return Ok(0);
-        }
-        let meta = meta.clone();
-        let n = chunk.len() as u64;
-        self.store
-            .write(move |ctx| {
-                for (key, item) in &chunk {
-                    let old = items::read_item(ctx, &meta, key)?;
-                    let stored = crate::record::encode_item(item);
-                    items::apply_encoded_write(
-                        ctx,
-                        &meta,
-                        key,
-                        old.as_ref(),
-                        Some(item),
-                        Some(&stored),
-                        Origin::User,
-                    )?;
-                }
-                Ok(())
-            })
-            .await?;
-        Ok(n)
     }
 
     /// Ends an import: COMPLETED and the table ACTIVE, or FAILED (the table kept with its valid

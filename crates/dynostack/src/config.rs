@@ -23,6 +23,52 @@ pub enum Command {
     /// Rewrap a data directory's store key under a new master key (the server must be
     /// stopped). The data itself is not rewritten.
     RotateMasterKey(RotateArgs),
+    /// Export a table of a stopped server's data directory in DynamoDB's S3 export layout
+    /// (OUT/AWSDynamoDB/ID/: manifests and gzip'd DynamoDB JSON), as ExportTableToPointInTime
+    /// writes it.
+    Export(ExportArgs),
+    /// Import the DynamoDB JSON data files of a directory (an export's data/, from AWS or
+    /// from `dynostack export`) into a new table of a stopped server's data directory.
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The data directory (its server stopped).
+    #[arg(long, env = "DYNOSTACK_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// The master key's file [default: the key kept in the data directory, or
+    /// DYNOSTACK_MASTER_KEY].
+    #[arg(long, env = "DYNOSTACK_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// The table to export.
+    pub table: String,
+    /// Where the export goes (as if it were the S3 bucket).
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The data directory (its server stopped).
+    #[arg(long, env = "DYNOSTACK_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// The master key's file [default: the key kept in the data directory, or
+    /// DYNOSTACK_MASTER_KEY].
+    #[arg(long, env = "DYNOSTACK_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// The directory of data files (`*.json.gz` or plain, one {"Item": …} per line).
+    pub source: PathBuf,
+    /// The new table.
+    pub table: String,
+    /// The partition key, NAME:TYPE (S, N or B).
+    #[arg(long)]
+    pub key: String,
+    /// The sort key, NAME:TYPE.
+    #[arg(long)]
+    pub sort: Option<String>,
+    /// The table's region.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
 }
 
 #[derive(Args)]

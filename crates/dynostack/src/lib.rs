@@ -10,7 +10,7 @@ mod scaling;
 
 use std::sync::Arc;
 
-use crate::config::{RotateArgs, ServeArgs};
+use crate::config::{ExportArgs, ImportArgs, RotateArgs, ServeArgs};
 
 pub use embedded::{Builder, Server};
 
@@ -255,6 +255,109 @@ fn store_options(args: &ServeArgs) -> Result<store::Options, String> {
         disk_reserve: u64::from(args.disk_reserve_mb) * 1024 * 1024,
         ..store::Options::default()
     })
+}
+
+/// A stopped server's data directory, opened for a one-off command (a running server holds
+/// its lock: the open fails then).
+fn open_offline(
+    data_dir: &std::path::Path,
+    master_key_file: Option<&std::path::Path>,
+) -> Result<store::Store, String> {
+    if !store::custody::is_encrypted(data_dir) {
+        return Err(format!(
+            "{} holds no data directory ({} is missing)",
+            data_dir.display(),
+            store::custody::KEYS_FILE
+        ));
+    }
+    let options = store::Options {
+        at_rest: store::AtRest::Encrypted(config::master_key(master_key_file, false)?),
+        ..store::Options::default()
+    };
+    store::Store::open_dir_with(data_dir, options)
+        .map_err(|e| format!("cannot open {}: {e}", data_dir.display()))
+}
+
+/// DynamoDB over a stopped server's data directory, for `f`, on a runtime of its own.
+fn with_dynamodb<T>(
+    data_dir: &std::path::Path,
+    master_key_file: Option<&std::path::Path>,
+    f: impl AsyncFnOnce(&dynamodb::Dynamo) -> Result<T, String>,
+) -> Result<T, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async {
+        let store = open_offline(data_dir, master_key_file)?;
+        let account_id = installation::account_id(&store)
+            .await
+            .map_err(|e| format!("cannot read the installation: {e}"))?;
+        let dynamodb = dynamodb::Dynamo::open(store.clone(), dynamodb::Env { account_id })
+            .map_err(|e| format!("cannot load the catalog: {e}"))?;
+        let out = f(&dynamodb).await;
+        drop(dynamodb);
+        store.shutdown();
+        out
+    })
+}
+
+/// `dynostack export`: prints where the export went and how many items it holds.
+pub fn export_command(args: &ExportArgs) -> Result<(), String> {
+    let (id, written) =
+        with_dynamodb(&args.data_dir, args.master_key_file.as_deref(), async |d| {
+            d.export_to_dir(&args.table, &args.out).await
+        })?;
+    println!(
+        "exported {} items of {} to {}",
+        written.items,
+        args.table,
+        args.out.join("AWSDynamoDB").join(id).display()
+    );
+    Ok(())
+}
+
+/// `NAME:TYPE` as a key attribute.
+fn key_attribute(spec: &str) -> Result<(String, String), String> {
+    match spec.rsplit_once(':') {
+        Some((name, ty)) if !name.is_empty() && matches!(ty, "S" | "N" | "B") => {
+            Ok((name.to_string(), ty.to_string()))
+        }
+        _ => Err(format!("{spec}: a key is NAME:TYPE, TYPE one of S, N, B")),
+    }
+}
+
+/// `dynostack import`: a new on-demand table with the given keys, filled from the files.
+pub fn import_command(args: &ImportArgs) -> Result<(), String> {
+    let mut keys = vec![(key_attribute(&args.key)?, "HASH")];
+    if let Some(sort) = &args.sort {
+        keys.push((key_attribute(sort)?, "RANGE"));
+    }
+    let create = serde_json::json!({
+        "TableName": args.table,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": keys.iter().map(|((n, _), kind)| serde_json::json!({"AttributeName": n, "KeyType": kind})).collect::<Vec<_>>(),
+        "AttributeDefinitions": keys.iter().map(|((n, t), _)| serde_json::json!({"AttributeName": n, "AttributeType": t})).collect::<Vec<_>>(),
+    });
+    let call = dynamodb::CallCtx {
+        region: args.region.clone(),
+        host: "localhost".into(),
+    };
+    let counts = with_dynamodb(&args.data_dir, args.master_key_file.as_deref(), async |d| {
+        d.import_from_dir(create.to_string().as_bytes(), &args.source, &call)
+            .await
+    })?;
+    println!(
+        "imported {} items into {} ({} lines were not items of the table)",
+        counts.imported, args.table, counts.errors
+    );
+    if counts.errors > 0 {
+        return Err(format!(
+            "{} lines were not items of the table",
+            counts.errors
+        ));
+    }
+    Ok(())
 }
 
 /// `dynostack rotate-master-key`: rewraps the store key; the data is not rewritten.

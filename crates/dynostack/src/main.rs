@@ -31,6 +31,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(*args),
         Command::RotateMasterKey(args) => dynostack::rotate_master_key(&args),
+        Command::Export(args) => dynostack::export_command(&args),
+        Command::Import(args) => dynostack::import_command(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -427,3 +427,92 @@ pub(super) fn list_imports(svc: &Dynamo, req: ListImportsRequest) -> Result<Json
     }
     Ok(out)
 }
+
+impl Dynamo {
+    /// `dynostack export`: the table as it is now, written in an export's layout under `dir`
+    /// (as if `dir` were the bucket: `dir/AWSDynamoDB/ID/…`). Returns the export's id and what
+    /// was written.
+    pub async fn export_to_dir(
+        &self,
+        table: &str,
+        dir: &std::path::Path,
+    ) -> Result<(String, exports::Written), String> {
+        let meta = self
+            .catalog
+            .get(table)
+            .filter(|m| !m.restoring())
+            .ok_or_else(|| format!("no table {table}"))?;
+        let now_ms = self.clock().now_ms();
+        let id = new_id(now_ms);
+        let record = ExportRecord {
+            export_arn: format!("{}/export/{id}", meta.table_arn),
+            export_id: id.clone(),
+            export_status: "IN_PROGRESS".into(),
+            table_arn: meta.table_arn.clone(),
+            table_id: meta.table_id.clone(),
+            table_name: meta.table_name.clone(),
+            export_time: now_ms as f64 / 1000.0,
+            start_time: now_ms as f64 / 1000.0,
+            end_time: None,
+            s3_bucket: dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            s3_bucket_owner: None,
+            s3_prefix: None,
+            s3_sse_algorithm: "AES256".into(),
+            s3_sse_kms_key_id: None,
+            export_format: "DYNAMODB_JSON".into(),
+            export_type: "FULL_EXPORT".into(),
+            client_token: None,
+            item_count: 0,
+            billed_size_bytes: 0,
+            export_manifest: None,
+            failure_code: None,
+            failure_message: None,
+        };
+        let view = self.store.read().map_err(|e| e.to_string())?;
+        let dir = dir.to_path_buf();
+        let written =
+            tokio::task::spawn_blocking(move || exports::write(&view, &meta, &record, &dir))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+        Ok((id, written))
+    }
+
+    /// `dynostack import`: a new table made from `create` (CreateTable's JSON body), filled
+    /// from the data files in `dir` (gzip'd when their names end in `.gz`).
+    pub async fn import_from_dir(
+        &self,
+        create: &[u8],
+        dir: &std::path::Path,
+        call: &CallCtx,
+    ) -> Result<imports::Counts, String> {
+        let described = self
+            .call(crate::Operation::CreateTable, create, call)
+            .await
+            .map_err(|e| format!("{}: {}", e.code.aws_code(), e.message))?;
+        let name = described["TableDescription"]["TableName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let meta = self
+            .catalog
+            .get(&name)
+            .ok_or_else(|| format!("the table {name} was not created"))?;
+        let files = imports::files_in(dir);
+        if files.is_empty() {
+            return Err(format!("no file under {}", dir.display()));
+        }
+        let gzip = files
+            .iter()
+            .all(|f| f.extension().is_some_and(|e| e == "gz"));
+        let compression = if gzip { "GZIP" } else { "NONE" };
+        match imports::load(&self.store, &meta, &files, compression).await {
+            Ok(counts) => Ok(counts),
+            Err(imports::Failed::Read(why)) => Err(why),
+            Err(imports::Failed::Store(e)) => Err(e.to_string()),
+        }
+    }
+}
