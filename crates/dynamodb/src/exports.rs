@@ -68,6 +68,36 @@ pub struct ExportRecord {
 }
 
 impl ExportRecord {
+    /// A full export of `meta` in DynamoDB JSON to `bucket`, IN_PROGRESS from `now_ms`, under a
+    /// new id.
+    pub fn start(meta: &TableMeta, now_ms: u64, bucket: String) -> ExportRecord {
+        let id = new_id(now_ms);
+        ExportRecord {
+            export_arn: format!("{}/export/{id}", meta.table_arn),
+            export_id: id,
+            export_status: "IN_PROGRESS".into(),
+            table_arn: meta.table_arn.clone(),
+            table_id: meta.table_id.clone(),
+            table_name: meta.table_name.clone(),
+            export_time: now_ms as f64 / 1000.0,
+            start_time: now_ms as f64 / 1000.0,
+            end_time: None,
+            s3_bucket: bucket,
+            s3_bucket_owner: None,
+            s3_prefix: None,
+            s3_sse_algorithm: "AES256".into(),
+            s3_sse_kms_key_id: None,
+            export_format: "DYNAMODB_JSON".into(),
+            export_type: "FULL_EXPORT".into(),
+            client_token: None,
+            item_count: 0,
+            billed_size_bytes: 0,
+            export_manifest: None,
+            failure_code: None,
+            failure_message: None,
+        }
+    }
+
     /// `s3://BUCKET/PREFIX/AWSDynamoDB/ID/`, as a key prefix inside the bucket.
     pub fn export_key(&self) -> String {
         match self.s3_prefix.as_deref().map(|p| p.trim_matches('/')) {
@@ -98,6 +128,12 @@ impl ExportRecord {
             "ExportType": self.export_type,
         })
     }
+}
+
+/// `NNNNNNNNNNNNNN-xxxxxxxx`: the creation time in ms, then random hex, as AWS's export and
+/// import ids look.
+pub fn new_id(now_ms: u64) -> String {
+    format!("{now_ms:014}-{:08x}", crate::ids::random_u64() as u32)
 }
 
 pub fn put(ctx: &mut WriteCtx<'_>, record: &ExportRecord) -> Result<(), StoreError> {

@@ -55,11 +55,6 @@ fn length(c: &mut Constraints, value: Option<&str>, member: &str, min: usize, ma
     }
 }
 
-/// `NNNNNNNNNNNNNN-xxxxxxxx`: the creation time in ms, then random hex, as AWS's ids look.
-fn new_id(now_ms: u64) -> String {
-    format!("{now_ms:014}-{:08x}", crate::ids::random_u64() as u32)
-}
-
 pub(super) async fn export(svc: &Dynamo, req: ExportRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     match req.table_arn.as_deref() {
@@ -135,7 +130,6 @@ pub(super) async fn export(svc: &Dynamo, req: ExportRequest) -> Result<Json, Dyn
             ));
         }
     }
-    let record_arn_base = format!("{}/export/", meta.table_arn);
     let token = req.client_token.clone();
     let s3_bucket = req.s3_bucket.unwrap_or_default();
     let s3_prefix = req.s3_prefix.filter(|p| !p.is_empty());
@@ -153,19 +147,7 @@ pub(super) async fn export(svc: &Dynamo, req: ExportRequest) -> Result<Json, Dyn
         .write({
             let meta = meta.clone();
             move |ctx| {
-                let now_ms = ctx.now_ms();
-                let id = new_id(now_ms);
                 let record = ExportRecord {
-                    export_arn: format!("{record_arn_base}{id}"),
-                    export_id: id,
-                    export_status: "IN_PROGRESS".into(),
-                    table_arn: meta.table_arn.clone(),
-                    table_id: meta.table_id.clone(),
-                    table_name: meta.table_name.clone(),
-                    export_time: now_ms as f64 / 1000.0,
-                    start_time: now_ms as f64 / 1000.0,
-                    end_time: None,
-                    s3_bucket,
                     s3_bucket_owner: req.s3_bucket_owner,
                     s3_prefix,
                     s3_sse_algorithm: req.s3_sse_algorithm.unwrap_or_else(|| "AES256".into()),
@@ -173,11 +155,7 @@ pub(super) async fn export(svc: &Dynamo, req: ExportRequest) -> Result<Json, Dyn
                     export_format: format,
                     export_type: kind,
                     client_token: token,
-                    item_count: 0,
-                    billed_size_bytes: 0,
-                    export_manifest: None,
-                    failure_code: None,
-                    failure_message: None,
+                    ..ExportRecord::start(&meta, ctx.now_ms(), s3_bucket)
                 };
                 exports::put(ctx, &record)?;
                 Ok(record)
@@ -342,7 +320,7 @@ pub(super) async fn import(
                 )));
             }
             let now_ms = ctx.now_ms();
-            let id = new_id(now_ms);
+            let id = exports::new_id(now_ms);
             let record = ImportRecord {
                 import_arn: format!("{}/import/{id}", meta.table_arn),
                 import_id: id,
@@ -442,35 +420,12 @@ impl Dynamo {
             .get(table)
             .filter(|m| !m.restoring())
             .ok_or_else(|| format!("no table {table}"))?;
-        let now_ms = self.clock().now_ms();
-        let id = new_id(now_ms);
-        let record = ExportRecord {
-            export_arn: format!("{}/export/{id}", meta.table_arn),
-            export_id: id.clone(),
-            export_status: "IN_PROGRESS".into(),
-            table_arn: meta.table_arn.clone(),
-            table_id: meta.table_id.clone(),
-            table_name: meta.table_name.clone(),
-            export_time: now_ms as f64 / 1000.0,
-            start_time: now_ms as f64 / 1000.0,
-            end_time: None,
-            s3_bucket: dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            s3_bucket_owner: None,
-            s3_prefix: None,
-            s3_sse_algorithm: "AES256".into(),
-            s3_sse_kms_key_id: None,
-            export_format: "DYNAMODB_JSON".into(),
-            export_type: "FULL_EXPORT".into(),
-            client_token: None,
-            item_count: 0,
-            billed_size_bytes: 0,
-            export_manifest: None,
-            failure_code: None,
-            failure_message: None,
-        };
+        let bucket = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let record = ExportRecord::start(&meta, self.clock().now_ms(), bucket);
+        let id = record.export_id.clone();
         let view = self.store.read().map_err(|e| e.to_string())?;
         let dir = dir.to_path_buf();
         let written =
