@@ -306,6 +306,19 @@ impl Dynamo {
         }
     }
 
+    /// Whether some table could refuse the account's root user: one with a resource policy,
+    /// or under a customer managed key (whose policy must let the account use it). When none
+    /// can, the root's requests need no asks, and their bodies are not read twice.
+    pub fn guards_the_root(&self) -> bool {
+        self.catalog().any(|m| {
+            m.resource_policy.is_some()
+                || m.stream_policy.is_some()
+                || m.sse
+                    .as_ref()
+                    .is_some_and(|s| !self.is_managed_key(&s.kms_master_key_arn))
+        })
+    }
+
     /// Whether `arn` is the AWS managed key `alias/aws/dynamodb`, which DynamoDB may always use.
     fn is_managed_key(&self, arn: &str) -> bool {
         let region = crate::ids::region_of(arn);

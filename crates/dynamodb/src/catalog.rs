@@ -97,6 +97,13 @@ impl Catalog {
             .unwrap_or_default()
     }
 
+    /// Whether any table is as `pred` says, without copying the map.
+    pub fn any(&self, pred: impl Fn(&TableMeta) -> bool) -> bool {
+        self.tables()
+            .read()
+            .is_ok_and(|t| t.values().any(|m| pred(m)))
+    }
+
     /// Persists `meta` in the job's transaction and publishes it.
     pub fn put(
         &self,

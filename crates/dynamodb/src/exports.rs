@@ -186,12 +186,14 @@ pub struct Written {
     pub manifest_key: String,
 }
 
-/// Writes the export of `meta` as `view` has it into `bucket_dir`. Runs on a blocking thread.
+/// Writes the export of `meta` as `view` has it into `bucket_dir`; the manifest's end time comes
+/// from the installation's `clock`. Runs on a blocking thread.
 pub fn write(
     view: &ReadCtx,
     meta: &TableMeta,
     record: &ExportRecord,
     bucket_dir: &Path,
+    clock: &clock::Clock,
 ) -> std::io::Result<Written> {
     let base_key = record.export_key();
     let base = S3Dir::file(bucket_dir, &base_key)
@@ -286,7 +288,7 @@ pub fn write(
         "version": "2020-06-30",
         "exportArn": record.export_arn,
         "startTime": clock::rfc3339_millis((record.start_time * 1000.0) as i64),
-        "endTime": clock::rfc3339_millis(clock::system_now_ms() as i64),
+        "endTime": clock::rfc3339_millis(clock.now_ms() as i64),
         "tableArn": record.table_arn,
         "tableId": record.table_id,
         "exportTime": clock::rfc3339_millis((record.export_time * 1000.0) as i64),
@@ -352,9 +354,11 @@ impl Exporter {
             )),
             (Some(meta), Some(dir)) => {
                 let rec = record.clone();
-                let written = tokio::task::spawn_blocking(move || write(&read, &meta, &rec, &dir))
-                    .await
-                    .map_err(|e| StoreError::io(e.to_string()))?;
+                let clock = self.store.clock().clone();
+                let written =
+                    tokio::task::spawn_blocking(move || write(&read, &meta, &rec, &dir, &clock))
+                        .await
+                        .map_err(|e| StoreError::io(e.to_string()))?;
                 written.map_err(|e| ("S3PutObjectFailed", e.to_string()))
             }
         };

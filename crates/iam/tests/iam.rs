@@ -1158,7 +1158,12 @@ async fn refuses_like_aws() {
             "{action}"
         );
     }
-    let unknown = err(&iam, "CreateInstanceProfile", &[("InstanceProfileName", "p")]).await;
+    let unknown = err(
+        &iam,
+        "CreateInstanceProfile",
+        &[("InstanceProfileName", "p")],
+    )
+    .await;
     assert_eq!(unknown.code, "InvalidAction");
 }
 

@@ -226,6 +226,8 @@ fn asks(
     let account = state.iam.account_id();
     let mut out = Vec::new();
     match endpoint {
+        Endpoint::DynamoDb(_) | Endpoint::Streams(_)
+            if root && !state.dynamodb.guards_the_root() => {}
         Endpoint::DynamoDb(op) => {
             for a in state.dynamodb.asks(*op, req.body, req.region) {
                 if let Some(key) = &a.kms_key {

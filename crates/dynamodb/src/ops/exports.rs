@@ -427,12 +427,13 @@ impl Dynamo {
         let record = ExportRecord::start(&meta, self.clock().now_ms(), bucket);
         let id = record.export_id.clone();
         let view = self.store.read().map_err(|e| e.to_string())?;
-        let dir = dir.to_path_buf();
-        let written =
-            tokio::task::spawn_blocking(move || exports::write(&view, &meta, &record, &dir))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
+        let (dir, clock) = (dir.to_path_buf(), self.clock().clone());
+        let written = tokio::task::spawn_blocking(move || {
+            exports::write(&view, &meta, &record, &dir, &clock)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
         Ok((id, written))
     }
 
