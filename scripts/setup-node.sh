@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
-# Install the Node.js dependencies of examples/node (the AWS SDK v3 pinned by
-# examples/node/package-lock.json) with `npm ci`.
-# Idempotent: skips npm entirely when node_modules was installed from the
+# Install the Node.js dependencies with `npm ci`, from their lock files: examples/node (the AWS
+# SDK v3 examples) and tests/console (playwright-core and the SDK for the console's browser
+# tests). Idempotent: skips npm for a directory whose node_modules was installed from its
 # current lock file. Needs only node and npm; quiet unless something fails.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DIR="$ROOT/examples/node"
-LOCK="$DIR/package-lock.json"
-STAMP="$DIR/node_modules/.dynostack-lock.sha256"
 
 for tool in node npm; do
     if ! command -v "$tool" >/dev/null 2>&1; then
@@ -17,18 +14,25 @@ for tool in node npm; do
     fi
 done
 
-want="$(sha256sum "$LOCK" | cut -d' ' -f1)"
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] \
-    && [ -f "$DIR/node_modules/@aws-sdk/client-dynamodb/package.json" ] \
-    && [ -f "$DIR/node_modules/@aws-sdk/lib-dynamodb/package.json" ]; then
-    exit 0
-fi
+install() {
+    local dir="$ROOT/$1"
+    local stamp="$dir/node_modules/.dynostack-lock.sha256"
+    local want
+    want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return 0
+    fi
+    local log
+    log="$(mktemp)"
+    if ! (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >"$log" 2>&1; then
+        echo "setup-node.sh: npm ci failed in $dir:" >&2
+        cat "$log" >&2
+        rm -f "$log"
+        exit 1
+    fi
+    rm -f "$log"
+    echo "$want" >"$stamp"
+}
 
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-if ! (cd "$DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >"$log" 2>&1; then
-    echo "setup-node.sh: npm ci failed in $DIR:" >&2
-    cat "$log" >&2
-    exit 1
-fi
-echo "$want" >"$STAMP"
+install examples/node
+install tests/console

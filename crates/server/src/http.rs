@@ -27,6 +27,7 @@ use crate::open_mode;
 use crate::request_id::new_request_id;
 use crate::route::{route, Endpoint, ServiceId};
 use crate::test_clock;
+use crate::web_console;
 use crate::{SharedState, MAX_BODY_BYTES};
 
 /// Serves until `shutdown` resolves, then stops accepting and waits (bounded) for the requests
@@ -131,8 +132,14 @@ async fn handle(
     let request_id = new_request_id();
     let (parts, body) = req.into_parts();
     if parts.method == Method::GET && parts.uri.path() == "/" {
+        if let Some(page) = web_console::front_page(&parts) {
+            return page;
+        }
         // DynamoDB answers a plain GET on its endpoint with a health line; load balancers use it.
         return Response::new(Full::new(Bytes::from_static(b"healthy: dynostack")));
+    }
+    if parts.method == Method::GET && web_console::is_own_path(parts.uri.path()) {
+        return web_console::handle(&state, &parts);
     }
     if test_clock::is_own_path(parts.uri.path()) {
         return test_clock::handle(&state, &parts, body, &request_id).await;

@@ -17,6 +17,7 @@ mod request_id;
 mod route;
 mod test_clock;
 pub mod tls;
+mod web_console;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
