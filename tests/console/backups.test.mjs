@@ -253,7 +253,7 @@ test("auto scaling shows a table's target, its policy with the alarms it owns, a
   await shot(page, "auto-scaling");
 });
 
-test("KMS keys: the AWS managed key's alias after an encrypted table, a customer key with its alias and rotation", async () => {
+test("KMS keys: the AWS managed key after an encrypted table, a customer key with its alias and rotation", async () => {
   await createTable("secure", { SSESpecification: { Enabled: true } });
   const { Table } = await ddb.send(new DescribeTableCommand({ TableName: "secure" }));
   assert.equal(Table.SSEDescription?.SSEType, "KMS");
@@ -265,6 +265,10 @@ test("KMS keys: the AWS managed key's alias after an encrypted table, a customer
   });
   await go("#/kms");
   await row("alias/aws/dynamodb", inSection("Aliases")).waitFor();
+  // The encrypted table made AWS's managed key exist: it is listed, and the alias points at it.
+  const managedId = Table.SSEDescription.KMSMasterKeyArn.split("/").pop();
+  assert.match(await row(managedId, inSection("AWS managed keys")).textContent(), /Enabled.*AWS/);
+  assert.doesNotMatch(await row("alias/aws/dynamodb", inSection("Aliases")).textContent(), /None yet/);
   const mine = row("alias/console-test", inSection("Customer managed keys"));
   assert.match(await mine.textContent(), /console test key.*Enabled.*CUSTOMER.*ENCRYPT_DECRYPT.*On/);
   await shot(page, "kms-keys");

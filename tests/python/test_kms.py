@@ -71,3 +71,27 @@ def test_table_sse_default_key_is_kms_aws_managed_key(kms, ddb, make_table):
     assert meta["KeyManager"] == "AWS" and meta["Arn"] == arn
     alias = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == "alias/aws/dynamodb"]
     assert alias and alias[0]["TargetKeyId"] == meta["KeyId"]
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_a_table_on_the_aws_managed_key_makes_it_exist(new_server, in_memory):
+    """AWS creates alias/aws/dynamodb's key when a table first uses it: before, the alias has no
+    target; after, ListKeys lists the key, whether or not the store seals anything."""
+    srv = new_server(in_memory=in_memory)
+    kms = boto3.client("kms", endpoint_url=srv.endpoint, region_name="us-east-1",
+                       aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret")
+    ddb = srv.client()
+
+    def managed_alias():
+        return [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == "alias/aws/dynamodb"]
+
+    assert all("TargetKeyId" not in a for a in managed_alias())
+    assert kms.list_keys()["Keys"] == []
+    ddb.create_table(TableName="sealed", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     SSESpecification={"Enabled": True})
+    arn = ddb.describe_table(TableName="sealed")["Table"]["SSEDescription"]["KMSMasterKeyArn"]
+    keys = kms.list_keys()["Keys"]
+    assert [k["KeyArn"] for k in keys] == [arn]
+    assert managed_alias()[0]["TargetKeyId"] == arn.rsplit("/", 1)[1]

@@ -149,6 +149,20 @@ impl Keys {
         table: &str,
         kms_key_arn: Option<&str>,
     ) -> Result<Option<DataKey>, DynamoError> {
+        if let Some(arn) = kms_key_arn {
+            // AWS creates its managed key when a table first uses it; it then shows in ListKeys
+            // and its alias has a target, even where this store seals nothing (--in-memory).
+            let region = crate::ids::region_of(arn);
+            if arn.ends_with(&format!(
+                ":key/{}",
+                kms::managed_key_id(region, &self.account)
+            )) {
+                self.kms
+                    .managed_key_arn(region)
+                    .await
+                    .map_err(|e| kms_failure(&e, arn))?;
+            }
+        }
         if self.store.key().is_none() {
             return Ok(None);
         }
