@@ -1,7 +1,7 @@
 // Alarms: DescribeAlarms (metric and composite, every page), and one alarm's details, its metric
 // over the periods it evaluates with the threshold drawn, and its history (DescribeAlarmHistory).
 import { cloudwatch } from "../aws.js";
-import { h, fill, table, facts, field, page, section, errorBox, when, code } from "../ui.js";
+import { h, fill, table, facts, field, page, section, errorBox, when, code, gap } from "../ui.js";
 import { plot } from "../plot.js";
 import { serverNow, statistic } from "./metrics.js";
 
@@ -156,7 +156,7 @@ function definition(a) {
     !a.composite && ["Statistic", statText(a)],
     !a.composite && a.Unit && ["Unit", a.Unit],
     !a.composite && ["Comparison", comparison(a)],
-    !a.composite && ["Threshold", String(a.Threshold ?? a.ThresholdMetricId ?? "—")],
+    !a.composite && ["Threshold", a.ThresholdMetricId ? gap(`anomaly-detection bands (${a.ThresholdMetricId}) are stored, not evaluated.`) : String(a.Threshold ?? "—")],
     ["Evaluation", evaluation(a)],
     !a.composite && ["Missing data", a.TreatMissingData || "missing (the default)"],
     ["Actions", actions(a)],

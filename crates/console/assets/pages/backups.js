@@ -6,7 +6,7 @@
 // Routes: `#/backups` (on-demand), `#/backups/backup/ARN`, `#/backups/pitr`, `#/backups/aws`,
 // `#/backups/vault/NAME`.
 import { dynamodb, backup, sts, all } from "../aws.js";
-import { h, fill, table, facts, field, values, busy, page, section, load, link, when, bytes, errorBox } from "../ui.js";
+import { h, fill, table, facts, field, values, busy, page, section, load, link, when, bytes, errorBox, gap } from "../ui.js";
 
 const enc = encodeURIComponent;
 const TABS = [["", "On-demand backups"], ["pitr", "Point-in-time recovery"], ["aws", "AWS Backup"]];
@@ -557,6 +557,7 @@ async function awsBackup(el) {
                 ["Start within", ({ rule }) => (rule.StartWindowMinutes ? `${rule.StartWindowMinutes} min` : "—")],
                 ["Complete within", ({ rule }) => (rule.CompletionWindowMinutes ? `${rule.CompletionWindowMinutes} min` : "—")],
                 ["Lifecycle", ({ rule }) => lifecycle(rule.Lifecycle)],
+                ["", ({ rule }) => (rule.CopyActions?.length || rule.EnableContinuousBackup) && gap("copy actions and continuous backups are stored, not run.")],
               ],
               rules,
               { caption: "Rules" },
