@@ -257,7 +257,7 @@ pub(super) fn write_in(
                 return Ok(Err(e));
             }
             match common::updated_item(&meta, old.as_ref(), &plan.key_item, Some(update)) {
-                Ok(n) => Some(n),
+                Ok(n) => n,
                 Err(e) => return Ok(Err(e)),
             }
         }

@@ -143,7 +143,7 @@ fn run_in(
                 Effect::Delete => Ok(Some(None)),
                 Effect::Update(key_item, update) => {
                     match common::updated_item(&a.meta, old.as_ref(), key_item, update.as_ref()) {
-                        Ok(new) => Ok(Some(Some(new))),
+                        Ok(new) => Ok(Some(new)),
                         Err(e) => Err(reason_of(&e, "ValidationError")),
                     }
                 }

@@ -113,13 +113,13 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
                 Ok(n) => n,
                 Err(e) => return Ok(Err(e)),
             };
-            let collection = match common::plan_collection(tx, &meta, old.as_ref(), Some(&new))? {
+            let collection = match common::plan_collection(tx, &meta, old.as_ref(), new.as_ref())? {
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),
             };
             let index_writes =
-                items::apply_write(tx, &meta, &key, old.as_ref(), Some(&new), Origin::User)?;
-            let consumed = common::write_consumed(old.as_ref(), Some(&new), &index_writes);
+                items::apply_write(tx, &meta, &key, old.as_ref(), new.as_ref(), Origin::User)?;
+            let consumed = common::write_consumed(old.as_ref(), new.as_ref(), &index_writes);
             Ok(Ok((old, new, consumed, collection)))
         })
         .await??;
@@ -129,14 +129,14 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     match rv {
         ReturnValues::None => {}
         ReturnValues::AllOld => common::attributes(&mut out, old.as_ref()),
-        ReturnValues::AllNew => common::attributes(&mut out, Some(&new)),
+        ReturnValues::AllNew => common::attributes(&mut out, new.as_ref()),
         ReturnValues::UpdatedOld => common::attributes(
             &mut out,
             old.as_ref().map(touched).filter(|i| !i.is_empty()).as_ref(),
         ),
         ReturnValues::UpdatedNew => common::attributes(
             &mut out,
-            Some(touched(&new)).filter(|i| !i.is_empty()).as_ref(),
+            new.as_ref().map(touched).filter(|i| !i.is_empty()).as_ref(),
         ),
     }
     let answer = Answer {

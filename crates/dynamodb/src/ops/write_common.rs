@@ -250,7 +250,12 @@ pub(super) fn updated_item(
     old: Option<&Item>,
     key_item: &Item,
     update: Option<&Update>,
-) -> Result<Item, DynamoError> {
+) -> Result<Option<Item>, DynamoError> {
+    if old.is_none() && update.is_some_and(Update::only_removes) {
+        // Nothing to take away from an item that is not there: AWS writes nothing (no item, no
+        // stream record), though the request is charged as a write.
+        return Ok(None);
+    }
     let mut new = old.cloned().unwrap_or_else(|| key_item.clone());
     if let Some(u) = update {
         // A new item forgives paths into attributes it does not have yet, as AWS does.
@@ -270,7 +275,7 @@ pub(super) fn updated_item(
         return Err(DynamoError::validation(item::json::MSG_NESTING));
     }
     crate::items::check_index_keys(meta, &new)?;
-    Ok(new)
+    Ok(Some(new))
 }
 
 /// Puts `Attributes` in the response when the item is there.

@@ -158,13 +158,22 @@ impl<'s> Parser<'s> {
         self.chain("AND", Self::not, RawCond::And)
     }
 
+    /// `NOT` any number of times (`NOT NOT NOT a = b` is valid on AWS), counted rather than
+    /// recursed into so that a long run of them costs no stack.
     fn not(&mut self) -> PResult<Parsed> {
-        if self.cur.eat_keyword("NOT") {
-            let inner = self.primary()?;
-            let c = self.require_cond(inner)?;
-            return Ok(Parsed::cond(RawCond::Not(Box::new(c))));
+        let mut nots = 0usize;
+        while self.cur.eat_keyword("NOT") {
+            nots += 1;
         }
-        self.primary()
+        let inner = self.primary()?;
+        if nots == 0 {
+            return Ok(inner);
+        }
+        let mut c = self.require_cond(inner)?;
+        for _ in 0..nots {
+            c = RawCond::Not(Box::new(c));
+        }
+        Ok(Parsed::cond(c))
     }
 
     fn open(&mut self) -> PResult<()> {

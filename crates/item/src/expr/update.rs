@@ -83,6 +83,16 @@ impl Update {
         &self.actions
     }
 
+    /// Whether every action takes something away (REMOVE, DELETE): such an update of an item
+    /// that does not exist creates nothing, as AWS does.
+    pub fn only_removes(&self) -> bool {
+        !self.actions.is_empty()
+            && self
+                .actions
+                .iter()
+                .all(|a| matches!(a, UpdateAction::Remove(_) | UpdateAction::Delete(..)))
+    }
+
     /// The distinct top-level attributes the update touches, in order of first mention: what
     /// ReturnValues UPDATED_* reports on, and what the caller checks against key attributes.
     pub fn touched_attributes(&self) -> Vec<String> {

@@ -91,7 +91,6 @@ fn syntax_errors_from_dynalite() {
         "(a)",
         "a = b c",
         "a = ",
-        "NOT NOT a = b",
         "a = b AND",
         "a BETWEEN b",
         "a IN ()",
@@ -141,6 +140,28 @@ fn syntax_error_token_and_near_text() {
     assert_eq!(
         cond_kind(ExprKind::ConditionExpression, "foo", None, None).unwrap_err(),
         "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"foo\""
+    );
+}
+
+#[test]
+fn not_may_repeat() {
+    // dynalite recorded `NOT NOT a = b` as a syntax error; AWS accepts it today (issue 26).
+    let vals = json!({":a": {"N": "1"}});
+    let it = item(json!({"x": {"N": "1"}}));
+    assert!(!eval("NOT x = :a", &[], vals.clone(), Some(&it)));
+    assert!(eval("NOT NOT x = :a", &[], vals.clone(), Some(&it)));
+    assert!(!eval("NOT NOT NOT x = :a", &[], vals.clone(), Some(&it)));
+    assert!(eval(
+        "NOT NOT NOT (NOT x = :a)",
+        &[],
+        vals.clone(),
+        Some(&it)
+    ));
+    assert!(eval("x = :a AND NOT NOT x = :a", &[], vals, Some(&it)));
+    let e = err("NOT NOT");
+    assert!(
+        e.starts_with("Invalid FilterExpression: Syntax error; token: "),
+        "{e}"
     );
 }
 
