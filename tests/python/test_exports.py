@@ -247,3 +247,218 @@ def test_the_cli_exports_and_imports_on_a_stopped_servers_data(new_server, tmp_p
     wait_table_active(ddb, "cli-copy")
     copy = scan_all(ddb, "cli-copy")
     assert {k: normalized(v) for k, v in original.items()} == {k: normalized(v) for k, v in copy.items()}
+
+
+# An item whose ION line is known exactly: AWS's documented forms (`6d2`, `2d3`, `5d-2` as
+# ion-java writes decimals), sets with one member (their order is the item's), a field name
+# that needs quotes, escapes.
+EXACT_ITEM = {
+    "pk": {"S": "exact"},
+    "sk": {"N": "600"},
+    "odd name": {"S": 'say "hi"\n'},
+    "price": {"N": "0.05"},
+    "big": {"N": "2000"},
+    "ss": {"SS": ["only"]},
+    "ns": {"NS": ["1.5"]},
+    "bs": {"BS": [b"\0"]},
+    "b": {"B": b"hi"},
+    "t": {"BOOL": True},
+    "z": {"NULL": True},
+    "m": {"M": {"k-1": {"L": []}}},
+}
+EXACT_LINE = ('$ion_1_0 {Item:{b:{{aGk=}},big:2d3,bs:$dynamodb_BS::[{{AA==}}],m:{\'k-1\':[]},'
+              'ns:$dynamodb_NS::[1.5],\'odd name\':"say \\"hi\\"\\n",pk:"exact",price:5d-2,sk:6d2,'
+              'ss:$dynamodb_SS::["only"],t:true,z:null}}')
+
+
+def test_an_ion_export_has_aws_layout_and_reimports_to_identical_items(srv, s3):
+    ddb = srv.client()
+    create(ddb, "ion-source")
+    n = 2000
+    for start in range(0, n, 25):
+        ddb.batch_write_item(RequestItems={"ion-source": [
+            {"PutRequest": {"Item": item(i)}} for i in range(start, start + 25)]})
+    ddb.put_item(TableName="ion-source", Item=EXACT_ITEM)
+    arn = ddb.describe_table(TableName="ion-source")["Table"]["TableArn"]
+    started = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="exports-bucket", S3Prefix="ion",
+                                                 ExportFormat="ION")["ExportDescription"]
+    assert started["ExportFormat"] == "ION"
+    done = wait(lambda: ddb.describe_export(ExportArn=started["ExportArn"])["ExportDescription"],
+                "ExportStatus")
+    assert done["ExportStatus"] == "COMPLETED", done
+    assert (done["ItemCount"], done["ExportFormat"]) == (n + 1, "ION")
+    export_id = started["ExportArn"].rsplit("/", 1)[1]
+
+    # The same layout as DYNAMODB_JSON's, with data/*.ion.gz: gzip'd Ion text, one
+    # `$ion_1_0 {Item:{…}}` a line.
+    base = s3 / "exports-bucket" / "ion" / "AWSDynamoDB" / export_id
+    assert (base / "_started").exists()
+    summary = json.loads((base / "manifest-summary.json").read_text())
+    assert (summary["outputFormat"], summary["itemCount"], summary["exportType"]) == ("ION", n + 1, "FULL_EXPORT")
+    assert summary["manifestFilesS3Key"] == f"ion/AWSDynamoDB/{export_id}/manifest-files.json"
+    files_text = (base / "manifest-files.json").read_text()
+    assert (base / "manifest-files.md5").read_text() == base64.b64encode(
+        hashlib.md5(files_text.encode()).digest()).decode()
+    entries = [json.loads(line) for line in files_text.splitlines()]
+    lines = []
+    for e in entries:
+        assert e["dataFileS3Key"].startswith(f"ion/AWSDynamoDB/{export_id}/data/")
+        assert e["dataFileS3Key"].endswith(".ion.gz")
+        data = (s3 / "exports-bucket" / e["dataFileS3Key"]).read_bytes()
+        assert e["md5Checksum"] == base64.b64encode(hashlib.md5(data).digest()).decode()
+        got = gzip.decompress(data).decode().splitlines()
+        assert len(got) == e["itemCount"]
+        lines += got
+    assert len(lines) == n + 1
+    assert all(line.startswith("$ion_1_0 {Item:{") and line.endswith("}}") for line in lines)
+    assert EXACT_LINE in lines
+    # Every attribute type of item(7), in Ion's types and AWS's annotations.
+    line7 = next(line for line in lines if 'pk:"user-007",' in line and ",sk:7.," in line)
+    # (item() gives boto3 base64 text for B, which it sends as those bytes.)
+    blob = base64.b64encode(item(7)["blob"]["B"].encode()).decode()
+    for part in ('blob:{{%s}}' % blob, 'doc:{nested:["a",1.,{deep:false}]}', 'flag:false', 'list:["x",null]',
+                 'name:"name 7 ✓"', 'nothing:null', 'score:7.7', '$dynamodb_SS::[', '$dynamodb_NS::[',
+                 '$dynamodb_BS::['):
+        assert part in line7, (part, line7)
+
+    imported = ddb.import_table(
+        S3BucketSource={"S3Bucket": "exports-bucket", "S3KeyPrefix": f"ion/AWSDynamoDB/{export_id}/data/"},
+        InputFormat="ION", InputCompressionType="GZIP",
+        TableCreationParameters={
+            "TableName": "ion-copy",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                     {"AttributeName": "sk", "AttributeType": "N"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        })["ImportTableDescription"]
+    assert imported["InputFormat"] == "ION"
+    finished = wait(lambda: ddb.describe_import(ImportArn=imported["ImportArn"])["ImportTableDescription"],
+                    "ImportStatus")
+    assert finished["ImportStatus"] == "COMPLETED", finished
+    assert (finished["ImportedItemCount"], finished["ErrorCount"]) == (n + 1, 0)
+    wait_table_active(ddb, "ion-copy")
+    original, copy = scan_all(ddb, "ion-source"), scan_all(ddb, "ion-copy")
+    assert len(copy) == n + 1
+    assert {k: normalized(v) for k, v in original.items()} == {k: normalized(v) for k, v in copy.items()}
+
+
+BOOK_PARAMS = {
+    "KeySchema": [{"AttributeName": "Id", "KeyType": "HASH"}],
+    "AttributeDefinitions": [{"AttributeName": "Id", "AttributeType": "N"}],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+def book_line(i: int) -> str:
+    """A line of the export guide's example (docs: S3DataExport.Output, Amazon Ion)."""
+    return ('$ion_1_0 {Item:{Authors:$dynamodb_SS::["Author1","Author2"],Dimensions:"8.5 x 11.0 x 1.5",'
+            f'ISBN:"{i}-{i}",Id:{i}.,InPublication:false,PageCount:6d2,Price:2d3,'
+            f'ProductCategory:"Book",Title:"Book {i} Title"}}}}')
+
+
+def test_an_ion_import_reads_aws_documented_form(srv, s3):
+    ddb = srv.client()
+    src = s3 / "exports-bucket" / "books"
+    src.mkdir()
+    # One item a line, as an export writes them.
+    (src / "part-1.ion").write_text("\n".join(book_line(i) for i in (103, 104, 105)) + "\n")
+    # The import guide's example: a top-level list over many lines; and what else Ion allows.
+    (src / "part-2.ion").write_text("""
+$ion_1_0
+[
+  {
+    Item:{
+      Authors:$dynamodb_SS::["Author1","Author2"],
+      Id:106.,
+      PageCount:6d2,  // a comment
+      Price:2d3,
+      Title:"Book 106 Title"
+    }
+  },
+  /* another */ {Item:{Id:107, 'Odd Name':"tab\\there \\u00e9", Cover:{{aGk=}}, Tags:$dynamodb_NS::[1, 2.5d-1],
+                 Covers:$dynamodb_BS::[{{aGk=}}], Nothing:null, Ratings:[5., 4d0, 1.5e1], Meta:{Ok:true}}}
+]
+""")
+    got = ddb.import_table(S3BucketSource={"S3Bucket": "exports-bucket", "S3KeyPrefix": "books/"},
+                           InputFormat="ION", InputCompressionType="NONE",
+                           TableCreationParameters={"TableName": "books", **BOOK_PARAMS})["ImportTableDescription"]
+    done = wait(lambda: ddb.describe_import(ImportArn=got["ImportArn"])["ImportTableDescription"], "ImportStatus")
+    assert done["ImportStatus"] == "COMPLETED", done
+    assert (done["ImportedItemCount"], done["ProcessedItemCount"], done["ErrorCount"]) == (5, 5, 0)
+    wait_table_active(ddb, "books")
+    b103 = ddb.get_item(TableName="books", Key={"Id": {"N": "103"}})["Item"]
+    assert b103 == {
+        "Authors": {"SS": ["Author1", "Author2"]}, "Dimensions": {"S": "8.5 x 11.0 x 1.5"},
+        "ISBN": {"S": "103-103"}, "Id": {"N": "103"}, "InPublication": {"BOOL": False},
+        "PageCount": {"N": "600"}, "Price": {"N": "2000"}, "ProductCategory": {"S": "Book"},
+        "Title": {"S": "Book 103 Title"},
+    }
+    b106 = ddb.get_item(TableName="books", Key={"Id": {"N": "106"}})["Item"]
+    assert (b106["PageCount"], b106["Price"], b106["Authors"]) == (
+        {"N": "600"}, {"N": "2000"}, {"SS": ["Author1", "Author2"]})
+    b107 = ddb.get_item(TableName="books", Key={"Id": {"N": "107"}})["Item"]
+    assert normalized(b107) == normalized({
+        "Id": {"N": "107"}, "Odd Name": {"S": "tab\there é"}, "Cover": {"B": b"hi"},
+        "Tags": {"NS": ["1", "0.25"]}, "Covers": {"BS": [b"hi"]}, "Nothing": {"NULL": True},
+        "Ratings": {"L": [{"N": "5"}, {"N": "4"}, {"N": "15"}]}, "Meta": {"M": {"Ok": {"BOOL": True}}},
+    })
+
+
+def test_an_ion_import_counts_bad_items_as_the_json_one_does(srv, s3):
+    ddb = srv.client()
+    src = s3 / "exports-bucket" / "bad-books"
+    src.mkdir()
+    (src / "part-1.ion").write_text("\n".join([
+        book_line(1),
+        # A timestamp has no DynamoDB type: the file is given up at its first bad item.
+        '$ion_1_0 {Item:{Id:2.,Published:2020-01-01T}}',
+        book_line(3),
+    ]) + "\n")
+    (src / "part-2.ion").write_text("\n".join([
+        book_line(4),
+        '$ion_1_0 {Item:{Id:"not a number"}}',  # the key's type is wrong
+    ]) + "\n")
+    (src / "part-3.ion").write_text(book_line(5) + "\n" + "$ion_1_0 {Item:{Id:6.,Title:\"unterminated}}\n")
+    got = ddb.import_table(S3BucketSource={"S3Bucket": "exports-bucket", "S3KeyPrefix": "bad-books/"},
+                           InputFormat="ION",
+                           TableCreationParameters={"TableName": "bad-books", **BOOK_PARAMS})["ImportTableDescription"]
+    done = wait(lambda: ddb.describe_import(ImportArn=got["ImportArn"])["ImportTableDescription"], "ImportStatus")
+    assert (done["ImportStatus"], done["ImportedItemCount"], done["ErrorCount"], done["ProcessedItemCount"]) == (
+        "FAILED", 3, 3, 6)
+    assert done["FailureCode"] == "ItemValidationError"
+    wait_table_active(ddb, "bad-books")
+    assert sorted(int(i["Id"]["N"]) for i in ddb.scan(TableName="bad-books")["Items"]) == [1, 4, 5]
+
+
+def test_the_cli_exports_and_imports_ion(new_server, tmp_path):
+    srv = new_server()
+    ddb = srv.client()
+    create(ddb, "cli-ion", pitr=False)
+    for start in range(0, 50, 25):
+        ddb.batch_write_item(RequestItems={"cli-ion": [
+            {"PutRequest": {"Item": item(i)}} for i in range(start, start + 25)]})
+    ddb.put_item(TableName="cli-ion", Item=EXACT_ITEM)
+    original = scan_all(ddb, "cli-ion")
+    srv.stop()
+    binary = str(binary_path())
+    out = tmp_path / "out"
+    got = subprocess.run([binary, "export", "--data-dir", str(srv.data_dir), "--format", "ion", "cli-ion", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.startswith("exported 51 items of cli-ion to ")
+    (export_dir,) = (out / "AWSDynamoDB").iterdir()
+    assert json.loads((export_dir / "manifest-summary.json").read_text())["outputFormat"] == "ION"
+    data = list((export_dir / "data").iterdir())
+    assert data and all(f.name.endswith(".ion.gz") for f in data)
+    assert EXACT_LINE in gzip.decompress(data[0].read_bytes()).decode().splitlines()
+    # The format follows the files' names (`--format ion` says it outright).
+    got = subprocess.run([binary, "import", "--data-dir", str(srv.data_dir), str(export_dir / "data"),
+                          "cli-ion-copy", "--key", "pk:S", "--sort", "sk:N"],
+                         capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.startswith("imported 51 items into cli-ion-copy")
+    srv.start()
+    ddb = srv.client()
+    wait_table_active(ddb, "cli-ion-copy")
+    copy = scan_all(ddb, "cli-ion-copy")
+    assert {k: normalized(v) for k, v in original.items()} == {k: normalized(v) for k, v in copy.items()}

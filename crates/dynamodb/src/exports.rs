@@ -1,7 +1,8 @@
 //! Exports to S3 (ExportTableToPointInTime): the table's items as of the export, written in
-//! AWS's layout under `s3://BUCKET/PREFIX/AWSDynamoDB/EXPORT_ID/` — gzip'd DynamoDB JSON data
-//! files, `manifest-files.json` and `manifest-summary.json` with their MD5 checksums — in the
-//! local S3 directory (`s3dir`).
+//! AWS's layout under `s3://BUCKET/PREFIX/AWSDynamoDB/EXPORT_ID/` — gzip'd data files in
+//! DynamoDB JSON (`data/*.json.gz`) or Amazon Ion text (`data/*.ion.gz`, see `ion`),
+//! `manifest-files.json` and `manifest-summary.json` with their MD5 checksums — in the local S3
+//! directory (`s3dir`).
 //!
 //! The request records the export (IN_PROGRESS) and takes the store's snapshot time as its
 //! ExportTime; the `exports` worker writes it from a snapshot, off the writer, then records
@@ -69,7 +70,7 @@ pub struct ExportRecord {
 
 impl ExportRecord {
     /// A full export of `meta` in DynamoDB JSON to `bucket`, IN_PROGRESS from `now_ms`, under a
-    /// new id.
+    /// new id (the caller may change the format).
     pub fn start(meta: &TableMeta, now_ms: u64, bucket: String) -> ExportRecord {
         let id = new_id(now_ms);
         ExportRecord {
@@ -209,6 +210,9 @@ pub fn write(
     )> = None;
     let (mut items, mut bytes) = (0u64, 0u64);
     let mut failed: Option<std::io::Error> = None;
+    // One item a line: `{"Item": …}`, or `$ion_1_0 {Item:…}` for ION.
+    let ion = record.export_format == "ION";
+    let extension = if ion { "ion.gz" } else { "json.gz" };
     let finish = |current: &mut Option<(
         PathBuf,
         String,
@@ -237,7 +241,7 @@ pub fn write(
                     finish(&mut current, &mut files)?;
                 }
                 if current.is_none() {
-                    let name = format!("{}.json.gz", data_name());
+                    let name = format!("{}.{extension}", data_name());
                     let path = base.join("data").join(&name);
                     let file = std::fs::File::create(&path)?;
                     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
@@ -245,9 +249,13 @@ pub fn write(
                 }
                 let item = crate::record::decode_item(v).map_err(std::io::Error::other)?;
                 bytes += item::size::item_size(&item) as u64;
-                let line = json!({ "Item": item::json::item_to_json(&item) });
                 if let Some((_, _, gz, n)) = current.as_mut() {
-                    serde_json::to_writer(&mut *gz, &line)?;
+                    if ion {
+                        gz.write_all(crate::ion::item_line(&item).as_bytes())?;
+                    } else {
+                        let line = json!({ "Item": item::json::item_to_json(&item) });
+                        serde_json::to_writer(&mut *gz, &line)?;
+                    }
                     gz.write_all(b"\n")?;
                     *n += 1;
                 }

@@ -1,13 +1,15 @@
-//! Imports from S3 (ImportTable): a new table filled from the DynamoDB JSON data files under
-//! `s3://BUCKET/PREFIX` in the local S3 directory (`s3dir`) — an export's `data/` files, or
-//! any files of one `{"Item": {...}}` per line, gzip'd, zstd'd or plain as the request says.
+//! Imports from S3 (ImportTable): a new table filled from the data files under
+//! `s3://BUCKET/PREFIX` in the local S3 directory (`s3dir`) — an export's `data/` files, or any
+//! files of one `{"Item": {...}}` per line (DYNAMODB_JSON) or of `$ion_1_0 {Item: {...}}`
+//! values (ION, read by `ion`), gzip'd or plain as the request says.
 //!
 //! The request creates the table (CREATING: it takes no requests meanwhile) and records the
 //! import; the `imports` worker reads the files in key order and writes their items in chunks
 //! through the one write path (indexes, statistics, streams follow). A line that is not an item
-//! of the table (bad JSON, missing or mistyped key) is counted in ErrorCount and skipped, as AWS
-//! logs and skips it. The last chunk makes the table ACTIVE and the import COMPLETED. A restart
-//! mid-import starts it again from the first file: its writes are puts, so nothing doubles.
+//! of the table (bad JSON or Ion, missing or mistyped key) is counted in ErrorCount, logged, and
+//! ends its file, as AWS logs it and gives up on the file. The last chunk makes the table ACTIVE
+//! and the import COMPLETED. A restart mid-import starts it again from the first file: its
+//! writes are puts, so nothing doubles.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -149,19 +151,53 @@ fn open(path: &Path, compression: &str) -> std::io::Result<Box<dyn Read + Send>>
     })
 }
 
-/// One line of DynamoDB JSON: the item, if it is one of the table's.
-fn item_of(line: &str, meta: &TableMeta) -> Option<(Vec<u8>, item::Item)> {
-    let v: Json = serde_json::from_str(line).ok()?;
-    let item = item::json::item_from_json(v.get("Item")?).ok()?;
-    let key = items::key_bytes(&meta.key_shape(), &item, KeySource::Item).ok()?;
-    items::check_item_size(&item).ok()?;
-    Some((key, item))
+/// An item of a data file, as DynamoDB JSON (the `Item` of a line): the item, if it is one of
+/// the table's.
+fn keyed(v: &Json, meta: &TableMeta) -> Result<(Vec<u8>, item::Item), String> {
+    let item = item::json::item_from_json(v)?;
+    let key = items::key_bytes(&meta.key_shape(), &item, KeySource::Item).map_err(|e| e.message)?;
+    items::check_item_size(&item).map_err(|e| e.message)?;
+    Ok((key, item))
+}
+
+/// What a data file holds, one entry at a time.
+enum Entry {
+    /// An item's DynamoDB JSON, or why the text there is not one.
+    Item(Result<Json, String>),
+    /// A line that could not be read (not UTF-8, or a read error).
+    Unreadable,
+}
+
+/// The entries of one file: DYNAMODB_JSON is one `{"Item": …}` a line (blank lines skipped);
+/// ION a stream of `$ion_1_0 {Item: …}` values (`ion`).
+fn entries(reader: Box<dyn Read + Send>, format: &str) -> Box<dyn Iterator<Item = Entry> + Send> {
+    if format == "ION" {
+        let mut items = crate::ion::ItemReader::new(BufReader::new(reader));
+        return Box::new(std::iter::from_fn(move || {
+            items.next_item().map(Entry::Item)
+        }));
+    }
+    Box::new(BufReader::new(reader).lines().filter_map(|line| {
+        match line {
+            Err(_) => Some(Entry::Unreadable),
+            Ok(l) if l.trim().is_empty() => None,
+            Ok(l) => Some(Entry::Item(
+                serde_json::from_str::<Json>(&l)
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut v| {
+                        v.get_mut("Item")
+                            .map(Json::take)
+                            .ok_or_else(|| "no Item".to_string())
+                    }),
+            )),
+        }
+    }))
 }
 
 /// What loading files into a table came to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
-    /// Lines read as items (blank lines are not).
+    /// Lines (ION: top-level values) read as items (blank lines are not).
     pub processed: u64,
     pub imported: u64,
     /// Lines that were not items of the table (each ends its file).
@@ -177,13 +213,14 @@ pub enum Failed {
     Store(StoreError),
 }
 
-/// Loads the items of `files` (DynamoDB JSON lines, compressed as `compression` says) into the
-/// table `meta`, in chunks of one write job each: what ImportTable's worker and `dynostack
-/// import` do.
+/// Loads the items of `files` (in `format`, DYNAMODB_JSON or ION, compressed as `compression`
+/// says) into the table `meta`, in chunks of one write job each: what ImportTable's worker and
+/// `dynostack import` do.
 pub async fn load(
     store: &Store,
     meta: &Arc<TableMeta>,
     files: &[PathBuf],
+    format: &str,
     compression: &str,
 ) -> Result<Counts, Failed> {
     let mut counts = Counts::default();
@@ -191,19 +228,17 @@ pub async fn load(
         let reader = open(path, compression).map_err(|e| Failed::Read(e.to_string()))?;
         counts.bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let mut chunk = Vec::with_capacity(CHUNK_ITEMS);
-        for line in BufReader::new(reader).lines() {
-            let Ok(line) = line else {
+        for entry in entries(reader, format) {
+            let Entry::Item(found) = entry else {
                 counts.errors += 1;
                 break;
             };
-            if line.trim().is_empty() {
-                continue;
-            }
             counts.processed += 1;
-            match item_of(&line, meta) {
-                Some(found) => chunk.push(found),
-                None => {
+            match found.and_then(|v| keyed(&v, meta)) {
+                Ok(found) => chunk.push(found),
+                Err(why) => {
                     // AWS gives up on the rest of a file at its first bad line.
+                    tracing::info!(file = %path.display(), item = counts.processed, %why, "import: not an item of the table");
                     counts.errors += 1;
                     break;
                 }
@@ -311,7 +346,15 @@ impl Importer {
                 ) // message unverified
                 .await;
         }
-        let counts = match load(&self.store, &meta, &files, &record.input_compression_type).await {
+        let counts = match load(
+            &self.store,
+            &meta,
+            &files,
+            &record.input_format,
+            &record.input_compression_type,
+        )
+        .await
+        {
             Ok(c) => c,
             Err(Failed::Read(why)) => return self.end(record, Some((ITEM_VALIDATION, &why))).await,
             Err(Failed::Store(e)) => return Err(e),

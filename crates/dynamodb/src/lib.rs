@@ -21,6 +21,7 @@ pub mod exports;
 pub mod ids;
 pub mod imports;
 mod indexes;
+mod ion;
 mod items;
 mod job_records;
 pub mod metrics;

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(
@@ -24,12 +24,32 @@ pub enum Command {
     /// stopped). The data itself is not rewritten.
     RotateMasterKey(RotateArgs),
     /// Export a table of a stopped server's data directory in DynamoDB's S3 export layout
-    /// (OUT/AWSDynamoDB/ID/: manifests and gzip'd DynamoDB JSON), as ExportTableToPointInTime
-    /// writes it.
+    /// (OUT/AWSDynamoDB/ID/: manifests and gzip'd DynamoDB JSON or Amazon Ion), as
+    /// ExportTableToPointInTime writes it.
     Export(ExportArgs),
-    /// Import the DynamoDB JSON data files of a directory (an export's data/, from AWS or
-    /// from `dynostack export`) into a new table of a stopped server's data directory.
+    /// Import the DynamoDB JSON or Amazon Ion data files of a directory (an export's data/,
+    /// from AWS or from `dynostack export`) into a new table of a stopped server's data
+    /// directory.
     Import(ImportArgs),
+}
+
+/// The data files' format: ExportFormat / InputFormat.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DataFormat {
+    /// DYNAMODB_JSON: one {"Item": …} a line.
+    DynamodbJson,
+    /// ION: one `$ion_1_0 {Item: …}` a line (Amazon Ion text).
+    Ion,
+}
+
+impl DataFormat {
+    /// AWS's name of the format.
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            DataFormat::DynamodbJson => "DYNAMODB_JSON",
+            DataFormat::Ion => "ION",
+        }
+    }
 }
 
 #[derive(Args)]
@@ -45,6 +65,9 @@ pub struct ExportArgs {
     pub table: String,
     /// Where the export goes (as if it were the S3 bucket).
     pub out: PathBuf,
+    /// The data files' format.
+    #[arg(long, value_enum, default_value = "dynamodb-json")]
+    pub format: DataFormat,
 }
 
 #[derive(Args)]
@@ -56,8 +79,12 @@ pub struct ImportArgs {
     /// DYNOSTACK_MASTER_KEY].
     #[arg(long, env = "DYNOSTACK_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
-    /// The directory of data files (`*.json.gz` or plain, one {"Item": …} per line).
+    /// The directory of data files (gzip'd when named `*.gz`, else plain).
     pub source: PathBuf,
+    /// The data files' format [default: ion when every file is named `*.ion` or `*.ion.gz`,
+    /// else dynamodb-json].
+    #[arg(long, value_enum)]
+    pub format: Option<DataFormat>,
     /// The new table.
     pub table: String,
     /// The partition key, NAME:TYPE (S, N or B).

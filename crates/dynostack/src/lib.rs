@@ -306,7 +306,8 @@ fn with_dynamodb<T>(
 pub fn export_command(args: &ExportArgs) -> Result<(), String> {
     let (id, written) =
         with_dynamodb(&args.data_dir, args.master_key_file.as_deref(), async |d| {
-            d.export_to_dir(&args.table, &args.out).await
+            d.export_to_dir(&args.table, &args.out, args.format.aws_name())
+                .await
         })?;
     println!(
         "exported {} items of {} to {}",
@@ -344,7 +345,8 @@ pub fn import_command(args: &ImportArgs) -> Result<(), String> {
         host: "localhost".into(),
     };
     let counts = with_dynamodb(&args.data_dir, args.master_key_file.as_deref(), async |d| {
-        d.import_from_dir(create.to_string().as_bytes(), &args.source, &call)
+        let format = args.format.map(|f| f.aws_name());
+        d.import_from_dir(create.to_string().as_bytes(), &args.source, format, &call)
             .await
     })?;
     println!(

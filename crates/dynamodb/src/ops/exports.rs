@@ -96,9 +96,9 @@ pub(super) async fn export(svc: &Dynamo, req: ExportRequest) -> Result<Json, Dyn
     let arn = req.table_arn.unwrap_or_default();
     let format = req.export_format.unwrap_or_else(|| "DYNAMODB_JSON".into());
     let kind = req.export_type.unwrap_or_else(|| "FULL_EXPORT".into());
-    if format != "DYNAMODB_JSON" || kind != "FULL_EXPORT" {
+    if kind != "FULL_EXPORT" {
         return Err(DynamoError::validation(format!(
-            "Dynostack writes full exports in DYNAMODB_JSON only, not {format} {kind}"
+            "Dynostack writes full exports only, not {format} {kind}"
         )));
     }
     let meta = svc
@@ -296,9 +296,9 @@ pub(super) async fn import(
     c.into_result()?;
     let format = req.input_format.unwrap_or_default();
     let compression = req.input_compression_type.unwrap_or_else(|| "NONE".into());
-    if format != "DYNAMODB_JSON" || compression == "ZSTD" {
+    if format == "CSV" || compression == "ZSTD" {
         return Err(DynamoError::validation(format!(
-            "Dynostack imports DYNAMODB_JSON, gzip'd or plain, not {format} {compression}"
+            "Dynostack imports DYNAMODB_JSON and ION, gzip'd or plain, not {format} {compression}"
         )));
     }
     let params = req.table_creation_parameters.unwrap_or_default();
@@ -408,13 +408,17 @@ pub(super) fn list_imports(svc: &Dynamo, req: ListImportsRequest) -> Result<Json
 
 impl Dynamo {
     /// `dynostack export`: the table as it is now, written in an export's layout under `dir`
-    /// (as if `dir` were the bucket: `dir/AWSDynamoDB/ID/…`). Returns the export's id and what
-    /// was written.
+    /// (as if `dir` were the bucket: `dir/AWSDynamoDB/ID/…`) in `format` (DYNAMODB_JSON or
+    /// ION). Returns the export's id and what was written.
     pub async fn export_to_dir(
         &self,
         table: &str,
         dir: &std::path::Path,
+        format: &str,
     ) -> Result<(String, exports::Written), String> {
+        if !matches!(format, "DYNAMODB_JSON" | "ION") {
+            return Err(format!("no export format {format}"));
+        }
         let meta = self
             .catalog
             .get(table)
@@ -424,7 +428,10 @@ impl Dynamo {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let record = ExportRecord::start(&meta, self.clock().now_ms(), bucket);
+        let record = ExportRecord {
+            export_format: format.to_string(),
+            ..ExportRecord::start(&meta, self.clock().now_ms(), bucket)
+        };
         let id = record.export_id.clone();
         let view = self.store.read().map_err(|e| e.to_string())?;
         let (dir, clock) = (dir.to_path_buf(), self.clock().clone());
@@ -438,13 +445,18 @@ impl Dynamo {
     }
 
     /// `dynostack import`: a new table made from `create` (CreateTable's JSON body), filled
-    /// from the data files in `dir` (gzip'd when their names end in `.gz`).
+    /// from the data files in `dir` (gzip'd when their names end in `.gz`), in `format`
+    /// (DYNAMODB_JSON or ION; by default ION when every name ends in `.ion` or `.ion.gz`).
     pub async fn import_from_dir(
         &self,
         create: &[u8],
         dir: &std::path::Path,
+        format: Option<&str>,
         call: &CallCtx,
     ) -> Result<imports::Counts, String> {
+        if let Some(f) = format.filter(|f| !matches!(*f, "DYNAMODB_JSON" | "ION")) {
+            return Err(format!("no import format {f}"));
+        }
         let described = self
             .call(crate::Operation::CreateTable, create, call)
             .await
@@ -465,7 +477,12 @@ impl Dynamo {
             .iter()
             .all(|f| f.extension().is_some_and(|e| e == "gz"));
         let compression = if gzip { "GZIP" } else { "NONE" };
-        match imports::load(&self.store, &meta, &files, compression).await {
+        let ion_names = files.iter().all(|f| {
+            let name = f.to_string_lossy();
+            name.ends_with(".ion") || name.ends_with(".ion.gz")
+        });
+        let format = format.unwrap_or(if ion_names { "ION" } else { "DYNAMODB_JSON" });
+        match imports::load(&self.store, &meta, &files, format, compression).await {
             Ok(counts) => Ok(counts),
             Err(imports::Failed::Read(why)) => Err(why),
             Err(imports::Failed::Store(e)) => Err(e.to_string()),
