@@ -3,7 +3,9 @@ suites, validated against AWS; AWS's documentation where it says so)."""
 
 from __future__ import annotations
 
-from dynohelpers import stream_records
+import re
+
+from dynohelpers import expect_error, stream_records, unique_name
 
 
 def test_an_update_that_only_removes_creates_no_item(ddb, streams, make_table):
@@ -42,3 +44,105 @@ def test_not_may_repeat(ddb, make_table):
     got = ddb.scan(TableName=name, FilterExpression="NOT NOT NOT a = :one",
                    ExpressionAttributeValues={":one": {"N": "1"}})["Items"]
     assert [i["k"]["S"] for i in got] == ["y"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Degenerate inputs, as AWS answered them on 2026-10-09 (a public catalogue of 100 such requests
+# sent to DynamoDB in us-west-2: ack-api-quirks, finding DDB-TABLE-457). Each message below is
+# one it recorded.
+
+KEYS = [{"AttributeName": "k", "KeyType": "HASH"}]
+DEFS = [{"AttributeName": "k", "AttributeType": "S"}]
+VE = "ValidationException"
+
+
+def test_missing_members_of_a_list_entry_are_validation_errors(ddb_raw, hash_table):
+    expect_error(ddb_raw.create_table, VE,
+                 "2 validation errors detected: Value null at 'attributeDefinitions.1.member.attributeType' failed "
+                 "to satisfy constraint: Member must not be null; Value null at "
+                 "'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: Member must not be null",
+                 TableName=unique_name(), KeySchema=KEYS, AttributeDefinitions=[{}], BillingMode="PAY_PER_REQUEST")
+    expect_error(ddb_raw.create_table, VE,
+                 "2 validation errors detected: Value null at 'keySchema.1.member.attributeName' failed to satisfy "
+                 "constraint: Member must not be null; Value null at 'keySchema.1.member.keyType' failed to satisfy "
+                 "constraint: Member must not be null",
+                 TableName=unique_name(), KeySchema=[{}], AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST")
+    expect_error(ddb_raw.create_table, VE,
+                 "1 validation error detected: Value '[]' at 'keySchema' failed to satisfy constraint: Member must "
+                 "have length greater than or equal to 1",
+                 TableName=unique_name(), KeySchema=[], AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST")
+    expect_error(ddb_raw.update_table, VE,
+                 "1 validation error detected: Value '' at 'attributeDefinitions.1.member.attributeType' failed to "
+                 "satisfy constraint: Member must satisfy enum value set: [B, N, S]",
+                 TableName=hash_table, AttributeDefinitions=[{"AttributeName": "g", "AttributeType": ""}],
+                 BillingMode="PAY_PER_REQUEST")
+
+
+def test_stream_view_type_is_one_of_the_four(ddb_raw, hash_table):
+    msg = ("1 validation error detected: Value '{}' at 'streamSpecification.streamViewType' failed to satisfy "
+           "constraint: Member must satisfy enum value set: [OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]")
+    for bad in ["", "BAD"]:
+        expect_error(ddb_raw.create_table, VE, msg.format(bad), TableName=unique_name(), KeySchema=KEYS,
+                     AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST",
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": bad})
+        expect_error(ddb_raw.update_table, VE, msg.format(bad), TableName=hash_table,
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": bad})
+
+
+def test_tags_without_a_key_or_value(ddb_raw, hash_table):
+    arn = ddb_raw.describe_table(TableName=hash_table)["Table"]["TableArn"]
+    for tags in [[{}], [{"Value": "v"}]]:
+        expect_error(ddb_raw.tag_resource, VE, "The Tag Key provided is invalid, Key: null", ResourceArn=arn, Tags=tags)
+    expect_error(ddb_raw.tag_resource, VE, "The Tag Value provided is invalid, Value: null",
+                 ResourceArn=arn, Tags=[{"Key": "k"}])
+    expect_error(ddb_raw.create_table, VE, "The Tag Key provided is invalid, Key: null", TableName=unique_name(),
+                 KeySchema=KEYS, AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST", Tags=[{}])
+    expect_error(ddb_raw.untag_resource, VE, "The Tag Key provided is invalid, Key: ", ResourceArn=arn, TagKeys=[""])
+    expect_error(ddb_raw.untag_resource, VE, "Atleast one Tag Key needs to be provided as Input.",
+                 ResourceArn=arn, TagKeys=[])
+
+
+def test_time_to_live_specification_members(ddb_raw, hash_table):
+    def ttl(spec, msg):
+        expect_error(ddb_raw.update_time_to_live, VE, msg, TableName=hash_table, TimeToLiveSpecification=spec)
+    null = "Value null at 'timeToLiveSpecification.{}' failed to satisfy constraint: Member must not be null"
+    ttl({}, "2 validation errors detected: " + null.format("attributeName") + "; " + null.format("enabled"))
+    ttl({"AttributeName": "x"}, "1 validation error detected: " + null.format("enabled"))
+    ttl({"Enabled": True}, "1 validation error detected: " + null.format("attributeName"))
+    ttl({"Enabled": True, "AttributeName": ""},
+        "1 validation error detected: Value '' at 'timeToLiveSpecification.attributeName' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 1")
+
+
+def test_point_in_time_recovery_specification_members(ddb_raw, hash_table):
+    expect_error(ddb_raw.update_continuous_backups, VE,
+                 "1 validation error detected: Value null at 'pointInTimeRecoverySpecification."
+                 "pointInTimeRecoveryEnabled' failed to satisfy constraint: Member must not be null",
+                 TableName=hash_table, PointInTimeRecoverySpecification={})
+    for days in [0, -1]:
+        for enabled in [True, False]:
+            expect_error(ddb_raw.update_continuous_backups, VE,
+                         f"1 validation error detected: Value '{days}' at 'pointInTimeRecoverySpecification."
+                         "recoveryPeriodInDays' failed to satisfy constraint: Member must have value greater than "
+                         "or equal to 1",
+                         TableName=hash_table, PointInTimeRecoverySpecification={
+                             "PointInTimeRecoveryEnabled": enabled, "RecoveryPeriodInDays": days})
+
+
+def test_empty_names(ddb_raw, hash_table):
+    expect_error(ddb_raw.describe_table, VE,
+                 "2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member must "
+                 "have length greater than or equal to 3; Value '' at 'tableName' failed to satisfy constraint: "
+                 "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", TableName="")
+    expect_error(ddb_raw.create_backup, VE,
+                 "2 validation errors detected: Value '' at 'backupName' failed to satisfy constraint: Member must "
+                 "satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '' at 'backupName' failed to satisfy "
+                 "constraint: Member must have length greater than or equal to 3", TableName=hash_table, BackupName="")
+    expect_error(ddb_raw.list_tables, VE,
+                 re.compile(r"2 validation errors detected: Value '' at 'exclusiveStartTableName' failed to satisfy "
+                            r"constraint: Member must satisfy regular expression pattern: \[a-zA-Z0-9_.-\]\+; Value '' "
+                            r"at 'exclusiveStartTableName' failed to satisfy constraint: Member must have length "
+                            r"great.*"), ExclusiveStartTableName="")
+    expect_error(ddb_raw.list_tables, VE,
+                 "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have "
+                 "value greater than or equal to 1", Limit=0)

@@ -320,7 +320,7 @@ pub(super) fn list(svc: &Dynamo, req: ListRequest) -> Result<Json, DynamoError> 
         }
     }
     if let Some(t) = req.table_name.as_deref().filter(|t| !t.starts_with("arn:")) {
-        validate::name_constraints(&mut c, t, "tableName");
+        validate::table_or_index_name_constraints(&mut c, t, "tableName");
     }
     c.into_result()?;
     let (lower, upper) = (req.time_range_lower_bound, req.time_range_upper_bound);

@@ -109,11 +109,15 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
         .unwrap_or(false);
     let days = spec.and_then(|s| s.recovery_period_in_days);
     if let Some(d) = days {
-        if !(1..=DEFAULT_RECOVERY_DAYS).contains(&d) {
-            return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{d}' at 'pointInTimeRecoverySpecification.recoveryPeriodInDays' failed to satisfy constraint: Member must have value less than or equal to 35" // message unverified
-            )));
+        let member = "pointInTimeRecoverySpecification.recoveryPeriodInDays";
+        let mut c = Constraints::default();
+        if d < 1 {
+            // Recorded for 0 and -1, enabling and disabling alike (2026-10-09).
+            c.push(d, member, "have value greater than or equal to 1");
+        } else if d > DEFAULT_RECOVERY_DAYS {
+            c.push(d, member, "have value less than or equal to 35"); // message unverified
         }
+        c.into_result()?;
         if !enabled {
             return Err(DynamoError::validation(
                 "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.",

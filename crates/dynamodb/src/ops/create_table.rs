@@ -320,7 +320,7 @@ fn index_common(
     let mut c = Constraints::default();
     match &name {
         None => c.push_null("indexName"),
-        Some(n) => validate::name_constraints(&mut c, n, "indexName"),
+        Some(n) => validate::table_or_index_name_constraints(&mut c, n, "indexName"),
     }
     match &key_schema {
         None => c.push_null("keySchema"),

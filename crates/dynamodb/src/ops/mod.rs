@@ -15,6 +15,7 @@ mod execute_transaction;
 mod exports;
 mod get_item;
 mod list_tables;
+mod members;
 mod misc;
 mod page;
 pub(crate) mod preflight;
@@ -52,6 +53,7 @@ pub(crate) async fn dispatch(
     call: &CallCtx,
 ) -> Result<Json, DynamoError> {
     preflight::check(op, body)?;
+    members::check(op, body)?;
     match op {
         Operation::CreateTable => create_table::handle(svc, parse(body)?, call).await,
         Operation::DescribeTable => describe_table::handle(svc, parse(body)?),

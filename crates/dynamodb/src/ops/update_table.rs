@@ -60,6 +60,9 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     if let Some(defs) = &req.attribute_definitions {
         validate::attribute_constraints(&mut c, defs);
     }
+    if let Some(s) = &req.stream_specification {
+        validate::stream_view_type(&mut c, s.stream_view_type.as_deref());
+    }
     c.into_result()?;
     if req.billing_mode.is_none()
         && req.provisioned_throughput.is_none()

@@ -25,7 +25,7 @@ pub fn table_name(c: &mut Constraints, name: Option<&str>, member: &str) {
         c.push_null(member);
         return;
     };
-    name_constraints(c, name, member);
+    table_or_index_name_constraints(c, name, member);
 }
 
 /// CreateTable's name: Coral checks the pattern; the length has its own message since AWS
@@ -59,7 +59,21 @@ pub fn create_table_name_length(name: Option<&str>) -> Result<(), DynamoError> {
     Ok(())
 }
 
+/// A name's pattern and length constraints, in the order AWS reports them for `backupName` and
+/// `exclusiveStartTableName`: the pattern first (recorded 2026-10-09).
 pub fn name_constraints(c: &mut Constraints, name: &str, member: &str) {
+    name_pattern(c, name, member);
+    name_length(c, name, member);
+}
+
+/// The same for `tableName` and `indexName`, which AWS reports length first (recorded
+/// 2026-10-09 for DescribeTable's and a GSI's empty name).
+pub fn table_or_index_name_constraints(c: &mut Constraints, name: &str, member: &str) {
+    name_length(c, name, member);
+    name_pattern(c, name, member);
+}
+
+fn name_pattern(c: &mut Constraints, name: &str, member: &str) {
     if name.is_empty()
         || !name
             .chars()
@@ -71,6 +85,9 @@ pub fn name_constraints(c: &mut Constraints, name: &str, member: &str) {
             "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
         );
     }
+}
+
+fn name_length(c: &mut Constraints, name: &str, member: &str) {
     if name.len() < 3 {
         c.push(name, member, "have length greater than or equal to 3");
     }
@@ -300,6 +317,7 @@ pub fn billing_mode(c: &mut Constraints, mode: Option<&str>) {
     }
 }
 
+/// The set in the order AWS printed it on 2026-10-09 (an older recording had another order).
 pub fn stream_view_type(c: &mut Constraints, v: Option<&str>) {
     if let Some(v) = v {
         if !matches!(
@@ -309,7 +327,7 @@ pub fn stream_view_type(c: &mut Constraints, v: Option<&str>) {
             c.push(
                 v,
                 "streamSpecification.streamViewType",
-                "satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]",
+                "satisfy enum value set: [OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]",
             );
         }
     }
