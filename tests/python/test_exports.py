@@ -462,3 +462,203 @@ def test_the_cli_exports_and_imports_ion(new_server, tmp_path):
     wait_table_active(ddb, "cli-ion-copy")
     copy = scan_all(ddb, "cli-ion-copy")
     assert {k: normalized(v) for k, v in original.items()} == {k: normalized(v) for k, v in copy.items()}
+
+
+# CSV (docs: S3DataImport.Format): the first line of a file is its header unless HeaderList
+# names the columns; the key attributes of the table and of its indexes take their defined
+# types, every other column is a String; RFC 4180 quoting ("" inside quotes).
+CSV_PARAMS = {
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                             {"AttributeName": "sk", "AttributeType": "N"},
+                             {"AttributeName": "score", "AttributeType": "N"}],
+    "GlobalSecondaryIndexes": [{"IndexName": "by-score",
+                                "KeySchema": [{"AttributeName": "score", "KeyType": "HASH"}],
+                                "Projection": {"ProjectionType": "ALL"}}],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+def import_and_wait(ddb, prefix, table, params=CSV_PARAMS, **kwargs):
+    got = ddb.import_table(S3BucketSource={"S3Bucket": "exports-bucket", "S3KeyPrefix": prefix},
+                           TableCreationParameters={"TableName": table, **params},
+                           **kwargs)["ImportTableDescription"]
+    return got, wait(lambda: ddb.describe_import(ImportArn=got["ImportArn"])["ImportTableDescription"],
+                     "ImportStatus")
+
+
+def test_a_csv_import_reads_the_header_row_and_types_only_key_attributes(srv, s3):
+    ddb = srv.client()
+    src = s3 / "exports-bucket" / "csv"
+    src.mkdir()
+    (src / "part-1.csv").write_text(
+        'pk,sk,name,score,note\n'
+        'a,1,"Smith, Jo",10,"say ""hi"""\n'
+        'b,2,plain,,\n'
+        '\n'
+        'c,3.50,"two\nlines",7,007\n')
+    # CRLF lines, a byte order mark, a header in another order.
+    (src / "part-2.csv").write_bytes(
+        '\ufeffsk,pk,flag,price\r\n10,d,true,1.50\r\n11,e,,"x"\r\n'.encode())
+    got, done = import_and_wait(ddb, "csv/", "csv-import", InputFormat="CSV")
+    assert got["InputFormat"] == "CSV" and "InputFormatOptions" not in got
+    assert done["ImportStatus"] == "COMPLETED", done
+    assert (done["ProcessedItemCount"], done["ImportedItemCount"], done["ErrorCount"]) == (5, 5, 0)
+    wait_table_active(ddb, "csv-import")
+    items = {(i["pk"]["S"], i["sk"]["N"]): i for i in ddb.scan(TableName="csv-import")["Items"]}
+    assert items == {
+        ("a", "1"): {"pk": {"S": "a"}, "sk": {"N": "1"}, "name": {"S": "Smith, Jo"}, "score": {"N": "10"},
+                     "note": {"S": 'say "hi"'}},
+        ("b", "2"): {"pk": {"S": "b"}, "sk": {"N": "2"}, "name": {"S": "plain"}},
+        ("c", "3.5"): {"pk": {"S": "c"}, "sk": {"N": "3.5"}, "name": {"S": "two\nlines"}, "score": {"N": "7"},
+                       "note": {"S": "007"}},
+        ("d", "10"): {"pk": {"S": "d"}, "sk": {"N": "10"}, "flag": {"S": "true"}, "price": {"S": "1.50"}},
+        ("e", "11"): {"pk": {"S": "e"}, "sk": {"N": "11"}, "price": {"S": "x"}},
+    }
+    # The index key column is a Number, and the index has the items that have one.
+    by_score = ddb.query(TableName="csv-import", IndexName="by-score", KeyConditionExpression="score = :s",
+                         ExpressionAttributeValues={":s": {"N": "7"}})["Items"]
+    assert [i["pk"]["S"] for i in by_score] == ["c"]
+    assert ddb.scan(TableName="csv-import", IndexName="by-score")["Count"] == 2
+
+
+def test_a_csv_import_with_a_header_list_and_another_delimiter(srv, s3):
+    ddb = srv.client()
+    src = s3 / "exports-bucket" / "piped"
+    src.mkdir()
+    # With HeaderList, the first line of each file is data.
+    (src / "a.csv").write_text('x|1|hello world|3\ny|2|"a|b"|\n')
+    (src / "b.csv").write_text('z|-0.5e1||4\n')
+    options = {"Csv": {"Delimiter": "|", "HeaderList": ["pk", "sk", "val", "score"]}}
+    got, done = import_and_wait(ddb, "piped/", "piped", InputFormat="CSV", InputFormatOptions=options)
+    assert got["InputFormatOptions"] == options
+    assert done["ImportStatus"] == "COMPLETED", done
+    assert (done["ImportedItemCount"], done["ErrorCount"]) == (3, 0)
+    assert done["InputFormatOptions"] == options
+    wait_table_active(ddb, "piped")
+    items = sorted(ddb.scan(TableName="piped")["Items"], key=lambda i: i["pk"]["S"])
+    assert items == [
+        {"pk": {"S": "x"}, "sk": {"N": "1"}, "val": {"S": "hello world"}, "score": {"N": "3"}},
+        {"pk": {"S": "y"}, "sk": {"N": "2"}, "val": {"S": "a|b"}},
+        {"pk": {"S": "z"}, "sk": {"N": "-5"}, "score": {"N": "4"}},
+    ]
+    # A tab, as AWS allows it.
+    tabbed = s3 / "exports-bucket" / "tabbed"
+    tabbed.mkdir()
+    (tabbed / "t.tsv").write_text("pk\tsk\tval\nq\t9\ta, b\n")
+    _, done = import_and_wait(ddb, "tabbed/", "tabbed", InputFormat="CSV",
+                              InputFormatOptions={"Csv": {"Delimiter": "\t"}})
+    assert (done["ImportStatus"], done["ImportedItemCount"]) == ("COMPLETED", 1), done
+    wait_table_active(ddb, "tabbed")
+    assert ddb.scan(TableName="tabbed")["Items"] == [{"pk": {"S": "q"}, "sk": {"N": "9"}, "val": {"S": "a, b"}}]
+
+
+def test_a_csv_import_counts_bad_lines(srv, s3):
+    ddb = srv.client()
+    src = s3 / "exports-bucket" / "bad-csv"
+    src.mkdir()
+    # The first bad line of a file ends it, as in the other formats.
+    (src / "1.csv").write_text("pk,sk,v\ngood1,1,x\nbad,not-a-number,x\nlost,2,x\n")
+    (src / "2.csv").write_text("pk,sk,v\ngood2,1,x\nbad,2\n")           # too few fields
+    (src / "3.csv").write_text("pk,sk,v\n,3,x\n")                       # no partition key
+    (src / "4.csv").write_text('pk,sk,v\ngood3,4,x\nbad,5,"a"b\n')      # a stray quote
+    (src / "5.csv").write_text("pk,sk,v\ngood4,5,x\nbad,6,x,extra\n")   # too many fields
+    (src / "6.csv").write_text('pk,sk,v\nbad,7,"never closed\n')
+    (src / "7.csv").write_text("pk,,v\ngood?,8,x\n")                    # an empty column name
+    _, done = import_and_wait(ddb, "bad-csv/", "bad-csv", params=BOOK_PARAMS | {
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "N"}]}, InputFormat="CSV")
+    assert (done["ImportStatus"], done["FailureCode"]) == ("FAILED", "ItemValidationError"), done
+    assert (done["ImportedItemCount"], done["ErrorCount"], done["ProcessedItemCount"]) == (4, 7, 11)
+    wait_table_active(ddb, "bad-csv")
+    assert sorted(i["pk"]["S"] for i in ddb.scan(TableName="bad-csv")["Items"]) == [
+        "good1", "good2", "good3", "good4"]
+
+
+def test_a_zstd_import(srv, s3):
+    zstandard = pytest.importorskip("zstandard")
+    ddb = srv.client()
+    src = s3 / "exports-bucket" / "zst"
+    src.mkdir()
+    lines = [json.dumps({"Item": item(i)}) for i in range(300)]
+    cctx = zstandard.ZstdCompressor(level=3, write_checksum=True)
+    (src / "part-1.json.zst").write_bytes(cctx.compress(("\n".join(lines[:100]) + "\n").encode()))
+    # Two frames one after another (as `cat a.zst b.zst` makes), the second without a checksum.
+    (src / "part-2.json.zst").write_bytes(
+        cctx.compress(("\n".join(lines[100:200]) + "\n").encode())
+        + zstandard.ZstdCompressor(level=19).compress(("\n".join(lines[200:]) + "\n").encode()))
+    got, done = import_and_wait(ddb, "zst/", "zst-copy", params={
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "N"}],
+        "BillingMode": "PAY_PER_REQUEST"}, InputFormat="DYNAMODB_JSON", InputCompressionType="ZSTD")
+    assert got["InputCompressionType"] == "ZSTD"
+    assert done["ImportStatus"] == "COMPLETED", done
+    assert (done["ImportedItemCount"], done["ErrorCount"]) == (300, 0)
+    wait_table_active(ddb, "zst-copy")
+    copy = scan_all(ddb, "zst-copy")
+    assert len(copy) == 300
+    assert normalized(copy[("user-007", "7")]) == normalized(
+        {k: ({"B": base64.b64decode(v["B"])} if "B" in v else
+             {"BS": [base64.b64decode(b) for b in v["BS"]]} if "BS" in v else v)
+         for k, v in item(7).items()})
+
+    # CSV can be zstd'd too; a file that is not zstd (or is corrupt) is one error.
+    csv_dir = s3 / "exports-bucket" / "zst-csv"
+    csv_dir.mkdir()
+    (csv_dir / "a.csv.zst").write_bytes(cctx.compress(b"pk,sk,v\nk,1,one\nk,2,two\n"))
+    (csv_dir / "b.csv.zst").write_bytes(b"pk,sk,v\nplain,1,x\n")
+    _, done = import_and_wait(ddb, "zst-csv/", "zst-csv", params={
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "N"}],
+        "BillingMode": "PAY_PER_REQUEST"}, InputFormat="CSV", InputCompressionType="ZSTD")
+    assert (done["ImportStatus"], done["ImportedItemCount"], done["ErrorCount"]) == ("FAILED", 2, 1), done
+    wait_table_active(ddb, "zst-csv")
+    assert sorted(i["v"]["S"] for i in ddb.scan(TableName="zst-csv")["Items"]) == ["one", "two"]
+
+
+def test_import_format_options_are_validated(srv, s3):
+    ddb = srv.client()
+    raw = srv.client(parameter_validation=False)
+    (s3 / "exports-bucket" / "v").mkdir()
+
+    def refused(client, **kwargs):
+        with pytest.raises(ClientError) as e:
+            client.import_table(S3BucketSource={"S3Bucket": "exports-bucket", "S3KeyPrefix": "v/"},
+                                TableCreationParameters={"TableName": "never", **BOOK_PARAMS}, **kwargs)
+        err = e.value.response["Error"]
+        assert err["Code"] == "ValidationException", err
+        return err["Message"]
+
+    # AWS's answers, as observed.
+    assert refused(ddb, InputFormat="CSV", InputFormatOptions={"Csv": {"Delimiter": ";;"}}) == (
+        "2 validation errors detected: Value ';;' at 'inputFormatOptions.csv.delimiter' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [,;:|\\t ]; Value ';;' at "
+        "'inputFormatOptions.csv.delimiter' failed to satisfy constraint: Member must have length less than "
+        "or equal to 1")
+    assert refused(ddb, InputFormat="DYNAMODB_JSON", InputFormatOptions={"Csv": {"Delimiter": ","}}) == (
+        "Invalid Request: Unsupported InputFormatOptions for the given input format: DYNAMODB_JSON.")
+    assert refused(ddb, InputFormat="ION", InputFormatOptions={"Csv": {"HeaderList": ["a"]}}).endswith(
+        "for the given input format: ION.")
+    # The model's constraints (the wording of a list member's is Coral's usual one).
+    assert refused(ddb, InputFormat="CSV", InputFormatOptions={"Csv": {"Delimiter": "#"}}) == (
+        "1 validation error detected: Value '#' at 'inputFormatOptions.csv.delimiter' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [,;:|\\t ]")
+    assert refused(raw, InputFormat="CSV", InputFormatOptions={"Csv": {"HeaderList": []}}) == (
+        "1 validation error detected: Value '[]' at 'inputFormatOptions.csv.headerList' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 1")
+    assert "Member must have length less than or equal to 255" in refused(
+        ddb, InputFormat="CSV", InputFormatOptions={"Csv": {"HeaderList": [f"c{i}" for i in range(256)]}})
+    assert refused(ddb, InputFormat="CSV", InputFormatOptions={"Csv": {"HeaderList": ["Id", 'say "x"']}}) == (
+        "1 validation error detected: Value '[Id, say \"x\"]' at 'inputFormatOptions.csv.headerList' failed to "
+        "satisfy constraint: Member must satisfy constraint: [Member must satisfy regular expression pattern: "
+        "[\\x20-\\x21\\x23-\\x2B\\x2D-\\x7E]*]")
+    assert "Member must satisfy regular expression pattern" in refused(
+        ddb, InputFormat="CSV", InputFormatOptions={"Csv": {"HeaderList": ["a,b"]}})
+    assert "Member must satisfy enum value set" in refused(ddb, InputFormat="CSV", InputCompressionType="BZIP2")
+    # Nothing was created.
+    with pytest.raises(ClientError) as e:
+        ddb.describe_table(TableName="never")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -1,16 +1,18 @@
 //! Imports from S3 (ImportTable): a new table filled from the data files under
 //! `s3://BUCKET/PREFIX` in the local S3 directory (`s3dir`) — an export's `data/` files, or any
-//! files of one `{"Item": {...}}` per line (DYNAMODB_JSON) or of `$ion_1_0 {Item: {...}}`
-//! values (ION, read by `ion`), gzip'd or plain as the request says.
+//! files of one `{"Item": {...}}` per line (DYNAMODB_JSON), of `$ion_1_0 {Item: {...}}`
+//! values (ION, read by `ion`) or of CSV records (CSV, read by `csv`), gzip'd, zstd'd (`zstd`)
+//! or plain as the request says.
 //!
 //! The request creates the table (CREATING: it takes no requests meanwhile) and records the
 //! import; the `imports` worker reads the files in key order and writes their items in chunks
 //! through the one write path (indexes, statistics, streams follow). A line that is not an item
-//! of the table (bad JSON or Ion, missing or mistyped key) is counted in ErrorCount, logged, and
+//! of the table (bad JSON, Ion or CSV, missing or mistyped key) is counted in ErrorCount, logged, and
 //! ends its file, as AWS logs it and gives up on the file. The last chunk makes the table ACTIVE
 //! and the import COMPLETED. A restart mid-import starts it again from the first file: its
 //! writes are puts, so nothing doubles.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use store::{ReadCtx, Store, StoreError, WriteCtx};
 use worker::{Next, StepFuture, Worker};
 
 use crate::catalog::Catalog;
+use crate::csv::{self, CsvOptions};
 use crate::items::{self, KeySource, Origin};
 use crate::s3dir::S3Dir;
 use crate::schema::TableMeta;
@@ -142,6 +145,7 @@ fn open(path: &Path, compression: &str) -> std::io::Result<Box<dyn Read + Send>>
     let file = std::fs::File::open(path)?;
     Ok(match compression {
         "GZIP" => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        "ZSTD" => Box::new(crate::zstd::ZstdReader::new(BufReader::new(file))),
         "NONE" => Box::new(file),
         other => {
             return Err(std::io::Error::other(format!(
@@ -149,6 +153,26 @@ fn open(path: &Path, compression: &str) -> std::io::Result<Box<dyn Read + Send>>
             )))
         }
     })
+}
+
+/// The format of an import's data files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    DynamoDbJson,
+    Ion,
+    Csv(CsvOptions),
+}
+
+impl InputFormat {
+    /// The format a request names (InputFormat, with its InputFormatOptions).
+    pub fn from_request(format: &str, options: Option<&Json>) -> Option<InputFormat> {
+        match format {
+            "DYNAMODB_JSON" => Some(InputFormat::DynamoDbJson),
+            "ION" => Some(InputFormat::Ion),
+            "CSV" => Some(InputFormat::Csv(CsvOptions::from_request(options))),
+            _ => None,
+        }
+    }
 }
 
 /// An item of a data file, as DynamoDB JSON (the `Item` of a line): the item, if it is one of
@@ -169,29 +193,132 @@ enum Entry {
 }
 
 /// The entries of one file: DYNAMODB_JSON is one `{"Item": …}` a line (blank lines skipped);
-/// ION a stream of `$ion_1_0 {Item: …}` values (`ion`).
-fn entries(reader: Box<dyn Read + Send>, format: &str) -> Box<dyn Iterator<Item = Entry> + Send> {
-    if format == "ION" {
-        let mut items = crate::ion::ItemReader::new(BufReader::new(reader));
-        return Box::new(std::iter::from_fn(move || {
-            items.next_item().map(Entry::Item)
-        }));
-    }
-    Box::new(BufReader::new(reader).lines().filter_map(|line| {
-        match line {
-            Err(_) => Some(Entry::Unreadable),
-            Ok(l) if l.trim().is_empty() => None,
-            Ok(l) => Some(Entry::Item(
-                serde_json::from_str::<Json>(&l)
-                    .map_err(|e| e.to_string())
-                    .and_then(|mut v| {
-                        v.get_mut("Item")
-                            .map(Json::take)
-                            .ok_or_else(|| "no Item".to_string())
-                    }),
-            )),
+/// ION a stream of `$ion_1_0 {Item: …}` values (`ion`); CSV a record a line after the header
+/// (`csv`), with `types` the types of the columns that are key attributes.
+fn entries(
+    reader: Box<dyn Read + Send>,
+    format: &InputFormat,
+    types: &HashMap<String, String>,
+) -> Box<dyn Iterator<Item = Entry> + Send> {
+    match format {
+        InputFormat::Ion => {
+            let mut items = crate::ion::ItemReader::new(BufReader::new(reader));
+            Box::new(std::iter::from_fn(move || {
+                items.next_item().map(Entry::Item)
+            }))
         }
+        InputFormat::Csv(options) => csv_entries(reader, options, types.clone()),
+        InputFormat::DynamoDbJson => {
+            let mut lines = BoundedLines::new(BufReader::new(reader));
+            Box::new(std::iter::from_fn(move || loop {
+                match lines.next_line()? {
+                    Err(_) => return Some(Entry::Unreadable),
+                    Ok(l) if l.trim().is_empty() => continue,
+                    Ok(l) => {
+                        return Some(Entry::Item(
+                            serde_json::from_str::<Json>(&l)
+                                .map_err(|e| e.to_string())
+                                .and_then(|mut v| {
+                                    v.get_mut("Item")
+                                        .map(Json::take)
+                                        .ok_or_else(|| "no Item".to_string())
+                                }),
+                        ))
+                    }
+                }
+            }))
+        }
+    }
+}
+
+/// The items of a CSV file: its header (the request's HeaderList, else the file's first
+/// record), then one item a record. A header that names no attributes is one error.
+fn csv_entries(
+    reader: Box<dyn Read + Send>,
+    options: &CsvOptions,
+    types: HashMap<String, String>,
+) -> Box<dyn Iterator<Item = Entry> + Send> {
+    let mut records = csv::RecordReader::new(BufReader::new(reader), options.delimiter);
+    let mut header = options.header.clone();
+    let mut failed = false;
+    Box::new(std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        let columns = match &header {
+            Some(h) => h,
+            None => {
+                let named = match records.next_record()? {
+                    Ok(names) => csv::check_header(&names).map(|()| names),
+                    Err(why) => Err(why),
+                };
+                match named {
+                    Ok(names) => header.insert(names),
+                    Err(why) => {
+                        failed = true;
+                        return Some(Entry::Item(Err(format!("the header: {why}"))));
+                    }
+                }
+            }
+        };
+        let record = records.next_record()?;
+        Some(Entry::Item(
+            record.and_then(|fields| csv::item_json(columns, fields, &types)),
+        ))
     }))
+}
+
+/// Lines of text, each bounded like an item's text (`csv::MAX_RECORD_TEXT`): a file without
+/// newlines does not fill memory.
+struct BoundedLines<R> {
+    input: R,
+    done: bool,
+}
+
+impl<R: BufRead> BoundedLines<R> {
+    fn new(input: R) -> Self {
+        BoundedLines { input, done: false }
+    }
+
+    /// The next line without its newline, an error for a line that is not UTF-8 or too long
+    /// (which ends the file), or `None` at its end.
+    fn next_line(&mut self) -> Option<Result<String, String>> {
+        if self.done {
+            return None;
+        }
+        let mut line = Vec::new();
+        let limit = csv::MAX_RECORD_TEXT as u64 + 1;
+        match (&mut self.input).take(limit).read_until(b'\n', &mut line) {
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e.to_string()));
+            }
+            Ok(0) => {
+                self.done = true;
+                return None;
+            }
+            Ok(_) => {}
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        } else if line.len() as u64 >= limit {
+            self.done = true;
+            return Some(Err(format!(
+                "a line longer than {} bytes",
+                csv::MAX_RECORD_TEXT
+            )));
+        }
+        match String::from_utf8(line) {
+            Ok(l) => Some(Ok(l)),
+            Err(_) => {
+                self.done = true;
+                Some(Err("a line that is not UTF-8".into()))
+            }
+        }
+    }
 }
 
 /// What loading files into a table came to.
@@ -213,22 +340,28 @@ pub enum Failed {
     Store(StoreError),
 }
 
-/// Loads the items of `files` (in `format`, DYNAMODB_JSON or ION, compressed as `compression`
-/// says) into the table `meta`, in chunks of one write job each: what ImportTable's worker and
+/// Loads the items of `files` (in `format`, compressed as `compression` says: GZIP, ZSTD or
+/// NONE) into the table `meta`, in chunks of one write job each: what ImportTable's worker and
 /// `dynostack import` do.
 pub async fn load(
     store: &Store,
     meta: &Arc<TableMeta>,
     files: &[PathBuf],
-    format: &str,
+    format: &InputFormat,
     compression: &str,
 ) -> Result<Counts, Failed> {
     let mut counts = Counts::default();
+    // The key attributes of the table and its indexes, with their types (CSV columns).
+    let types: HashMap<String, String> = meta
+        .attribute_definitions
+        .iter()
+        .map(|d| (d.attribute_name.clone(), d.attribute_type.clone()))
+        .collect();
     for path in files {
         let reader = open(path, compression).map_err(|e| Failed::Read(e.to_string()))?;
         counts.bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let mut chunk = Vec::with_capacity(CHUNK_ITEMS);
-        for entry in entries(reader, format) {
+        for entry in entries(reader, format, &types) {
             let Entry::Item(found) = entry else {
                 counts.errors += 1;
                 break;
@@ -346,11 +479,18 @@ impl Importer {
                 ) // message unverified
                 .await;
         }
+        let Some(format) =
+            InputFormat::from_request(&record.input_format, record.input_format_options.as_ref())
+        else {
+            return self
+                .end(record, Some(("ImportFailed", "Unsupported input format"))) // message unverified
+                .await;
+        };
         let counts = match load(
             &self.store,
             &meta,
             &files,
-            &record.input_format,
+            &format,
             &record.input_compression_type,
         )
         .await
@@ -422,5 +562,24 @@ impl Worker for Importer {
 
     fn step(&mut self, _now: u64) -> StepFuture<'_> {
         Box::pin(async move { self.step_once().await.map_err(|e| e.to_string()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_bounded_like_items() {
+        let long = "x".repeat(csv::MAX_RECORD_TEXT + 1);
+        let text = format!("a\r\nb\n{long}\nc\n");
+        let mut lines = BoundedLines::new(text.as_bytes());
+        assert_eq!(lines.next_line(), Some(Ok("a".to_string())));
+        assert_eq!(lines.next_line(), Some(Ok("b".to_string())));
+        assert!(lines.next_line().is_some_and(|l| l.is_err()));
+        assert_eq!(lines.next_line(), None);
+        let mut last = BoundedLines::new(&b"no newline"[..]);
+        assert_eq!(last.next_line(), Some(Ok("no newline".to_string())));
+        assert_eq!(last.next_line(), None);
     }
 }

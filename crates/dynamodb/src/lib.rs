@@ -15,6 +15,7 @@ pub mod capacity;
 pub mod catalog;
 pub mod changelog;
 mod collections;
+mod csv;
 pub mod data_keys;
 pub mod error;
 pub mod exports;
@@ -44,6 +45,7 @@ mod ttl_build;
 mod ttl_sweeper;
 mod usage;
 mod walk;
+mod zstd;
 
 use std::sync::Arc;
 use std::time::Duration;
