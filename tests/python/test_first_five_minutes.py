@@ -77,3 +77,39 @@ def test_cargo_install_then_the_binary_serves_the_seeds_example(new_server, tmp_
     create_seed_tables(srv.client())
     got = run_example([sys.executable, str(PY_EXAMPLE)], example_env(srv.endpoint, tmp_path))
     assert [u["name"] for u in got["users"]] == ["John Doe"]
+
+
+def test_doctor_says_what_a_data_directory_holds(new_server, tmp_path):
+    """`dynostack doctor`: the directory, its size and privacy, key custody, the mode serve would
+    run in; with the server stopped, the format, tables and how far the test clock moved."""
+    from conftest import binary_path
+    from test_clock import advance
+
+    srv = new_server(args=["--test-clock"])
+    for name in ("doctor-one", "doctor-two"):
+        srv.client().create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                                  KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                                  AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    advance(srv, 7200)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DYNOSTACK_")}
+
+    def doctor(*extra):
+        proc = subprocess.run([str(binary_path()), "doctor", "--data-dir", str(srv.data_dir), *extra],
+                              env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    running = doctor()
+    assert f"data directory: {srv.data_dir}\n  permissions: 0700 (private to its owner)\n" in running
+    assert "master key: kept in the data directory (master.key)" in running
+    assert "mode: open" in running
+    assert "a running server keeps it locked: stop it to see the tables and the clock" in running
+    srv.stop()
+    stopped = doctor("--credentials", str(tmp_path / "creds"))
+    assert "mode: enforced — signatures verified against the keys of" in stopped
+    assert "database: format 3 (the one this build reads)" in stopped
+    assert "DynamoDB tables: 2\n" in stopped
+    assert "clock: 7200 s ahead of the system clock" in stopped
+    missing = subprocess.run([str(binary_path()), "doctor", "--data-dir", str(tmp_path / "none")],
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 0 and "not created yet" in missing.stdout

@@ -31,6 +31,25 @@ pub enum Command {
     /// from AWS or from `dynostack export`) into a new table of a stopped server's data
     /// directory.
     Import(ImportArgs),
+    /// Say what a data directory holds and how `serve` would run on it: its format, sizes,
+    /// key custody, tables, clock, and open or enforced mode (read-only; the server must be
+    /// stopped for the parts that open the database).
+    Doctor(DoctorArgs),
+}
+
+#[derive(Args)]
+pub struct DoctorArgs {
+    /// The data directory [default: serve's, $XDG_DATA_HOME/dynostack or
+    /// ~/.local/share/dynostack].
+    #[arg(long, env = "DYNOSTACK_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The master key's file [default: the key kept in the data directory, or
+    /// DYNOSTACK_MASTER_KEY].
+    #[arg(long, env = "DYNOSTACK_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// The credentials file serve would verify signatures with (enforced mode).
+    #[arg(long, env = "DYNOSTACK_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
 }
 
 /// The data files' format: ExportFormat / InputFormat.
@@ -334,14 +353,7 @@ impl ServeArgs {
     }
 
     pub fn data_dir(&self) -> PathBuf {
-        if let Some(d) = &self.data_dir {
-            return d.clone();
-        }
-        let base = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(|| PathBuf::from("."));
-        base.join("dynostack")
+        self.data_dir.clone().unwrap_or_else(default_data_dir)
     }
 
     pub fn auth_mode(&self) -> Result<auth::Mode, String> {
@@ -357,4 +369,13 @@ impl ServeArgs {
         }
         Ok(auth::Mode::Enforced(creds))
     }
+}
+
+/// `$XDG_DATA_HOME/dynostack`, else `~/.local/share/dynostack`.
+pub fn default_data_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("dynostack")
 }

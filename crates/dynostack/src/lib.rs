@@ -2,6 +2,7 @@
 //! Rust programs and tests ([`Server`]) that needs no child process.
 
 pub mod config;
+pub mod doctor;
 mod dynamodb_metrics;
 mod embedded;
 mod installation;
@@ -259,7 +260,7 @@ fn store_options(args: &ServeArgs) -> Result<store::Options, String> {
 
 /// A stopped server's data directory, opened for a one-off command (a running server holds
 /// its lock: the open fails then).
-fn open_offline(
+pub(crate) fn open_offline(
     data_dir: &std::path::Path,
     master_key_file: Option<&std::path::Path>,
 ) -> Result<store::Store, String> {

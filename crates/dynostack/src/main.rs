@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::RotateMasterKey(args) => dynostack::rotate_master_key(&args),
         Command::Export(args) => dynostack::export_command(&args),
         Command::Import(args) => dynostack::import_command(&args),
+        Command::Doctor(args) => dynostack::doctor::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -52,6 +52,7 @@ mod writer;
 pub use at_rest::StoreKey;
 pub use custody::MasterKey;
 pub use error::StoreError;
+pub use format::FORMAT_VERSION;
 pub use space::{DISK_FULL_MESSAGE, LOW_WATER, RESERVE_FILE};
 pub use txn::{ReadCtx, ScanControl, WriteCtx};
 pub use wal::WAL_FILES;
