@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from dynohelpers import expect_error, stream_records, unique_name
+from dynohelpers import expect_error, stream_records, unique_name, wait_table_active
 
 
 def test_an_update_that_only_removes_creates_no_item(ddb, streams, make_table):
@@ -146,3 +146,29 @@ def test_empty_names(ddb_raw, hash_table):
     expect_error(ddb_raw.list_tables, VE,
                  "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have "
                  "value greater than or equal to 1", Limit=0)
+
+
+def test_update_table_stream_changes_in_its_own_words(ddb_raw, make_table):
+    """UpdateTable's stream messages as AWS answered them on 2026-10-09 (ack-api-quirks DDB-TABLE-050):
+    they differ from CreateTable's."""
+    name = make_table()
+    expect_error(ddb_raw.update_table, VE, f"Table has no stream to disable: TableName: {name}",
+                 TableName=name, StreamSpecification={"StreamEnabled": False})
+    expect_error(ddb_raw.update_table, VE,
+                 "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required",
+                 TableName=name, StreamSpecification={"StreamEnabled": True})
+    ddb_raw.update_table(TableName=name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    wait_table_active(ddb_raw, name)
+    for spec in [{"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+                 {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}]:
+        expect_error(ddb_raw.update_table, VE, f"Table already has an enabled stream: TableName: {name}",
+                     TableName=name, StreamSpecification=spec)
+    expect_error(ddb_raw.update_table, VE,
+                 "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must "
+                 "not be specified",
+                 TableName=name, StreamSpecification={"StreamEnabled": False, "StreamViewType": "KEYS_ONLY"})
+    arn = ddb_raw.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    ddb_raw.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+    table = wait_table_active(ddb_raw, name)
+    # Disabled: no StreamSpecification, but the latest stream's ARN and label stay.
+    assert "StreamSpecification" not in table and table["LatestStreamArn"] == arn

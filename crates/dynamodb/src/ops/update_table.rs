@@ -322,19 +322,30 @@ fn apply(
                 current.table_name
             )));
         }
+        // UpdateTable's own words for these, as AWS answered on 2026-10-09 (ack-api-quirks
+        // DDB-TABLE-050); CreateTable's differ.
         if !enable && !currently {
-            return Err(DynamoError::validation(
-                "Table already has no stream enabled",
-            )); // message unverified
+            return Err(DynamoError::validation(format!(
+                "Table has no stream to disable: TableName: {}",
+                current.table_name
+            )));
+        }
+        match (enable, spec.stream_view_type.is_some()) {
+            (true, false) => {
+                return Err(invalid(
+                    "If stream is being enabled then UpdateViewType is required",
+                ))
+            }
+            (false, true) => {
+                return Err(invalid(
+                    "If stream is being disabled, then UpdateViewType must not be specified",
+                ))
+            }
+            _ => {}
         }
         if enable {
             next.stream = stream_state(Some(&spec), now_ms)?;
         } else if let Some(s) = &mut next.stream {
-            if spec.stream_view_type.is_some() {
-                return Err(invalid(
-                    "StreamSpecification must not have StreamViewType when StreamEnabled is false",
-                ));
-            }
             s.enabled = false;
         }
     }
