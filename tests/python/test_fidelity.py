@@ -172,3 +172,57 @@ def test_update_table_stream_changes_in_its_own_words(ddb_raw, make_table):
     table = wait_table_active(ddb_raw, name)
     # Disabled: no StreamSpecification, but the latest stream's ARN and label stay.
     assert "StreamSpecification" not in table and table["LatestStreamArn"] == arn
+
+
+# Texts from AWS's ValidationException catalogue of 2026-10-09 (ack-api-quirks DDB-TABLE-442).
+
+def test_tags_in_aws_words(ddb_raw, make_table):
+    name = make_table()
+    arn = ddb_raw.describe_table(TableName=name)["Table"]["TableArn"]
+
+    def refused(tags, msg):
+        expect_error(ddb_raw.tag_resource, VE, msg, ResourceArn=arn, Tags=tags)
+
+    refused([{"Key": "aws:owner", "Value": "x"}], "Tag Key cannot be prefixed with aws:, Key: aws:owner")
+    refused([{"Key": "AWS:owner", "Value": "x"}], "Tag Key cannot be prefixed with aws:, Key: AWS:owner")
+    refused([{"Key": "a*b", "Value": "x"}], "The Tag Key provided is invalid, Key: a*b")
+    refused([{"Key": "k" * 129, "Value": "x"}], f"The Tag Key provided is invalid, Key: {'k' * 129}")
+    refused([{"Key": "k", "Value": "v" * 257}], f"The Tag Value provided is invalid, Value: {'v' * 257}")
+    refused([{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}],
+            "Duplicate Tag Keys provided as input: Duplicate Tag Key found k")
+    refused([], "Atleast one Tag needs to be provided as Input.")
+    refused([{"Key": f"k{i}", "Value": "v"} for i in range(51)],
+            "Number of Tags exceed the current limit for the provided ResourceArn")
+    # Within the limit in one request, over it with what the table has: the same refusal.
+    ddb_raw.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+    refused([{"Key": "one-more", "Value": "v"}], "Number of Tags exceed the current limit for the provided ResourceArn")
+    # Documented characters pass.
+    ddb_raw.tag_resource(ResourceArn=arn, Tags=[{"Key": "k0", "Value": "a b+c-d=e.f_g:h/i"}])
+    expect_error(ddb_raw.tag_resource, VE,
+                 f"One or more parameter values were invalid: Invalid resource arn provided, only table or stream is "
+                 f"accepted. Provided resource arn: {arn}/index/by",
+                 ResourceArn=f"{arn}/index/by", Tags=[{"Key": "k", "Value": "v"}])
+    expect_error(ddb_raw.list_tags_of_resource, VE,
+                 "One or more parameter values were invalid: ARNs must start with 'arn:': table/x",
+                 ResourceArn="table/x")
+    expect_error(ddb_raw.create_table, VE, "Tag Key cannot be prefixed with aws:, Key: aws:x", TableName=unique_name(),
+                 KeySchema=KEYS, AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST",
+                 Tags=[{"Key": "aws:x", "Value": "v"}])
+
+
+def test_create_table_stream_specification_in_its_own_words(ddb_raw):
+    def refused(spec, msg):
+        expect_error(ddb_raw.create_table, VE, "One or more parameter values were invalid: " + msg,
+                     TableName=unique_name(), KeySchema=KEYS, AttributeDefinitions=DEFS,
+                     BillingMode="PAY_PER_REQUEST", StreamSpecification=spec)
+    refused({"StreamEnabled": True}, "Table is being created with a stream enabled, UpdateViewType is required")
+    refused({"StreamEnabled": False, "StreamViewType": "KEYS_ONLY"},
+            "Table is being created with a stream disabled, UpdateViewType should not be specified")
+
+
+def test_update_table_with_nothing_to_change_names_todays_members(ddb_raw, hash_table):
+    expect_error(ddb_raw.update_table, VE,
+                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, "
+                 "SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, "
+                 "MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass "
+                 "is required", TableName=hash_table)

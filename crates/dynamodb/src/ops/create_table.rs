@@ -137,6 +137,9 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
         validate::stream_view_type(&mut c, s.stream_view_type.as_deref());
     }
     c.into_result()?;
+    if let Some(tags) = &req.tags {
+        super::tags::check_tags(tags)?;
+    }
     validate::create_table_name_length(req.table_name.as_deref())?;
 
     let name = req.table_name.unwrap_or_default();
@@ -390,11 +393,13 @@ pub(super) fn stream_state(
             view_type: view.to_string(),
             label: clock::iso8601_millis(now_ms as i64),
         })),
+        // CreateTable's words (recorded 2026-10-09, ack-api-quirks DDB-TABLE-442); UpdateTable
+        // has its own and checks them itself.
         (true, None) => Err(invalid(
-            "StreamSpecification must have StreamViewType when StreamEnabled is true",
+            "Table is being created with a stream enabled, UpdateViewType is required",
         )),
         (false, Some(_)) => Err(invalid(
-            "StreamSpecification must not have StreamViewType when StreamEnabled is false",
+            "Table is being created with a stream disabled, UpdateViewType should not be specified",
         )),
         (false, None) => Ok(None),
     }

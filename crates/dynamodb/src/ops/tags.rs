@@ -45,8 +45,68 @@ pub(super) fn arn_constraints(c: &mut Constraints, arn: Option<&str>) {
     }
 }
 
+/// A request's tags as AWS checks them, in its words (recorded 2026-10-09: ack-api-quirks
+/// DDB-TABLE-442). The characters allowed are DynamoDB's documented set: letters, numbers,
+/// white space and `+ - = . _ : /`.
+pub(super) fn check_tags(tags: &[Tag]) -> Result<(), DynamoError> {
+    let allowed = |s: &str| {
+        s.chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "+-=._:/@".contains(c))
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for t in tags {
+        if t.key.is_empty() || t.key.chars().count() > 128 || !allowed(&t.key) {
+            return Err(DynamoError::validation(format!(
+                "The Tag Key provided is invalid, Key: {}",
+                t.key
+            )));
+        }
+        if t.value.chars().count() > 256 || !allowed(&t.value) {
+            return Err(DynamoError::validation(format!(
+                "The Tag Value provided is invalid, Value: {}",
+                t.value
+            )));
+        }
+        if t.key
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+        {
+            return Err(DynamoError::validation(format!(
+                "Tag Key cannot be prefixed with aws:, Key: {}",
+                t.key
+            )));
+        }
+        if !seen.insert(t.key.as_str()) {
+            return Err(DynamoError::validation(format!(
+                "Duplicate Tag Keys provided as input: Duplicate Tag Key found {}",
+                t.key
+            )));
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(too_many_tags());
+    }
+    Ok(())
+}
+
+/// More than 50 tags on a resource: a ValidationException, not LimitExceeded (recorded).
+fn too_many_tags() -> DynamoError {
+    DynamoError::validation("Number of Tags exceed the current limit for the provided ResourceArn")
+}
+
 fn table_by_arn(svc: &Dynamo, arn: &str) -> Result<Arc<TableMeta>, DynamoError> {
-    if !arn.starts_with("arn:") || arn.split(':').count() < 6 {
+    if !arn.starts_with("arn:") {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: ARNs must start with 'arn:': {arn}"
+        )));
+    }
+    if arn.contains("/index/") {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Invalid resource arn provided, only table \
+             or stream is accepted. Provided resource arn: {arn}"
+        )));
+    }
+    if arn.split(':').count() < 6 {
         return Err(DynamoError::validation(format!(
             "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
         )));
@@ -75,13 +135,12 @@ pub(super) async fn tag(svc: &Dynamo, req: TagRequest) -> Result<Json, DynamoErr
     c.into_result()?;
     let arn = req.resource_arn.unwrap_or_default();
     let tags = req.tags.unwrap_or_default();
-    for t in &tags {
-        if t.key.is_empty() || t.key.chars().count() > 128 || t.value.chars().count() > 256 {
-            return Err(DynamoError::validation(
-                "One or more parameter values were invalid: Invalid tag key or value",
-            )); // message unverified
-        }
+    if tags.is_empty() {
+        return Err(DynamoError::validation(
+            "Atleast one Tag needs to be provided as Input.",
+        ));
     }
+    check_tags(&tags)?;
     table_by_arn(svc, &arn)?;
     let catalog = svc.catalog.clone();
     svc.store
@@ -98,10 +157,7 @@ pub(super) async fn tag(svc: &Dynamo, req: TagRequest) -> Result<Json, DynamoErr
                 }
             }
             if next.tags.len() > MAX_TAGS {
-                return Ok(Err(DynamoError::new(
-                    ErrorCode::LimitExceeded,
-                    "The number of tags for this resource exceeds the maximum allowed of 50", // message unverified
-                )));
+                return Ok(Err(too_many_tags()));
             }
             catalog.put(ctx, next)?;
             Ok(Ok(()))
