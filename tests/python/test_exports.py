@@ -14,7 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import binary_path
-from dynohelpers import wait_table_active
+from dynohelpers import wait_for, wait_table_active
+from test_clock import DAY, advance, clock
 
 N_ITEMS = 10_000
 
@@ -216,6 +217,99 @@ def test_export_refusals(srv):
     with pytest.raises(ClientError) as e:
         ddb.describe_export(ExportArn=arn + "/export/01234567890123-deadbeef")
     assert e.value.response["Error"]["Code"] == "ExportNotFoundException"
+
+
+def exported_items(s3, ddb, arn, **kwargs) -> dict:
+    """Runs an export of the table (ExportTableToPointInTime's other parameters in kwargs) and
+    returns its items by key, as DynamoDB JSON, with its manifest summary."""
+    started = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="exports-bucket",
+                                                 **kwargs)["ExportDescription"]
+    done = wait(lambda: ddb.describe_export(ExportArn=started["ExportArn"])["ExportDescription"],
+                "ExportStatus")
+    assert done["ExportStatus"] == "COMPLETED", done
+    base = s3 / "exports-bucket" / done["ExportManifest"].rsplit("/", 1)[0]
+    summary = json.loads((base / "manifest-summary.json").read_text())
+    items = {}
+    for line in (base / "manifest-files.json").read_text().splitlines():
+        data = (s3 / "exports-bucket" / json.loads(line)["dataFileS3Key"]).read_bytes()
+        for row in gzip.decompress(data).decode().splitlines():
+            it = json.loads(row)["Item"]
+            items[(it["pk"]["S"], it["sk"]["N"])] = it
+    assert done["ItemCount"] == summary["itemCount"] == len(items)
+    return {"items": items, "summary": summary, "description": done}
+
+
+def test_an_export_at_a_past_time_has_the_items_of_that_time(new_server, s3):
+    """ExportTime in the PITR window: the items as they were then, rebuilt from the snapshot
+    and the log of point-in-time recovery; before the window or after now, refused."""
+    srv = new_server(args=["--s3-dir", str(s3), "--test-clock"])
+    ddb = srv.client()
+    create(ddb, "pit", pitr=False)
+
+    def put(i, v):
+        ddb.put_item(TableName="pit", Item={"pk": {"S": f"k{i:03d}"}, "sk": {"N": str(i)}, "v": {"S": v}})
+
+    def delete(i):
+        ddb.delete_item(TableName="pit", Key={"pk": {"S": f"k{i:03d}"}, "sk": {"N": str(i)}})
+
+    # Items 0..29 go into the first snapshot, 30..39 into the log after it.
+    for i in range(30):
+        put(i, "snap")
+    ddb.update_continuous_backups(TableName="pit", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})
+    wait_for(lambda: ddb.describe_continuous_backups(TableName="pit")["ContinuousBackupsDescription"]
+             ["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"].timestamp() > 0, what="window")
+    advance(srv, 10)
+    for i in range(30, 40):
+        put(i, "log")
+    delete(7)
+    put(7, "again")        # deleted, then written again before t1
+    put(8, "changed")      # a snapshot item changed twice before t1
+    put(8, "changed twice")
+    delete(9)              # a snapshot item deleted before t1
+    advance(srv, 10)
+    t1 = clock(srv)["epoch_seconds"]
+    at_t1 = scan_all(ddb, "pit")
+    advance(srv, 10)
+    for i in range(0, 5):
+        put(i, "later")    # snapshot items changed after t1
+    for i in range(10, 13):
+        delete(i)          # snapshot items deleted after t1
+    put(30, "later")       # a logged item changed after t1
+    delete(31)             # a logged item deleted after t1
+    put(9, "back")         # the deleted one back after t1
+    for i in range(100, 105):
+        put(i, "new")      # keys that did not exist at t1, before and after the snapshot's keys
+    advance(srv, 10)
+    t2 = clock(srv)["epoch_seconds"]
+    at_t2 = scan_all(ddb, "pit")
+    assert at_t1 != at_t2
+    arn = ddb.describe_table(TableName="pit")["Table"]["TableArn"]
+
+    past = exported_items(s3, ddb, arn, ExportTime=t1)
+    assert past["items"] == at_t1
+    assert past["summary"]["exportTime"].startswith(
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(t1))))
+    assert past["description"]["ExportTime"].timestamp() == pytest.approx(t1, abs=0.001)
+    assert "PointInTime" not in past["description"]
+    assert exported_items(s3, ddb, arn)["items"] == at_t2
+    assert exported_items(s3, ddb, arn, ExportTime=t2, ExportFormat="DYNAMODB_JSON")["items"] == at_t2
+
+    # Days later, with newer daily snapshots, t1 still exports as it was.
+    advance(srv, 2 * DAY)
+    put(0, "much later")
+    assert exported_items(s3, ddb, arn, ExportTime=t1)["items"] == at_t1
+    assert exported_items(s3, ddb, arn, ExportTime=t2)["items"] == at_t2
+
+    # Outside the window: before the earliest restorable time, or after now.
+    earliest = ddb.describe_continuous_backups(TableName="pit")["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"].timestamp()
+    now = clock(srv)["epoch_seconds"]
+    for t in (earliest - 60, now + 3600):
+        with pytest.raises(ClientError) as e:
+            ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="exports-bucket", ExportTime=t)
+        err = e.value.response["Error"]
+        assert (err["Code"], err["Message"]) == ("InvalidExportTimeException", "Export Time is invalid")
 
 
 def test_the_cli_exports_and_imports_on_a_stopped_servers_data(new_server, tmp_path):

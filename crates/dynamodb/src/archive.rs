@@ -358,6 +358,19 @@ impl ArchiveReader {
         self.offset
     }
 
+    /// The next item (key, stored form), past the table's definition; None after the end
+    /// frame. A file that stops before its end frame is an error: it is incomplete.
+    pub fn next_item(&mut self) -> io::Result<Option<(Vec<u8>, Vec<u8>)>> {
+        loop {
+            match self.next_frame()? {
+                Some(Frame::Table(_)) => {}
+                Some(Frame::Item { key, value }) => return Ok(Some((key, value))),
+                Some(Frame::End { .. }) => return Ok(None),
+                None => return Err(io::Error::other("the backup file is incomplete")),
+            }
+        }
+    }
+
     /// The next frame; None at the end of the file (a complete file ends with [`Frame::End`]).
     pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
         let mut head = [0u8; 8];

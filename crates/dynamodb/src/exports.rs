@@ -6,7 +6,9 @@
 //!
 //! The request records the export (IN_PROGRESS) and takes the store's snapshot time as its
 //! ExportTime; the `exports` worker writes it from a snapshot, off the writer, then records
-//! COMPLETED (or FAILED, with S3's failure code) in one write job.
+//! COMPLETED (or FAILED, with S3's failure code) in one write job. An ExportTime in the past
+//! (within the PITR window) exports the items as they were then, rebuilt from the table's
+//! point-in-time recovery snapshot and log (`pitr::items_at`).
 
 use std::io::Write;
 use std::ops::Bound;
@@ -20,6 +22,7 @@ use serde_json::{json, Value as Json};
 use store::{ReadCtx, ScanControl, Store, StoreError, WriteCtx};
 use worker::{Next, StepFuture, Worker};
 
+use crate::archive::Archive;
 use crate::catalog::Catalog;
 use crate::s3dir::S3Dir;
 use crate::schema::TableMeta;
@@ -66,6 +69,10 @@ pub struct ExportRecord {
     pub failure_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_message: Option<String>,
+    /// An ExportTime in the past: the items are the table's at that time, rebuilt from PITR
+    /// (internal, not in the ExportDescription).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub point_in_time: bool,
 }
 
 impl ExportRecord {
@@ -96,7 +103,14 @@ impl ExportRecord {
             export_manifest: None,
             failure_code: None,
             failure_message: None,
+            point_in_time: false,
         }
+    }
+
+    /// The ExportTime in ms, if the items are the table's at that past time.
+    pub fn point_in_time_ms(&self) -> Option<u64> {
+        (self.point_in_time && self.export_status == "IN_PROGRESS")
+            .then(|| (self.export_time * 1000.0).round() as u64)
     }
 
     /// `s3://BUCKET/PREFIX/AWSDynamoDB/ID/`, as a key prefix inside the bucket.
@@ -111,7 +125,7 @@ impl ExportRecord {
     pub fn description(&self) -> Json {
         let mut d = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
         if let Some(m) = d.as_object_mut() {
-            for internal in ["ExportId", "TableName"] {
+            for internal in ["ExportId", "TableName", "PointInTime"] {
                 m.remove(internal);
             }
             m.insert(
@@ -187,6 +201,133 @@ pub struct Written {
     pub manifest_key: String,
 }
 
+/// The data file being written: its path, key, gzip stream and item count.
+type OpenFile = (
+    PathBuf,
+    String,
+    flate2::write::GzEncoder<std::fs::File>,
+    u64,
+);
+
+/// An export's files as they are written: items go in one by one, then the manifests.
+struct ExportFiles<'a> {
+    record: &'a ExportRecord,
+    base_key: String,
+    base: PathBuf,
+    files: Vec<DataFile>,
+    current: Option<OpenFile>,
+    items: u64,
+    bytes: u64,
+}
+
+impl ExportFiles<'_> {
+    fn start<'a>(record: &'a ExportRecord, bucket_dir: &Path) -> std::io::Result<ExportFiles<'a>> {
+        let base_key = record.export_key();
+        let base = S3Dir::file(bucket_dir, &base_key)
+            .ok_or_else(|| std::io::Error::other("the export prefix leaves its bucket"))?;
+        std::fs::create_dir_all(base.join("data"))?;
+        std::fs::write(base.join("_started"), b"")?;
+        Ok(ExportFiles {
+            record,
+            base_key,
+            base,
+            files: Vec::new(),
+            current: None,
+            items: 0,
+            bytes: 0,
+        })
+    }
+
+    fn finish_file(&mut self) -> std::io::Result<()> {
+        if let Some((path, key, gz, n)) = self.current.take() {
+            gz.finish()?.sync_all()?;
+            self.files.push(DataFile {
+                key,
+                items: n,
+                md5: md5_of(&path)?,
+            });
+        }
+        Ok(())
+    }
+
+    /// One item, in its stored form: a line `{"Item": …}`, or `$ion_1_0 {Item:…}` for ION.
+    fn item(&mut self, stored: &[u8]) -> std::io::Result<()> {
+        if self.current.as_ref().is_some_and(|c| c.3 >= ITEMS_PER_FILE) {
+            self.finish_file()?;
+        }
+        let ion = self.record.export_format == "ION";
+        if self.current.is_none() {
+            let extension = if ion { "ion.gz" } else { "json.gz" };
+            let name = format!("{}.{extension}", data_name());
+            let path = self.base.join("data").join(&name);
+            let file = std::fs::File::create(&path)?;
+            let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+            let key = format!("{}/data/{name}", self.base_key);
+            self.current = Some((path, key, gz, 0));
+        }
+        let item = crate::record::decode_item(stored).map_err(std::io::Error::other)?;
+        self.bytes += item::size::item_size(&item) as u64;
+        if let Some((_, _, gz, n)) = self.current.as_mut() {
+            if ion {
+                gz.write_all(crate::ion::item_line(&item).as_bytes())?;
+            } else {
+                let line = json!({ "Item": item::json::item_to_json(&item) });
+                serde_json::to_writer(&mut *gz, &line)?;
+            }
+            gz.write_all(b"\n")?;
+            *n += 1;
+        }
+        self.items += 1;
+        Ok(())
+    }
+
+    /// Ends the last data file and writes the manifests; the summary's end time is `clock`'s.
+    fn finish(mut self, clock: &clock::Clock) -> std::io::Result<Written> {
+        self.finish_file()?;
+        let (record, base_key, base) = (self.record, &self.base_key, &self.base);
+        // manifest-files.json: one JSON object per line, per data file.
+        let mut manifest_files = String::new();
+        for f in &self.files {
+            manifest_files.push_str(
+                &json!({
+                    "itemCount": f.items,
+                    "md5Checksum": b64(&f.md5),
+                    "etag": hex(&f.md5),
+                    "dataFileS3Key": f.key,
+                })
+                .to_string(),
+            );
+            manifest_files.push('\n');
+        }
+        let manifest_key = format!("{base_key}/manifest-files.json");
+        write_with_checksum(base, "manifest-files", manifest_files.as_bytes())?;
+        let summary = json!({
+            "version": "2020-06-30",
+            "exportArn": record.export_arn,
+            "startTime": clock::rfc3339_millis((record.start_time * 1000.0) as i64),
+            "endTime": clock::rfc3339_millis(clock.now_ms() as i64),
+            "tableArn": record.table_arn,
+            "tableId": record.table_id,
+            "exportTime": clock::rfc3339_millis((record.export_time * 1000.0) as i64),
+            "s3Bucket": record.s3_bucket,
+            "s3Prefix": record.s3_prefix,
+            "s3SseAlgorithm": record.s3_sse_algorithm,
+            "s3SseKmsKeyId": record.s3_sse_kms_key_id,
+            "manifestFilesS3Key": manifest_key,
+            "billedSizeBytes": self.bytes,
+            "itemCount": self.items,
+            "outputFormat": record.export_format,
+            "exportType": record.export_type,
+        });
+        write_with_checksum(base, "manifest-summary", summary.to_string().as_bytes())?;
+        Ok(Written {
+            items: self.items,
+            bytes: self.bytes,
+            manifest_key: format!("{base_key}/manifest-summary.json"),
+        })
+    }
+}
+
 /// Writes the export of `meta` as `view` has it into `bucket_dir`; the manifest's end time comes
 /// from the installation's `clock`. Runs on a blocking thread.
 pub fn write(
@@ -196,78 +337,17 @@ pub fn write(
     bucket_dir: &Path,
     clock: &clock::Clock,
 ) -> std::io::Result<Written> {
-    let base_key = record.export_key();
-    let base = S3Dir::file(bucket_dir, &base_key)
-        .ok_or_else(|| std::io::Error::other("the export prefix leaves its bucket"))?;
-    std::fs::create_dir_all(base.join("data"))?;
-    std::fs::write(base.join("_started"), b"")?;
-    let mut files: Vec<DataFile> = Vec::new();
-    let mut current: Option<(
-        PathBuf,
-        String,
-        flate2::write::GzEncoder<std::fs::File>,
-        u64,
-    )> = None;
-    let (mut items, mut bytes) = (0u64, 0u64);
+    let mut out = ExportFiles::start(record, bucket_dir)?;
     let mut failed: Option<std::io::Error> = None;
-    // One item a line: `{"Item": …}`, or `$ion_1_0 {Item:…}` for ION.
-    let ion = record.export_format == "ION";
-    let extension = if ion { "ion.gz" } else { "json.gz" };
-    let finish = |current: &mut Option<(
-        PathBuf,
-        String,
-        flate2::write::GzEncoder<std::fs::File>,
-        u64,
-    )>,
-                  files: &mut Vec<DataFile>|
-     -> std::io::Result<()> {
-        if let Some((path, key, gz, n)) = current.take() {
-            gz.finish()?.sync_all()?;
-            files.push(DataFile {
-                key,
-                items: n,
-                md5: md5_of(&path)?,
-            });
-        }
-        Ok(())
-    };
     view.scan(
         &meta.items_table(),
         (Bound::Unbounded, Bound::Unbounded),
         false,
-        |_, v| {
-            let mut step = || -> std::io::Result<()> {
-                if current.as_ref().is_some_and(|c| c.3 >= ITEMS_PER_FILE) {
-                    finish(&mut current, &mut files)?;
-                }
-                if current.is_none() {
-                    let name = format!("{}.{extension}", data_name());
-                    let path = base.join("data").join(&name);
-                    let file = std::fs::File::create(&path)?;
-                    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-                    current = Some((path, format!("{base_key}/data/{name}"), gz, 0));
-                }
-                let item = crate::record::decode_item(v).map_err(std::io::Error::other)?;
-                bytes += item::size::item_size(&item) as u64;
-                if let Some((_, _, gz, n)) = current.as_mut() {
-                    if ion {
-                        gz.write_all(crate::ion::item_line(&item).as_bytes())?;
-                    } else {
-                        let line = json!({ "Item": item::json::item_to_json(&item) });
-                        serde_json::to_writer(&mut *gz, &line)?;
-                    }
-                    gz.write_all(b"\n")?;
-                    *n += 1;
-                }
-                items += 1;
-                Ok(())
-            };
-            match step() {
-                Ok(()) => ScanControl::Continue,
-                Err(e) => {
-                    failed = Some(e);
-                    ScanControl::Stop
-                }
+        |_, v| match out.item(v) {
+            Ok(()) => ScanControl::Continue,
+            Err(e) => {
+                failed = Some(e);
+                ScanControl::Stop
             }
         },
     )
@@ -275,47 +355,30 @@ pub fn write(
     if let Some(e) = failed {
         return Err(e);
     }
-    finish(&mut current, &mut files)?;
-    // manifest-files.json: one JSON object per line, per data file.
-    let mut manifest_files = String::new();
-    for f in &files {
-        manifest_files.push_str(
-            &json!({
-                "itemCount": f.items,
-                "md5Checksum": b64(&f.md5),
-                "etag": hex(&f.md5),
-                "dataFileS3Key": f.key,
-            })
-            .to_string(),
-        );
-        manifest_files.push('\n');
-    }
-    let manifest_key = format!("{base_key}/manifest-files.json");
-    write_with_checksum(&base, "manifest-files", manifest_files.as_bytes())?;
-    let summary = json!({
-        "version": "2020-06-30",
-        "exportArn": record.export_arn,
-        "startTime": clock::rfc3339_millis((record.start_time * 1000.0) as i64),
-        "endTime": clock::rfc3339_millis(clock.now_ms() as i64),
-        "tableArn": record.table_arn,
-        "tableId": record.table_id,
-        "exportTime": clock::rfc3339_millis((record.export_time * 1000.0) as i64),
-        "s3Bucket": record.s3_bucket,
-        "s3Prefix": record.s3_prefix,
-        "s3SseAlgorithm": record.s3_sse_algorithm,
-        "s3SseKmsKeyId": record.s3_sse_kms_key_id,
-        "manifestFilesS3Key": manifest_key,
-        "billedSizeBytes": bytes,
-        "itemCount": items,
-        "outputFormat": record.export_format,
-        "exportType": record.export_type,
-    });
-    write_with_checksum(&base, "manifest-summary", summary.to_string().as_bytes())?;
-    Ok(Written {
-        items,
-        bytes,
-        manifest_key: format!("{base_key}/manifest-summary.json"),
-    })
+    out.finish(clock)
+}
+
+/// Writes the export of `meta` as it was at the record's (past) ExportTime: its items rebuilt
+/// from point-in-time recovery's snapshot and log (`pitr::items_at`). Runs on a blocking thread.
+pub fn write_at(
+    view: &ReadCtx,
+    meta: &TableMeta,
+    record: &ExportRecord,
+    archive: &Archive,
+    bucket_dir: &Path,
+    clock: &clock::Clock,
+) -> std::io::Result<Written> {
+    let at_ms = record.point_in_time_ms().unwrap_or_default();
+    let base = crate::pitr::base_for(view, meta, at_ms)
+        .map_err(std::io::Error::other)?
+        .ok_or_else(|| {
+            std::io::Error::other("no point-in-time recovery snapshot covers the export time")
+        })?;
+    let mut out = ExportFiles::start(record, bucket_dir)?;
+    crate::pitr::items_at(view, archive, &meta.table_id, &base, at_ms, &mut |_, v| {
+        out.item(v)
+    })?;
+    out.finish(clock)
 }
 
 /// `NAME.json` and its `NAME.md5` (the base64 MD5 of the file, no newline, as real exports
@@ -333,12 +396,23 @@ fn write_with_checksum(base: &Path, name: &str, body: &[u8]) -> std::io::Result<
 pub struct Exporter {
     store: Store,
     catalog: Arc<Catalog>,
+    archive: Arc<Archive>,
     s3: Option<S3Dir>,
 }
 
 impl Exporter {
-    pub fn new(store: Store, catalog: Arc<Catalog>, s3: Option<S3Dir>) -> Exporter {
-        Exporter { store, catalog, s3 }
+    pub fn new(
+        store: Store,
+        catalog: Arc<Catalog>,
+        archive: Arc<Archive>,
+        s3: Option<S3Dir>,
+    ) -> Exporter {
+        Exporter {
+            store,
+            catalog,
+            archive,
+            s3,
+        }
     }
 
     async fn step_once(&mut self) -> Result<Next, StoreError> {
@@ -363,10 +437,16 @@ impl Exporter {
             (Some(meta), Some(dir)) => {
                 let rec = record.clone();
                 let clock = self.store.clock().clone();
-                let written =
-                    tokio::task::spawn_blocking(move || write(&read, &meta, &rec, &dir, &clock))
-                        .await
-                        .map_err(|e| StoreError::io(e.to_string()))?;
+                let archive = self.archive.clone();
+                let written = tokio::task::spawn_blocking(move || {
+                    if rec.point_in_time {
+                        write_at(&read, &meta, &rec, &archive, &dir, &clock)
+                    } else {
+                        write(&read, &meta, &rec, &dir, &clock)
+                    }
+                })
+                .await
+                .map_err(|e| StoreError::io(e.to_string()))?;
                 written.map_err(|e| ("S3PutObjectFailed", e.to_string()))
             }
         };

@@ -242,7 +242,12 @@ impl Dynamo {
             self.resealer.clone(),
         );
         workers.spawn(
-            exports::Exporter::new(self.store.clone(), self.catalog.clone(), self.s3.clone()),
+            exports::Exporter::new(
+                self.store.clone(),
+                self.catalog.clone(),
+                self.archive.clone(),
+                self.s3.clone(),
+            ),
             self.exporter.clone(),
         );
         workers.spawn(

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use store::{ReadCtx, ScanControl, Store, StoreError, WriteCtx};
 use worker::{Next, StepFuture, Worker};
 
-use crate::archive::{Archive, Frame};
+use crate::archive::Archive;
 use crate::catalog::Catalog;
 use crate::items::{self, Origin};
 use crate::schema::TableMeta;
@@ -150,41 +150,33 @@ impl Restorer {
         let mut out = Vec::new();
         let mut bytes = 0usize;
         while out.len() < CHUNK_ITEMS && bytes < CHUNK_BYTES {
-            match reader.next_frame().map_err(io)? {
-                Some(Frame::Table(_)) => {}
-                Some(Frame::Item { key, value }) => {
-                    bytes += key.len() + value.len();
-                    let item = items::decode_item(&value)?;
-                    out.push((key, item, value));
-                }
-                Some(Frame::End { .. }) => return Ok((out, reader.offset(), true)),
-                None => return Err(io(std::io::Error::other("the backup file is incomplete"))),
-            }
+            let Some((key, value)) = reader.next_item().map_err(io)? else {
+                return Ok((out, reader.offset(), true));
+            };
+            bytes += key.len() + value.len();
+            let item = items::decode_item(&value)?;
+            out.push((key, item, value));
         }
         Ok((out, reader.offset(), false))
     }
 
     /// Reads the next chunk of the source's log to replay: (table key, stored item or None).
     fn read_log(&self, replay: &Replay) -> Result<(Vec<Logged>, Option<Vec<u8>>), StoreError> {
-        let end = (replay.to_ms + 1).to_be_bytes();
         let mut out = Vec::new();
         let mut bytes = 0usize;
         let mut next = None;
-        self.store.read()?.scan(
-            &crate::pitr::log_table(&replay.source_table_id),
-            (
-                Bound::Included(replay.next_key.as_slice()),
-                Bound::Excluded(&end[..]),
-            ),
-            false,
-            |k, v| {
+        crate::pitr::scan_log(
+            &self.store.read()?,
+            &replay.source_table_id,
+            &replay.next_key,
+            replay.to_ms,
+            |log_key, key, stored| {
                 if out.len() >= CHUNK_ITEMS || bytes >= CHUNK_BYTES {
-                    next = Some(k.to_vec());
+                    next = Some(log_key.to_vec());
                     return ScanControl::Stop;
                 }
-                bytes += k.len() + v.len();
-                let key = k.get(8..).unwrap_or_default().to_vec();
-                out.push((key, (!v.is_empty()).then(|| v.to_vec())));
+                bytes += log_key.len() + stored.map_or(0, <[u8]>::len);
+                out.push((key.to_vec(), stored.map(<[u8]>::to_vec)));
                 ScanControl::Continue
             },
         )?;
