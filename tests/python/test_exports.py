@@ -312,6 +312,33 @@ def test_an_export_at_a_past_time_has_the_items_of_that_time(new_server, s3):
         assert (err["Code"], err["Message"]) == ("InvalidExportTimeException", "Export Time is invalid")
 
 
+def offline_round_trip(srv, table: str, count: int, tmp_path, export_args=()):
+    """Stops `srv`, exports `table` (`count` items) with `dynostack export`, imports the data
+    files into `<table>-copy` with `dynostack import`, starts `srv` again and checks the copy
+    holds the same items. Returns the export's directory."""
+    original = scan_all(srv.client(), table)
+    srv.stop()
+    binary = str(binary_path())
+    out = tmp_path / "out"
+    got = subprocess.run([binary, "export", "--data-dir", str(srv.data_dir), *export_args, table, str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.startswith(f"exported {count} items of {table} to ")
+    (export_dir,) = (out / "AWSDynamoDB").iterdir()
+    # The format follows the files' names (`--format` says it outright).
+    got = subprocess.run([binary, "import", "--data-dir", str(srv.data_dir), str(export_dir / "data"),
+                          f"{table}-copy", "--key", "pk:S", "--sort", "sk:N"],
+                         capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.startswith(f"imported {count} items into {table}-copy")
+    srv.start()
+    ddb = srv.client()
+    wait_table_active(ddb, f"{table}-copy")
+    copy = scan_all(ddb, f"{table}-copy")
+    assert {k: normalized(v) for k, v in original.items()} == {k: normalized(v) for k, v in copy.items()}
+    return export_dir
+
+
 def test_the_cli_exports_and_imports_on_a_stopped_servers_data(new_server, tmp_path):
     """`dynostack export` and `dynostack import`: the same layout and loading, offline."""
     srv = new_server()
@@ -320,27 +347,9 @@ def test_the_cli_exports_and_imports_on_a_stopped_servers_data(new_server, tmp_p
     for start in range(0, 100, 25):
         ddb.batch_write_item(RequestItems={"cli-source": [
             {"PutRequest": {"Item": item(i)}} for i in range(start, start + 25)]})
-    original = scan_all(ddb, "cli-source")
-    srv.stop()
-    binary = str(binary_path())
-    out = tmp_path / "out"
-    got = subprocess.run([binary, "export", "--data-dir", str(srv.data_dir), "cli-source", str(out)],
-                         capture_output=True, text=True, timeout=120)
-    assert got.returncode == 0, got.stderr
-    assert got.stdout.startswith("exported 100 items of cli-source to ")
-    (export_dir,) = (out / "AWSDynamoDB").iterdir()
+    export_dir = offline_round_trip(srv, "cli-source", 100, tmp_path)
     summary = json.loads((export_dir / "manifest-summary.json").read_text())
     assert summary["itemCount"] == 100
-    got = subprocess.run([binary, "import", "--data-dir", str(srv.data_dir), str(export_dir / "data"),
-                          "cli-copy", "--key", "pk:S", "--sort", "sk:N"],
-                         capture_output=True, text=True, timeout=120)
-    assert got.returncode == 0, got.stderr
-    assert got.stdout.startswith("imported 100 items into cli-copy")
-    srv.start()
-    ddb = srv.client()
-    wait_table_active(ddb, "cli-copy")
-    copy = scan_all(ddb, "cli-copy")
-    assert {k: normalized(v) for k, v in original.items()} == {k: normalized(v) for k, v in copy.items()}
 
 
 # An item whose ION line is known exactly: AWS's documented forms (`6d2`, `2d3`, `5d-2` as
@@ -532,30 +541,11 @@ def test_the_cli_exports_and_imports_ion(new_server, tmp_path):
         ddb.batch_write_item(RequestItems={"cli-ion": [
             {"PutRequest": {"Item": item(i)}} for i in range(start, start + 25)]})
     ddb.put_item(TableName="cli-ion", Item=EXACT_ITEM)
-    original = scan_all(ddb, "cli-ion")
-    srv.stop()
-    binary = str(binary_path())
-    out = tmp_path / "out"
-    got = subprocess.run([binary, "export", "--data-dir", str(srv.data_dir), "--format", "ion", "cli-ion", str(out)],
-                         capture_output=True, text=True, timeout=120)
-    assert got.returncode == 0, got.stderr
-    assert got.stdout.startswith("exported 51 items of cli-ion to ")
-    (export_dir,) = (out / "AWSDynamoDB").iterdir()
+    export_dir = offline_round_trip(srv, "cli-ion", 51, tmp_path, ["--format", "ion"])
     assert json.loads((export_dir / "manifest-summary.json").read_text())["outputFormat"] == "ION"
     data = list((export_dir / "data").iterdir())
     assert data and all(f.name.endswith(".ion.gz") for f in data)
     assert EXACT_LINE in gzip.decompress(data[0].read_bytes()).decode().splitlines()
-    # The format follows the files' names (`--format ion` says it outright).
-    got = subprocess.run([binary, "import", "--data-dir", str(srv.data_dir), str(export_dir / "data"),
-                          "cli-ion-copy", "--key", "pk:S", "--sort", "sk:N"],
-                         capture_output=True, text=True, timeout=120)
-    assert got.returncode == 0, got.stderr
-    assert got.stdout.startswith("imported 51 items into cli-ion-copy")
-    srv.start()
-    ddb = srv.client()
-    wait_table_active(ddb, "cli-ion-copy")
-    copy = scan_all(ddb, "cli-ion-copy")
-    assert {k: normalized(v) for k, v in original.items()} == {k: normalized(v) for k, v in copy.items()}
 
 
 # CSV (docs: S3DataImport.Format): the first line of a file is its header unless HeaderList
