@@ -226,3 +226,20 @@ def test_update_table_with_nothing_to_change_names_todays_members(ddb_raw, hash_
                  "SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, "
                  "MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass "
                  "is required", TableName=hash_table)
+
+
+def test_a_malformed_stream_arn_is_a_validation_error(ddb_raw, streams, make_table):
+    """Group 5: a string that is no stream ARN is a ValidationException ("Invalid StreamArn", as
+    the AWS SDK for JavaScript's integration test saw); a well-formed ARN naming no stream stays
+    ResourceNotFoundException."""
+    name = make_table(StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = ddb_raw.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    for bad in ["arn:aws:dynamodb:us-east-1:123456789012:tablex/t1/stream/2020-01-01",
+                "arn:aws:kinesis:us-east-1:123456789012:stream/some-kinesis-stream",
+                arn.replace("/stream/", "/streams/")]:
+        expect_error(streams.describe_stream, VE, "Invalid StreamArn", StreamArn=bad)
+        expect_error(streams.get_shard_iterator, VE, "Invalid StreamArn", StreamArn=bad,
+                     ShardId="shardId-00000001796646087264-7fc11cf5", ShardIteratorType="LATEST")
+    missing = arn.replace(f"table/{name}/", "table/no-such-table/")
+    expect_error(streams.describe_stream, "ResourceNotFoundException",
+                 f"Requested resource not found: Stream: {missing} not found", StreamArn=missing)

@@ -94,7 +94,33 @@ fn live_shards(entry: &StreamEntry, now: u64, retention: u64) -> Vec<&ShardEntry
         .collect()
 }
 
+/// A stream ARN that is not one (`arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL`)
+/// is a ValidationException; a well-formed one naming no stream is ResourceNotFoundException.
+/// AWS's text contains "Invalid StreamArn" (the AWS SDK for JavaScript's integration test
+/// against DynamoDB Streams matches it); the rest of its wording is unverified.
+fn check_arn(arn: &str) -> Result<(), StreamsError> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let resource: Vec<&str> = parts.get(5).map_or(Vec::new(), |r| r.split('/').collect());
+    let well_formed = parts.len() == 6
+        && parts[0] == "arn"
+        && !parts[1].is_empty()
+        && parts[2] == "dynamodb"
+        && !parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && resource.len() == 4
+        && resource[0] == "table"
+        && !resource[1].is_empty()
+        && resource[2] == "stream"
+        && !resource[3].is_empty();
+    match well_formed {
+        true => Ok(()),
+        false => Err(StreamsError::validation("Invalid StreamArn")), // message unverified beyond these words
+    }
+}
+
 fn find_stream(svc: &Streams, arn: &str) -> Result<StreamEntry, StreamsError> {
+    check_arn(arn)?;
     let now = now_ms(svc);
     stream_registry::get(&svc.store.read()?, arn)?
         .filter(|e| visible(e, now, retention_ms(svc)))
@@ -360,6 +386,7 @@ fn get_shard_iterator(svc: &Streams, req: GetShardIteratorRequest) -> Result<Jso
     let arn = req.stream_arn.unwrap_or_default();
     let shard_id = req.shard_id.unwrap_or_default();
     let kind = req.shard_iterator_type.unwrap_or_default();
+    check_arn(&arn)?;
     let read = svc.store.read()?;
     let now = now_ms(svc);
     let retention = retention_ms(svc);
