@@ -243,3 +243,23 @@ def test_a_malformed_stream_arn_is_a_validation_error(ddb_raw, streams, make_tab
     missing = arn.replace(f"table/{name}/", "table/no-such-table/")
     expect_error(streams.describe_stream, "ResourceNotFoundException",
                  f"Requested resource not found: Stream: {missing} not found", StreamArn=missing)
+
+
+def test_key_attribute_names_are_at_most_255_bytes(ddb_raw):
+    """Group 3: the model's KeySchemaAttributeName is 1..255 bytes, in key schemas and attribute
+    definitions alike (AWS reports every violation of the request's members at once; their order
+    here, the model's member order, is unverified)."""
+    long = "a" * 256
+    expect_error(ddb_raw.create_table, VE,
+                 f"2 validation errors detected: Value '{long}' at 'attributeDefinitions.1.member.attributeName' "
+                 f"failed to satisfy constraint: Member must have length less than or equal to 255; Value '{long}' "
+                 f"at 'keySchema.1.member.attributeName' failed to satisfy constraint: Member must have length less "
+                 f"than or equal to 255",
+                 TableName=unique_name(), KeySchema=[{"AttributeName": long, "KeyType": "HASH"}],
+                 AttributeDefinitions=[{"AttributeName": long, "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    name = unique_name()
+    ddb_raw.create_table(TableName=name, KeySchema=[{"AttributeName": "a" * 255, "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "a" * 255, "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+    wait_table_active(ddb_raw, name)
+    ddb_raw.delete_table(TableName=name)

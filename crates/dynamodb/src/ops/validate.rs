@@ -114,13 +114,7 @@ pub fn key_schema_constraints(c: &mut Constraints, schema: &[KeySchemaElement], 
                 "satisfy enum value set: [HASH, RANGE]",
             );
         }
-        if k.attribute_name.is_empty() {
-            c.push(
-                "",
-                &format!("{member}.{}.member.attributeName", i + 1),
-                "have length greater than or equal to 1",
-            );
-        }
+        key_attribute_name(c, &k.attribute_name, &format!("{member}.{}.member", i + 1));
     }
     if schema.is_empty() {
         c.push("[]", member, "have length greater than or equal to 1");
@@ -143,6 +137,22 @@ pub fn attribute_constraints(c: &mut Constraints, defs: &[AttributeDefinition]) 
                 "satisfy enum value set: [B, N, S]",
             );
         }
+        key_attribute_name(
+            c,
+            &d.attribute_name,
+            &format!("attributeDefinitions.{}.member", i + 1),
+        );
+    }
+}
+
+/// A key attribute's name: 1 to 255 bytes (the model's KeySchemaAttributeName), in key schemas
+/// and attribute definitions alike. Non-key attribute names may be longer.
+fn key_attribute_name(c: &mut Constraints, name: &str, entry: &str) {
+    let member = format!("{entry}.attributeName");
+    if name.is_empty() {
+        c.push("", &member, "have length greater than or equal to 1");
+    } else if name.len() > 255 {
+        c.push(name, &member, "have length less than or equal to 255");
     }
 }
 
