@@ -46,3 +46,17 @@ def test_the_front_page_links_browsers_to_the_console_and_keeps_the_health_line(
     assert browser.status == 200 and b'<a href="/console/">' in browser.body
     plain = get(endpoint, "/")
     assert plain.body == b"healthy: dynostack"
+
+
+def test_trigger_checkpoints_are_served_in_open_mode_only_unless_the_test_clock_is_on(new_server, tmp_path):
+    """`/_dynostack/triggers` (the console's Streams page) has no AWS API behind it: open mode or
+    --test-clock serve it, an enforcing server without the test clock does not."""
+    open_mode = new_server(in_memory=True)
+    resp = get(open_mode.endpoint, "/_dynostack/triggers")
+    assert resp.status == 200 and resp.body == b'{"triggers":[]}'
+    creds = tmp_path / "credentials"
+    creds.write_text("[default]\naws_access_key_id = AKIAEXAMPLE000000001\naws_secret_access_key = secret\n")
+    enforced = new_server(in_memory=True, args=["--credentials", str(creds)])
+    assert get(enforced.endpoint, "/_dynostack/triggers").status == 404
+    with_clock = new_server(in_memory=True, args=["--credentials", str(creds), "--test-clock"])
+    assert get(with_clock.endpoint, "/_dynostack/triggers").status == 200

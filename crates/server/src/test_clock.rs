@@ -8,6 +8,8 @@
 //!
 //! - `GET /_dynostack/workers` → every background worker's status (next due time, steps, last
 //!   error).
+//! - `GET /_dynostack/triggers` → every trigger's checkpoint (the next stream sequence number it
+//!   delivers) and its worker's status; served in open mode too, as triggers have no AWS API here.
 //!
 //! Without the flag these paths are unknown, as on AWS.
 
@@ -24,6 +26,7 @@ use protocol::{json, Reply};
 pub const CLOCK_PATH: &str = "/_dynostack/clock";
 pub const ADVANCE_PATH: &str = "/_dynostack/clock/advance";
 pub const WORKERS_PATH: &str = "/_dynostack/workers";
+pub const TRIGGERS_PATH: &str = "/_dynostack/triggers";
 
 /// A move's body is a few bytes; anything longer is refused unread.
 const MAX_BODY: usize = 4096;
@@ -41,7 +44,13 @@ pub async fn handle(
     request_id: &str,
 ) -> Response<Full<Bytes>> {
     let path = parts.uri.path();
-    if !state.test_clock || ![CLOCK_PATH, ADVANCE_PATH, WORKERS_PATH].contains(&path) {
+    // Triggers have no AWS API here (Lambda's event source mappings are not served); their
+    // checkpoints are shown where a developer works: open mode, or with the test clock.
+    let served = match path {
+        TRIGGERS_PATH => state.test_clock || matches!(state.auth, auth::Mode::Open),
+        _ => state.test_clock && [CLOCK_PATH, ADVANCE_PATH, WORKERS_PATH].contains(&path),
+    };
+    if !served {
         return send(json::respond(404, &json!({}), None), request_id);
     }
     // Only a loopback host (or one given with --allow-host), in every mode: a web page that
@@ -52,6 +61,7 @@ pub async fn handle(
     match (&parts.method, path) {
         (&Method::GET, CLOCK_PATH) => reply(state, request_id),
         (&Method::GET, WORKERS_PATH) => workers(state, request_id),
+        (&Method::GET, TRIGGERS_PATH) => triggers(state, request_id),
         (&Method::POST, ADVANCE_PATH) => {
             // A JSON content type cannot be sent cross-site without a CORS preflight, which is
             // never answered: a web page the user visits cannot move the clock.
@@ -144,6 +154,41 @@ fn workers(state: &SharedState, request_id: &str) -> Response<Full<Bytes>> {
         .collect();
     send(
         json::respond(200, &json!({ "workers": list }), Some("application/json")),
+        request_id,
+    )
+}
+
+/// Every trigger's checkpoint, with its worker's status while it runs (`trigger:TABLE`).
+fn triggers(state: &SharedState, request_id: &str) -> Response<Full<Bytes>> {
+    let checkpoints = match streams::triggers::checkpoints(state.dynamodb.store()) {
+        Ok(c) => c,
+        Err(_) => {
+            return error(
+                500,
+                "InternalServerError",
+                "cannot read the checkpoints",
+                request_id,
+            )
+        }
+    };
+    let statuses = state.workers.statuses();
+    let list: Vec<Value> = checkpoints
+        .into_iter()
+        .map(|c| {
+            let worker = statuses
+                .iter()
+                .find(|s| s.name == format!("trigger:{}", c.table))
+                .map(|s| json!({ "steps": s.steps, "failures": s.failures, "last_error": s.last_error }));
+            json!({
+                "table": c.table,
+                "command": c.command,
+                "next_sequence_number": c.next_sequence_number,
+                "worker": worker,
+            })
+        })
+        .collect();
+    send(
+        json::respond(200, &json!({ "triggers": list }), Some("application/json")),
         request_id,
     )
 }

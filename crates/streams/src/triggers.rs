@@ -82,6 +82,37 @@ impl Default for TriggerConfig {
     }
 }
 
+/// A trigger's saved position, for the console: the next stream record it will deliver.
+pub struct Checkpoint {
+    pub table: String,
+    pub command: String,
+    /// The next record's sequence number, in the form stream records carry.
+    pub next_sequence_number: String,
+}
+
+/// Every trigger's checkpoint in the store (those of triggers no longer configured too: the
+/// same trigger given again resumes from it).
+pub fn checkpoints(store: &Store) -> Result<Vec<Checkpoint>, StoreError> {
+    let mut out = Vec::new();
+    store.read()?.scan(
+        CHECKPOINTS,
+        (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+        false,
+        |k, v| {
+            let key = String::from_utf8_lossy(k);
+            if let (Some((table, command)), Ok(next)) = (key.split_once('='), v.try_into()) {
+                out.push(Checkpoint {
+                    table: table.to_string(),
+                    command: command.to_string(),
+                    next_sequence_number: records::sequence_number(u64::from_be_bytes(next)),
+                });
+            }
+            store::ScanControl::Continue
+        },
+    )?;
+    Ok(out)
+}
+
 fn load_checkpoint(store: &Store, key: &str) -> Result<u64, StoreError> {
     let raw = store.read()?.get(CHECKPOINTS, key.as_bytes())?;
     Ok(raw

@@ -1,6 +1,6 @@
 // Streams: a table's streams and shards, a shard's records from its start, and a live tail that
 // follows every open shard from its end (GetRecords once a second, as a consumer would).
-import { dynamodb, streams, clock } from "../aws.js";
+import { dynamodb, streams } from "../aws.js";
 import { h, fill, table, facts, page, section, load, link, when, gap } from "../ui.js";
 import { enc } from "./tables.js";
 
@@ -164,24 +164,27 @@ function liveTail(arn, el) {
   return { stop: () => (stopped = true) };
 }
 
-/// Triggers (`serve --trigger`) run as background workers; the test clock's worker list shows
-/// their progress. Without it there is no API for them yet.
+/// Triggers (`serve --trigger TABLE=COMMAND`): each one's checkpoint — the next stream record
+/// it delivers — and its worker. They have no AWS API here (Lambda's event source mappings are
+/// not served), so this reads `/_dynostack/triggers`, served in open mode or with the test clock.
 async function triggers() {
-  const now = await clock().catch(() => null);
-  if (!now) return section("Triggers", gap("triggers (serve --trigger TABLE=COMMAND) and their checkpoints are not shown: the server has no API for them yet (with --test-clock, their workers are listed here)."));
-  const resp = await fetch("/_dynostack/workers");
-  const { workers = [] } = resp.ok ? await resp.json() : {};
-  const mine = workers.filter((w) => w.name.startsWith("trigger"));
+  const resp = await fetch("/_dynostack/triggers").catch(() => null);
+  if (!resp || !resp.ok) {
+    return section("Triggers", gap("triggers and their checkpoints are shown in open mode or with --test-clock only: they have no AWS API here."));
+  }
+  const { triggers: list = [] } = await resp.json();
   return section(
     "Triggers",
     table(
       [
-        ["Worker", (w) => w.name],
-        ["Batches run", (w) => w.steps],
-        ["Failures", (w) => w.failures],
-        ["Last error", (w) => w.last_error || "—"],
+        ["Table", (t) => link(`#/streams/${enc(t.table)}`, t.table)],
+        ["Command", (t) => h("code", {}, t.command)],
+        ["Checkpoint (next sequence number)", (t) => t.next_sequence_number],
+        ["Worker steps", (t) => t.worker?.steps ?? "not running"],
+        ["Failures", (t) => t.worker?.failures ?? "—"],
+        ["Last error", (t) => t.worker?.last_error || "—"],
       ],
-      mine,
+      list,
       { empty: "No triggers: serve --trigger TABLE=COMMAND runs one." },
     ),
   );
