@@ -131,9 +131,6 @@ impl Sync<'_> {
                 taken += 1;
             }
             held = self.settle(log.as_mut(), steps);
-            if let Some(space) = self.space {
-                space.set_log_stalled(!held.is_empty());
-            }
         }
     }
 
@@ -158,6 +155,11 @@ impl Sync<'_> {
             failure = again;
         }
         let rest = steps.split_off(durable);
+        if let Some(space) = self.space {
+            // Before the replies: a writer answered once the log took its held batch must find
+            // writes taken again, not refused for a stall that is over.
+            space.set_log_stalled(failure.as_ref().is_some_and(StoreError::is_disk_full));
+        }
         self.release(steps, None);
         match failure {
             None => Vec::new(),
