@@ -11,7 +11,7 @@
 //! - `GET /_dynostack/triggers` → every trigger's checkpoint (the next stream sequence number it
 //!   delivers) and its worker's status; served in open mode too, as triggers have no AWS API here.
 //!
-//! Without the flag these paths are unknown, as on AWS.
+//! Without the flag these paths are unknown, as on AWS (the triggers path excepted in open mode).
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
