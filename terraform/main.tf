@@ -238,7 +238,7 @@ resource "aws_backup_plan" "dynamodb" {
 }
 
 resource "aws_iam_role" "backup" {
-  name = "${local.table_name_prefix}-dynamodb-backup"
+  name = "${local.table_name_prefix}-dynamodb-backup${var.iam_name_suffix}"
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -263,7 +263,7 @@ resource "aws_iam_role_policy_attachment" "backup" {
 # fix: the seed documents the policy but attaches it to nothing; the application's code assumes
 # this role (trusted by the account, whose own policies say who may assume it).
 resource "aws_iam_role" "application" {
-  name = "${local.table_name_prefix}-application"
+  name = "${local.table_name_prefix}-application${var.iam_name_suffix}"
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"

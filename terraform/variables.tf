@@ -19,6 +19,12 @@ variable "aws_region" {
   default     = "us-east-1"
 }
 
+variable "iam_name_suffix" {
+  description = "Appended to the names of the module's IAM roles, which are global while everything else is regional: set it (for example \"-eu-west-1\") to apply the same environment in a second region"
+  type        = string
+  default     = ""
+}
+
 variable "enable_encryption" {
   description = "Enable server-side encryption"
   type        = bool

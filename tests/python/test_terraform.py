@@ -51,9 +51,8 @@ def ddb(fresh):
     return fresh.client()
 
 
-@pytest.fixture
-def workdir(tmp_path, endpoint):
-    work = tmp_path / "tf"
+def module_copy(work, endpoint):
+    """A working copy of the module at `work` with local state, initialised against `endpoint`."""
     shutil.copytree(REPO / "terraform", work)
     (work / "backend_override.tf").write_text(BACKEND_OVERRIDE)
     (work / ".terraformrc").write_text("")
@@ -63,6 +62,11 @@ def workdir(tmp_path, endpoint):
                AWS_REGION="us-east-1")
     init(work, env)
     return work, env
+
+
+@pytest.fixture
+def workdir(tmp_path, endpoint):
+    return module_copy(tmp_path / "tf", endpoint)
 
 
 def run(work, env, *args, check=True):
@@ -175,3 +179,62 @@ def test_tables_and_keys_apply_plan_clean_and_destroy(workdir, ddb, endpoint, en
             kms.decrypt(CiphertextBlob=blob)
         assert not [t for t in aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]
                     if t["ResourceId"].startswith(f"table/{prefix}")]
+
+
+def test_the_module_applied_in_two_regions_makes_two_independent_stacks(tmp_path, endpoint):
+    """prod's stack applied with aws_region us-east-1 and again with eu-west-1 against one
+    server: the same table, key alias, alarm, vault and plan names in both regions (only the
+    global IAM roles need the suffix the module offers), each stack planning clean, and
+    destroying one leaving the other whole."""
+    regions = ("us-east-1", "eu-west-1")
+    stacks = {}
+    for region in regions:
+        work, env = module_copy(tmp_path / region, endpoint)
+        args = ["-input=false", "-var-file=environments/prod.tfvars", f"-var=aws_region={region}"]
+        if region != "us-east-1":
+            args.append(f"-var=iam_name_suffix=-{region}")
+        run(work, env, "apply", "-auto-approve", *args)
+        stacks[region] = (work, env, args)
+
+    def client(service, region):
+        return boto3.client(service, endpoint_url=endpoint, region_name=region,
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    keys, vaults = {}, {}
+    for region, (work, env, args) in stacks.items():
+        plan = run(work, env, "plan", "-detailed-exitcode", *args, check=False)
+        assert plan.returncode == 0, plan.stdout + plan.stderr
+        ddb = client("dynamodb", region)
+        assert ddb.list_tables()["TableNames"] == TABLES["prod"]
+        users = ddb.describe_table(TableName="myapp-prod-users")["Table"]
+        assert users["TableArn"].startswith(f"arn:aws:dynamodb:{region}:")
+        keys[region] = client("kms", region).describe_key(KeyId="alias/myapp-prod-dynamodb")["KeyMetadata"]["Arn"]
+        assert users["SSEDescription"]["KMSMasterKeyArn"] == keys[region]
+        alarms = client("cloudwatch", region).describe_alarms(AlarmNamePrefix="myapp-prod-")["MetricAlarms"]
+        assert len(alarms) == 2 * len(TABLES["prod"]) + 1
+        assert all(a["AlarmArn"].startswith(f"arn:aws:cloudwatch:{region}:") for a in alarms)
+        (vault,) = [v for v in client("backup", region).list_backup_vaults()["BackupVaultList"]
+                    if v["BackupVaultName"] == "myapp-prod-dynamodb-backups"]
+        vaults[region] = vault["BackupVaultArn"]
+        targets = client("application-autoscaling", region).describe_scalable_targets(
+            ServiceNamespace="dynamodb")["ScalableTargets"]
+        assert sorted(t["ResourceId"] for t in targets) == ["table/myapp-prod-analytics"] * 2
+    assert keys["us-east-1"] != keys["eu-west-1"]
+    assert vaults["us-east-1"] != vaults["eu-west-1"]
+    roles = {r["RoleName"] for r in client("iam", "us-east-1").list_roles()["Roles"]}
+    assert {"myapp-prod-application", "myapp-prod-application-eu-west-1"} <= roles
+
+    # Destroying eu-west-1's stack leaves us-east-1's whole.
+    us = client("dynamodb", "us-east-1")
+    key = {"user_id": {"S": "u1"}, "created_at": {"S": "2026-12-07"}}
+    us.put_item(TableName="myapp-prod-users", Item={**key, "email": {"S": "a@b"}})
+    work, env, args = stacks["eu-west-1"]
+    run(work, env, "destroy", "-auto-approve", *args)
+    assert client("dynamodb", "eu-west-1").list_tables()["TableNames"] == []
+    assert us.list_tables()["TableNames"] == TABLES["prod"]
+    assert us.get_item(TableName="myapp-prod-users", Key=key)["Item"]["email"] == {"S": "a@b"}
+    work, env, args = stacks["us-east-1"]
+    plan = run(work, env, "plan", "-detailed-exitcode", *args, check=False)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    run(work, env, "destroy", "-auto-approve", *args)
+    assert us.list_tables()["TableNames"] == []

@@ -22,6 +22,7 @@ pub mod capacity;
 pub mod error;
 mod ops;
 pub mod records;
+pub mod regions;
 pub mod resource;
 pub mod scaling;
 pub mod scheduled;

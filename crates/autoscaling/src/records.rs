@@ -2,8 +2,9 @@
 //! CloudWatch alarms AWS creates for target tracking), in the store tables `autoscaling.*`.
 //!
 //! Format: each value is one version byte (`FORMAT`) followed by the record as JSON. Keys:
-//! - `autoscaling.targets`: `namespace \0 resource id \0 dimension` (no member may contain NUL:
-//!   the model's character pattern excludes it), so one namespace is one contiguous range;
+//! - `autoscaling.targets`: `region \0 namespace \0 resource id \0 dimension` (no member may
+//!   contain NUL: the model's character pattern excludes it), so one region's namespace is one
+//!   contiguous range: each region has targets of its own, as on AWS;
 //! - `autoscaling.policies`: the target key, `\0`, the policy name; a target's policies are
 //!   the range that starts with its key and `\0`;
 //! - `autoscaling.target_arns`: scalable-target ARN -> target key (tag operations name targets
@@ -50,9 +51,19 @@ pub struct ScalableTarget {
     pub tags: BTreeMap<String, String>,
 }
 
+/// The region an ARN names (`arn:aws:SERVICE:REGION:…`).
+pub fn region_of(arn: &str) -> &str {
+    arn.split(':').nth(3).unwrap_or_default()
+}
+
 impl ScalableTarget {
+    pub fn region(&self) -> &str {
+        region_of(&self.scalable_target_arn)
+    }
+
     pub fn key(&self) -> Vec<u8> {
         target_key(
+            self.region(),
             &self.service_namespace,
             &self.resource_id,
             &self.scalable_dimension,
@@ -167,9 +178,14 @@ pub struct ScalingPolicy {
 }
 
 impl ScalingPolicy {
+    pub fn region(&self) -> &str {
+        region_of(&self.policy_arn)
+    }
+
     pub fn key(&self) -> Vec<u8> {
         policy_key(
             &target_key(
+                self.region(),
                 &self.service_namespace,
                 &self.resource_id,
                 &self.scalable_dimension,
@@ -179,9 +195,9 @@ impl ScalingPolicy {
     }
 }
 
-pub fn target_key(namespace: &str, resource_id: &str, dimension: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(namespace.len() + resource_id.len() + dimension.len() + 2);
-    k.extend_from_slice(namespace.as_bytes());
+pub fn target_key(region: &str, namespace: &str, resource_id: &str, dimension: &str) -> Vec<u8> {
+    let mut k = namespace_prefix(region, namespace);
+    k.reserve(resource_id.len() + dimension.len() + 1);
     k.push(0);
     k.extend_from_slice(resource_id.as_bytes());
     k.push(0);
@@ -202,9 +218,12 @@ pub fn policy_prefix(target_key: &[u8]) -> Vec<u8> {
     k
 }
 
-/// Every key of one namespace (targets and policies alike) starts with this.
-pub fn namespace_prefix(namespace: &str) -> Vec<u8> {
-    let mut k = namespace.as_bytes().to_vec();
+/// Every key of one region's namespace (targets and policies alike) starts with this.
+pub fn namespace_prefix(region: &str, namespace: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(region.len() + namespace.len() + 2);
+    k.extend_from_slice(region.as_bytes());
+    k.push(0);
+    k.extend_from_slice(namespace.as_bytes());
     k.push(0);
     k
 }
@@ -368,8 +387,14 @@ mod tests {
         assert_eq!(prefix_end(b"ab\0"), Some(b"ab\x01".to_vec()));
         assert_eq!(prefix_end(&[1, 255]), Some(vec![2]));
         assert_eq!(prefix_end(&[255]), None);
-        let t = target_key("dynamodb", "table/a", "dynamodb:table:ReadCapacityUnits");
+        let t = target_key(
+            "us-east-1",
+            "dynamodb",
+            "table/a",
+            "dynamodb:table:ReadCapacityUnits",
+        );
         assert!(policy_key(&t, "p").starts_with(&policy_prefix(&t)));
-        assert!(t.starts_with(&namespace_prefix("dynamodb")));
+        assert!(t.starts_with(&namespace_prefix("us-east-1", "dynamodb")));
+        assert!(!t.starts_with(&namespace_prefix("eu-west-1", "dynamodb")));
     }
 }

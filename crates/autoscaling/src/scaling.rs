@@ -25,6 +25,8 @@ pub const ACTIVITIES: &str = "autoscaling.activities";
 /// A capacity to set on a table or index.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CapacityChange {
+    /// The region of the target, and so of its table.
+    pub region: String,
     pub resource_id: String,
     pub scalable_dimension: String,
     pub capacity: i64,
@@ -263,7 +265,7 @@ impl AutoScaling {
             &target.scalable_dimension,
         )
         .map_err(|e| e.message)?;
-        crate::ops::provisioned_capacity(self, &resource, &target.resource_id)
+        crate::ops::provisioned_capacity(self, (target.region(), &resource), &target.resource_id)
             .map_err(|e| e.message)
     }
 
@@ -312,6 +314,7 @@ impl AutoScaling {
             _ => "write",
         };
         let outcome = setter(CapacityChange {
+            region: target.region().to_string(),
             resource_id: target.resource_id.clone(),
             scalable_dimension: target.scalable_dimension.clone(),
             capacity,

@@ -76,9 +76,14 @@ impl ScheduledAction {
         v
     }
 
+    pub fn region(&self) -> &str {
+        records::region_of(&self.scheduled_action_arn)
+    }
+
     fn key(&self) -> Vec<u8> {
         records::policy_key(
             &records::target_key(
+                self.region(),
                 &self.service_namespace,
                 &self.resource_id,
                 &self.scalable_dimension,
@@ -183,7 +188,7 @@ pub(crate) async fn put(
         req.resource_id,
         req.scalable_dimension,
     )?;
-    let target_key = records::target_key(&namespace, &resource_id, &dimension);
+    let target_key = records::target_key(region, &namespace, &resource_id, &dimension);
     let now = svc.store.clock().now_ms() as f64 / 1000.0;
     let arn = format!(
         "arn:aws:autoscaling:{region}:{}:scheduledAction:{}:resource/{namespace}/{resource_id}:scheduledActionName/{name}",
@@ -257,7 +262,11 @@ pub(crate) async fn put(
     Ok(json!({}))
 }
 
-pub(crate) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, AutoScalingError> {
+pub(crate) fn describe(
+    svc: &AutoScaling,
+    req: DescribeRequest,
+    region: &str,
+) -> Result<Json, AutoScalingError> {
     let mut c = Constraints::default();
     required_enum(
         &mut c,
@@ -280,6 +289,7 @@ pub(crate) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, 
         .into_iter()
         .filter(|a| {
             a.service_namespace == namespace
+                && a.region() == region
                 && names
                     .as_ref()
                     .is_none_or(|n| n.contains(&a.scheduled_action_name))
@@ -297,6 +307,7 @@ pub(crate) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, 
 pub(crate) async fn delete(
     svc: &AutoScaling,
     req: DeleteRequest,
+    region: &str,
 ) -> Result<Json, AutoScalingError> {
     let (namespace, name, resource_id, dimension) = action_ref(
         req.service_namespace,
@@ -305,7 +316,7 @@ pub(crate) async fn delete(
         req.scalable_dimension,
     )?;
     let key = records::policy_key(
-        &records::target_key(&namespace, &resource_id, &dimension),
+        &records::target_key(region, &namespace, &resource_id, &dimension),
         &name,
     );
     let found = svc
@@ -334,6 +345,7 @@ impl AutoScaling {
     /// Runs one scheduled action at `now_ms`: new bounds, then the capacity inside them.
     async fn run_scheduled(&self, action: &ScheduledAction, now_ms: u64) -> Result<(), String> {
         let target_key = records::target_key(
+            action.region(),
             &action.service_namespace,
             &action.resource_id,
             &action.scalable_dimension,

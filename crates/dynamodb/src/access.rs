@@ -124,7 +124,7 @@ impl Dynamo {
                                 .collect(),
                             _ => Vec::new(),
                         };
-                        self.leading_keys(&mut ask, table, keys.iter());
+                        self.leading_keys(&mut ask, (region, table), keys.iter());
                         if let Json::Object(r) = request {
                             attributes(&mut ask.context, r);
                         }
@@ -151,7 +151,7 @@ impl Dynamo {
                         };
                         let table = part.get("TableName").and_then(Json::as_str).unwrap_or("");
                         let mut ask = self.item_ask(action, table, None, region);
-                        self.leading_keys(&mut ask, table, part.get(key).into_iter());
+                        self.leading_keys(&mut ask, (region, table), part.get(key).into_iter());
                         attributes(&mut ask.context, part);
                         asks.push(ask);
                     }
@@ -203,13 +203,13 @@ impl Dynamo {
                     op,
                     Operation::GetItem | Operation::UpdateItem | Operation::DeleteItem
                 ) {
-                    self.leading_keys(&mut ask, table, fields.get("Key").into_iter());
+                    self.leading_keys(&mut ask, (region, table), fields.get("Key").into_iter());
                 }
                 if op == Operation::PutItem {
-                    self.leading_keys(&mut ask, table, fields.get("Item").into_iter());
+                    self.leading_keys(&mut ask, (region, table), fields.get("Item").into_iter());
                 }
                 if op == Operation::Query {
-                    self.query_leading_keys(&mut ask, table, &fields);
+                    self.query_leading_keys(&mut ask, (region, table), &fields);
                 }
                 attributes(&mut ask.context, &fields);
                 for (field, key) in [
@@ -255,11 +255,12 @@ impl Dynamo {
             keys.extend(k.as_str().map(str::to_string));
         }
         for ask in asks {
+            let region = crate::ids::region_of(&ask.resource);
             let table = ask
                 .resource
                 .split_once(":table/")
                 .and_then(|(_, rest)| rest.split('/').next())
-                .and_then(|name| self.catalog().get(name));
+                .and_then(|name| self.catalog().get(region, name));
             if let Some(meta) = table {
                 for t in &meta.tags {
                     ask.context
@@ -276,7 +277,7 @@ impl Dynamo {
     }
 
     fn table_arn(&self, table: &str, region: &str) -> String {
-        match self.catalog().get(table) {
+        match self.catalog().get(region, table) {
             Some(meta) => meta.table_arn.clone(),
             None => format!(
                 "arn:aws:dynamodb:{region}:{}:table/{table}",
@@ -291,7 +292,7 @@ impl Dynamo {
         if let Some(i) = index {
             resource = format!("{resource}/index/{i}");
         }
-        let kms_key = self.catalog().get(table).and_then(|meta| {
+        let kms_key = self.catalog().get(region, table).and_then(|meta| {
             meta.sse
                 .as_ref()
                 .map(|s| s.kms_master_key_arn.clone())
@@ -329,8 +330,13 @@ impl Dynamo {
     }
 
     /// `dynamodb:LeadingKeys`: the partition key values of `items` (keys or whole items).
-    fn leading_keys<'a>(&self, ask: &mut Ask, table: &str, items: impl Iterator<Item = &'a Json>) {
-        let Some(meta) = self.catalog().get(table) else {
+    fn leading_keys<'a>(
+        &self,
+        ask: &mut Ask,
+        (region, table): (&str, &str),
+        items: impl Iterator<Item = &'a Json>,
+    ) {
+        let Some(meta) = self.catalog().get(region, table) else {
             return;
         };
         let hash = meta.key_shape().hash.name;
@@ -343,8 +349,13 @@ impl Dynamo {
 
     /// A Query's partition key value: `KeyConditions` (legacy) or the `name = :value` of its
     /// `KeyConditionExpression`.
-    fn query_leading_keys(&self, ask: &mut Ask, table: &str, fields: &Map<String, Json>) {
-        let Some(meta) = self.catalog().get(table) else {
+    fn query_leading_keys(
+        &self,
+        ask: &mut Ask,
+        (region, table): (&str, &str),
+        fields: &Map<String, Json>,
+    ) {
+        let Some(meta) = self.catalog().get(region, table) else {
             return;
         };
         let index = fields.get("IndexName").and_then(Json::as_str);

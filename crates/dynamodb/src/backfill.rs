@@ -84,7 +84,7 @@ impl Walk for Backfill {
 /// The same table, index still being created: anything else means the work is moot.
 fn current(catalog: &Catalog, table: &TableMeta, index: &str) -> Option<Arc<TableMeta>> {
     catalog
-        .get(&table.table_name)
+        .get(table.region(), &table.table_name)
         .filter(|m| m.table_id == table.table_id)
         .filter(|m| {
             m.global_indexes

@@ -292,12 +292,13 @@ pub async fn start(
     catalog: &Arc<crate::catalog::Catalog>,
     archive: &Arc<Archive>,
     in_flight: &Arc<InFlight>,
-    table: &str,
+    (region, table): (&str, &str),
     name: &str,
     kind: &str,
 ) -> Result<Option<BackupRecord>, StoreError> {
-    let (catalog, table, name, kind, copying) = (
+    let (catalog, region, table, name, kind, copying) = (
         catalog.clone(),
+        region.to_string(),
         table.to_string(),
         name.to_string(),
         kind.to_string(),
@@ -305,7 +306,7 @@ pub async fn start(
     );
     let record = store
         .write(move |ctx| {
-            let Some(meta) = catalog.get(&table).filter(|m| !m.restoring()) else {
+            let Some(meta) = catalog.get(&region, &table).filter(|m| !m.restoring()) else {
                 return Ok(None);
             };
             let record = BackupRecord::new(&meta, &name, &kind, ctx.now_ms());

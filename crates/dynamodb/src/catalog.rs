@@ -13,8 +13,8 @@
 //! readers' copy by mistake. A failed commit poisons the store, so the writer's copy never
 //! outlives a diverging disk for long.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
 
 use store::{ReadCtx, ScanControl, StoreError, WriteCtx};
 
@@ -23,7 +23,17 @@ use crate::schema::TableMeta;
 
 const TABLES: &str = "ddb.tables";
 
-type Tables = BTreeMap<String, Arc<TableMeta>>;
+/// Tables by region, then by name: each region is a namespace of its own, as on AWS.
+type Tables = BTreeMap<String, BTreeMap<String, Arc<TableMeta>>>;
+
+/// The record's key in `ddb.tables`: `region \0 name`.
+fn record_key(meta: &TableMeta) -> Vec<u8> {
+    let mut key = Vec::with_capacity(meta.region().len() + 1 + meta.table_name.len());
+    key.extend_from_slice(meta.region().as_bytes());
+    key.push(0);
+    key.extend_from_slice(meta.table_name.as_bytes());
+    key
+}
 
 #[derive(Default)]
 pub struct Catalog {
@@ -31,19 +41,27 @@ pub struct Catalog {
     writer: RwLock<Tables>,
     /// The readers' copy: only durable changes.
     durable: Arc<RwLock<Tables>>,
+    /// Tables still stored under the key of the builds that had one namespace for every region
+    /// (the bare name): their next put or forget moves or removes that record. Their region is
+    /// the one their ARN names.
+    legacy: Mutex<HashSet<Vec<u8>>>,
 }
 
 impl Catalog {
     pub fn load(read: &ReadCtx) -> Result<Catalog, StoreError> {
-        let mut tables = BTreeMap::new();
+        let mut tables = Tables::new();
+        let mut legacy = HashSet::new();
         let mut bad = None;
         read.scan(
             TABLES,
             (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
             false,
-            |_, v| match serde_json::from_slice::<TableMeta>(v) {
+            |key, v| match serde_json::from_slice::<TableMeta>(v) {
                 Ok(meta) => {
-                    tables.insert(meta.table_name.clone(), Arc::new(meta));
+                    if !key.contains(&0) {
+                        legacy.insert(record_key(&meta));
+                    }
+                    insert(&mut tables, Arc::new(meta));
                     ScanControl::Continue
                 }
                 Err(e) => {
@@ -58,6 +76,7 @@ impl Catalog {
         Ok(Catalog {
             writer: RwLock::new(tables.clone()),
             durable: Arc::new(RwLock::new(tables)),
+            legacy: Mutex::new(legacy),
         })
     }
 
@@ -70,30 +89,42 @@ impl Catalog {
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<Arc<TableMeta>> {
-        self.tables().read().ok()?.get(name).cloned()
+    /// The table `name` of `region`.
+    pub fn get(&self, region: &str, name: &str) -> Option<Arc<TableMeta>> {
+        self.tables().read().ok()?.get(region)?.get(name).cloned()
     }
 
     /// The table, or DynamoDB's data-plane "Requested resource not found" (also while a
     /// restore fills it: it is CREATING).
-    pub fn require(&self, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
-        self.get(name)
+    pub fn require(&self, region: &str, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
+        self.get(region, name)
             .filter(|m| !m.restoring())
             .ok_or_else(DynamoError::not_found)
     }
 
-    /// Names in order, from after `start` (exclusive), at most `limit`.
-    pub fn names(&self) -> Vec<String> {
+    /// The names of `region`'s tables, in order.
+    pub fn names(&self, region: &str) -> Vec<String> {
         self.tables()
             .read()
-            .map(|t| t.keys().cloned().collect())
+            .ok()
+            .and_then(|t| t.get(region).map(|r| r.keys().cloned().collect()))
             .unwrap_or_default()
     }
 
+    /// Every table of `region`.
+    pub fn all_in(&self, region: &str) -> Vec<Arc<TableMeta>> {
+        self.tables()
+            .read()
+            .ok()
+            .and_then(|t| t.get(region).map(|r| r.values().cloned().collect()))
+            .unwrap_or_default()
+    }
+
+    /// Every table of every region.
     pub fn all(&self) -> Vec<Arc<TableMeta>> {
         self.tables()
             .read()
-            .map(|t| t.values().cloned().collect())
+            .map(|t| t.values().flat_map(|r| r.values().cloned()).collect())
             .unwrap_or_default()
     }
 
@@ -101,7 +132,7 @@ impl Catalog {
     pub fn any(&self, pred: impl Fn(&TableMeta) -> bool) -> bool {
         self.tables()
             .read()
-            .is_ok_and(|t| t.values().any(|m| pred(m)))
+            .is_ok_and(|t| t.values().flat_map(|r| r.values()).any(|m| pred(m)))
     }
 
     /// Persists `meta` in the job's transaction and publishes it.
@@ -111,18 +142,19 @@ impl Catalog {
         meta: TableMeta,
     ) -> Result<Arc<TableMeta>, StoreError> {
         let bytes = serde_json::to_vec(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        ctx.insert(TABLES, meta.table_name.as_bytes(), &bytes)?;
-        let previous = self.get(&meta.table_name);
+        self.leave_legacy_key(ctx, &meta)?;
+        ctx.insert(TABLES, &record_key(&meta), &bytes)?;
+        let previous = self.get(meta.region(), &meta.table_name);
         crate::stream_registry::sync(ctx, previous.as_deref(), Some(&meta))?;
         crate::data_keys::sync(ctx, previous.as_deref(), Some(&meta))?;
         let meta = Arc::new(meta);
         if let Ok(mut t) = self.writer.write() {
-            t.insert(meta.table_name.clone(), meta.clone());
+            insert(&mut t, meta.clone());
         }
         let (durable, published) = (self.durable.clone(), meta.clone());
         ctx.after_durable(move || {
             if let Ok(mut t) = durable.write() {
-                t.insert(published.table_name.clone(), published);
+                insert(&mut t, published);
             }
         });
         Ok(meta)
@@ -131,19 +163,69 @@ impl Catalog {
     /// Forgets a table's definition in the job's transaction (its data goes with
     /// `removal::remove_table`, which calls this).
     pub fn forget(&self, ctx: &mut WriteCtx<'_>, meta: &TableMeta) -> Result<(), StoreError> {
-        ctx.remove(TABLES, meta.table_name.as_bytes())?;
+        self.leave_legacy_key(ctx, meta)?;
+        ctx.remove(TABLES, &record_key(meta))?;
         crate::stream_registry::sync(ctx, Some(meta), None)?;
         crate::data_keys::sync(ctx, Some(meta), None)?;
         if let Ok(mut t) = self.writer.write() {
-            t.remove(&meta.table_name);
+            remove(&mut t, meta.region(), &meta.table_name);
         }
-        let (durable, name) = (self.durable.clone(), meta.table_name.clone());
+        let durable = self.durable.clone();
+        let (region, name) = (meta.region().to_string(), meta.table_name.clone());
         ctx.after_durable(move || {
             if let Ok(mut t) = durable.write() {
-                t.remove(&name);
+                remove(&mut t, &region, &name);
             }
         });
         Ok(())
+    }
+
+    /// Removes the record of an earlier build's key (the bare name) of this very table, if
+    /// there is one: the caller writes or removes it under its regional key. (A failed commit
+    /// poisons the store, so forgetting it before the commit is safe.)
+    fn leave_legacy_key(&self, ctx: &mut WriteCtx<'_>, meta: &TableMeta) -> Result<(), StoreError> {
+        let key = record_key(meta);
+        let held = self.legacy.lock().is_ok_and(|l| l.contains(&key));
+        if held {
+            ctx.remove(TABLES, meta.table_name.as_bytes())?;
+            if let Ok(mut l) = self.legacy.lock() {
+                l.remove(&key);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One region's tables: the namespace a request sees.
+#[derive(Clone, Copy)]
+pub struct Namespace<'a> {
+    pub catalog: &'a Catalog,
+    pub region: &'a str,
+}
+
+impl Namespace<'_> {
+    pub fn get(&self, name: &str) -> Option<Arc<TableMeta>> {
+        self.catalog.get(self.region, name)
+    }
+
+    pub fn require(&self, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
+        self.catalog.require(self.region, name)
+    }
+}
+
+fn insert(tables: &mut Tables, meta: Arc<TableMeta>) {
+    tables
+        .entry(meta.region().to_string())
+        .or_default()
+        .insert(meta.table_name.clone(), meta);
+}
+
+fn remove(tables: &mut Tables, region: &str, name: &str) {
+    if let Some(r) = tables.get_mut(region) {
+        r.remove(name);
+        if r.is_empty() {
+            tables.remove(region);
+        }
     }
 }
 
@@ -158,10 +240,14 @@ mod tests {
     use super::*;
 
     fn meta(name: &str) -> TableMeta {
+        meta_in("us-east-1", name)
+    }
+
+    fn meta_in(region: &str, name: &str) -> TableMeta {
         serde_json::from_value(serde_json::json!({
             "TableName": name,
-            "TableId": "00000000-0000-0000-0000-000000000001",
-            "TableArn": format!("arn:aws:dynamodb:us-east-1:000000000000:table/{name}"),
+            "TableId": format!("{region}-{name}"),
+            "TableArn": format!("arn:aws:dynamodb:{region}:000000000000:table/{name}"),
             "CreationDateTime": 0.0,
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
@@ -186,7 +272,7 @@ mod tests {
             tokio::spawn(async move {
                 s.write(move |ctx| {
                     job(&c, ctx)?;
-                    let _ = saw.send(c.get("t").is_some());
+                    let _ = saw.send(c.get("us-east-1", "t").is_some());
                     Ok(())
                 })
                 .await
@@ -194,7 +280,8 @@ mod tests {
         };
         let in_job = seen.recv_timeout(Duration::from_secs(10)).unwrap();
         std::thread::sleep(Duration::from_millis(50));
-        let outside = catalog.get("t").is_some() || !catalog.names().is_empty();
+        let outside =
+            catalog.get("us-east-1", "t").is_some() || !catalog.names("us-east-1").is_empty();
         drop(held);
         write.await.unwrap().unwrap();
         (in_job, outside)
@@ -219,11 +306,13 @@ mod tests {
             !outside,
             "a reader saw a table before its creation was durable"
         );
-        assert!(catalog.get("t").is_some());
-        assert_eq!(catalog.names(), vec!["t".to_string()]);
+        assert!(catalog.get("us-east-1", "t").is_some());
+        assert_eq!(catalog.names("us-east-1"), vec!["t".to_string()]);
 
         let (in_job, outside) = while_not_durable(&store, &gate, &catalog, |c, ctx| {
-            let m = c.get("t").expect("the writer's copy has the table");
+            let m = c
+                .get("us-east-1", "t")
+                .expect("the writer's copy has the table");
             c.forget(ctx, &m)
         })
         .await;
@@ -232,7 +321,87 @@ mod tests {
             outside,
             "a reader lost a table before its deletion was durable"
         );
-        assert!(catalog.get("t").is_none());
+        assert!(catalog.get("us-east-1", "t").is_none());
+        store.shutdown();
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn each_region_has_its_own_names() {
+        let store = Store::in_memory().unwrap();
+        let catalog = Arc::new(Catalog::load(&store.read().unwrap()).unwrap());
+        let c = catalog.clone();
+        store
+            .write(move |ctx| {
+                c.put(ctx, meta_in("us-east-1", "t"))?;
+                c.put(ctx, meta_in("eu-west-1", "t"))?;
+                c.put(ctx, meta_in("eu-west-1", "u"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(catalog.names("us-east-1"), vec!["t".to_string()]);
+        assert_eq!(
+            catalog.names("eu-west-1"),
+            vec!["t".to_string(), "u".to_string()]
+        );
+        assert!(catalog.names("ap-south-1").is_empty());
+        assert_eq!(
+            catalog.get("eu-west-1", "t").unwrap().table_id,
+            "eu-west-1-t"
+        );
+        assert_eq!(catalog.all().len(), 3);
+        // Loaded again from the store: the same three, in their regions.
+        let again = Catalog::load(&store.read().unwrap()).unwrap();
+        assert_eq!(again.get("us-east-1", "t").unwrap().table_id, "us-east-1-t");
+        assert!(again.get("us-east-1", "u").is_none());
+        store.shutdown();
+    }
+
+    /// A data directory of the builds with one namespace keeps each table under its bare name:
+    /// it is found in the region its ARN names, and moves to its regional key when next put.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn tables_under_a_bare_name_live_in_their_arns_region() {
+        let store = Store::in_memory().unwrap();
+        let old = serde_json::to_vec(&meta_in("eu-west-1", "t")).unwrap();
+        store
+            .write(move |ctx| ctx.insert(TABLES, b"t", &old))
+            .await
+            .unwrap();
+        let catalog = Arc::new(Catalog::load(&store.read().unwrap()).unwrap());
+        assert!(catalog.get("us-east-1", "t").is_none());
+        let found = catalog.get("eu-west-1", "t").unwrap();
+        // Another region's table of the same name is a table of its own.
+        let c = catalog.clone();
+        store
+            .write(move |ctx| c.put(ctx, meta_in("us-east-1", "t")).map(drop))
+            .await
+            .unwrap();
+        let keys = |store: &Store| {
+            let mut keys = Vec::new();
+            store
+                .read()
+                .unwrap()
+                .scan(
+                    TABLES,
+                    (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+                    false,
+                    |k, _| {
+                        keys.push(String::from_utf8_lossy(k).into_owned());
+                        ScanControl::Continue
+                    },
+                )
+                .unwrap();
+            keys
+        };
+        assert_eq!(keys(&store), vec!["t", "us-east-1\0t"]);
+        let c = catalog.clone();
+        store
+            .write(move |ctx| c.put(ctx, (*found).clone()).map(drop))
+            .await
+            .unwrap();
+        assert_eq!(keys(&store), vec!["eu-west-1\0t", "us-east-1\0t"]);
+        let again = Catalog::load(&store.read().unwrap()).unwrap();
+        assert_eq!(again.get("eu-west-1", "t").unwrap().table_id, "eu-west-1-t");
+        assert_eq!(again.get("us-east-1", "t").unwrap().table_id, "us-east-1-t");
         store.shutdown();
     }
 }

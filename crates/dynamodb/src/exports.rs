@@ -76,6 +76,13 @@ pub struct ExportRecord {
 }
 
 impl ExportRecord {
+    /// The region of its table, which is the region it is listed in.
+    pub fn region(&self) -> &str {
+        crate::ids::region_of(&self.table_arn)
+    }
+}
+
+impl ExportRecord {
     /// A full export of `meta` in DynamoDB JSON to `bucket`, IN_PROGRESS from `now_ms`, under a
     /// new id (the caller may change the format).
     pub fn start(meta: &TableMeta, now_ms: u64, bucket: String) -> ExportRecord {
@@ -425,7 +432,7 @@ impl Exporter {
         };
         let meta = self
             .catalog
-            .get(&record.table_name)
+            .get(record.region(), &record.table_name)
             .filter(|m| m.table_id == record.table_id);
         let bucket = self.s3.as_ref().and_then(|s| s.bucket(&record.s3_bucket));
         let outcome = match (meta, bucket) {

@@ -72,6 +72,13 @@ pub struct ImportRecord {
 }
 
 impl ImportRecord {
+    /// The region of its table, which is the region it is listed in.
+    pub fn region(&self) -> &str {
+        crate::ids::region_of(&self.table_arn)
+    }
+}
+
+impl ImportRecord {
     pub fn description(&self) -> Json {
         let mut d = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
         if let Some(m) = d.as_object_mut() {
@@ -447,7 +454,7 @@ impl Importer {
         };
         let Some(meta) = self
             .catalog
-            .get(&record.table_name)
+            .get(record.region(), &record.table_name)
             .filter(|m| m.table_id == record.table_id)
         else {
             return self
@@ -535,7 +542,7 @@ impl Importer {
             .write(move |ctx| {
                 record.end_time = Some(ctx.now_ms() as f64 / 1000.0);
                 if let Some(meta) = catalog
-                    .get(&record.table_name)
+                    .get(record.region(), &record.table_name)
                     .filter(|m| m.table_id == record.table_id)
                 {
                     // A failure before any item was read leaves no table, as on AWS; items

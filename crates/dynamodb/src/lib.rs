@@ -79,6 +79,55 @@ pub struct CallCtx {
     pub host: String,
 }
 
+/// DynamoDB as one request sees it: the service, in the region of the request's signing scope.
+/// Each region is a namespace of its own, as on AWS: a request finds only its region's tables,
+/// backups, exports and imports.
+pub(crate) struct InRegion<'a> {
+    pub dynamo: &'a Dynamo,
+    pub call: &'a CallCtx,
+}
+
+impl std::ops::Deref for InRegion<'_> {
+    type Target = Dynamo;
+
+    fn deref(&self) -> &Dynamo {
+        self.dynamo
+    }
+}
+
+impl InRegion<'_> {
+    pub fn region(&self) -> &str {
+        &self.call.region
+    }
+
+    /// The region's tables.
+    pub fn tables(&self) -> catalog::Namespace<'_> {
+        catalog::Namespace {
+            catalog: &self.catalog,
+            region: &self.call.region,
+        }
+    }
+
+    /// The region's table `name`.
+    pub fn table(&self, name: &str) -> Option<Arc<schema::TableMeta>> {
+        self.tables().get(name)
+    }
+
+    /// The region's table `name`, or DynamoDB's "Requested resource not found".
+    pub fn require(&self, name: &str) -> Result<Arc<schema::TableMeta>, DynamoError> {
+        self.tables().require(name)
+    }
+
+    /// Capacity a request consumed on the region's table `name` (when the table is gone,
+    /// only recorded).
+    pub fn consume(&self, name: &str, consumed: &capacity::Consumed, kind: metrics::Kind) {
+        match self.table(name) {
+            Some(meta) => self.consume_on(&meta, consumed, kind),
+            None => self.metrics.record((self.region(), name), consumed, kind),
+        }
+    }
+}
+
 /// The DynamoDB service over one store.
 pub struct Dynamo {
     pub(crate) store: Store,
@@ -298,7 +347,7 @@ impl Dynamo {
         body: &[u8],
         call: &CallCtx,
     ) -> Result<serde_json::Value, DynamoError> {
-        self.measured(op, body, ops::dispatch(self, op, body, call))
+        self.measured(op, body, &call.region, ops::dispatch(self, op, body, call))
             .await
     }
 }

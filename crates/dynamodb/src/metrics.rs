@@ -36,9 +36,14 @@ pub enum Dim {
     Stream(String),
 }
 
-/// One series: (table name, metric name, dimensions).
+/// Where a sample belongs: (region, table name); the table is "" for account-level metrics.
+pub type TableAt<'a> = (&'a str, &'a str);
+
+/// One series: (region, table name, metric name, dimensions).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Series {
+    /// The region the series is published in: its table's.
+    pub region: String,
     pub table: String,
     pub metric: &'static str,
     pub dim: Dim,
@@ -141,9 +146,10 @@ fn bucket(v: f64) -> i32 {
     }
 }
 
-/// Minute (epoch seconds / 60) -> table -> (metric, dimension) -> samples. Two levels, so that
-/// recording a sample allocates nothing once its series has one in the minute.
-type Minutes = BTreeMap<u64, HashMap<String, HashMap<(&'static str, Dim), Stat>>>;
+/// Minute (epoch seconds / 60) -> region -> table -> (metric, dimension) -> samples. Levels,
+/// so that recording a sample allocates nothing once its series has one in the minute.
+type Minutes = BTreeMap<u64, HashMap<String, HashMap<String, Slot>>>;
+type Slot = HashMap<(&'static str, Dim), Stat>;
 
 pub struct Recorder {
     clock: Clock,
@@ -160,20 +166,26 @@ impl Recorder {
     }
 
     /// Adds one sample to a series, in the current minute.
-    pub fn add(&self, table: &str, metric: &'static str, dim: Dim, value: f64) {
-        self.add_many(self.clock.now_secs() / 60, table, [(metric, dim, value)]);
+    pub fn add(&self, at: TableAt<'_>, metric: &'static str, dim: Dim, value: f64) {
+        self.add_many(self.clock.now_secs() / 60, at, [(metric, dim, value)]);
     }
 
     fn add_many(
         &self,
         minute: u64,
-        table: &str,
+        (region, table): TableAt<'_>,
         samples: impl IntoIterator<Item = (&'static str, Dim, f64)>,
     ) {
         let Ok(mut minutes) = self.minutes.lock() else {
             return;
         };
-        let tables = minutes.entry(minute).or_default();
+        let regions = minutes.entry(minute).or_default();
+        if !regions.contains_key(region) {
+            regions.insert(region.to_string(), HashMap::new());
+        }
+        let Some(tables) = regions.get_mut(region) else {
+            return;
+        };
         if !tables.contains_key(table) {
             tables.insert(table.to_string(), HashMap::new());
         }
@@ -203,7 +215,7 @@ impl Recorder {
 
     /// Capacity a request consumed: one sample per table and per global secondary index
     /// (local secondary index units count as the table's, as AWS reports them).
-    pub fn record(&self, table: &str, consumed: &Consumed, kind: Kind) {
+    pub fn record(&self, at: TableAt<'_>, consumed: &Consumed, kind: Kind) {
         let metric = match kind {
             Kind::Read => "ConsumedReadCapacityUnits",
             Kind::Write => "ConsumedWriteCapacityUnits",
@@ -215,7 +227,7 @@ impl Recorder {
                 .iter()
                 .map(|(index, units)| (metric, Dim::Index(index.clone()), *units)),
         );
-        self.add_many(self.clock.now_secs() / 60, table, samples);
+        self.add_many(self.clock.now_secs() / 60, at, samples);
     }
 
     /// A request refused for lack of capacity: ThrottledRequests for the operation, and the
@@ -252,7 +264,7 @@ impl Recorder {
         };
         self.add_many(
             self.clock.now_secs() / 60,
-            &t.table,
+            (crate::ids::region_of(&t.resource), &t.table),
             [
                 ("ThrottledRequests", Dim::Operation(operation), 1.0),
                 (events, dim.clone(), 1.0),
@@ -274,13 +286,19 @@ impl Recorder {
         let later = minutes.split_off(&minute);
         let done = std::mem::replace(&mut *minutes, later);
         let mut out = Vec::new();
-        for (m, tables) in done {
-            let mut series: Vec<(Series, Stat)> = tables
+        for (m, regions) in done {
+            let mut series: Vec<(Series, Stat)> = regions
                 .into_iter()
-                .flat_map(|(table, slot)| {
+                .flat_map(|(region, tables)| {
+                    tables
+                        .into_iter()
+                        .map(move |(table, slot)| (region.clone(), table, slot))
+                })
+                .flat_map(|(region, table, slot)| {
                     slot.into_iter().map(move |((metric, dim), v)| {
                         (
                             Series {
+                                region: region.clone(),
                                 table: table.clone(),
                                 metric,
                                 dim,
@@ -308,15 +326,24 @@ mod tests {
         c.add_index("g", true, 2.0);
         c.add_index("l", false, 1.0);
         let now = Clock::system().now_secs() / 60;
-        r.add_many(now - 1, "t", [("UserErrors", Dim::Table, 1.0)]);
-        r.record("t", &c, Kind::Write);
-        r.record("t", &Consumed::table(0.5), Kind::Write);
+        r.add_many(
+            now - 1,
+            ("us-east-1", "t"),
+            [("UserErrors", Dim::Table, 1.0)],
+        );
+        r.record(("us-east-1", "t"), &c, Kind::Write);
+        r.record(("us-east-1", "t"), &Consumed::table(0.5), Kind::Write);
+        r.record(("eu-west-1", "t"), &Consumed::table(7.0), Kind::Write);
         let taken = r.take_before(now + 2);
-        assert_eq!(taken.len(), 3);
+        assert_eq!(taken.len(), 4);
         assert_eq!(taken[0].0, now - 1);
         let table = taken
             .iter()
-            .find(|(_, s, _)| s.metric == "ConsumedWriteCapacityUnits" && s.dim == Dim::Table)
+            .find(|(_, s, _)| {
+                s.metric == "ConsumedWriteCapacityUnits"
+                    && s.dim == Dim::Table
+                    && s.region == "us-east-1"
+            })
             .map(|(_, _, v)| v.clone());
         assert_eq!(
             table,

@@ -17,7 +17,7 @@ use item::expr::{CompareOp, Condition, KeyCondition, KeyOperator, Operand, Path,
 use item::partiql::{self, lower, Expr, OrderBy, PartiqlError, Returning, Select, Statement};
 use item::{Item, Value};
 
-use crate::catalog::Catalog;
+use crate::catalog::Namespace;
 use crate::error::{DynamoError, ErrorCode};
 use crate::items::{self, KeySource};
 use crate::schema::{KeyShape, TableMeta};
@@ -120,7 +120,7 @@ pub(crate) fn parse(text: &str) -> Result<Statement, DynamoError> {
     Ok(partiql::parse(text)?)
 }
 
-fn table(catalog: &Catalog, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
+fn table(catalog: Namespace<'_>, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
     // message unverified: AWS's data-plane wording for a missing table.
     catalog.require(name)
 }
@@ -248,7 +248,7 @@ fn check_key_paths<'p>(
 
 /// Plans a SELECT.
 pub(crate) fn plan_select(
-    catalog: &Catalog,
+    catalog: Namespace<'_>,
     s: &Select,
     params: &[Value],
     consistent: bool,
@@ -496,7 +496,7 @@ fn query_access(
 
 /// Plans a SELECT that must read exactly one item by its whole key.
 pub(crate) fn plan_get(
-    catalog: &Catalog,
+    catalog: Namespace<'_>,
     s: &Select,
     params: &[Value],
     usage: GetUse,
@@ -543,7 +543,7 @@ pub(crate) fn plan_get(
 
 /// Plans an INSERT, UPDATE, DELETE or EXISTS.
 pub(crate) fn plan_write(
-    catalog: &Catalog,
+    catalog: Namespace<'_>,
     stmt: &Statement,
     params: &[Value],
 ) -> Result<WritePlan, DynamoError> {

@@ -42,13 +42,14 @@ impl Dynamo {
     /// Backs the table `arn` up (type AWS_BACKUP) and waits until the backup is AVAILABLE.
     pub async fn back_up_and_wait(&self, arn: &str) -> Result<BackupRecord, String> {
         let name = arn.rsplit_once(":table/").map_or(arn, |(_, n)| n);
+        let region = arn.split(':').nth(3).unwrap_or_default();
         let backup_name = format!("AwsBackup-{name}");
         let record = backups::start(
             &self.store,
             &self.catalog,
             &self.archive,
             &self.backups_in_flight,
-            name,
+            (region, name),
             &backup_name,
             backups::AWS_BACKUP,
         )
@@ -113,7 +114,12 @@ impl Dynamo {
     /// Where the restore into table `arn` stands.
     pub fn restore_state(&self, arn: &str) -> RestoreState {
         let name = arn.rsplit_once(":table/").map_or(arn, |(_, n)| n);
-        match self.catalog.get(name).filter(|m| m.table_arn == arn) {
+        let region = arn.split(':').nth(3).unwrap_or_default();
+        match self
+            .catalog
+            .get(region, name)
+            .filter(|m| m.table_arn == arn)
+        {
             Some(m) if m.restoring() => RestoreState::Running,
             Some(_) => RestoreState::Done,
             None => RestoreState::Gone,

@@ -131,7 +131,7 @@ impl Resealer {
         let catalog = self.catalog.clone();
         self.store
             .write(move |ctx| {
-                let Some(current) = catalog.get(&meta.table_name) else {
+                let Some(current) = catalog.get(meta.region(), &meta.table_name) else {
                     return Ok(());
                 };
                 if current.table_id != meta.table_id || current.data_key.is_some() {
@@ -181,7 +181,8 @@ impl Resealer {
     async fn finish(&mut self, meta: &TableMeta, tables: Vec<String>) -> Result<(), StoreError> {
         self.at = None;
         let catalog = self.catalog.clone();
-        let (name, id, key) = (
+        let (region, name, id, key) = (
+            meta.region().to_string(),
             meta.table_name.clone(),
             meta.table_id.clone(),
             meta.data_key.clone(),
@@ -191,7 +192,7 @@ impl Resealer {
                 for t in &tables {
                     ctx.resealed(t)?;
                 }
-                let Some(current) = catalog.get(&name) else {
+                let Some(current) = catalog.get(&region, &name) else {
                     return Ok(());
                 };
                 // A change since the walk began (another key) walks again.

@@ -32,6 +32,10 @@ const CHUNK_BYTES: usize = 1 << 20;
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct RestoreJob {
+    /// The target table's region (none in a job of the builds before regions: the table is
+    /// then found by its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub table_name: String,
     pub table_id: String,
     /// The backup file the items come from, and the offset of the next frame to restore.
@@ -105,9 +109,14 @@ pub fn uses_archive(ctx: &WriteCtx<'_>, id: &str) -> Result<bool, StoreError> {
 
 /// The table a job fills, if it is still there and still being restored.
 fn target(catalog: &Catalog, job: &RestoreJob) -> Option<Arc<TableMeta>> {
-    catalog
-        .get(&job.table_name)
-        .filter(|m| m.table_id == job.table_id && m.restoring())
+    match &job.region {
+        Some(region) => catalog.get(region, &job.table_name),
+        None => catalog
+            .all()
+            .into_iter()
+            .find(|m| m.table_id == job.table_id),
+    }
+    .filter(|m| m.table_id == job.table_id && m.restoring())
 }
 
 /// The job's table is complete: ACTIVE, and the job gone. AWS drops the RestoreSummary from

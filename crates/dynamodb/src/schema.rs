@@ -234,6 +234,12 @@ impl KeyShape {
 }
 
 impl TableMeta {
+    /// The region the table lives in: the one its ARN names
+    /// (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`).
+    pub fn region(&self) -> &str {
+        crate::ids::region_of(&self.table_arn)
+    }
+
     pub fn key_shape(&self) -> KeyShape {
         shape_of(&self.key_schema, &self.attribute_definitions)
     }

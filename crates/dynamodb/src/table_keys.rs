@@ -189,11 +189,15 @@ impl Watcher {
             if next == (seen, inaccessible) {
                 continue;
             }
-            let (catalog, name) = (self.catalog.clone(), meta.table_name.clone());
+            let (catalog, region, name) = (
+                self.catalog.clone(),
+                meta.region().to_string(),
+                meta.table_name.clone(),
+            );
             self.store
                 .write(move |ctx| {
                     // The table as it is now: a request may have changed it since.
-                    let Some(current) = catalog.get(&name) else {
+                    let Some(current) = catalog.get(&region, &name) else {
                         return Ok(());
                     };
                     let mut updated = (*current).clone();

@@ -102,7 +102,7 @@ pub fn drop_index(ctx: &mut WriteCtx<'_>, meta: &TableMeta) -> Result<(), StoreE
 pub(crate) fn current(catalog: &Catalog, table: &TableMeta) -> Option<Arc<TableMeta>> {
     let attr = attribute(table)?;
     let changed = table.ttl.as_ref().map(|t| t.changed_at_ms);
-    catalog.get(&table.table_name).filter(|m| {
+    catalog.get(table.region(), &table.table_name).filter(|m| {
         m.table_id == table.table_id
             && attribute(m) == Some(attr)
             && m.ttl.as_ref().map(|t| t.changed_at_ms) == changed

@@ -150,7 +150,7 @@ pub async fn sweep(
             deleted += n;
             if n > 0 {
                 metrics.add(
-                    &meta.table_name,
+                    (meta.region(), &meta.table_name),
                     "TimeToLiveDeletedItemCount",
                     Dim::Table,
                     n as f64,

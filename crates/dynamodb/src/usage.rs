@@ -40,18 +40,10 @@ impl Dynamo {
         })
     }
 
-    /// Capacity a request consumed on a table, by name (when the table is gone, only
-    /// recorded).
-    pub(crate) fn consume(&self, table: &str, consumed: &Consumed, kind: Kind) {
-        match self.catalog.get(table) {
-            Some(meta) => self.consume_on(&meta, consumed, kind),
-            None => self.metrics.record(table, consumed, kind),
-        }
-    }
-
     /// Capacity a request consumed on a table: charged to its buckets, recorded for CloudWatch.
     pub(crate) fn consume_on(&self, meta: &Arc<TableMeta>, consumed: &Consumed, kind: Kind) {
-        self.metrics.record(&meta.table_name, consumed, kind);
+        self.metrics
+            .record((meta.region(), &meta.table_name), consumed, kind);
         self.throttle.debit(meta, consumed, kind);
         let _ = TOUCHED.try_with(|t| {
             let mut t = t.borrow_mut();
@@ -66,6 +58,7 @@ impl Dynamo {
         &self,
         op: Operation,
         body: &[u8],
+        region: &str,
         run: F,
     ) -> Result<serde_json::Value, DynamoError>
     where
@@ -84,7 +77,7 @@ impl Dynamo {
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
                 for meta in &touched {
                     self.metrics.add(
-                        &meta.table_name,
+                        (meta.region(), &meta.table_name),
                         "SuccessfulRequestLatency",
                         Dim::Operation(operation),
                         ms,
@@ -97,18 +90,21 @@ impl Dynamo {
                     .map(|m| m.table_name.clone())
                     .or_else(|| table_named_in(body))
                     .unwrap_or_default();
+                let at = (region, table.as_str());
                 match e.code {
                     ErrorCode::ConditionalCheckFailed => {
                         self.metrics
-                            .add(&table, "ConditionalCheckFailedRequests", Dim::Table, 1.0)
+                            .add(at, "ConditionalCheckFailedRequests", Dim::Table, 1.0)
                     }
                     ErrorCode::InternalServerError => {
                         self.metrics
-                            .add(&table, "SystemErrors", Dim::Operation(operation), 1.0)
+                            .add(at, "SystemErrors", Dim::Operation(operation), 1.0)
                     }
                     // Counted as throttle events, not as user errors.
                     ErrorCode::ProvisionedThroughputExceeded | ErrorCode::Throttling => {}
-                    _ => self.metrics.add("", "UserErrors", Dim::Table, 1.0),
+                    _ => self
+                        .metrics
+                        .add((region, ""), "UserErrors", Dim::Table, 1.0),
                 }
             }
         }

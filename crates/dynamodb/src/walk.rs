@@ -118,14 +118,14 @@ impl<W: Walk> Walker<W> {
             };
             let dim = Dim::Index(purpose.clone());
             m.add(
-                &meta.table_name,
+                (meta.region(), &meta.table_name),
                 "OnlineIndexPercentageProgress",
                 dim.clone(),
                 progress,
             );
             if units > 0.0 {
                 m.add(
-                    &meta.table_name,
+                    (meta.region(), &meta.table_name),
                     "OnlineIndexConsumedWriteCapacity",
                     dim,
                     units,

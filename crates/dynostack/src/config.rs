@@ -87,6 +87,9 @@ pub struct ExportArgs {
     /// The data files' format.
     #[arg(long, value_enum, default_value = "dynamodb-json")]
     pub format: DataFormat,
+    /// The table's region.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
 }
 
 #[derive(Args)]

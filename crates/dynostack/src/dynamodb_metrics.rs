@@ -20,8 +20,6 @@ use store::Store;
 use worker::{Next, StepFuture, Worker};
 
 const NAMESPACE: &str = "AWS/DynamoDB";
-/// The region of account-level metrics (UserErrors), which no table's ARN names.
-const ACCOUNT_REGION: &str = "us-east-1";
 /// Most past minutes filled with zeros in one step (after a long stop), and how long after a
 /// table's last request its idle figures are published.
 const MAX_FILL_MINUTES: u64 = 60;
@@ -75,12 +73,7 @@ impl Publisher {
     ) {
         let mut regions: BTreeMap<String, [f64; 4]> = BTreeMap::new();
         for t in tables.iter().filter(|t| !t.pay_per_request()) {
-            let region = t
-                .table_arn
-                .split(':')
-                .nth(3)
-                .unwrap_or(ACCOUNT_REGION)
-                .to_string();
+            let region = t.region().to_string();
             let mut read = t.throughput.read_capacity_units as f64;
             let mut write = t.throughput.write_capacity_units as f64;
             for g in t
@@ -149,17 +142,10 @@ impl Publisher {
             .map_or(minute.saturating_sub(1), |p| p + 1)
             .max(minute.saturating_sub(MAX_FILL_MINUTES));
         let tables = self.catalog.all();
-        let region_of = |table: &str| -> String {
-            tables
-                .iter()
-                .find(|t| t.table_name == table)
-                .and_then(|t| t.table_arn.split(':').nth(3).map(str::to_string))
-                .unwrap_or_else(|| ACCOUNT_REGION.to_string())
-        };
         let mut out: BTreeMap<String, Vec<Published>> = BTreeMap::new();
         let mut seen: HashSet<(u64, Series)> = HashSet::new();
         let push = |out: &mut BTreeMap<String, Vec<Published>>, m: u64, s: &Series, v: Stat| {
-            out.entry(region_of(&s.table)).or_default().push(Published {
+            out.entry(s.region.clone()).or_default().push(Published {
                 namespace: NAMESPACE.into(),
                 metric_name: s.metric.into(),
                 dimensions: s.dimensions(),
@@ -173,7 +159,10 @@ impl Publisher {
             });
         };
         for (m, series, stat) in self.recorder.take_before(minute) {
-            if let Some(t) = tables.iter().find(|t| t.table_name == series.table) {
+            if let Some(t) = tables
+                .iter()
+                .find(|t| t.table_name == series.table && t.region() == series.region)
+            {
                 let last = self.active.entry(t.table_id.clone()).or_insert(m);
                 *last = (*last).max(m);
             }
@@ -199,6 +188,7 @@ impl Publisher {
                         let key = (
                             m,
                             Series {
+                                region: t.region().to_string(),
                                 table: t.table_name.clone(),
                                 metric,
                                 dim: dim.clone(),
@@ -222,6 +212,7 @@ impl Publisher {
                             ("ProvisionedWriteCapacityUnits", p.write_capacity_units),
                         ] {
                             let s = Series {
+                                region: t.region().to_string(),
                                 table: t.table_name.clone(),
                                 metric,
                                 dim: dim.clone(),

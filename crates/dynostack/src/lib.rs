@@ -118,6 +118,9 @@ pub async fn run(
     }
     let kms = kms::Kms::open(store.clone(), account_id.clone())
         .map_err(|e| format!("cannot open KMS: {e}"))?;
+    autoscaling::regions::migrate(&store)
+        .await
+        .map_err(|e| format!("cannot move Application Auto Scaling's records into regions: {e}"))?;
     let autoscaling = autoscaling::AutoScaling::open(store.clone(), account_id.clone())
         .map_err(|e| format!("cannot open Application Auto Scaling: {e}"))?
         .with_catalog(dynamodb.catalog().clone());
@@ -307,8 +310,12 @@ fn with_dynamodb<T>(
 pub fn export_command(args: &ExportArgs) -> Result<(), String> {
     let (id, written) =
         with_dynamodb(&args.data_dir, args.master_key_file.as_deref(), async |d| {
-            d.export_to_dir(&args.table, &args.out, args.format.aws_name())
-                .await
+            d.export_to_dir(
+                (&args.region, &args.table),
+                &args.out,
+                args.format.aws_name(),
+            )
+            .await
         })?;
     println!(
         "exported {} items of {} to {}",

@@ -21,7 +21,7 @@ pub async fn set_capacity(dynamo: &Dynamo, change: CapacityChange) -> Result<(),
     };
     let meta = dynamo
         .catalog()
-        .get(table)
+        .get(&change.region, table)
         .ok_or_else(|| format!("Requested resource not found: Table: {table} not found"))?;
     let current = match index {
         None => meta.throughput.clone(),
@@ -50,12 +50,7 @@ pub async fn set_capacity(dynamo: &Dynamo, change: CapacityChange) -> Result<(),
         }),
     };
     let call = CallCtx {
-        region: meta
-            .table_arn
-            .split(':')
-            .nth(3)
-            .unwrap_or("us-east-1")
-            .to_string(),
+        region: change.region.clone(),
         host: "localhost".into(),
     };
     dynamo

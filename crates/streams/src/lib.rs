@@ -51,7 +51,7 @@ impl protocol::Service for Streams {
         op: Operation,
         req: &'a protocol::Request<'a>,
     ) -> Result<Json, StreamsError> {
-        ops::dispatch(self, op, req.body).await
+        ops::dispatch(self, op, req.body, req.region).await
     }
 }
 
@@ -99,9 +99,14 @@ impl Streams {
         self
     }
 
-    /// Runs one operation on a raw JSON request body.
-    pub async fn call(&self, op: Operation, body: &[u8]) -> Result<Json, StreamsError> {
-        ops::dispatch(self, op, body).await
+    /// Runs one operation on a raw JSON request body, in `region`.
+    pub async fn call(
+        &self,
+        op: Operation,
+        body: &[u8],
+        region: &str,
+    ) -> Result<Json, StreamsError> {
+        ops::dispatch(self, op, body, region).await
     }
 
     /// Starts the shard housekeeping (rollover, retention) and the change log's trimming on

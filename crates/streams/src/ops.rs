@@ -15,11 +15,12 @@ pub(crate) async fn dispatch(
     svc: &Streams,
     op: Operation,
     body: &[u8],
+    region: &str,
 ) -> Result<Json, StreamsError> {
     match op {
-        Operation::ListStreams => list_streams(svc, parse(body)?),
-        Operation::DescribeStream => describe_stream(svc, parse(body)?),
-        Operation::GetShardIterator => get_shard_iterator(svc, parse(body)?),
+        Operation::ListStreams => list_streams(svc, parse(body)?, region),
+        Operation::DescribeStream => describe_stream(svc, parse(body)?, region),
+        Operation::GetShardIterator => get_shard_iterator(svc, parse(body)?, region),
         Operation::GetRecords => get_records(svc, parse(body)?),
     }
 }
@@ -119,11 +120,12 @@ fn check_arn(arn: &str) -> Result<(), StreamsError> {
     }
 }
 
-fn find_stream(svc: &Streams, arn: &str) -> Result<StreamEntry, StreamsError> {
+/// The stream `arn` names, if it is one of the request's region (each region has its own).
+fn find_stream(svc: &Streams, arn: &str, region: &str) -> Result<StreamEntry, StreamsError> {
     check_arn(arn)?;
     let now = now_ms(svc);
     stream_registry::get(&svc.store.read()?, arn)?
-        .filter(|e| visible(e, now, retention_ms(svc)))
+        .filter(|e| visible(e, now, retention_ms(svc)) && in_region(e, region))
         .ok_or_else(|| StreamsError::stream_not_found(arn))
 }
 
@@ -138,7 +140,15 @@ struct ListStreamsRequest {
     exclusive_start_stream_arn: Option<String>,
 }
 
-fn list_streams(svc: &Streams, req: ListStreamsRequest) -> Result<Json, StreamsError> {
+fn in_region(entry: &StreamEntry, region: &str) -> bool {
+    entry.stream_arn.split(':').nth(3) == Some(region)
+}
+
+fn list_streams(
+    svc: &Streams,
+    req: ListStreamsRequest,
+    region: &str,
+) -> Result<Json, StreamsError> {
     let mut c = Constraints::default();
     if let Some(name) = req.table_name.as_deref() {
         dynamodb_name_constraints(&mut c, name, "tableName");
@@ -157,7 +167,7 @@ fn list_streams(svc: &Streams, req: ListStreamsRequest) -> Result<Json, StreamsE
     let retention = retention_ms(svc);
     let mut streams: Vec<StreamEntry> = stream_registry::list(&svc.store.read()?)?
         .into_iter()
-        .filter(|e| visible(e, now, retention))
+        .filter(|e| visible(e, now, retention) && in_region(e, region))
         .filter(|e| req.table_name.as_ref().is_none_or(|t| &e.table_name == t))
         .collect();
     // Oldest first, by table: the order stays put as streams come and go.
@@ -255,7 +265,11 @@ fn shard_json(s: &ShardEntry) -> Json {
     Json::Object(out)
 }
 
-fn describe_stream(svc: &Streams, req: DescribeStreamRequest) -> Result<Json, StreamsError> {
+fn describe_stream(
+    svc: &Streams,
+    req: DescribeStreamRequest,
+    region: &str,
+) -> Result<Json, StreamsError> {
     let mut c = Constraints::default();
     required(&mut c, req.stream_arn.as_deref(), "streamArn");
     length(&mut c, req.stream_arn.as_deref(), "streamArn", 37, 1024);
@@ -281,7 +295,7 @@ fn describe_stream(svc: &Streams, req: DescribeStreamRequest) -> Result<Json, St
     }
     c.into_result()?;
     let arn = req.stream_arn.unwrap_or_default();
-    let entry = find_stream(svc, &arn)?;
+    let entry = find_stream(svc, &arn, region)?;
     let now = now_ms(svc);
     let mut shards = live_shards(&entry, now, retention_ms(svc));
     if let Some(parent) = req
@@ -360,7 +374,11 @@ fn trimmed() -> StreamsError {
     )
 }
 
-fn get_shard_iterator(svc: &Streams, req: GetShardIteratorRequest) -> Result<Json, StreamsError> {
+fn get_shard_iterator(
+    svc: &Streams,
+    req: GetShardIteratorRequest,
+    region: &str,
+) -> Result<Json, StreamsError> {
     let mut c = Constraints::default();
     required(&mut c, req.stream_arn.as_deref(), "streamArn");
     length(&mut c, req.stream_arn.as_deref(), "streamArn", 37, 1024);
@@ -391,7 +409,7 @@ fn get_shard_iterator(svc: &Streams, req: GetShardIteratorRequest) -> Result<Jso
     let now = now_ms(svc);
     let retention = retention_ms(svc);
     let entry = stream_registry::get(&read, &arn)?
-        .filter(|e| visible(e, now, retention))
+        .filter(|e| visible(e, now, retention) && in_region(e, region))
         .ok_or_else(|| StreamsError::stream_not_found(&arn))?;
     let Some(shard) = entry.shard(&shard_id).cloned() else {
         return Err(StreamsError::new(
@@ -585,15 +603,19 @@ fn get_records(svc: &Streams, req: GetRecordsRequest) -> Result<Json, StreamsErr
         let mut parts = entry.stream_arn.rsplit('/');
         let label = parts.next().unwrap_or_default().to_string();
         let table = parts.nth(1).unwrap_or_default();
+        let at = (
+            entry.stream_arn.split(':').nth(3).unwrap_or_default(),
+            table,
+        );
         let bytes: usize = out.get("Records").map_or(0, |r| r.to_string().len());
         let dim = dynamodb::metrics::Dim::Stream(label);
         metrics.add(
-            table,
+            at,
             "ReturnedRecordsCount",
             dim.clone(),
             scan.found.len() as f64,
         );
-        metrics.add(table, "ReturnedBytes", dim, bytes as f64);
+        metrics.add(at, "ReturnedBytes", dim, bytes as f64);
     }
     Ok(Json::Object(out))
 }

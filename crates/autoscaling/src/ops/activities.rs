@@ -22,7 +22,11 @@ pub(super) struct DescribeRequest {
     include_not_scaled_activities: Option<bool>,
 }
 
-pub(super) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, AutoScalingError> {
+pub(super) fn describe(
+    svc: &AutoScaling,
+    req: DescribeRequest,
+    region: &str,
+) -> Result<Json, AutoScalingError> {
     let mut c = Constraints::default();
     required_enum(
         &mut c,
@@ -43,6 +47,7 @@ pub(super) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, 
     let mut all = Vec::new();
     for t in svc.scalable_targets()? {
         let wanted = t.service_namespace == namespace
+            && t.region() == region
             && req.resource_id.as_ref().is_none_or(|r| *r == t.resource_id)
             && req
                 .scalable_dimension

@@ -24,18 +24,22 @@ pub(crate) async fn dispatch(
 ) -> Result<Json, AutoScalingError> {
     match op {
         Operation::RegisterScalableTarget => targets::register(svc, parse(body)?, region).await,
-        Operation::DescribeScalableTargets => targets::describe(svc, parse(body)?),
-        Operation::DeregisterScalableTarget => targets::deregister(svc, parse(body)?).await,
+        Operation::DescribeScalableTargets => targets::describe(svc, parse(body)?, region),
+        Operation::DeregisterScalableTarget => targets::deregister(svc, parse(body)?, region).await,
         Operation::PutScalingPolicy => policies::put(svc, parse(body)?, region).await,
-        Operation::DescribeScalingPolicies => policies::describe(svc, parse(body)?),
-        Operation::DeleteScalingPolicy => policies::delete(svc, parse(body)?).await,
-        Operation::DescribeScalingActivities => activities::describe(svc, parse(body)?),
+        Operation::DescribeScalingPolicies => policies::describe(svc, parse(body)?, region),
+        Operation::DeleteScalingPolicy => policies::delete(svc, parse(body)?, region).await,
+        Operation::DescribeScalingActivities => activities::describe(svc, parse(body)?, region),
         Operation::PutScheduledAction => crate::scheduled::put(svc, parse(body)?, region).await,
-        Operation::DescribeScheduledActions => crate::scheduled::describe(svc, parse(body)?),
-        Operation::DeleteScheduledAction => crate::scheduled::delete(svc, parse(body)?).await,
-        Operation::TagResource => tags::tag(svc, parse(body)?).await,
-        Operation::UntagResource => tags::untag(svc, parse(body)?).await,
-        Operation::ListTagsForResource => tags::list(svc, parse(body)?),
+        Operation::DescribeScheduledActions => {
+            crate::scheduled::describe(svc, parse(body)?, region)
+        }
+        Operation::DeleteScheduledAction => {
+            crate::scheduled::delete(svc, parse(body)?, region).await
+        }
+        Operation::TagResource => tags::tag(svc, parse(body)?, region).await,
+        Operation::UntagResource => tags::untag(svc, parse(body)?, region).await,
+        Operation::ListTagsForResource => tags::list(svc, parse(body)?, region),
     }
 }
 
@@ -43,12 +47,12 @@ pub(crate) async fn dispatch(
 /// AWS's refusal of a resource that does not exist.
 pub(crate) fn provisioned_capacity(
     svc: &AutoScaling,
-    resource: &DynamoResource,
+    (region, resource): (&str, &DynamoResource),
     resource_id: &str,
 ) -> Result<i64, AutoScalingError> {
     let meta = match &svc.catalog {
-        Some(catalog) => catalog.get(&resource.table),
-        None => Catalog::load(&svc.store.read()?)?.get(&resource.table),
+        Some(catalog) => catalog.get(region, &resource.table),
+        None => Catalog::load(&svc.store.read()?)?.get(region, &resource.table),
     };
     let Some(meta) = meta else {
         return Err(AutoScalingError::validation(format!(

@@ -204,7 +204,7 @@ pub(super) async fn put(
     };
     // Thresholds follow the capacity the resource has now; a table deleted since its target
     // was registered falls back to the target's minimum.
-    let provisioned = provisioned_capacity(svc, &resource, &resource_id).ok();
+    let provisioned = provisioned_capacity(svc, (region, &resource), &resource_id).ok();
     let account = svc.account_id.clone();
     let region = region.to_string();
     let policy_type = req.policy_type;
@@ -212,7 +212,7 @@ pub(super) async fn put(
     let result: Checked<ScalingPolicy> = svc
         .store
         .write(move |ctx| {
-            let tkey = records::target_key(&namespace, &resource_id, &dimension);
+            let tkey = records::target_key(&region, &namespace, &resource_id, &dimension);
             let Some(target) = records::get::<ScalableTarget>(ctx, TARGETS, &tkey)? else {
                 return Ok(Err(not_registered(&namespace, &resource_id, &dimension)));
             };
@@ -357,7 +357,11 @@ fn policy_json(p: &ScalingPolicy) -> Json {
     out
 }
 
-pub(super) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, AutoScalingError> {
+pub(super) fn describe(
+    svc: &AutoScaling,
+    req: DescribeRequest,
+    region: &str,
+) -> Result<Json, AutoScalingError> {
     let mut c = Constraints::default();
     if let Some(names) = &req.policy_names {
         if names.len() > 50 {
@@ -385,8 +389,10 @@ pub(super) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, 
     let max = max_results(req.max_results, 10)?;
     let namespace = req.service_namespace.unwrap_or_default();
     let prefix = match (&req.resource_id, &req.scalable_dimension) {
-        (Some(id), Some(dim)) => records::policy_prefix(&records::target_key(&namespace, id, dim)),
-        _ => records::namespace_prefix(&namespace),
+        (Some(id), Some(dim)) => {
+            records::policy_prefix(&records::target_key(region, &namespace, id, dim))
+        }
+        _ => records::namespace_prefix(region, &namespace),
     };
     let read = svc.store.read()?;
     let all: Vec<(Vec<u8>, ScalingPolicy)> = records::scan_prefix(&read, POLICIES, &prefix)?;
@@ -416,6 +422,7 @@ pub(super) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, 
 pub(super) async fn delete(
     svc: &AutoScaling,
     req: DeleteRequest,
+    region: &str,
 ) -> Result<Json, AutoScalingError> {
     let mut c = Constraints::default();
     required_len(&mut c, req.policy_name.as_deref(), "policyName", 1, 1600);
@@ -434,11 +441,12 @@ pub(super) async fn delete(
     ) else {
         return Err(AutoScalingError::internal());
     };
+    let region = region.to_string();
     let result: Checked<()> = svc
         .store
         .write(move |ctx| {
             let pkey = records::policy_key(
-                &records::target_key(&namespace, &resource_id, &dimension),
+                &records::target_key(&region, &namespace, &resource_id, &dimension),
                 &name,
             );
             // The policy's alarm definitions go with it.

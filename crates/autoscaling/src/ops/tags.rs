@@ -91,7 +91,11 @@ fn not_found(arn: &str) -> AutoScalingError {
     e
 }
 
-pub(super) async fn tag(svc: &AutoScaling, req: TagRequest) -> Result<Json, AutoScalingError> {
+pub(super) async fn tag(
+    svc: &AutoScaling,
+    req: TagRequest,
+    region: &str,
+) -> Result<Json, AutoScalingError> {
     let mut c = Constraints::default();
     arn_constraints(&mut c, req.resource_arn.as_deref());
     match &req.tags {
@@ -102,10 +106,13 @@ pub(super) async fn tag(svc: &AutoScaling, req: TagRequest) -> Result<Json, Auto
     let (Some(arn), Some(tags)) = (req.resource_arn, req.tags) else {
         return Err(AutoScalingError::internal());
     };
+    let region = region.to_string();
     let result: Checked<()> = svc
         .store
         .write(move |ctx| {
-            let Some(mut target) = records::target_by_arn(ctx, &arn)? else {
+            let found = records::target_by_arn(ctx, &arn)?;
+            // Each region has its own targets: another region's ARN names none here.
+            let Some(mut target) = found.filter(|t| t.region() == region) else {
                 return Ok(Err(not_found(&arn)));
             };
             target.tags.extend(tags);
@@ -125,7 +132,11 @@ pub(super) async fn tag(svc: &AutoScaling, req: TagRequest) -> Result<Json, Auto
     Ok(json!({}))
 }
 
-pub(super) async fn untag(svc: &AutoScaling, req: UntagRequest) -> Result<Json, AutoScalingError> {
+pub(super) async fn untag(
+    svc: &AutoScaling,
+    req: UntagRequest,
+    region: &str,
+) -> Result<Json, AutoScalingError> {
     let mut c = Constraints::default();
     arn_constraints(&mut c, req.resource_arn.as_deref());
     match &req.tag_keys {
@@ -148,10 +159,13 @@ pub(super) async fn untag(svc: &AutoScaling, req: UntagRequest) -> Result<Json, 
     let (Some(arn), Some(keys)) = (req.resource_arn, req.tag_keys) else {
         return Err(AutoScalingError::internal());
     };
+    let region = region.to_string();
     let result: Checked<()> = svc
         .store
         .write(move |ctx| {
-            let Some(mut target) = records::target_by_arn(ctx, &arn)? else {
+            let found = records::target_by_arn(ctx, &arn)?;
+            // Each region has its own targets: another region's ARN names none here.
+            let Some(mut target) = found.filter(|t| t.region() == region) else {
                 return Ok(Err(not_found(&arn)));
             };
             for k in &keys {
@@ -165,13 +179,18 @@ pub(super) async fn untag(svc: &AutoScaling, req: UntagRequest) -> Result<Json, 
     Ok(json!({}))
 }
 
-pub(super) fn list(svc: &AutoScaling, req: ListRequest) -> Result<Json, AutoScalingError> {
+pub(super) fn list(
+    svc: &AutoScaling,
+    req: ListRequest,
+    region: &str,
+) -> Result<Json, AutoScalingError> {
     let mut c = Constraints::default();
     arn_constraints(&mut c, req.resource_arn.as_deref());
     c.into_result()?;
     let arn = req.resource_arn.unwrap_or_default();
     let read = svc.store.read()?;
-    let target: Option<ScalableTarget> = records::target_by_arn(&read, &arn)?;
+    let target: Option<ScalableTarget> =
+        records::target_by_arn(&read, &arn)?.filter(|t| t.region() == region);
     match target {
         Some(t) => Ok(json!({ "Tags": t.tags })),
         None => Err(not_found(&arn)),

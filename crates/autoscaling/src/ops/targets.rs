@@ -130,7 +130,7 @@ pub(super) async fn register(
             "Minimum and maximum capacity must be greater than or equal to 0",
         ));
     }
-    provisioned_capacity(svc, &resource, &resource_id)?;
+    provisioned_capacity(svc, (region, &resource), &resource_id)?;
 
     let role_arn = dynamodb_service_linked_role(&svc.account_id);
     let arn_prefix = format!(
@@ -140,10 +140,11 @@ pub(super) async fn register(
     let input = req.suspended_state;
     let tags = req.tags;
     let (min, max) = (req.min_capacity, req.max_capacity);
+    let target_region = region.to_string();
     let result: Checked<ScalableTarget> = svc
         .store
         .write(move |ctx| {
-            let key = records::target_key(&namespace, &resource_id, &dimension);
+            let key = records::target_key(&target_region, &namespace, &resource_id, &dimension);
             let existing: Option<ScalableTarget> = records::get(ctx, TARGETS, &key)?;
             let target = match existing {
                 Some(mut t) => {
@@ -250,7 +251,11 @@ pub(super) fn target_json(t: &ScalableTarget) -> Json {
     })
 }
 
-pub(super) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, AutoScalingError> {
+pub(super) fn describe(
+    svc: &AutoScaling,
+    req: DescribeRequest,
+    region: &str,
+) -> Result<Json, AutoScalingError> {
     let mut c = Constraints::default();
     required_enum(
         &mut c,
@@ -277,8 +282,11 @@ pub(super) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, 
     let max = max_results(req.max_results, 50)?;
     let namespace = req.service_namespace.unwrap_or_default();
     let read = svc.store.read()?;
-    let all: Vec<(Vec<u8>, ScalableTarget)> =
-        records::scan_prefix(&read, TARGETS, &records::namespace_prefix(&namespace))?;
+    let all: Vec<(Vec<u8>, ScalableTarget)> = records::scan_prefix(
+        &read,
+        TARGETS,
+        &records::namespace_prefix(region, &namespace),
+    )?;
     let ids = req.resource_ids.filter(|ids| !ids.is_empty());
     let matching = all
         .into_iter()
@@ -301,6 +309,7 @@ pub(super) fn describe(svc: &AutoScaling, req: DescribeRequest) -> Result<Json, 
 pub(super) async fn deregister(
     svc: &AutoScaling,
     req: DeregisterRequest,
+    region: &str,
 ) -> Result<Json, AutoScalingError> {
     let mut c = Constraints::default();
     triple_constraints(
@@ -317,10 +326,11 @@ pub(super) async fn deregister(
     ) else {
         return Err(AutoScalingError::internal());
     };
+    let region = region.to_string();
     let result: Checked<()> = svc
         .store
         .write(move |ctx| {
-            let key = records::target_key(&namespace, &resource_id, &dimension);
+            let key = records::target_key(&region, &namespace, &resource_id, &dimension);
             let Some(target) = records::get::<ScalableTarget>(ctx, TARGETS, &key)? else {
                 return Ok(Err(AutoScalingError::new(
                     ErrorCode::ObjectNotFound,

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value as Json};
 use super::validate;
 use crate::backups::{self, BackupRecord};
 use crate::error::{Constraints, DynamoError, ErrorCode};
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -34,13 +34,15 @@ pub(super) struct ListRequest {
 }
 
 /// The name a request gives a table by (a name, or its ARN as newer SDKs allow): an ARN must
-/// be this account's.
-pub(super) fn table_name_of<'a>(name: &'a str, account: &str) -> Result<&'a str, DynamoError> {
+/// be this account's, and name a table of the request's region (DynamoDB serves no other
+/// region's tables: one of another region is not found here).
+pub(super) fn table_name_of<'a>(svc: &InRegion<'_>, name: &'a str) -> Result<&'a str, DynamoError> {
     if !name.starts_with("arn:") {
         return Ok(name);
     }
-    same_account(name, account)?;
+    same_account(name, &svc.env.account_id)?;
     match name.rsplit_once(":table/") {
+        Some(_) if name.split(':').nth(3) != Some(svc.region()) => Err(table_not_found(name)), // message unverified
         Some((_, n)) if !n.is_empty() && !n.contains('/') => Ok(n),
         _ => Err(DynamoError::validation(format!(
             "Invalid table ARN: {name}"
@@ -72,7 +74,11 @@ pub(super) fn backup_not_found(arn: &str) -> DynamoError {
 }
 
 /// The backup's id, from an ARN the request gave: AWS's wording for one that is not a backup's.
-pub(super) fn backup_id<'a>(arn: Option<&'a str>, account: &str) -> Result<&'a str, DynamoError> {
+/// A backup of another region's table is not found in this one.
+pub(super) fn backup_id<'a>(
+    svc: &InRegion<'_>,
+    arn: Option<&'a str>,
+) -> Result<&'a str, DynamoError> {
     let mut c = Constraints::default();
     match arn {
         None => c.push_null("backupArn"),
@@ -89,8 +95,13 @@ pub(super) fn backup_id<'a>(arn: Option<&'a str>, account: &str) -> Result<&'a s
     if !arn.starts_with("arn:aws") || arn.split(':').nth(2) != Some("dynamodb") {
         return Err(DynamoError::validation("BackupArn is not valid"));
     }
-    same_account(arn, account)?;
-    backups::id_of_arn(arn).ok_or_else(|| DynamoError::validation("Invalid Backup ARN"))
+    same_account(arn, &svc.env.account_id)?;
+    let id =
+        backups::id_of_arn(arn).ok_or_else(|| DynamoError::validation("Invalid Backup ARN"))?;
+    if arn.split(':').nth(3) != Some(svc.region()) {
+        return Err(backup_not_found(arn));
+    }
+    Ok(id)
 }
 
 pub(super) fn details(r: &BackupRecord) -> Json {
@@ -199,7 +210,7 @@ pub(super) fn description(r: &BackupRecord) -> Json {
     })
 }
 
-pub(super) async fn create(svc: &Dynamo, req: CreateRequest) -> Result<Json, DynamoError> {
+pub(super) async fn create(svc: &InRegion<'_>, req: CreateRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     match req.table_name.as_deref() {
         None => c.push_null("tableName"),
@@ -213,12 +224,9 @@ pub(super) async fn create(svc: &Dynamo, req: CreateRequest) -> Result<Json, Dyn
         Some(n) => validate::name_constraints(&mut c, n, "backupName"),
     }
     c.into_result()?;
-    let name = table_name_of(
-        req.table_name.as_deref().unwrap_or_default(),
-        &svc.env.account_id,
-    )?;
+    let name = table_name_of(svc, req.table_name.as_deref().unwrap_or_default())?;
     // A backup reads the table with its key, as a request does.
-    if let Some(meta) = svc.catalog.get(name) {
+    if let Some(meta) = svc.table(name) {
         svc.check_table_key(&meta)?;
     }
     let record = backups::start(
@@ -226,7 +234,7 @@ pub(super) async fn create(svc: &Dynamo, req: CreateRequest) -> Result<Json, Dyn
         &svc.catalog,
         &svc.archive,
         &svc.backups_in_flight,
-        name,
+        (svc.region(), name),
         req.backup_name.as_deref().unwrap_or_default(),
         backups::USER,
     )
@@ -235,15 +243,15 @@ pub(super) async fn create(svc: &Dynamo, req: CreateRequest) -> Result<Json, Dyn
     Ok(json!({ "BackupDetails": details(&record) }))
 }
 
-pub(super) fn describe(svc: &Dynamo, req: ArnRequest) -> Result<Json, DynamoError> {
-    let id = backup_id(req.backup_arn.as_deref(), &svc.env.account_id)?;
+pub(super) fn describe(svc: &InRegion<'_>, req: ArnRequest) -> Result<Json, DynamoError> {
+    let id = backup_id(svc, req.backup_arn.as_deref())?;
     let arn = req.backup_arn.as_deref().unwrap_or_default();
     let record = backups::get(&svc.store.read()?, id)?.ok_or_else(|| backup_not_found(arn))?;
     Ok(json!({ "BackupDescription": description(&record) }))
 }
 
-pub(super) async fn delete(svc: &Dynamo, req: ArnRequest) -> Result<Json, DynamoError> {
-    let id = backup_id(req.backup_arn.as_deref(), &svc.env.account_id)?.to_string();
+pub(super) async fn delete(svc: &InRegion<'_>, req: ArnRequest) -> Result<Json, DynamoError> {
+    let id = backup_id(svc, req.backup_arn.as_deref())?.to_string();
     let arn = req.backup_arn.unwrap_or_default();
     let job_id = id.clone();
     let record = svc
@@ -292,7 +300,7 @@ pub(super) async fn delete(svc: &Dynamo, req: ArnRequest) -> Result<Json, Dynamo
     Ok(json!({ "BackupDescription": description(&deleted) }))
 }
 
-pub(super) fn list(svc: &Dynamo, req: ListRequest) -> Result<Json, DynamoError> {
+pub(super) fn list(svc: &InRegion<'_>, req: ListRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     if let Some(l) = req.limit {
         if l < 1 {
@@ -335,7 +343,7 @@ pub(super) fn list(svc: &Dynamo, req: ListRequest) -> Result<Json, DynamoError> 
     let table = req
         .table_name
         .as_deref()
-        .map(|t| table_name_of(t, &svc.env.account_id))
+        .map(|t| table_name_of(svc, t))
         .transpose()?;
     let after = req
         .exclusive_start_backup_arn
@@ -347,6 +355,7 @@ pub(super) fn list(svc: &Dynamo, req: ListRequest) -> Result<Json, DynamoError> 
         // AWS Backup's backups (advanced features) are AWS Backup's recovery points: DynamoDB
         // lists none of them, whatever the BackupType.
         .filter(|r| r.backup_type != backups::AWS_BACKUP)
+        .filter(|r| r.table.region() == svc.region())
         .filter(|r| kind == "ALL" || r.backup_type == kind)
         .filter(|r| table.is_none_or(|t| r.table.table_name == t))
         .filter(|r| lower.is_none_or(|l| r.backup_creation_date_time >= l))

@@ -22,7 +22,7 @@ use crate::error::DynamoError;
 use crate::items;
 use crate::metrics::Kind;
 use crate::partiql::{self, GetPlan, GetUse, WritePlan};
-use crate::Dynamo;
+use crate::InRegion;
 
 /// Most statements one request may hold.
 const MAX_STATEMENTS: usize = 25;
@@ -50,7 +50,7 @@ enum Parsed {
     Failed(DynamoError),
 }
 
-pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let present = req.statements.is_some();
     let raw = req.statements.unwrap_or_default();
     let mut statements = Vec::with_capacity(raw.len());
@@ -153,13 +153,13 @@ fn duplicates() -> DynamoError {
 
 type Answer = (Vec<Json>, BTreeMap<String, Consumed>);
 
-fn batch_read(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> {
+fn batch_read(svc: &InRegion<'_>, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> {
     let mut plans: Vec<Result<(GetPlan, bool), DynamoError>> = Vec::with_capacity(parsed.len());
     let mut seen = HashSet::new();
     for p in parsed {
         plans.push(match p {
             Parsed::Read(Statement::Select(s), params, consistent) => {
-                match partiql::plan_get(&svc.catalog, &s, &params, GetUse::Batch) {
+                match partiql::plan_get(svc.tables(), &s, &params, GetUse::Batch) {
                     Ok(plan) => {
                         if !seen.insert((plan.meta.table_id.clone(), plan.key.clone())) {
                             return Err(duplicates());
@@ -219,14 +219,14 @@ fn batch_read(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> 
     Ok((responses, consumed))
 }
 
-async fn batch_write(svc: &Dynamo, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> {
+async fn batch_write(svc: &InRegion<'_>, parsed: Vec<Parsed>) -> Result<Answer, DynamoError> {
     let mut plans: Vec<Result<(WritePlan, bool), DynamoError>> = Vec::with_capacity(parsed.len());
     let mut seen = HashSet::new();
     let mut admitted: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
     for p in parsed {
         plans.push(match p {
             Parsed::Write(stmt, params, return_old) => {
-                match partiql::plan_write(&svc.catalog, &stmt, &params) {
+                match partiql::plan_write(svc.tables(), &stmt, &params) {
                     Ok(plan) => {
                         if !seen.insert((plan.meta.table_id.clone(), plan.key.clone())) {
                             return Err(duplicates());

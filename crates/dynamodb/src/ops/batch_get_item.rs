@@ -14,7 +14,7 @@ use crate::capacity::{read_units, Consumed, Detail};
 use crate::error::{DynamoError, ErrorCode};
 use crate::items::{self, KeySource};
 use crate::metrics::Kind;
-use crate::Dynamo;
+use crate::InRegion;
 
 /// Most keys one request may name, over all its tables.
 const MAX_KEYS: usize = 100;
@@ -52,7 +52,7 @@ struct TablePlan {
     params: Map<String, Json>,
 }
 
-pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     // Coral deserialises the whole request before validating any of it.
     if let Some(tables) = &req.request_items {
         for keys in tables.values().filter_map(|t| t.keys.as_ref()) {
@@ -74,7 +74,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     // does (a duplicate key is refused even for a table that does not exist).
     let mut resolved = Vec::with_capacity(plans.len());
     for plan in plans {
-        let meta = svc.catalog.require(&plan.name)?;
+        let meta = svc.require(&plan.name)?;
         let shape = meta.key_shape();
         let encoded = plan
             .keys

@@ -21,7 +21,7 @@ use crate::error::{DynamoError, ErrorCode};
 use crate::items::{self, KeySource, Origin};
 use crate::metrics::Kind;
 use crate::schema::KeyShape;
-use crate::Dynamo;
+use crate::InRegion;
 
 /// Most write requests one call may carry, over all its tables.
 const MAX_WRITES: usize = 25;
@@ -74,7 +74,7 @@ struct TableWrites {
 }
 
 pub(super) async fn handle(
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
     req: Request,
     body_len: usize,
 ) -> Result<Json, DynamoError> {
@@ -134,7 +134,7 @@ pub(super) async fn handle(
     let mut unprocessed = Map::new();
     let (mut refused, mut admitted) = (None, 0usize);
     for (name, writes, requests) in decoded {
-        let meta = svc.catalog.require(&name)?;
+        let meta = svc.require(&name)?;
         svc.check_table_key(&meta)?;
         let shape = meta.key_shape();
         let mut seen = HashSet::with_capacity(writes.len());
@@ -197,12 +197,16 @@ pub(super) async fn handle(
     }
     let want_metrics = req_metrics == Some("SIZE");
     let catalog = svc.catalog.clone();
+    let region = svc.region().to_string();
     let (consumed, collections) = svc
         .store
         .write(move |tx| {
             let mut metas = Vec::with_capacity(planned.len());
             for t in &planned {
-                let Some(meta) = catalog.get(&t.name).filter(|m| m.table_id == t.table_id) else {
+                let Some(meta) = catalog
+                    .get(&region, &t.name)
+                    .filter(|m| m.table_id == t.table_id)
+                else {
                     return Ok(Err(DynamoError::not_found()));
                 };
                 metas.push(meta);

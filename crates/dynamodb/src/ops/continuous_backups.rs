@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use super::validate;
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{Pitr, TableMeta};
-use crate::Dynamo;
+use crate::InRegion;
 
 /// AWS's default (and maximum) recovery window.
 const DEFAULT_RECOVERY_DAYS: i64 = 35;
@@ -33,11 +33,9 @@ struct Spec {
 }
 
 /// The table a request names, by name or (as the model allows) by ARN.
-fn table_of(svc: &Dynamo, name: Option<&str>) -> Result<String, DynamoError> {
+fn table_of(svc: &InRegion<'_>, name: Option<&str>) -> Result<String, DynamoError> {
     match name {
-        Some(n) if n.starts_with("arn:") => {
-            Ok(super::backups::table_name_of(n, &svc.env.account_id)?.to_string())
-        }
+        Some(n) if n.starts_with("arn:") => Ok(super::backups::table_name_of(svc, n)?.to_string()),
         _ => Ok(validate::require_table_name(name)?.to_string()),
     }
 }
@@ -70,22 +68,21 @@ fn description(meta: &TableMeta, window: Option<(u64, u64)>) -> Json {
     }})
 }
 
-fn describe_now(svc: &Dynamo, meta: &TableMeta) -> Result<Json, DynamoError> {
+fn describe_now(svc: &InRegion<'_>, meta: &TableMeta) -> Result<Json, DynamoError> {
     let window = crate::pitr::window(&svc.store.read()?, meta, svc.clock().now_ms())?;
     Ok(description(meta, window))
 }
 
-pub(super) fn describe(svc: &Dynamo, req: DescribeRequest) -> Result<Json, DynamoError> {
+pub(super) fn describe(svc: &InRegion<'_>, req: DescribeRequest) -> Result<Json, DynamoError> {
     let name = &table_of(svc, req.table_name.as_deref())?;
     let meta = svc
-        .catalog
-        .get(name)
+        .table(name)
         .filter(|m| !m.restoring())
         .ok_or_else(|| table_not_found(name))?;
     describe_now(svc, &meta)
 }
 
-pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, DynamoError> {
+pub(super) async fn update(svc: &InRegion<'_>, req: UpdateRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     let arn = req.table_name.as_deref().filter(|n| n.starts_with("arn:"));
     if arn.is_none() {
@@ -126,10 +123,11 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
     }
     let name = table_of(svc, req.table_name.as_deref())?;
     let catalog = svc.catalog.clone();
+    let region = svc.region().to_string();
     let meta = svc
         .store
         .write(move |ctx| {
-            let Some(current) = catalog.get(&name).filter(|m| !m.restoring()) else {
+            let Some(current) = catalog.get(&region, &name).filter(|m| !m.restoring()) else {
                 return Ok(Err(table_not_found(&name)));
             };
             let mut next = (*current).clone();

@@ -14,7 +14,7 @@ use crate::schema::{
     AttributeDefinition, GlobalIndex, KeySchemaElement, LocalIndex, Projection, Sse, StreamState,
     TableMeta, Tag, Throughput,
 };
-use crate::{CallCtx, Dynamo};
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -71,12 +71,8 @@ pub(super) struct SseSpecIn {
 
 /// A new table's definition from a CreateTable request (or an ImportTable's
 /// TableCreationParameters, which share its members), validated, with its data key.
-pub(super) async fn new_table(
-    svc: &Dynamo,
-    req: Request,
-    call: &CallCtx,
-) -> Result<TableMeta, DynamoError> {
-    let mut meta = validate_request(svc, req, call)?;
+pub(super) async fn new_table(svc: &InRegion<'_>, req: Request) -> Result<TableMeta, DynamoError> {
+    let mut meta = validate_request(svc, req)?;
     let arn = meta.sse.as_ref().map(|s| s.kms_master_key_arn.clone());
     meta.data_key = svc
         .keys
@@ -85,23 +81,22 @@ pub(super) async fn new_table(
     Ok(meta)
 }
 
-pub(super) async fn handle(
-    svc: &Dynamo,
-    req: Request,
-    call: &CallCtx,
-) -> Result<Json, DynamoError> {
-    let meta = new_table(svc, req, call).await?;
+pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
+    let meta = new_table(svc, req).await?;
     let catalog = svc.catalog.clone();
     let meta = svc
         .store
         .write(move |ctx| {
-            if catalog.get(&meta.table_name).is_some_and(|m| m.restoring()) {
+            if catalog
+                .get(meta.region(), &meta.table_name)
+                .is_some_and(|m| m.restoring())
+            {
                 return Ok(Err(DynamoError::new(
                     ErrorCode::ResourceInUse,
                     format!("Table is being used: {}", meta.table_name),
                 )));
             }
-            if catalog.get(&meta.table_name).is_some() {
+            if catalog.get(meta.region(), &meta.table_name).is_some() {
                 return Ok(Err(DynamoError::new(
                     ErrorCode::ResourceInUse,
                     format!("Table already exists: {}", meta.table_name),
@@ -115,7 +110,7 @@ pub(super) async fn handle(
     )
 }
 
-fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableMeta, DynamoError> {
+fn validate_request(svc: &InRegion<'_>, req: Request) -> Result<TableMeta, DynamoError> {
     let mut c = Constraints::default();
     validate::create_table_name_constraints(&mut c, req.table_name.as_deref());
     match &req.attribute_definitions {
@@ -266,7 +261,7 @@ fn validate_request(svc: &Dynamo, req: Request, call: &CallCtx) -> Result<TableM
     }
     validate::definitions_match(&defs, &key_names, !index_names.is_empty())?;
 
-    let region = call.region.clone();
+    let region = svc.region().to_string();
     let arn = format!(
         "arn:aws:dynamodb:{region}:{}:table/{name}",
         svc.env.account_id
@@ -413,7 +408,7 @@ pub(super) fn sse_state(
     spec: Option<&SseSpecIn>,
     region: &str,
     account: &str,
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
 ) -> Result<Option<Sse>, DynamoError> {
     let Some(spec) = spec else { return Ok(None) };
     if let Some(t) = spec.sse_type.as_deref() {

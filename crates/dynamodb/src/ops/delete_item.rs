@@ -10,7 +10,7 @@ use super::write_common as common;
 use super::{capacity_detail, item_param, validate};
 use crate::error::{Constraints, DynamoError};
 use crate::items::{self, KeySource};
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -28,7 +28,7 @@ pub(super) struct Request {
     conditional_operator: Option<String>,
 }
 
-pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
     if req.key.is_none() {
@@ -51,7 +51,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     .parse()?;
 
     let name = req.table_name.unwrap_or_default();
-    let meta = svc.catalog.require(&name)?;
+    let meta = svc.require(&name)?;
     let key = items::key_bytes(&meta.key_shape(), &key_item, KeySource::Key)?;
     let want_metrics =
         common::wants_collection_metrics(req.return_item_collection_metrics.as_deref())?;

@@ -7,7 +7,7 @@ use super::describe_table::{describe, Stats};
 use super::validate;
 use crate::error::{DynamoError, ErrorCode};
 use crate::stats;
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -15,13 +15,14 @@ pub(super) struct Request {
     table_name: Option<String>,
 }
 
-pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let name = validate::require_table_name(req.table_name.as_deref())?.to_string();
     let catalog = svc.catalog.clone();
+    let region = svc.region().to_string();
     let (meta, stats) = svc
         .store
         .write(move |ctx| {
-            let Some(meta) = catalog.get(&name) else {
+            let Some(meta) = catalog.get(&region, &name) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
             if meta.restoring() {

@@ -11,7 +11,7 @@ use store::{ReadCtx, StoreError};
 use crate::error::DynamoError;
 use crate::schema::{TableMeta, Throughput};
 use crate::stats::{self, TableStats};
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -19,11 +19,10 @@ pub(super) struct Request {
     table_name: Option<String>,
 }
 
-pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let name = validate::require_table_name(req.table_name.as_deref())?;
     let meta = svc
-        .catalog
-        .get(name)
+        .table(name)
         .ok_or_else(|| DynamoError::table_not_found(name))?;
     let stats = Stats::read(&svc.store.read()?, &meta)?;
     Ok(json!({ "Table": describe(&meta, &stats, None, svc.clock().now_epoch_seconds()) }))

@@ -24,7 +24,7 @@ use crate::catalog::Catalog;
 use crate::error::{DynamoError, ErrorCode};
 use crate::items::{self, Origin};
 use crate::partiql::{self, Access, ReadPlan, WriteKind, WritePlan};
-use crate::Dynamo;
+use crate::InRegion;
 
 /// Longest statement AWS accepts, in bytes.
 pub(super) const MAX_STATEMENT_BYTES: usize = 8192;
@@ -41,7 +41,7 @@ pub(super) struct Request {
     return_values_on_condition_check_failure: Option<String>,
 }
 
-pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     shapes(req.parameters.as_deref())?;
     let mut v = Violations::default();
     statement_constraints(&mut v, req.statement.as_deref(), "statement");
@@ -75,7 +75,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
         )),
         Statement::Select(s) => {
             let consistent = req.consistent_read.unwrap_or(false);
-            let plan = partiql::plan_select(&svc.catalog, s, &params, consistent)?;
+            let plan = partiql::plan_select(svc.tables(), s, &params, consistent)?;
             let digest = request_digest(&text, req.parameters.as_deref());
             let start = req
                 .next_token
@@ -113,7 +113,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
             Ok(Json::Object(out))
         }
         _ => {
-            let plan = partiql::plan_write(&svc.catalog, &stmt, &params)?;
+            let plan = partiql::plan_write(svc.tables(), &stmt, &params)?;
             svc.admit(
                 &plan.meta,
                 None,
@@ -235,7 +235,7 @@ pub(super) fn write_in(
     return_old_on_failure: bool,
 ) -> Result<Result<WriteDone, DynamoError>, StoreError> {
     let Some(meta) = catalog
-        .get(&plan.meta.table_name)
+        .get(plan.meta.region(), &plan.meta.table_name)
         .filter(|m| m.table_id == plan.meta.table_id)
     else {
         return Ok(Err(DynamoError::not_found()));
@@ -327,7 +327,7 @@ pub(super) struct ReadPage {
 /// Reads one page of a SELECT: each partition of a Query in turn (or the whole table or index
 /// for a scan), `limit` items evaluated at most, a page ending at 1 MB as Query and Scan do.
 pub(super) fn read(
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
     plan: &ReadPlan,
     consistent: bool,
     limit: Option<usize>,

@@ -23,7 +23,7 @@ use crate::capacity::{read_units, Consumed, Detail};
 use crate::error::{DynamoError, ErrorCode};
 use crate::items;
 use crate::partiql::{self, GetUse, WriteKind};
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -41,7 +41,7 @@ struct ParameterizedStatement {
     return_values_on_condition_check_failure: Option<String>,
 }
 
-pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoError> {
+pub(super) async fn handle(svc: &InRegion<'_>, body: &[u8]) -> Result<Json, DynamoError> {
     let raw: Json = parse(body)?;
     let req: Request = parse(body)?;
     let present = req.transact_statements.is_some();
@@ -133,7 +133,7 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
                 "RETURNING clause is not supported in ExecuteTransaction.",
             ));
         }
-        let plan = partiql::plan_write(&svc.catalog, &stmt, &params)
+        let plan = partiql::plan_write(svc.tables(), &stmt, &params)
             .map_err(|e| translation_error(e, i, n))?;
         let cond = plan.condition();
         let effect = match plan.kind {
@@ -255,7 +255,7 @@ fn duplicate_reasons(e: DynamoError, inserts: &HashSet<usize>) -> DynamoError {
 }
 
 fn read_transaction(
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
     parsed: Vec<(Statement, Vec<item::Value>, bool)>,
     detail: Detail,
 ) -> Result<Json, DynamoError> {
@@ -266,7 +266,7 @@ fn read_transaction(
         let Statement::Select(s) = stmt else {
             return Err(DynamoError::internal());
         };
-        let plan = partiql::plan_get(&svc.catalog, &s, &params, GetUse::Transaction)
+        let plan = partiql::plan_get(svc.tables(), &s, &params, GetUse::Transaction)
             .map_err(|e| translation_error(e, i, n))?;
         if !seen.insert((plan.meta.table_id.clone(), plan.key.clone())) {
             return Err(DynamoError::validation(

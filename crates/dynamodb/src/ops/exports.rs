@@ -8,7 +8,7 @@ use super::create_table;
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::exports::{self, ExportRecord};
 use crate::imports::{self, ImportRecord};
-use crate::{CallCtx, Dynamo};
+use crate::{CallCtx, Dynamo, InRegion};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -55,7 +55,7 @@ fn length(c: &mut Constraints, value: Option<&str>, member: &str, min: usize, ma
     }
 }
 
-pub(super) async fn export(svc: &Dynamo, req: ExportRequest) -> Result<Json, DynamoError> {
+pub(super) async fn export(svc: &InRegion<'_>, req: ExportRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     match req.table_arn.as_deref() {
         None => c.push_null("tableArn"),
@@ -105,7 +105,7 @@ pub(super) async fn export(svc: &Dynamo, req: ExportRequest) -> Result<Json, Dyn
         .catalog
         .all()
         .into_iter()
-        .find(|m| m.table_arn == arn && !m.restoring())
+        .find(|m| m.table_arn == arn && m.region() == svc.region() && !m.restoring())
         .ok_or_else(|| {
             DynamoError::new(ErrorCode::TableNotFound, format!("Table not found: {arn}"))
             // message unverified
@@ -210,7 +210,7 @@ pub(super) struct DescribeExportRequest {
 }
 
 pub(super) fn describe_export(
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
     req: DescribeExportRequest,
 ) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
@@ -222,7 +222,7 @@ pub(super) fn describe_export(
     let arn = req.export_arn.unwrap_or_default();
     let record = exports::all(&svc.store.read()?)?
         .into_iter()
-        .find(|r| r.export_arn == arn)
+        .find(|r| r.export_arn == arn && r.region() == svc.region())
         .ok_or_else(|| {
             DynamoError::new(
                 ErrorCode::ExportNotFound,
@@ -272,12 +272,16 @@ fn page_size(c: &mut Constraints, n: Option<i64>, member: &str) -> usize {
     }
 }
 
-pub(super) fn list_exports(svc: &Dynamo, req: ListExportsRequest) -> Result<Json, DynamoError> {
+pub(super) fn list_exports(
+    svc: &InRegion<'_>,
+    req: ListExportsRequest,
+) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     let limit = page_size(&mut c, req.max_results, "maxResults");
     c.into_result()?;
     let items = exports::all(&svc.store.read()?)?
         .into_iter()
+        .filter(|r| r.region() == svc.region())
         .filter(|r| req.table_arn.as_ref().is_none_or(|t| *t == r.table_arn))
         .map(|r| (r.export_id.clone(), r.summary()))
         .collect();
@@ -355,11 +359,7 @@ fn csv_options(c: &mut Constraints, options: Option<&Json>) {
     }
 }
 
-pub(super) async fn import(
-    svc: &Dynamo,
-    req: ImportRequest,
-    call: &CallCtx,
-) -> Result<Json, DynamoError> {
+pub(super) async fn import(svc: &InRegion<'_>, req: ImportRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     if req.s3_bucket_source.is_none() {
         c.push_null("s3BucketSource");
@@ -405,7 +405,7 @@ pub(super) async fn import(
     let params = req.table_creation_parameters.unwrap_or_default();
     let create: create_table::Request = serde_json::from_value(params.clone())
         .map_err(|e| DynamoError::validation(format!("Invalid TableCreationParameters: {e}")))?;
-    let mut meta = create_table::new_table(svc, create, call).await?;
+    let mut meta = create_table::new_table(svc, create).await?;
     meta.importing = true;
     let catalog = svc.catalog.clone();
     let source = req.s3_bucket_source.unwrap_or_default();
@@ -414,7 +414,7 @@ pub(super) async fn import(
     let record = svc
         .store
         .write(move |ctx| {
-            if catalog.get(&meta.table_name).is_some() {
+            if catalog.get(meta.region(), &meta.table_name).is_some() {
                 return Ok(Err(DynamoError::new(
                     ErrorCode::ResourceInUse,
                     format!("Table already exists: {}", meta.table_name),
@@ -460,7 +460,7 @@ pub(super) struct DescribeImportRequest {
 }
 
 pub(super) fn describe_import(
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
     req: DescribeImportRequest,
 ) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
@@ -472,7 +472,7 @@ pub(super) fn describe_import(
     let arn = req.import_arn.unwrap_or_default();
     let record: ImportRecord = imports::all(&svc.store.read()?)?
         .into_iter()
-        .find(|r| r.import_arn == arn)
+        .find(|r| r.import_arn == arn && r.region() == svc.region())
         .ok_or_else(|| {
             DynamoError::new(
                 ErrorCode::ImportNotFound,
@@ -490,12 +490,16 @@ pub(super) struct ListImportsRequest {
     next_token: Option<String>,
 }
 
-pub(super) fn list_imports(svc: &Dynamo, req: ListImportsRequest) -> Result<Json, DynamoError> {
+pub(super) fn list_imports(
+    svc: &InRegion<'_>,
+    req: ListImportsRequest,
+) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     let limit = page_size(&mut c, req.page_size, "pageSize");
     c.into_result()?;
     let items = imports::all(&svc.store.read()?)?
         .into_iter()
+        .filter(|r| r.region() == svc.region())
         .filter(|r| req.table_arn.as_ref().is_none_or(|t| *t == r.table_arn))
         .map(|r| (r.import_id.clone(), r.summary()))
         .collect();
@@ -513,7 +517,7 @@ impl Dynamo {
     /// ION). Returns the export's id and what was written.
     pub async fn export_to_dir(
         &self,
-        table: &str,
+        (region, table): (&str, &str),
         dir: &std::path::Path,
         format: &str,
     ) -> Result<(String, exports::Written), String> {
@@ -522,7 +526,7 @@ impl Dynamo {
         }
         let meta = self
             .catalog
-            .get(table)
+            .get(region, table)
             .filter(|m| !m.restoring())
             .ok_or_else(|| format!("no table {table}"))?;
         let bucket = dir
@@ -569,7 +573,7 @@ impl Dynamo {
             .to_string();
         let meta = self
             .catalog
-            .get(&name)
+            .get(&call.region, &name)
             .ok_or_else(|| format!("the table {name} was not created"))?;
         let files = imports::files_in(dir);
         if files.is_empty() {

@@ -11,7 +11,7 @@ use super::{capacity_detail, item_param, validate};
 use crate::capacity::{read_units, Consumed};
 use crate::error::{Constraints, DynamoError};
 use crate::items::{self, KeySource};
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -25,7 +25,7 @@ pub(super) struct Request {
     return_consumed_capacity: Option<String>,
 }
 
-pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
     if req.key.is_none() {
@@ -62,7 +62,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     drop(ctx);
 
     let name = req.table_name.unwrap_or_default();
-    let meta = svc.catalog.require(&name)?;
+    let meta = svc.require(&name)?;
     let key = items::key_bytes(&meta.key_shape(), &key_item, KeySource::Key)?;
     svc.admit(&meta, None, crate::metrics::Kind::Read, "GetItem")?;
     let found = svc.store.read()?.get(&meta.items_table(), &key)?;

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use crate::error::{Constraints, DynamoError};
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -13,7 +13,7 @@ pub(super) struct Request {
     limit: Option<i64>,
 }
 
-pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     if let Some(l) = req.limit {
         if l < 1 {
@@ -27,7 +27,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     }
     c.into_result()?;
     let limit = req.limit.map_or(100, |l| l as usize);
-    let names = svc.catalog.names();
+    let names = svc.catalog.names(svc.region());
     let start = req.exclusive_start_table_name.unwrap_or_default();
     let page: Vec<String> = names
         .into_iter()

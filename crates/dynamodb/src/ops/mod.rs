@@ -44,7 +44,7 @@ use serde_json::Value as Json;
 
 use crate::capacity::Detail;
 use crate::error::{DynamoError, ErrorCode};
-use crate::{CallCtx, Dynamo, Operation};
+use crate::{CallCtx, Dynamo, InRegion, Operation};
 
 pub(crate) async fn dispatch(
     svc: &Dynamo,
@@ -54,8 +54,9 @@ pub(crate) async fn dispatch(
 ) -> Result<Json, DynamoError> {
     preflight::check(op, body)?;
     members::check(op, body)?;
+    let svc = &InRegion { dynamo: svc, call };
     match op {
-        Operation::CreateTable => create_table::handle(svc, parse(body)?, call).await,
+        Operation::CreateTable => create_table::handle(svc, parse(body)?).await,
         Operation::DescribeTable => describe_table::handle(svc, parse(body)?),
         Operation::ListTables => list_tables::handle(svc, parse(body)?),
         Operation::DeleteTable => delete_table::handle(svc, parse(body)?).await,
@@ -68,7 +69,7 @@ pub(crate) async fn dispatch(
         Operation::ExportTableToPointInTime => exports::export(svc, parse(body)?).await,
         Operation::DescribeExport => exports::describe_export(svc, parse(body)?),
         Operation::ListExports => exports::list_exports(svc, parse(body)?),
-        Operation::ImportTable => exports::import(svc, parse(body)?, call).await,
+        Operation::ImportTable => exports::import(svc, parse(body)?).await,
         Operation::DescribeImport => exports::describe_import(svc, parse(body)?),
         Operation::ListImports => exports::list_imports(svc, parse(body)?),
         Operation::PutResourcePolicy => resource_policy::put(svc, parse(body)?).await,
@@ -97,10 +98,8 @@ pub(crate) async fn dispatch(
         Operation::DescribeBackup => backups::describe(svc, parse(body)?),
         Operation::ListBackups => backups::list(svc, parse(body)?),
         Operation::DeleteBackup => backups::delete(svc, parse(body)?).await,
-        Operation::RestoreTableFromBackup => restore::from_backup(svc, parse(body)?, call).await,
-        Operation::RestoreTableToPointInTime => {
-            restore::to_point_in_time(svc, parse(body)?, call).await
-        }
+        Operation::RestoreTableFromBackup => restore::from_backup(svc, parse(body)?).await,
+        Operation::RestoreTableToPointInTime => restore::to_point_in_time(svc, parse(body)?).await,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::capacity::{Consumed, Detail};
 use crate::error::DynamoError;
 use crate::items::{self, Origin};
 use crate::schema::TableMeta;
-use crate::Dynamo;
+use crate::InRegion;
 
 /// The condition parameters of PutItem and DeleteItem.
 pub(super) struct ConditionParams {
@@ -57,7 +57,7 @@ pub(super) struct Answer {
 
 /// Replaces the item at `key` with `new` (None deletes) if `cond` holds, in one write job.
 pub(super) async fn write(
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
     meta: &Arc<TableMeta>,
     key: Vec<u8>,
     new: Option<Item>,
@@ -72,12 +72,19 @@ pub(super) async fn write(
     };
     svc.admit(meta, None, crate::metrics::Kind::Write, operation)?;
     let catalog = svc.catalog.clone();
-    let (name, table_id) = (meta.table_name.clone(), meta.table_id.clone());
+    let (region, name, table_id) = (
+        meta.region().to_string(),
+        meta.table_name.clone(),
+        meta.table_id.clone(),
+    );
     let encoded = new.as_ref().map(items::encode_item);
     let (old, consumed, collection) = svc
         .store
         .write(move |tx| {
-            let Some(meta) = catalog.get(&name).filter(|m| m.table_id == table_id) else {
+            let Some(meta) = catalog
+                .get(&region, &name)
+                .filter(|m| m.table_id == table_id)
+            else {
                 return Ok(Err(DynamoError::not_found()));
             };
             if let (None, Some(new), Some(bytes), true) =
@@ -121,7 +128,7 @@ pub(super) async fn write(
 /// The parts every item write's response shares: consumed capacity (also recorded for
 /// CloudWatch) and item collection metrics.
 pub(super) fn finish(
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
     meta: &Arc<TableMeta>,
     mut out: Map<String, Json>,
     consumed: &Consumed,

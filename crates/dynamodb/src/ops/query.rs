@@ -14,7 +14,7 @@ use super::{capacity_detail, validate};
 use crate::error::{Constraints, DynamoError};
 use crate::metrics::{Dim, Kind};
 use crate::schema::KeyShape;
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -38,7 +38,7 @@ pub(super) struct Request {
     expression_attribute_values: Option<HashMap<String, Json>>,
 }
 
-pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
     super::scan::limit_constraint(&mut c, req.limit);
@@ -111,7 +111,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     }
 
     let name = req.table_name.unwrap_or_default();
-    let meta = svc.catalog.require(&name)?;
+    let meta = svc.require(&name)?;
     let consistent = req.consistent_read.unwrap_or(false);
     let source = Source::resolve(&meta, req.index_name.as_deref(), consistent)?;
     let shape = source.shape(&meta);
@@ -167,7 +167,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let page = page::read_page(&read, &spec)?;
     let consumed = page.consumed.clone();
     svc.metrics.add(
-        &meta.table_name,
+        (meta.region(), &meta.table_name),
         "ReturnedItemCount",
         Dim::Operation("Query"),
         page.count as f64,

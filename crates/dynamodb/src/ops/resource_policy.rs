@@ -9,7 +9,7 @@ use serde_json::{json, Value as Json};
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::ops::tags::arn_constraints;
 use crate::schema::{ResourcePolicy, TableMeta};
-use crate::Dynamo;
+use crate::{Dynamo, InRegion};
 
 /// DynamoDB's limit on a resource-based policy (20 KB).
 const MAX_POLICY_BYTES: usize = 20 * 1024;
@@ -103,7 +103,7 @@ fn check_document(text: &str) -> Result<(), DynamoError> {
     Ok(())
 }
 
-pub(super) async fn put(svc: &Dynamo, req: PutRequest) -> Result<Json, DynamoError> {
+pub(super) async fn put(svc: &InRegion<'_>, req: PutRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     arn_constraints(&mut c, req.resource_arn.as_deref());
     if req.policy.is_none() {
@@ -113,13 +113,14 @@ pub(super) async fn put(svc: &Dynamo, req: PutRequest) -> Result<Json, DynamoErr
     let arn = req.resource_arn.unwrap_or_default();
     let text = req.policy.unwrap_or_default();
     check_document(&text)?;
-    target(svc.catalog.all(), &arn)?;
+    target(svc.catalog.all_in(svc.region()), &arn)?;
     let expected = req.expected_revision_id;
     let catalog = svc.catalog.clone();
+    let region = svc.region().to_string();
     let revision = svc
         .store
         .write(move |ctx| {
-            let (meta, which) = match target(catalog.all(), &arn) {
+            let (meta, which) = match target(catalog.all_in(&region), &arn) {
                 Ok(found) => found,
                 Err(e) => return Ok(Err(e)),
             };
@@ -150,28 +151,29 @@ pub(super) async fn put(svc: &Dynamo, req: PutRequest) -> Result<Json, DynamoErr
     Ok(json!({ "RevisionId": revision }))
 }
 
-pub(super) fn get(svc: &Dynamo, req: ArnRequest) -> Result<Json, DynamoError> {
+pub(super) fn get(svc: &InRegion<'_>, req: ArnRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     arn_constraints(&mut c, req.resource_arn.as_deref());
     c.into_result()?;
     let arn = req.resource_arn.unwrap_or_default();
-    let (meta, which) = target(svc.catalog.all(), &arn)?;
+    let (meta, which) = target(svc.catalog.all_in(svc.region()), &arn)?;
     let policy = policy_of(&meta, which).ok_or_else(|| not_found(&arn))?;
     Ok(json!({ "Policy": policy.policy, "RevisionId": policy.revision_id }))
 }
 
-pub(super) async fn delete(svc: &Dynamo, req: ArnRequest) -> Result<Json, DynamoError> {
+pub(super) async fn delete(svc: &InRegion<'_>, req: ArnRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     arn_constraints(&mut c, req.resource_arn.as_deref());
     c.into_result()?;
     let arn = req.resource_arn.unwrap_or_default();
-    target(svc.catalog.all(), &arn)?;
+    target(svc.catalog.all_in(svc.region()), &arn)?;
     let expected = req.expected_revision_id;
     let catalog = svc.catalog.clone();
+    let region = svc.region().to_string();
     let revision = svc
         .store
         .write(move |ctx| {
-            let (meta, which) = match target(catalog.all(), &arn) {
+            let (meta, which) = match target(catalog.all_in(&region), &arn) {
                 Ok(found) => found,
                 Err(e) => return Ok(Err(e)),
             };
@@ -200,7 +202,7 @@ impl Dynamo {
     pub fn resource_policy_of(&self, resource: &str) -> Option<String> {
         let (_, path) = resource.split_once(":table/")?;
         let name = path.split('/').next()?;
-        let meta = self.catalog.get(name)?;
+        let meta = self.catalog.get(crate::ids::region_of(resource), name)?;
         let table_arn = resource.split("/index/").next().unwrap_or(resource);
         let (meta, which) = target(vec![meta], table_arn).ok()?;
         policy_of(&meta, which).map(|p| p.policy.clone())

@@ -13,7 +13,7 @@ use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::ids;
 use crate::restore::{self, Replay, RestoreJob};
 use crate::schema::{RestoreSummary, TableMeta, Throughput};
-use crate::{CallCtx, Dynamo};
+use crate::InRegion;
 
 /// What both restores may change about the table they make.
 #[derive(Deserialize)]
@@ -67,8 +67,7 @@ fn restored_meta(
     source: &TableMeta,
     target: &str,
     o: Overrides,
-    call: &CallCtx,
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
     now_ms: u64,
 ) -> Result<TableMeta, DynamoError> {
     let account = svc.env.account_id.as_str();
@@ -101,7 +100,7 @@ fn restored_meta(
     let mut meta = source.clone();
     meta.table_name = target.to_string();
     meta.table_id = ids::uuid();
-    meta.table_arn = format!("arn:aws:dynamodb:{}:{account}:table/{target}", call.region);
+    meta.table_arn = format!("arn:aws:dynamodb:{}:{account}:table/{target}", svc.region());
     meta.creation_date_time = now;
     meta.stream = None;
     meta.ttl = None;
@@ -175,7 +174,7 @@ fn restored_meta(
         meta.on_demand_throughput = validate::on_demand(Some(od), source.on_demand_throughput)?;
     }
     if let Some(sse) = &o.sse_specification_override {
-        meta.sse = sse_state(Some(sse), &call.region, account, svc)?;
+        meta.sse = sse_state(Some(sse), svc.region(), account, svc)?;
     }
     // The source's key troubles are its own: the new table's key is checked afresh.
     if let Some(sse) = &mut meta.sse {
@@ -204,7 +203,11 @@ struct Source {
 }
 
 /// Creates the table and its restore job in one write job, unless the target name is taken.
-async fn begin(svc: &Dynamo, mut meta: TableMeta, source: Source) -> Result<Json, DynamoError> {
+async fn begin(
+    svc: &InRegion<'_>,
+    mut meta: TableMeta,
+    source: Source,
+) -> Result<Json, DynamoError> {
     meta.restore_summary = Some(source.summary);
     let arn = meta.sse.as_ref().map(|s| s.kms_master_key_arn.clone());
     meta.data_key = svc
@@ -213,6 +216,7 @@ async fn begin(svc: &Dynamo, mut meta: TableMeta, source: Source) -> Result<Json
         .await?;
     (meta.old_data_keys, meta.resealing) = (Vec::new(), false);
     let job = RestoreJob {
+        region: Some(meta.region().to_string()),
         table_name: meta.table_name.clone(),
         table_id: meta.table_id.clone(),
         archive_id: source.archive_id,
@@ -227,7 +231,7 @@ async fn begin(svc: &Dynamo, mut meta: TableMeta, source: Source) -> Result<Json
     let meta = svc
         .store
         .write(move |ctx| {
-            if let Some(existing) = catalog.get(&meta.table_name) {
+            if let Some(existing) = catalog.get(meta.region(), &meta.table_name) {
                 let e = match &existing.restore_summary {
                     Some(r) if r.restore_in_progress => DynamoError::new(
                         ErrorCode::TableInUse,
@@ -276,12 +280,11 @@ async fn begin(svc: &Dynamo, mut meta: TableMeta, source: Source) -> Result<Json
 }
 
 pub(super) async fn from_backup(
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
     req: FromBackupRequest,
-    call: &CallCtx,
 ) -> Result<Json, DynamoError> {
     let target = target_name(req.target_table_name.as_deref())?;
-    let id = backup_id(req.backup_arn.as_deref(), &svc.env.account_id)?;
+    let id = backup_id(svc, req.backup_arn.as_deref())?;
     let arn = req.backup_arn.clone().unwrap_or_default();
     let record = backups::get(&svc.store.read()?, id)?.ok_or_else(|| backup_not_found(&arn))?;
     // The backup is sealed under its table's data key: KMS must unwrap it (a backup of a
@@ -290,7 +293,7 @@ pub(super) async fn from_backup(
         svc.keys.unlock(key)?;
     }
     let now_ms = svc.clock().now_ms();
-    let meta = restored_meta(&record.table, &target, req.overrides, call, svc, now_ms)?;
+    let meta = restored_meta(&record.table, &target, req.overrides, svc, now_ms)?;
     // A system backup of a deleted PITR table is its last snapshot and log up to the deletion.
     let (archive_id, replay) = match &record.pitr_source {
         Some(p) => (
@@ -319,9 +322,8 @@ pub(super) async fn from_backup(
 }
 
 pub(super) async fn to_point_in_time(
-    svc: &Dynamo,
+    svc: &InRegion<'_>,
     req: ToPointInTimeRequest,
-    call: &CallCtx,
 ) -> Result<Json, DynamoError> {
     let target = target_name(req.target_table_name.as_deref())?;
     let source = match (
@@ -343,7 +345,7 @@ pub(super) async fn to_point_in_time(
             if !arn.starts_with("arn:") || !arn.contains(":table/") {
                 return Err(DynamoError::validation("sourceTableArn is not a valid ARN"));
             }
-            table_name_of(arn, &svc.env.account_id)?.to_string()
+            table_name_of(svc, arn)?.to_string()
         }
     };
     let latest = req.use_latest_restorable_time.unwrap_or(false);
@@ -357,8 +359,7 @@ pub(super) async fn to_point_in_time(
         _ => {}
     }
     let meta = svc
-        .catalog
-        .get(&source)
+        .table(&source)
         .filter(|m| !m.restoring())
         .ok_or_else(|| table_not_found(&source))?;
     if meta.pitr.is_none() {
@@ -401,7 +402,7 @@ pub(super) async fn to_point_in_time(
     if let Some(key) = &base.data_key {
         svc.keys.unlock(key)?;
     }
-    let restored = restored_meta(&meta, &target, req.overrides, call, svc, now_ms)?;
+    let restored = restored_meta(&meta, &target, req.overrides, svc, now_ms)?;
     let source = Source {
         summary: RestoreSummary {
             source_backup_arn: None,

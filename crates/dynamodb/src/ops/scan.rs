@@ -14,7 +14,7 @@ use super::write_common::ExprParams;
 use super::{capacity_detail, validate};
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::metrics::{Dim, Kind};
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -68,7 +68,7 @@ pub(super) fn start_key(raw: Option<&Json>) -> Result<Option<Item>, DynamoError>
     })
 }
 
-pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
     limit_constraint(&mut c, req.limit);
@@ -151,7 +151,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     drop(ctx);
 
     let name = req.table_name.unwrap_or_default();
-    let meta = svc.catalog.require(&name)?;
+    let meta = svc.require(&name)?;
     let consistent = req.consistent_read.unwrap_or(false);
     let source = Source::resolve(&meta, req.index_name.as_deref(), consistent)?;
     page::check_key_paths(
@@ -208,7 +208,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
     let page = page::read_page(&read, &spec)?;
     let consumed = page.consumed.clone();
     svc.metrics.add(
-        &meta.table_name,
+        (meta.region(), &meta.table_name),
         "ReturnedItemCount",
         Dim::Operation("Scan"),
         page.count as f64,

@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{TableMeta, Tag};
-use crate::Dynamo;
+use crate::InRegion;
 
 const MAX_TAGS: usize = 50;
 
@@ -94,7 +94,7 @@ fn too_many_tags() -> DynamoError {
     DynamoError::validation("Number of Tags exceed the current limit for the provided ResourceArn")
 }
 
-fn table_by_arn(svc: &Dynamo, arn: &str) -> Result<Arc<TableMeta>, DynamoError> {
+fn table_by_arn(svc: &InRegion<'_>, arn: &str) -> Result<Arc<TableMeta>, DynamoError> {
     if !arn.starts_with("arn:") {
         return Err(DynamoError::validation(format!(
             "One or more parameter values were invalid: ARNs must start with 'arn:': {arn}"
@@ -111,9 +111,11 @@ fn table_by_arn(svc: &Dynamo, arn: &str) -> Result<Arc<TableMeta>, DynamoError> 
             "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
         )));
     }
-    find(svc.catalog.all(), arn)
+    find(svc.catalog.all_in(svc.region()), arn)
 }
 
+/// The table `arn` names among `tables` (the request's region's: another region's table is
+/// not found).
 fn find(tables: Vec<Arc<TableMeta>>, arn: &str) -> Result<Arc<TableMeta>, DynamoError> {
     tables
         .into_iter()
@@ -126,7 +128,7 @@ fn find(tables: Vec<Arc<TableMeta>>, arn: &str) -> Result<Arc<TableMeta>, Dynamo
         })
 }
 
-pub(super) async fn tag(svc: &Dynamo, req: TagRequest) -> Result<Json, DynamoError> {
+pub(super) async fn tag(svc: &InRegion<'_>, req: TagRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     arn_constraints(&mut c, req.resource_arn.as_deref());
     if req.tags.is_none() {
@@ -143,9 +145,10 @@ pub(super) async fn tag(svc: &Dynamo, req: TagRequest) -> Result<Json, DynamoErr
     check_tags(&tags)?;
     table_by_arn(svc, &arn)?;
     let catalog = svc.catalog.clone();
+    let region = svc.region().to_string();
     svc.store
         .write(move |ctx| {
-            let meta = match find(catalog.all(), &arn) {
+            let meta = match find(catalog.all_in(&region), &arn) {
                 Ok(m) => m,
                 Err(e) => return Ok(Err(e)),
             };
@@ -166,7 +169,7 @@ pub(super) async fn tag(svc: &Dynamo, req: TagRequest) -> Result<Json, DynamoErr
     Ok(json!({}))
 }
 
-pub(super) async fn untag(svc: &Dynamo, req: UntagRequest) -> Result<Json, DynamoError> {
+pub(super) async fn untag(svc: &InRegion<'_>, req: UntagRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     arn_constraints(&mut c, req.resource_arn.as_deref());
     if req.tag_keys.is_none() {
@@ -177,9 +180,10 @@ pub(super) async fn untag(svc: &Dynamo, req: UntagRequest) -> Result<Json, Dynam
     let keys = req.tag_keys.unwrap_or_default();
     table_by_arn(svc, &arn)?;
     let catalog = svc.catalog.clone();
+    let region = svc.region().to_string();
     svc.store
         .write(move |ctx| {
-            let meta = match find(catalog.all(), &arn) {
+            let meta = match find(catalog.all_in(&region), &arn) {
                 Ok(m) => m,
                 Err(e) => return Ok(Err(e)),
             };
@@ -192,7 +196,7 @@ pub(super) async fn untag(svc: &Dynamo, req: UntagRequest) -> Result<Json, Dynam
     Ok(json!({}))
 }
 
-pub(super) fn list(svc: &Dynamo, req: ListRequest) -> Result<Json, DynamoError> {
+pub(super) fn list(svc: &InRegion<'_>, req: ListRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     arn_constraints(&mut c, req.resource_arn.as_deref());
     c.into_result()?;

@@ -13,7 +13,7 @@ use serde_json::{json, Value as Json};
 use super::validate;
 use crate::error::{Constraints, DynamoError};
 use crate::schema::TtlState;
-use crate::Dynamo;
+use crate::InRegion;
 
 /// AWS allows one TTL change per table in this window.
 const CHANGE_INTERVAL_MS: u64 = 3600 * 1000;
@@ -38,11 +38,10 @@ struct SpecIn {
     attribute_name: Option<String>,
 }
 
-pub(super) fn describe(svc: &Dynamo, req: DescribeRequest) -> Result<Json, DynamoError> {
+pub(super) fn describe(svc: &InRegion<'_>, req: DescribeRequest) -> Result<Json, DynamoError> {
     let name = validate::require_table_name(req.table_name.as_deref())?;
     let meta = svc
-        .catalog
-        .get(name)
+        .table(name)
         .filter(|m| !m.restoring())
         .ok_or_else(|| DynamoError::table_not_found(name))?;
     let description = match meta.ttl.as_ref().filter(|t| t.enabled) {
@@ -55,7 +54,7 @@ pub(super) fn describe(svc: &Dynamo, req: DescribeRequest) -> Result<Json, Dynam
     Ok(json!({ "TimeToLiveDescription": description }))
 }
 
-pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, DynamoError> {
+pub(super) async fn update(svc: &InRegion<'_>, req: UpdateRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
     match &req.time_to_live_specification {
@@ -91,11 +90,12 @@ pub(super) async fn update(svc: &Dynamo, req: UpdateRequest) -> Result<Json, Dyn
     };
     let quick = svc.options.ttl_allow_quick_changes;
     let catalog = svc.catalog.clone();
+    let region = svc.region().to_string();
     let attr = attribute.clone();
     let started = svc
         .store
         .write(move |ctx| {
-            let Some(current) = catalog.get(&name).filter(|m| !m.restoring()) else {
+            let Some(current) = catalog.get(&region, &name).filter(|m| !m.restoring()) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
             let now = ctx.now_ms();

@@ -12,7 +12,7 @@ use super::{capacity_detail, item_param};
 use crate::capacity::{read_units, Consumed};
 use crate::error::{Constraints, DynamoError};
 use crate::items::{self, KeySource};
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -36,7 +36,7 @@ struct Get {
     expression_attribute_names: Option<HashMap<String, String>>,
 }
 
-pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     match &req.transact_items {
         None => c.push_null("transactItems"),
@@ -90,9 +90,7 @@ pub(super) fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
             .transpose()?;
         ctx.check_all_used()?;
         drop(ctx);
-        let meta = svc
-            .catalog
-            .require(g.table_name.as_deref().unwrap_or_default())?;
+        let meta = svc.require(g.table_name.as_deref().unwrap_or_default())?;
         svc.admit(&meta, None, crate::metrics::Kind::Read, "TransactGetItems")?;
         let key_item = item_param(g.key.as_ref().unwrap_or(&Json::Null))?;
         let key = items::key_bytes(&meta.key_shape(), &key_item, KeySource::Key)?;

@@ -11,7 +11,7 @@ use super::write_common::{self as common, ExprParams};
 use super::{capacity_detail, item_param, parse};
 use crate::error::{Constraints, DynamoError};
 use crate::items::{self, KeySource};
-use crate::Dynamo;
+use crate::InRegion;
 
 /// AWS's limits on one transaction.
 pub(super) const MAX_ACTIONS: usize = 100;
@@ -67,7 +67,7 @@ impl Kind {
     }
 }
 
-pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoError> {
+pub(super) async fn handle(svc: &InRegion<'_>, body: &[u8]) -> Result<Json, DynamoError> {
     let raw: Json = parse(body)?;
     let req: Request = parse(body)?;
     let mut c = Constraints::default();
@@ -183,7 +183,7 @@ pub(super) async fn handle(svc: &Dynamo, body: &[u8]) -> Result<Json, DynamoErro
 }
 
 /// Validates one action as its single-item operation would, and resolves its table and key.
-fn prepare(svc: &Dynamo, kind: Kind, a: ActionIn) -> Result<Action, DynamoError> {
+fn prepare(svc: &InRegion<'_>, kind: Kind, a: ActionIn) -> Result<Action, DynamoError> {
     let return_old =
         common::return_old_on_failure(a.return_values_on_condition_check_failure.as_deref())?;
     let params = ExprParams::new(
@@ -208,9 +208,7 @@ fn prepare(svc: &Dynamo, kind: Kind, a: ActionIn) -> Result<Action, DynamoError>
     ctx.check_all_used()?;
     drop(ctx);
 
-    let meta = svc
-        .catalog
-        .require(a.table_name.as_deref().unwrap_or_default())?;
+    let meta = svc.require(a.table_name.as_deref().unwrap_or_default())?;
     let shape = meta.key_shape();
     let (key, effect) = match kind {
         Kind::Put => {

@@ -123,7 +123,7 @@ fn run_in(
     }
     for a in &actions {
         let current = catalog
-            .get(&a.meta.table_name)
+            .get(a.meta.region(), &a.meta.table_name)
             .filter(|m| m.table_id == a.meta.table_id);
         if current.is_none() {
             return Ok(Err(DynamoError::not_found()));

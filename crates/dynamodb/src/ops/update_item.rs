@@ -12,7 +12,7 @@ use super::write_common::{self as common, ExprParams, ReturnValues};
 use super::{capacity_detail, item_param, validate};
 use crate::error::{Constraints, DynamoError};
 use crate::items::{self, KeySource, Origin};
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -32,7 +32,7 @@ pub(super) struct Request {
     conditional_operator: Option<String>,
 }
 
-pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
     if req.key.is_none() {
@@ -80,7 +80,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     drop(ctx);
 
     let name = req.table_name.unwrap_or_default();
-    let meta = svc.catalog.require(&name)?;
+    let meta = svc.require(&name)?;
     let shape = meta.key_shape();
     let key = items::key_bytes(&shape, &key_item, KeySource::Key)?;
     svc.admit(&meta, None, crate::metrics::Kind::Write, "UpdateItem")?;
@@ -98,11 +98,14 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     );
 
     let catalog = svc.catalog.clone();
-    let table_id = meta.table_id.clone();
+    let (region, table_id) = (meta.region().to_string(), meta.table_id.clone());
     let (old, new, consumed, collection) = svc
         .store
         .write(move |tx| {
-            let Some(meta) = catalog.get(&name).filter(|m| m.table_id == table_id) else {
+            let Some(meta) = catalog
+                .get(&region, &name)
+                .filter(|m| m.table_id == table_id)
+            else {
                 return Ok(Err(DynamoError::not_found()));
             };
             let old = items::read_item(tx, &meta, &key)?;

@@ -11,7 +11,7 @@ use super::describe_table::{describe, Stats};
 use super::validate::{self, invalid_parameter as invalid, ThroughputIn};
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{AttributeDefinition, GlobalIndex, TableMeta, Throughput};
-use crate::Dynamo;
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -50,7 +50,7 @@ struct IndexRef {
     index_name: String,
 }
 
-pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoError> {
+pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
     validate::billing_mode(&mut c, req.billing_mode.as_deref());
@@ -81,10 +81,11 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     }
     let name = req.table_name.clone().unwrap_or_default();
     let catalog = svc.catalog.clone();
+    let region = svc.region().to_string();
     let account = svc.env.account_id.clone();
     // The key is resolved (and its state checked) through KMS before the job, as AWS does
     // when it is given; a table that does not exist is the job's to report.
-    let sse = match (&req.sse_specification, catalog.get(&name)) {
+    let sse = match (&req.sse_specification, catalog.get(&region, &name)) {
         (Some(spec), Some(current)) => {
             let given = spec.kms_master_key_id.as_deref();
             let current_key = current.sse.as_ref().map(|s| s.kms_master_key_arn.as_str());
@@ -124,7 +125,7 @@ pub(super) async fn handle(svc: &Dynamo, req: Request) -> Result<Json, DynamoErr
     let (meta, created) = svc
         .store
         .write(move |ctx| {
-            let Some(current) = catalog.get(&name).filter(|m| !m.restoring()) else {
+            let Some(current) = catalog.get(&region, &name).filter(|m| !m.restoring()) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
             let mut next = match apply(&current, req, sse, ctx.now_ms()) {
