@@ -124,6 +124,18 @@ resource "aws_dynamodb_table" "tables" {
     enabled = var.enable_point_in_time_recovery
   }
 
+  # Global tables (version 2019.11.21): a replica in each of var.replica_regions for the tables
+  # whose stream carries both images, which replication needs. Replicas use their region's AWS
+  # managed key (a customer managed key is regional).
+  dynamic "replica" {
+    for_each = coalesce(each.value.stream_enabled, false) && each.value.stream_view_type == "NEW_AND_OLD_IMAGES" ? var.replica_regions : []
+    content {
+      region_name            = replica.value
+      point_in_time_recovery = var.enable_point_in_time_recovery
+      propagate_tags         = true
+    }
+  }
+
   tags = merge(local.common_tags, {
     Name      = "${local.table_name_prefix}-${each.key}"
     TableType = each.key

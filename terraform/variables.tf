@@ -25,6 +25,12 @@ variable "iam_name_suffix" {
   default     = ""
 }
 
+variable "replica_regions" {
+  description = "Regions with a replica of each table whose stream has NEW_AND_OLD_IMAGES (global tables); none by default"
+  type        = list(string)
+  default     = []
+}
+
 variable "enable_encryption" {
   description = "Enable server-side encryption"
   type        = bool

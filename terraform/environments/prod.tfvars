@@ -6,6 +6,10 @@ enable_point_in_time_recovery = true
 enable_auto_scaling           = true
 backup_retention_period       = 30
 
+# Global tables: a replica of the users table (the one whose stream has both images) in each
+# region listed, e.g. ["eu-west-1"].
+replica_regions = []
+
 # Use default table_configs (full configuration)
 
 auto_scaling_config = {

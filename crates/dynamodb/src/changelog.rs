@@ -15,6 +15,8 @@ use store::StoreError;
 pub enum Origin {
     User,
     Ttl,
+    /// Global tables: a write replicated from another region's replica.
+    Replica,
 }
 
 /// The table's stream when the write happened: a write belongs to the stream that was enabled
@@ -37,6 +39,10 @@ pub struct ChangeRecord {
     pub keys: Json,
     pub old: Option<Json>,
     pub new: Option<Json>,
+    /// A global table's write: its version (`replication`), which decides which write wins
+    /// when two regions write the same item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
 }
 
 /// JSON levels a record may nest: its own, and two per level of the images of an item read to
@@ -122,6 +128,7 @@ mod tests {
             keys: serde_json::json!({"k": {"S": "a"}}),
             old: Some(serde_json::json!({"k": {"S": "a"}, "v": nested(levels)})),
             new: None,
+            version: None,
         }
     }
 

@@ -238,6 +238,13 @@ fn after_write(
     if old == new {
         return Ok(index_writes);
     }
+    // A global table's own writes carry their version to the other regions; replicated ones
+    // had theirs stamped where they were made.
+    let version = if meta.replicas.is_empty() || origin == Origin::Replica {
+        None
+    } else {
+        Some(crate::replication::stamp_local(ctx, meta, key)?)
+    };
     let shape = meta.key_shape();
     let keys = key_of(&shape, new.or(old).unwrap_or(&Item::new()));
     let record = ChangeRecord {
@@ -252,6 +259,7 @@ fn after_write(
         keys: item::json::item_to_json(&keys),
         old: old.map(item::json::item_to_json),
         new: new.map(item::json::item_to_json),
+        version,
     };
     let bytes = record.encode()?;
     ctx.append_change_of(&meta.items_table(), &bytes)?;

@@ -32,6 +32,7 @@ pub mod pitr;
 pub mod protection;
 mod record;
 mod removal;
+pub mod replication;
 mod resealing;
 pub mod restore;
 mod s3dir;
@@ -160,6 +161,8 @@ pub struct Dynamo {
     pub(crate) resealer: Wake,
     /// The local S3 exports write to and imports read from (`--s3-dir`).
     pub(crate) s3: Option<s3dir::S3Dir>,
+    /// Wakes the replication worker (a replica to fill).
+    pub(crate) replicator: Wake,
     /// Wake the export and import workers.
     pub(crate) exporter: Wake,
     pub(crate) importer: Wake,
@@ -214,6 +217,7 @@ impl Dynamo {
             s3: None,
             exporter: Wake::default(),
             importer: Wake::default(),
+            replicator: Wake::default(),
         })
     }
 
@@ -235,6 +239,10 @@ impl Dynamo {
     /// index build (both pick up where a stop left them: the catalog says what is pending).
     pub fn start_workers(&self, workers: &Workers) {
         let chunk = self.options.background_chunk_items;
+        workers.spawn(
+            replication::Replicator::new(self.store.clone(), self.catalog.clone()),
+            self.replicator.clone(),
+        );
         workers.spawn(
             ttl_sweeper::Sweeper::new(
                 self.store.clone(),

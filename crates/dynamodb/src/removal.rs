@@ -25,5 +25,6 @@ pub fn remove_table(
     }
     crate::collections::drop_table(ctx, meta)?;
     crate::ttl::drop_index(ctx, meta)?;
+    crate::replication::leave_group(ctx, catalog, meta)?;
     catalog.forget(ctx, meta)
 }

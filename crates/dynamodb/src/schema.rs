@@ -199,6 +199,36 @@ pub struct TableMeta {
     /// An import (ImportTable) is filling the table: CREATING, and no requests, until it ends.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub importing: bool,
+    /// The table's replicas in other regions (a global table, version 2019.11.21): every
+    /// member of the group lists the others (`replication`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<Replica>,
+    /// This replica is being filled from its group's table in `source_region`: CREATING, and
+    /// no requests, until the copy is done (`replication`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_fill: Option<ReplicaFill>,
+}
+
+/// A replica of a global table, as its group's other members list it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Replica {
+    pub region_name: String,
+    /// CREATING while it is filled, then ACTIVE.
+    pub replica_status: String,
+}
+
+/// Where the copy into a new replica stands.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicaFill {
+    pub source_region: String,
+    /// The last item key copied (store key bytes, base64), none before the first chunk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_key: Option<String>,
+    /// Items copied so far, and the source's count when the copy began (progress).
+    pub copied: u64,
+    pub total: u64,
 }
 
 /// A resource-based policy as PutResourcePolicy stored it.
@@ -248,6 +278,7 @@ impl TableMeta {
     /// requests.
     pub fn restoring(&self) -> bool {
         self.importing
+            || self.replica_fill.is_some()
             || self
                 .restore_summary
                 .as_ref()

@@ -206,6 +206,7 @@ mod tests {
             keys: json!({"Id": {"N": "101"}}),
             old: Some(json!({"Id": {"N": "101"}, "Message": {"S": "New item!"}})),
             new: Some(json!({"Id": {"N": "101"}, "Message": {"S": "This item has changed"}})),
+            version: None,
         };
         let arn = "arn:aws:dynamodb:eu-west-1:1:table/t/stream/x";
         let r = render(&rec, 7, arn, "NEW_AND_OLD_IMAGES", Shape::Api);

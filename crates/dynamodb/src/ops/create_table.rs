@@ -307,6 +307,8 @@ fn validate_request(svc: &InRegion<'_>, req: Request) -> Result<TableMeta, Dynam
         resource_policy: None,
         stream_policy: None,
         importing: false,
+        replicas: Vec::new(),
+        replica_fill: None,
     })
 }
 

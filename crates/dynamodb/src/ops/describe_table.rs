@@ -192,5 +192,10 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>, no
             json!({"TableClass": meta.table_class}),
         );
     }
+    // A global table: the group's other members (AWS lists the other regions only).
+    if !meta.replicas.is_empty() {
+        d.insert("GlobalTableVersion".into(), "2019.11.21".into());
+        d.insert("Replicas".into(), json!(meta.replicas));
+    }
     Json::Object(d)
 }

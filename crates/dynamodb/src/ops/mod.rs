@@ -22,6 +22,7 @@ pub(crate) mod preflight;
 mod put_item;
 mod put_or_delete;
 mod query;
+mod replicas;
 mod resource_policy;
 mod restore;
 mod scan;

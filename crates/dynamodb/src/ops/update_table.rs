@@ -27,6 +27,7 @@ pub(super) struct Request {
     deletion_protection_enabled: Option<bool>,
     table_class: Option<String>,
     on_demand_throughput: Option<validate::OnDemandIn>,
+    replica_updates: Option<Vec<super::replicas::ReplicaUpdate>>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -64,6 +65,22 @@ pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, Dyn
         validate::stream_view_type(&mut c, s.stream_view_type.as_deref());
     }
     c.into_result()?;
+    if let Some(updates) = req.replica_updates {
+        let others = req.billing_mode.is_some()
+            || req.provisioned_throughput.is_some()
+            || req.global_secondary_index_updates.is_some()
+            || req.stream_specification.is_some()
+            || req.sse_specification.is_some()
+            || req.table_class.is_some()
+            || req.on_demand_throughput.is_some();
+        if others {
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: ReplicaUpdates cannot be modified with other updates in the same request", // message unverified
+            ));
+        }
+        let name = req.table_name.unwrap_or_default();
+        return super::replicas::update(svc, &name, updates).await;
+    }
     if req.billing_mode.is_none()
         && req.provisioned_throughput.is_none()
         && req.global_secondary_index_updates.is_none()
@@ -319,6 +336,12 @@ fn apply(
     if let Some(spec) = req.stream_specification {
         let enable = spec.stream_enabled.unwrap_or(false);
         let currently = current.stream.as_ref().is_some_and(|s| s.enabled);
+        // Replication reads the stream's records: a global table keeps it.
+        if !enable && !current.replicas.is_empty() {
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: Cannot disable the stream of a table with replicas", // message unverified
+            ));
+        }
         if enable && currently {
             return Err(DynamoError::validation(format!(
                 "Table already has an enabled stream: TableName: {}",

@@ -1,0 +1,227 @@
+"""Global tables (version 2019.11.21) on one server, with boto3: UpdateTable ReplicaUpdates
+makes a replica in another region, filled from the table's items and kept in step both ways,
+asynchronously, last writer wins; conflicting writes converge; a SIGKILL loses no
+acknowledged write; deleting a replica leaves the others."""
+from __future__ import annotations
+
+import random
+import time
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from dynohelpers import ACCESS_KEY, SECRET_KEY
+from test_terraform import NO_TERRAFORM, SKIP_REASON, module_copy, run
+
+US, EU, AP = "us-east-1", "eu-west-1", "ap-southeast-2"
+STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
+def client(server, region, service="dynamodb"):
+    return boto3.client(service, endpoint_url=server.endpoint, region_name=region,
+                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+
+
+def code(excinfo) -> str:
+    return excinfo.value.response["Error"]["Code"]
+
+
+def create(ddb, name, stream=STREAM, gsi=False):
+    args = dict(TableName=name, BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    if gsi:
+        args["AttributeDefinitions"].append({"AttributeName": "g", "AttributeType": "S"})
+        args["GlobalSecondaryIndexes"] = [{"IndexName": "by-g", "Projection": {"ProjectionType": "ALL"},
+                                           "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}]
+    if stream:
+        args["StreamSpecification"] = stream
+    return ddb.create_table(**args)["TableDescription"]
+
+
+def wait_until(check, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def add_replica(ddb, name, region):
+    return ddb.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": region}}])
+
+
+def active(server, name, region):
+    ddb = client(server, region)
+
+    def check():
+        try:
+            return ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"
+        except ClientError:
+            return False
+    return wait_until(check)
+
+
+def scan_all(ddb, name):
+    items, kwargs = [], {"TableName": name, "ConsistentRead": True}
+    while True:
+        page = ddb.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return sorted(items, key=lambda i: i["k"]["S"])
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+@pytest.fixture
+def server(new_server):
+    return new_server()
+
+
+def test_a_replica_gets_the_items_and_writes_flow_both_ways(server):
+    us, eu = client(server, US), client(server, EU)
+    create(us, "orders", gsi=True)
+    for i in range(1200):
+        us.put_item(TableName="orders", Item={"k": {"S": f"k{i:04}"}, "g": {"S": f"g{i % 7}"}, "n": {"N": str(i)}})
+    out = add_replica(us, "orders", EU)["TableDescription"]
+    assert out["Replicas"] == [{"RegionName": EU, "ReplicaStatus": "CREATING"}]
+    assert out["GlobalTableVersion"] == "2019.11.21"
+    assert active(server, "orders", EU)
+    replica = eu.describe_table(TableName="orders")["Table"]
+    assert replica["TableArn"].startswith("arn:aws:dynamodb:eu-west-1:")
+    assert replica["Replicas"] == [{"RegionName": US, "ReplicaStatus": "ACTIVE"}]
+    assert replica["StreamSpecification"] == STREAM
+    assert [g["IndexName"] for g in replica["GlobalSecondaryIndexes"]] == ["by-g"]
+    assert wait_until(lambda: us.describe_table(TableName="orders")["Table"]["Replicas"]
+                      == [{"RegionName": EU, "ReplicaStatus": "ACTIVE"}])
+    assert scan_all(eu, "orders") == scan_all(us, "orders")
+    # The replica's index was filled too.
+    by_g = dict(TableName="orders", IndexName="by-g", KeyConditionExpression="g = :g",
+                ExpressionAttributeValues={":g": {"S": "g3"}}, Select="COUNT")
+    assert eu.query(**by_g)["Count"] == us.query(**by_g)["Count"] == 171
+
+    # Writes in either region appear in the other: puts, updates, deletes.
+    eu.put_item(TableName="orders", Item={"k": {"S": "from-eu"}, "g": {"S": "x"}})
+    us.update_item(TableName="orders", Key={"k": {"S": "k0001"}}, UpdateExpression="SET n = :n",
+                   ExpressionAttributeValues={":n": {"N": "-1"}})
+    us.delete_item(TableName="orders", Key={"k": {"S": "k0002"}})
+    assert wait_until(lambda: "Item" in us.get_item(TableName="orders", Key={"k": {"S": "from-eu"}}))
+    assert wait_until(lambda: eu.get_item(TableName="orders", Key={"k": {"S": "k0001"}})["Item"]["n"] == {"N": "-1"})
+    assert wait_until(lambda: "Item" not in eu.get_item(TableName="orders", Key={"k": {"S": "k0002"}}))
+    assert scan_all(eu, "orders") == scan_all(us, "orders")
+
+    # The replica's stream shows the replicated writes (and its own).
+    streams = client(server, EU, "dynamodbstreams")
+    arn = replica["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    events = [(r["eventName"], r["dynamodb"]["Keys"]["k"]["S"]) for r in streams.get_records(ShardIterator=it)["Records"]]
+    assert events == [("INSERT", "from-eu"), ("MODIFY", "k0001"), ("REMOVE", "k0002")]
+
+
+def test_conflicting_writes_converge_last_writer_wins(server):
+    us, eu = client(server, US), client(server, EU)
+    create(us, "conflicts")
+    add_replica(us, "conflicts", EU)
+    assert active(server, "conflicts", EU)
+    rng = random.Random(7)
+    keys = [f"k{i}" for i in range(20)]
+    for i in range(1000):
+        ddb, region = rng.choice(((us, US), (eu, EU)))
+        key = rng.choice(keys)
+        if rng.random() < 0.1:
+            ddb.delete_item(TableName="conflicts", Key={"k": {"S": key}})
+        else:
+            ddb.put_item(TableName="conflicts", Item={"k": {"S": key}, "w": {"S": f"{region}-{i}"}})
+    assert wait_until(lambda: scan_all(us, "conflicts") == scan_all(eu, "conflicts"))
+    final = scan_all(us, "conflicts")
+    assert final == scan_all(eu, "conflicts")
+    assert final, "some items survive the deletes"
+
+
+def test_replica_validation_and_deletion(server):
+    us, eu = client(server, US), client(server, EU)
+    create(us, "plain", stream=None)
+    with pytest.raises(ClientError) as e:
+        add_replica(us, "plain", EU)
+    assert code(e) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        add_replica(us, "missing", EU)
+    assert code(e) == "ResourceNotFoundException"
+    create(us, "grouped")
+    with pytest.raises(ClientError) as e:
+        add_replica(us, "grouped", US)
+    assert code(e) == "ValidationException"
+    us.put_item(TableName="grouped", Item={"k": {"S": "a"}})
+    add_replica(us, "grouped", EU)
+    add_replica(us, "grouped", AP)
+    assert active(server, "grouped", EU) and active(server, "grouped", AP)
+    with pytest.raises(ClientError) as e:
+        add_replica(us, "grouped", EU)
+    assert code(e) == "ValidationException"
+    ap = client(server, AP)
+    # Three regions: a write in one reaches both others.
+    ap.put_item(TableName="grouped", Item={"k": {"S": "from-ap"}})
+    assert wait_until(lambda: "Item" in us.get_item(TableName="grouped", Key={"k": {"S": "from-ap"}})
+                      and "Item" in eu.get_item(TableName="grouped", Key={"k": {"S": "from-ap"}}))
+    with pytest.raises(ClientError) as e:  # replication needs the stream
+        us.update_table(TableName="grouped", StreamSpecification={"StreamEnabled": False})
+    assert code(e) == "ValidationException"
+
+    # Deleting the eu-west-1 replica removes only that region's copy.
+    us.update_table(TableName="grouped", ReplicaUpdates=[{"Delete": {"RegionName": EU}}])
+    with pytest.raises(ClientError) as e:
+        eu.describe_table(TableName="grouped")
+    assert code(e) == "ResourceNotFoundException"
+    assert [r["RegionName"] for r in us.describe_table(TableName="grouped")["Table"]["Replicas"]] == [AP]
+    assert [r["RegionName"] for r in ap.describe_table(TableName="grouped")["Table"]["Replicas"]] == [US]
+    assert sorted(i["k"]["S"] for i in scan_all(us, "grouped")) == ["a", "from-ap"]
+    with pytest.raises(ClientError) as e:
+        us.update_table(TableName="grouped", ReplicaUpdates=[{"Delete": {"RegionName": EU}}])
+    assert code(e) == "ValidationException"
+
+
+def test_a_sigkill_during_replication_loses_no_acknowledged_write(server):
+    us, eu = client(server, US), client(server, EU)
+    create(us, "durable")
+    add_replica(us, "durable", EU)
+    assert active(server, "durable", EU)
+    acknowledged = {}
+    for i in range(400):
+        ddb, region = (us, US) if i % 2 else (eu, EU)
+        ddb.put_item(TableName="durable", Item={"k": {"S": f"k{i}"}, "r": {"S": region}})
+        acknowledged[f"k{i}"] = region
+    server._kill()
+    server.start()
+    us, eu = client(server, US), client(server, EU)
+    for ddb in (us, eu):
+        assert wait_until(lambda: len(scan_all(ddb, "durable")) == len(acknowledged))
+    assert {i["k"]["S"]: i["r"]["S"] for i in scan_all(us, "durable")} == acknowledged
+    assert scan_all(eu, "durable") == scan_all(us, "durable")
+
+
+@pytest.mark.skipif(NO_TERRAFORM, reason=SKIP_REASON)
+def test_the_modules_replica_regions_apply_plan_clean_and_destroy(server, tmp_path):
+    """prod's stack with replica_regions = ["eu-west-1"]: the users table (the one whose stream
+    has both images) gets a replica block; it applies, replicates, plans clean and destroys."""
+    work, env = module_copy(tmp_path / "tf", server.endpoint)
+    args = ["-input=false", "-var-file=environments/prod.tfvars", '-var=replica_regions=["eu-west-1"]']
+    run(work, env, "apply", "-auto-approve", *args)
+    us, eu = client(server, US), client(server, EU)
+    assert eu.list_tables()["TableNames"] == ["myapp-prod-users"]
+    replica = eu.describe_table(TableName="myapp-prod-users")["Table"]
+    assert replica["TableStatus"] == "ACTIVE"
+    assert replica["Replicas"] == [{"RegionName": US, "ReplicaStatus": "ACTIVE"}]
+    # propagate_tags and the replica's point-in-time recovery reached eu-west-1.
+    tags = {t["Key"]: t["Value"] for t in eu.list_tags_of_resource(ResourceArn=replica["TableArn"])["Tags"]}
+    assert tags["Environment"] == "prod"
+    pitr = eu.describe_continuous_backups(TableName="myapp-prod-users")["ContinuousBackupsDescription"]
+    assert pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    key = {"user_id": {"S": "u1"}, "created_at": {"S": "2026-12-07"}}
+    us.put_item(TableName="myapp-prod-users", Item={**key, "email": {"S": "a@b"}})
+    assert wait_until(lambda: "Item" in eu.get_item(TableName="myapp-prod-users", Key=key))
+    plan = run(work, env, "plan", "-detailed-exitcode", *args, check=False)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    run(work, env, "destroy", "-auto-approve", *args)
+    assert us.list_tables()["TableNames"] == [] and eu.list_tables()["TableNames"] == []
