@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from dynohelpers import ACCESS_KEY, SECRET_KEY
+from test_clock import advance
 from test_terraform import NO_TERRAFORM, SKIP_REASON, module_copy, run
 
 US, EU, AP = "us-east-1", "eu-west-1", "ap-southeast-2"
@@ -225,3 +226,103 @@ def test_the_modules_replica_regions_apply_plan_clean_and_destroy(server, tmp_pa
     assert plan.returncode == 0, plan.stdout + plan.stderr
     run(work, env, "destroy", "-auto-approve", *args)
     assert us.list_tables()["TableNames"] == [] and eu.list_tables()["TableNames"] == []
+
+
+def test_replication_latency_is_published_per_receiving_region(new_server):
+    server = new_server(args=["--test-clock"])
+    us, eu = client(server, US), client(server, EU)
+    create(us, "timed")
+    add_replica(us, "timed", EU)
+    assert active(server, "timed", EU)
+    for i in range(20):
+        us.put_item(TableName="timed", Item={"k": {"S": f"k{i}"}})
+    assert wait_until(lambda: eu.scan(TableName="timed", Select="COUNT")["Count"] == 20)
+    now = advance(server, 120)["epoch_seconds"]
+    cw = client(server, US, "cloudwatch")
+    stats = cw.get_metric_statistics(
+        Namespace="AWS/DynamoDB", MetricName="ReplicationLatency", StartTime=now - 600, EndTime=now,
+        Dimensions=[{"Name": "TableName", "Value": "timed"}, {"Name": "ReceivingRegion", "Value": EU}],
+        Period=600, Statistics=["SampleCount", "Maximum"])["Datapoints"]
+    assert sum(p["SampleCount"] for p in stats) == 20
+    assert all(p["Unit"] == "Milliseconds" and p["Maximum"] >= 0 for p in stats)
+    # Nothing was written in eu-west-1, so it has no latency to report towards us-east-1.
+    assert client(server, EU, "cloudwatch").list_metrics(
+        Namespace="AWS/DynamoDB", MetricName="ReplicationLatency")["Metrics"] == []
+
+
+def test_the_2017_11_29_api_joins_empty_tables_and_replicates(server):
+    us, eu = client(server, US), client(server, EU)
+    for ddb in (us, eu):
+        create(ddb, "legacy")
+    created = us.create_global_table(GlobalTableName="legacy",
+                                     ReplicationGroup=[{"RegionName": US}, {"RegionName": EU}])["GlobalTableDescription"]
+    assert created["GlobalTableName"] == "legacy"
+    assert created["GlobalTableArn"].endswith(":global-table/legacy")
+    assert sorted(r["RegionName"] for r in created["ReplicationGroup"]) == [EU, US]
+    described = eu.describe_global_table(GlobalTableName="legacy")["GlobalTableDescription"]
+    assert described["GlobalTableStatus"] == "ACTIVE"
+    assert us.describe_table(TableName="legacy")["Table"]["GlobalTableVersion"] == "2017.11.29"
+    assert us.list_global_tables()["GlobalTables"] == [
+        {"GlobalTableName": "legacy", "ReplicationGroup": [{"RegionName": EU}, {"RegionName": US}]}]
+    assert us.list_global_tables(RegionName=AP)["GlobalTables"] == []
+    with pytest.raises(ClientError) as e:
+        us.create_global_table(GlobalTableName="legacy", ReplicationGroup=[{"RegionName": US}])
+    assert code(e) == "GlobalTableAlreadyExistsException"
+    with pytest.raises(ClientError) as e:
+        us.describe_global_table(GlobalTableName="nothing")
+    assert code(e) == "GlobalTableNotFoundException"
+
+    us.put_item(TableName="legacy", Item={"k": {"S": "a"}})
+    assert wait_until(lambda: "Item" in eu.get_item(TableName="legacy", Key={"k": {"S": "a"}}))
+
+    # A third region joins only with an empty table of the same name.
+    ap = client(server, AP)
+    with pytest.raises(ClientError) as e:
+        us.update_global_table(GlobalTableName="legacy", ReplicaUpdates=[{"Create": {"RegionName": AP}}])
+    assert code(e) == "TableNotFoundException"
+    create(ap, "legacy")
+    us.update_global_table(GlobalTableName="legacy", ReplicaUpdates=[{"Create": {"RegionName": AP}}])
+    ap.put_item(TableName="legacy", Item={"k": {"S": "b"}})
+    assert wait_until(lambda: "Item" in us.get_item(TableName="legacy", Key={"k": {"S": "b"}}))
+
+    settings = us.describe_global_table_settings(GlobalTableName="legacy")
+    assert sorted(r["RegionName"] for r in settings["ReplicaSettings"]) == [AP, EU, US]
+    assert {r["ReplicaBillingModeSummary"]["BillingMode"] for r in settings["ReplicaSettings"]} == {"PAY_PER_REQUEST"}
+    updated = us.update_global_table_settings(
+        GlobalTableName="legacy", GlobalTableBillingMode="PROVISIONED",
+        GlobalTableProvisionedWriteCapacityUnits=7,
+        ReplicaSettingsUpdate=[{"RegionName": EU, "ReplicaProvisionedReadCapacityUnits": 9}])
+    by_region = {r["RegionName"]: r for r in updated["ReplicaSettings"]}
+    assert by_region[EU]["ReplicaProvisionedReadCapacityUnits"] == 9
+    assert {r["ReplicaProvisionedWriteCapacityUnits"] for r in by_region.values()} == {7}
+    assert eu.describe_table(TableName="legacy")["Table"]["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+
+    # Leaving keeps the table, and replication to it stops.
+    us.update_global_table(GlobalTableName="legacy", ReplicaUpdates=[{"Delete": {"RegionName": AP}}])
+    assert "Replicas" not in ap.describe_table(TableName="legacy")["Table"]
+    us.put_item(TableName="legacy", Item={"k": {"S": "c"}})
+    assert wait_until(lambda: "Item" in eu.get_item(TableName="legacy", Key={"k": {"S": "c"}}))
+    assert "Item" not in ap.get_item(TableName="legacy", Key={"k": {"S": "c"}})
+    with pytest.raises(ClientError) as e:
+        us.update_global_table(GlobalTableName="legacy", ReplicaUpdates=[{"Delete": {"RegionName": AP}}])
+    assert code(e) == "ReplicaNotFoundException"
+
+
+def test_ttl_deletions_replicate(new_server):
+    server = new_server(args=["--ttl-sweep-seconds", "0.3", "--ttl-allow-quick-changes"])
+    us, eu = client(server, US), client(server, EU)
+    create(us, "sessions")
+    us.update_time_to_live(TableName="sessions",
+                           TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+    assert wait_until(lambda: us.describe_time_to_live(TableName="sessions")
+                      ["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED")
+    add_replica(us, "sessions", EU)
+    assert active(server, "sessions", EU)
+    now = int(time.time())
+    us.put_item(TableName="sessions", Item={"k": {"S": "stays"}, "expires_at": {"N": str(now + 3600)}})
+    us.put_item(TableName="sessions", Item={"k": {"S": "expires"}, "expires_at": {"N": str(now + 1)}})
+    assert wait_until(lambda: eu.scan(TableName="sessions", Select="COUNT")["Count"] == 2)
+    # The sweeper deletes it in us-east-1; the deletion reaches eu-west-1.
+    assert wait_until(lambda: "Item" not in us.get_item(TableName="sessions", Key={"k": {"S": "expires"}}))
+    assert wait_until(lambda: "Item" not in eu.get_item(TableName="sessions", Key={"k": {"S": "expires"}}))
+    assert [i["k"]["S"] for i in scan_all(eu, "sessions")] == ["stays"]

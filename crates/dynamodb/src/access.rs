@@ -52,7 +52,22 @@ impl Dynamo {
             Operation::ListTables
             | Operation::DescribeLimits
             | Operation::DescribeEndpoints
-            | Operation::ListBackups => plain(&mut asks, op.name(), "*".into()),
+            | Operation::ListBackups
+            | Operation::ListGlobalTables => plain(&mut asks, op.name(), "*".into()),
+            // Global tables of version 2017.11.29: the global table's ARN, which has no region.
+            Operation::CreateGlobalTable
+            | Operation::DescribeGlobalTable
+            | Operation::UpdateGlobalTable
+            | Operation::DescribeGlobalTableSettings
+            | Operation::UpdateGlobalTableSettings => plain(
+                &mut asks,
+                op.name(),
+                format!(
+                    "arn:aws:dynamodb::{}:global-table/{}",
+                    self.env().account_id,
+                    str_field("GlobalTableName").unwrap_or("")
+                ),
+            ),
             Operation::TagResource
             | Operation::UntagResource
             | Operation::ListTagsOfResource

@@ -36,6 +36,10 @@ pub enum ErrorCode {
     ExportNotFound,
     ImportNotFound,
     InvalidExportTime,
+    GlobalTableAlreadyExists,
+    GlobalTableNotFound,
+    ReplicaAlreadyExists,
+    ReplicaNotFound,
     InternalServerError,
 }
 
@@ -72,6 +76,10 @@ impl ErrorCode {
             ErrorCode::ExportNotFound => "ExportNotFoundException",
             ErrorCode::ImportNotFound => "ImportNotFoundException",
             ErrorCode::InvalidExportTime => "InvalidExportTimeException",
+            ErrorCode::GlobalTableAlreadyExists => "GlobalTableAlreadyExistsException",
+            ErrorCode::GlobalTableNotFound => "GlobalTableNotFoundException",
+            ErrorCode::ReplicaAlreadyExists => "ReplicaAlreadyExistsException",
+            ErrorCode::ReplicaNotFound => "ReplicaNotFoundException",
             ErrorCode::InternalServerError => "InternalServerError",
         }
     }

@@ -240,7 +240,11 @@ impl Dynamo {
     pub fn start_workers(&self, workers: &Workers) {
         let chunk = self.options.background_chunk_items;
         workers.spawn(
-            replication::Replicator::new(self.store.clone(), self.catalog.clone()),
+            replication::Replicator::new(
+                self.store.clone(),
+                self.catalog.clone(),
+                self.metrics.clone(),
+            ),
             self.replicator.clone(),
         );
         workers.spawn(
@@ -404,6 +408,12 @@ protocol::operations!(
     ImportTable,
     DescribeImport,
     ListImports,
+    CreateGlobalTable,
+    DescribeGlobalTable,
+    UpdateGlobalTable,
+    ListGlobalTables,
+    DescribeGlobalTableSettings,
+    UpdateGlobalTableSettings,
 );
 
 impl protocol::Service for Dynamo {

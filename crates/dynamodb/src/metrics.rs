@@ -34,6 +34,8 @@ pub enum Dim {
     Operation(&'static str),
     /// TableName, StreamLabel, Operation=GetRecords.
     Stream(String),
+    /// TableName, ReceivingRegion (global tables' replication).
+    Receiving(String),
 }
 
 /// Where a sample belongs: (region, table name); the table is "" for account-level metrics.
@@ -64,6 +66,7 @@ impl Series {
                 d.push(("StreamLabel".into(), label.clone()));
                 d.push(("Operation".into(), "GetRecords".into()));
             }
+            Dim::Receiving(region) => d.push(("ReceivingRegion".into(), region.clone())),
         }
         d
     }
@@ -77,7 +80,7 @@ impl Series {
 /// The unit of a DynamoDB metric.
 pub fn unit_of(metric: &str) -> &'static str {
     match metric {
-        "SuccessfulRequestLatency" => "Milliseconds",
+        "SuccessfulRequestLatency" | "ReplicationLatency" => "Milliseconds",
         "ReturnedBytes" => "Bytes",
         "OnlineIndexPercentageProgress" => "Percent",
         _ => "Count",
@@ -85,7 +88,7 @@ pub fn unit_of(metric: &str) -> &'static str {
 }
 
 /// Metrics whose percentiles are published (their samples are kept in a histogram).
-const WITH_PERCENTILES: [&str; 1] = ["SuccessfulRequestLatency"];
+const WITH_PERCENTILES: [&str; 2] = ["SuccessfulRequestLatency", "ReplicationLatency"];
 /// Histogram buckets are 1 % wide, as CloudWatch's distribution keeps them.
 const GROWTH: f64 = 1.01;
 

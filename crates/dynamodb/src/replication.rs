@@ -16,8 +16,11 @@
 //!   copies the source's items into it in key order, a chunk per write job, each by the same
 //!   rule; writes meanwhile reach it through the log. It is ACTIVE once the copy ends.
 //!
-//! Differences from AWS: replicated writes consume no capacity in the receiving region; the
-//! CloudWatch metrics ReplicationLatency and PendingReplicationCount are not published.
+//! Each replicated write's delay, from its commit in one region to its application in another,
+//! is published as ReplicationLatency (AWS/DynamoDB, TableName and ReceivingRegion, in the
+//! writing region). PendingReplicationCount belongs to version 2017.11.29 only, as on AWS.
+//!
+//! Differences from AWS: replicated writes consume no capacity in the receiving region.
 
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -33,6 +36,7 @@ use worker::{Next, StepFuture, Worker};
 use crate::catalog::Catalog;
 use crate::changelog::{ChangeRecord, Origin};
 use crate::items;
+use crate::metrics::{Dim, Recorder};
 use crate::schema::{Replica, TableMeta};
 
 /// Per-key versions of a member of a group.
@@ -183,8 +187,7 @@ pub(crate) fn leave_group(
 }
 
 /// Makes the replica `replica` of `source` (a new table of the same name in another region) and
-/// adds it to the group: every member lists it CREATING until its fill ends. Starts the
-/// worker's checkpoint here if it has none: everything before is in the fill's copy.
+/// adds it to the group: every member lists it CREATING until its fill ends.
 pub(crate) fn join_group(
     ctx: &mut WriteCtx<'_>,
     catalog: &Catalog,
@@ -209,22 +212,35 @@ pub(crate) fn join_group(
             .sort_by(|a, b| a.region_name.cmp(&b.region_name));
         catalog.put(ctx, next)?;
     }
+    start_checkpoint(ctx)?;
+    catalog.put(ctx, replica)
+}
+
+/// Starts the worker's checkpoint at the job's position if it has none: a group made now needs
+/// no write before it replicated (a new replica is filled with them; the tables of a global
+/// table of version 2017.11.29 are empty).
+pub(crate) fn start_checkpoint(ctx: &mut WriteCtx<'_>) -> Result<(), StoreError> {
     if ctx.get(CHECKPOINT, CHECKPOINT_KEY)?.is_none() {
         let next = ctx.next_sequence();
         ctx.insert(CHECKPOINT, CHECKPOINT_KEY, &next.to_be_bytes())?;
     }
-    catalog.put(ctx, replica)
+    Ok(())
 }
 
 /// The `replication` worker: fills new replicas and applies each region's writes to the others.
 pub struct Replicator {
     store: Store,
     catalog: Arc<Catalog>,
+    metrics: Arc<Recorder>,
 }
 
 impl Replicator {
-    pub fn new(store: Store, catalog: Arc<Catalog>) -> Replicator {
-        Replicator { store, catalog }
+    pub fn new(store: Store, catalog: Arc<Catalog>, metrics: Arc<Recorder>) -> Replicator {
+        Replicator {
+            store,
+            catalog,
+            metrics,
+        }
     }
 
     async fn step_once(&mut self) -> Result<Next, StoreError> {
@@ -365,8 +381,11 @@ impl Replicator {
             return Ok(false);
         }
         let catalog = self.catalog.clone();
-        self.store
+        let delays = self
+            .store
             .write(move |ctx| {
+                // (origin region, table, receiving region, ms from commit to here)
+                let mut delays: Vec<(String, String, String, u64)> = Vec::new();
                 let by_id: HashMap<String, Arc<TableMeta>> = catalog
                     .all()
                     .into_iter()
@@ -396,13 +415,27 @@ impl Replicator {
                     for target in group(&catalog, origin) {
                         if target.region() != origin.region() {
                             apply_remote(ctx, &target, &key, new.as_ref(), Some(&version))?;
+                            delays.push((
+                                origin.region().to_string(),
+                                origin.table_name.clone(),
+                                target.region().to_string(),
+                                ctx.now_ms().saturating_sub(record.at_ms),
+                            ));
                         }
                     }
                 }
                 ctx.insert(CHECKPOINT, CHECKPOINT_KEY, &next.to_be_bytes())?;
-                Ok(())
+                Ok(delays)
             })
             .await?;
+        for (region, table, receiving, ms) in delays {
+            self.metrics.add(
+                (&region, &table),
+                "ReplicationLatency",
+                Dim::Receiving(receiving),
+                ms as f64,
+            );
+        }
         Ok(more)
     }
 }

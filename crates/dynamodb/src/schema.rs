@@ -207,6 +207,10 @@ pub struct TableMeta {
     /// no requests, until the copy is done (`replication`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica_fill: Option<ReplicaFill>,
+    /// A member of a global table of version 2017.11.29 (CreateGlobalTable): when the global
+    /// table was made (epoch seconds). Its group is `replicas`, as for the current version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_global_since: Option<f64>,
 }
 
 /// A replica of a global table, as its group's other members list it.

@@ -309,6 +309,7 @@ fn validate_request(svc: &InRegion<'_>, req: Request) -> Result<TableMeta, Dynam
         importing: false,
         replicas: Vec::new(),
         replica_fill: None,
+        legacy_global_since: None,
     })
 }
 

@@ -194,7 +194,11 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>, no
     }
     // A global table: the group's other members (AWS lists the other regions only).
     if !meta.replicas.is_empty() {
-        d.insert("GlobalTableVersion".into(), "2019.11.21".into());
+        let version = match meta.legacy_global_since {
+            Some(_) => "2017.11.29",
+            None => "2019.11.21",
+        };
+        d.insert("GlobalTableVersion".into(), version.into());
         d.insert("Replicas".into(), json!(meta.replicas));
     }
     Json::Object(d)

@@ -14,6 +14,7 @@ mod execute_statement;
 mod execute_transaction;
 mod exports;
 mod get_item;
+mod global_tables;
 mod list_tables;
 mod members;
 mod misc;
@@ -101,6 +102,16 @@ pub(crate) async fn dispatch(
         Operation::DeleteBackup => backups::delete(svc, parse(body)?).await,
         Operation::RestoreTableFromBackup => restore::from_backup(svc, parse(body)?).await,
         Operation::RestoreTableToPointInTime => restore::to_point_in_time(svc, parse(body)?).await,
+        Operation::CreateGlobalTable => global_tables::create(svc, parse(body)?).await,
+        Operation::DescribeGlobalTable => global_tables::describe(svc, parse(body)?),
+        Operation::UpdateGlobalTable => global_tables::update(svc, parse(body)?).await,
+        Operation::ListGlobalTables => global_tables::list(svc, parse(body)?),
+        Operation::DescribeGlobalTableSettings => {
+            global_tables::describe_settings(svc, parse(body)?)
+        }
+        Operation::UpdateGlobalTableSettings => {
+            global_tables::update_settings(svc, parse(body)?).await
+        }
     }
 }
 
