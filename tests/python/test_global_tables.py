@@ -326,3 +326,41 @@ def test_ttl_deletions_replicate(new_server):
     assert wait_until(lambda: "Item" not in us.get_item(TableName="sessions", Key={"k": {"S": "expires"}}))
     assert wait_until(lambda: "Item" not in eu.get_item(TableName="sessions", Key={"k": {"S": "expires"}}))
     assert [i["k"]["S"] for i in scan_all(eu, "sessions")] == ["stays"]
+
+
+def test_replica_auto_scaling_is_application_auto_scaling_in_each_region(server):
+    us, eu = client(server, US), client(server, EU)
+    us.create_table(TableName="scaled", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                    StreamSpecification=STREAM)
+    add_replica(us, "scaled", EU)
+    assert active(server, "scaled", EU)
+    policy = {"PolicyName": "writes", "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70.0}}
+    out = us.update_table_replica_auto_scaling(
+        TableName="scaled",
+        ProvisionedWriteCapacityAutoScalingUpdate={"MinimumUnits": 6, "MaximumUnits": 50,
+                                                   "ScalingPolicyUpdate": policy},
+        ReplicaUpdates=[{"RegionName": EU, "ReplicaProvisionedReadCapacityAutoScalingUpdate": {
+            "MinimumUnits": 8, "MaximumUnits": 20,
+            "ScalingPolicyUpdate": {"TargetTrackingScalingPolicyConfiguration": {"TargetValue": 60.0}}}}],
+    )["TableAutoScalingDescription"]
+    assert out["TableName"] == "scaled"
+    replicas = {r["RegionName"]: r for r in out["Replicas"]}
+    assert sorted(replicas) == [EU, US]
+    for r in replicas.values():
+        w = r["ReplicaProvisionedWriteCapacityAutoScalingSettings"]
+        assert (w["MinimumUnits"], w["MaximumUnits"]) == (6, 50)
+        assert w["ScalingPolicies"] == [{"PolicyName": "writes",
+                                         "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70.0}}]
+    assert "ReplicaProvisionedReadCapacityAutoScalingSettings" not in replicas[US]
+    read = replicas[EU]["ReplicaProvisionedReadCapacityAutoScalingSettings"]
+    assert (read["MinimumUnits"], read["MaximumUnits"]) == (8, 20)
+    assert read["ScalingPolicies"][0]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 60.0
+    # They are Application Auto Scaling's targets in each region, which set the capacity there.
+    aas = client(server, EU, "application-autoscaling")
+    dims = sorted(t["ScalableDimension"] for t in aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"])
+    assert dims == ["dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits"]
+    assert eu.describe_table(TableName="scaled")["Table"]["ProvisionedThroughput"]["ReadCapacityUnits"] == 8
+    assert us.describe_table(TableName="scaled")["Table"]["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    assert us.describe_table_replica_auto_scaling(TableName="scaled")["TableAutoScalingDescription"] == out

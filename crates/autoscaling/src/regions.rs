@@ -144,7 +144,7 @@ mod tests {
             "ScalableTargetARN": "arn:aws:application-autoscaling:eu-west-1:1:scalable-target/x"
         });
         let mut activity_key = old_target.clone();
-        activity_key.extend_from_slice(b"\0000001");
+        activity_key.extend_from_slice(b"\x00000001");
         let (t, a) = (old_target.clone(), activity_key.clone());
         store
             .write(move |ctx| {

@@ -80,6 +80,22 @@ pub struct CallCtx {
     pub host: String,
 }
 
+/// How DynamoDB reaches Application Auto Scaling, which the binary runs beside it: (region,
+/// operation, JSON body) to its answer, or its error code and message.
+pub type ScalingCall = Arc<
+    dyn Fn(
+            String,
+            &'static str,
+            serde_json::Value,
+        ) -> std::pin::Pin<
+            Box<
+                dyn std::future::Future<Output = Result<serde_json::Value, (String, String)>>
+                    + Send,
+            >,
+        > + Send
+        + Sync,
+>;
+
 /// DynamoDB as one request sees it: the service, in the region of the request's signing scope.
 /// Each region is a namespace of its own, as on AWS: a request finds only its region's tables,
 /// backups, exports and imports.
@@ -163,6 +179,8 @@ pub struct Dynamo {
     pub(crate) s3: Option<s3dir::S3Dir>,
     /// Wakes the replication worker (a replica to fill).
     pub(crate) replicator: Wake,
+    /// Application Auto Scaling, for the replica auto scaling operations (`set_scaling_call`).
+    pub(crate) scaling: std::sync::OnceLock<ScalingCall>,
     /// Wake the export and import workers.
     pub(crate) exporter: Wake,
     pub(crate) importer: Wake,
@@ -218,6 +236,7 @@ impl Dynamo {
             exporter: Wake::default(),
             importer: Wake::default(),
             replicator: Wake::default(),
+            scaling: std::sync::OnceLock::new(),
         })
     }
 
@@ -237,6 +256,12 @@ impl Dynamo {
 
     /// Starts the service's background work: the TTL sweeper, the GSI backfill and the TTL
     /// index build (both pick up where a stop left them: the catalog says what is pending).
+    /// Lets the replica auto scaling operations reach Application Auto Scaling (set once, by
+    /// the binary).
+    pub fn set_scaling_call(&self, call: ScalingCall) {
+        let _ = self.scaling.set(call);
+    }
+
     pub fn start_workers(&self, workers: &Workers) {
         let chunk = self.options.background_chunk_items;
         workers.spawn(
@@ -414,6 +439,8 @@ protocol::operations!(
     ListGlobalTables,
     DescribeGlobalTableSettings,
     UpdateGlobalTableSettings,
+    DescribeTableReplicaAutoScaling,
+    UpdateTableReplicaAutoScaling,
 );
 
 impl protocol::Service for Dynamo {

@@ -169,6 +169,25 @@ pub async fn run(
         })
     });
     state.autoscaling.set_capacity_setter(setter.clone());
+    // The replica auto scaling operations are made of Application Auto Scaling's own calls.
+    let weak = Arc::downgrade(&state);
+    state
+        .dynamodb
+        .set_scaling_call(Arc::new(move |region, op, body| {
+            let weak = weak.clone();
+            Box::pin(async move {
+                let state = weak
+                    .upgrade()
+                    .ok_or_else(|| ("InternalServerError".to_string(), "stopping".to_string()))?;
+                let bytes = serde_json::to_vec(&body)
+                    .map_err(|e| ("SerializationException".to_string(), e.to_string()))?;
+                state
+                    .autoscaling
+                    .call(op, &bytes, &region)
+                    .await
+                    .map_err(|e| (e.aws_code().to_string(), e.message))
+            })
+        }));
     // Scheduled actions run on their own instance of the service (same store).
     let scheduled = autoscaling::AutoScaling::open(store.clone(), account_id.clone())
         .map_err(|e| format!("cannot open Application Auto Scaling: {e}"))?

@@ -23,6 +23,7 @@ pub(crate) mod preflight;
 mod put_item;
 mod put_or_delete;
 mod query;
+mod replica_scaling;
 mod replicas;
 mod resource_policy;
 mod restore;
@@ -111,6 +112,12 @@ pub(crate) async fn dispatch(
         }
         Operation::UpdateGlobalTableSettings => {
             global_tables::update_settings(svc, parse(body)?).await
+        }
+        Operation::DescribeTableReplicaAutoScaling => {
+            replica_scaling::describe(svc, parse(body)?).await
+        }
+        Operation::UpdateTableReplicaAutoScaling => {
+            replica_scaling::update(svc, parse(body)?).await
         }
     }
 }
