@@ -86,7 +86,7 @@ def test_a_replica_gets_the_items_and_writes_flow_both_ways(server):
     for i in range(1200):
         us.put_item(TableName="orders", Item={"k": {"S": f"k{i:04}"}, "g": {"S": f"g{i % 7}"}, "n": {"N": str(i)}})
     out = add_replica(us, "orders", EU)["TableDescription"]
-    assert out["Replicas"] == [{"RegionName": EU, "ReplicaStatus": "CREATING"}]
+    assert out["Replicas"] == [{"RegionName": EU, "ReplicaStatus": "CREATING", "ReplicaStatusPercentProgress": "0"}]
     assert out["GlobalTableVersion"] == "2019.11.21"
     assert active(server, "orders", EU)
     replica = eu.describe_table(TableName="orders")["Table"]
@@ -364,3 +364,28 @@ def test_replica_auto_scaling_is_application_auto_scaling_in_each_region(server)
     assert eu.describe_table(TableName="scaled")["Table"]["ProvisionedThroughput"]["ReadCapacityUnits"] == 8
     assert us.describe_table(TableName="scaled")["Table"]["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
     assert us.describe_table_replica_auto_scaling(TableName="scaled")["TableAutoScalingDescription"] == out
+
+
+def test_a_replicas_own_settings_change_with_replica_updates_update(server):
+    us, eu = client(server, US), client(server, EU)
+    us.create_table(TableName="tuned", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                    StreamSpecification=STREAM)
+    add_replica(us, "tuned", EU)
+    assert active(server, "tuned", EU)
+    key = client(server, EU, "kms").create_key()["KeyMetadata"]["Arn"]
+    us.update_table(TableName="tuned", ReplicaUpdates=[{"Update": {
+        "RegionName": EU, "ProvisionedThroughputOverride": {"ReadCapacityUnits": 12},
+        "KMSMasterKeyId": key, "TableClassOverride": "STANDARD_INFREQUENT_ACCESS"}}])
+    (replica,) = us.describe_table(TableName="tuned")["Table"]["Replicas"]
+    assert replica == {"RegionName": EU, "ReplicaStatus": "ACTIVE", "KMSMasterKeyId": key,
+                       "ProvisionedThroughputOverride": {"ReadCapacityUnits": 12},
+                       "ReplicaTableClassSummary": {"TableClass": "STANDARD_INFREQUENT_ACCESS"}}
+    there = eu.describe_table(TableName="tuned")["Table"]
+    assert there["ProvisionedThroughput"]["ReadCapacityUnits"] == 12
+    assert there["ProvisionedThroughput"]["WriteCapacityUnits"] == 5
+    assert there["SSEDescription"]["KMSMasterKeyArn"] == key
+    with pytest.raises(ClientError) as e:
+        us.update_table(TableName="tuned", ReplicaUpdates=[{"Update": {"RegionName": AP}}])
+    assert code(e) == "ValidationException"

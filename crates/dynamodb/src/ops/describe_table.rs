@@ -25,7 +25,68 @@ pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoErr
         .table(name)
         .ok_or_else(|| DynamoError::table_not_found(name))?;
     let stats = Stats::read(&svc.store.read()?, &meta)?;
-    Ok(json!({ "Table": describe(&meta, &stats, None, svc.clock().now_epoch_seconds()) }))
+    let mut table = describe(&meta, &stats, None, svc.clock().now_epoch_seconds());
+    replicas(svc, &meta, &mut table);
+    Ok(json!({ "Table": table }))
+}
+
+/// A global table's Replicas with what each replica has of its own, read from its table: the
+/// fill's progress, a customer managed key, a read capacity override, a table class.
+pub(super) fn replicas(svc: &InRegion<'_>, meta: &TableMeta, description: &mut Json) {
+    if meta.replicas.is_empty() {
+        return;
+    }
+    let list: Vec<Json> = meta
+        .replicas
+        .iter()
+        .map(|r| {
+            let mut d = Map::new();
+            d.insert("RegionName".into(), r.region_name.clone().into());
+            d.insert("ReplicaStatus".into(), r.replica_status.clone().into());
+            let Some(member) = svc.catalog.get(&r.region_name, &meta.table_name) else {
+                return Json::Object(d);
+            };
+            if let Some(fill) = &member.replica_fill {
+                let percent = (fill.copied * 100)
+                    .checked_div(fill.total)
+                    .unwrap_or(0)
+                    .min(99);
+                d.insert(
+                    "ReplicaStatusPercentProgress".into(),
+                    percent.to_string().into(),
+                );
+            }
+            if let Some(sse) = &member.sse {
+                let managed = sse.kms_master_key_arn.ends_with(&format!(
+                    ":key/{}",
+                    kms::managed_key_id(member.region(), &svc.env.account_id)
+                ));
+                if !managed {
+                    d.insert(
+                        "KMSMasterKeyId".into(),
+                        sse.kms_master_key_arn.clone().into(),
+                    );
+                }
+            }
+            let read = member.throughput.read_capacity_units;
+            if !member.pay_per_request() && read != meta.throughput.read_capacity_units {
+                d.insert(
+                    "ProvisionedThroughputOverride".into(),
+                    json!({ "ReadCapacityUnits": read }),
+                );
+            }
+            if member.table_class != "STANDARD" {
+                d.insert(
+                    "ReplicaTableClassSummary".into(),
+                    json!({ "TableClass": member.table_class }),
+                );
+            }
+            Json::Object(d)
+        })
+        .collect();
+    if let Some(d) = description.as_object_mut() {
+        d.insert("Replicas".into(), list.into());
+    }
 }
 
 fn throughput(t: &Throughput, now: f64) -> Json {

@@ -16,7 +16,7 @@ use crate::InRegion;
 #[serde(rename_all = "PascalCase")]
 pub(super) struct ReplicaUpdate {
     create: Option<CreateReplica>,
-    update: Option<Json>,
+    update: Option<CreateReplica>,
     delete: Option<RegionRef>,
 }
 
@@ -57,11 +57,7 @@ pub(super) async fn update(
         match (u.create, u.update, u.delete) {
             (Some(c), None, None) => create(svc, name, c).await?,
             (None, None, Some(d)) => delete(svc, name, d).await?,
-            (None, Some(_), None) => {
-                return Err(DynamoError::validation(
-                    "Dynostack does not change a replica's settings (ReplicaUpdates Update) yet",
-                ))
-            }
+            (None, Some(u), None) => change(svc, name, u).await?,
             _ => {
                 return Err(DynamoError::validation(
                     "One or more parameter values were invalid: Only one of Create, Update or Delete can be specified in a ReplicationGroupUpdate", // message unverified
@@ -71,9 +67,14 @@ pub(super) async fn update(
     }
     let meta = svc.require(name)?;
     let stats = Stats::read(&svc.store.read()?, &meta)?;
-    Ok(json!({
-        "TableDescription": describe(&meta, &stats, Some("UPDATING"), svc.clock().now_epoch_seconds())
-    }))
+    let mut table = describe(
+        &meta,
+        &stats,
+        Some("UPDATING"),
+        svc.clock().now_epoch_seconds(),
+    );
+    super::describe_table::replicas(svc, &meta, &mut table);
+    Ok(json!({ "TableDescription": table }))
 }
 
 fn region_of_update(region: Option<String>) -> Result<String, DynamoError> {
@@ -191,6 +192,59 @@ async fn create(svc: &InRegion<'_>, name: &str, c: CreateReplica) -> Result<(), 
         })
         .await??;
     svc.replicator.wake();
+    Ok(())
+}
+
+/// A replica's own settings: its read capacity, KMS key and table class, changed by an
+/// UpdateTable of the replica in its region (with UpdateTable's checks and limits).
+async fn change(svc: &InRegion<'_>, name: &str, u: CreateReplica) -> Result<(), DynamoError> {
+    let region = region_of_update(u.region_name)?;
+    let source = svc.require(name)?;
+    let replica = match source.replicas.iter().any(|r| r.region_name == region) {
+        true => svc.catalog.get(&region, name),
+        false => None,
+    }
+    .ok_or_else(|| {
+        DynamoError::validation(format!(
+            "Update global table operation failed because region {region} is not a part of the global table" // message unverified
+        ))
+    })?;
+    let mut body = serde_json::Map::new();
+    body.insert("TableName".into(), name.into());
+    if let Some(units) = u
+        .provisioned_throughput_override
+        .and_then(|o| o.read_capacity_units)
+        .filter(|_| !replica.pay_per_request())
+    {
+        body.insert(
+            "ProvisionedThroughput".into(),
+            json!({"ReadCapacityUnits": units, "WriteCapacityUnits": replica.throughput.write_capacity_units}),
+        );
+    }
+    if let Some(key) = u.kms_master_key_id {
+        body.insert(
+            "SSESpecification".into(),
+            json!({"Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": key}),
+        );
+    }
+    if let Some(class) = u.table_class_override.filter(|c| *c != replica.table_class) {
+        body.insert("TableClass".into(), class.into());
+    }
+    if body.len() == 1 {
+        return Ok(());
+    }
+    let call = crate::CallCtx {
+        region,
+        host: svc.call.host.clone(),
+    };
+    let there = InRegion {
+        dynamo: svc.dynamo,
+        call: &call,
+    };
+    let update = serde_json::from_value(Json::Object(body))
+        .map_err(|e| DynamoError::validation(e.to_string()))?;
+    // Boxed: UpdateTable is what called this.
+    Box::pin(super::update_table::handle(&there, update)).await?;
     Ok(())
 }
 
