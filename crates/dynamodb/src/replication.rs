@@ -386,6 +386,8 @@ impl Replicator {
             .write(move |ctx| {
                 // (origin region, table, receiving region, ms from commit to here)
                 let mut delays: Vec<(String, String, String, u64)> = Vec::new();
+                // Each group looked up once per batch.
+                let mut groups: HashMap<String, Vec<Arc<TableMeta>>> = HashMap::new();
                 let by_id: HashMap<String, Arc<TableMeta>> = catalog
                     .all()
                     .into_iter()
@@ -412,9 +414,12 @@ impl Replicator {
                     let Ok(key) = items::key_bytes(&shape, &keys, items::KeySource::Key) else {
                         continue;
                     };
-                    for target in group(&catalog, origin) {
+                    let members = groups
+                        .entry(record.table_id.clone())
+                        .or_insert_with(|| group(&catalog, origin));
+                    for target in members.iter() {
                         if target.region() != origin.region() {
-                            apply_remote(ctx, &target, &key, new.as_ref(), Some(&version))?;
+                            apply_remote(ctx, target, &key, new.as_ref(), Some(&version))?;
                             delays.push((
                                 origin.region().to_string(),
                                 origin.table_name.clone(),
