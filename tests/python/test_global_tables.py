@@ -389,3 +389,19 @@ def test_a_replicas_own_settings_change_with_replica_updates_update(server):
     with pytest.raises(ClientError) as e:
         us.update_table(TableName="tuned", ReplicaUpdates=[{"Update": {"RegionName": AP}}])
     assert code(e) == "ValidationException"
+
+
+def test_writes_during_the_fill_reach_the_new_replica(server):
+    us, eu = client(server, US), client(server, EU)
+    create(us, "busy")
+    for i in range(3000):
+        us.put_item(TableName="busy", Item={"k": {"S": f"k{i:04}"}, "n": {"N": "0"}})
+    add_replica(us, "busy", EU)
+    # Rewritten, deleted and new items while the replica is being filled (256 items a step).
+    for round_ in range(1, 4):
+        for i in range(0, 3000, 7):
+            us.put_item(TableName="busy", Item={"k": {"S": f"k{i:04}"}, "n": {"N": str(round_)}})
+        us.delete_item(TableName="busy", Key={"k": {"S": f"k{round_:04}"}})
+        us.put_item(TableName="busy", Item={"k": {"S": f"new{round_}"}, "n": {"N": "9"}})
+    assert active(server, "busy", EU)
+    assert wait_until(lambda: scan_all(eu, "busy") == scan_all(us, "busy"))

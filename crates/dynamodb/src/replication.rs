@@ -274,7 +274,9 @@ impl Replicator {
         };
         let source = self.catalog.get(&fill.source_region, &target.table_name);
         let after = fill.after_key.as_deref().and_then(|k| B64.decode(k).ok());
-        let mut chunk: Vec<(Vec<u8>, Item)> = Vec::new();
+        // Each item with the version it had in the same snapshot: a newer write to it reaches
+        // the replica through the log and wins there.
+        let mut chunk: Vec<(Vec<u8>, Item, Option<Version>)> = Vec::new();
         if let Some(source) = &source {
             let read = self.store.read()?;
             let lower = match &after {
@@ -288,7 +290,7 @@ impl Replicator {
                 false,
                 |k, v| match crate::record::decode_item(v) {
                     Ok(item) => {
-                        chunk.push((k.to_vec(), item));
+                        chunk.push((k.to_vec(), item, None));
                         if chunk.len() >= FILL_CHUNK {
                             ScanControl::Stop
                         } else {
@@ -304,6 +306,10 @@ impl Replicator {
             if let Some(e) = bad {
                 return Err(e);
             }
+            let versions = versions_table(&source.table_id);
+            for (key, _, version) in chunk.iter_mut() {
+                *version = read.get(&versions, key)?.map(|b| decode_version(&b));
+            }
         }
         let done = chunk.len() < FILL_CHUNK;
         let catalog = self.catalog.clone();
@@ -312,7 +318,6 @@ impl Replicator {
             target.table_name.clone(),
             target.table_id.clone(),
         );
-        let source_id = source.map(|s| s.table_id.clone());
         self.store
             .write(move |ctx| {
                 let Some(current) = catalog
@@ -325,11 +330,7 @@ impl Replicator {
                 // writes made after it joined.
                 let mut quiet = (*current).clone();
                 quiet.stream = None;
-                for (key, item) in &chunk {
-                    let version = match &source_id {
-                        Some(s) => version_of(ctx, s, key)?,
-                        None => None,
-                    };
+                for (key, item, version) in &chunk {
                     apply_remote(ctx, &quiet, key, Some(item), version.as_ref())?;
                 }
                 let mut next = (*current).clone();
@@ -339,7 +340,7 @@ impl Replicator {
                     tracing::info!(table = %next.table_name, region = %next.region(), "replica filled: ACTIVE");
                 } else if let Some(f) = next.replica_fill.as_mut() {
                     f.copied += chunk.len() as u64;
-                    f.after_key = chunk.last().map(|(k, _)| B64.encode(k));
+                    f.after_key = chunk.last().map(|(k, _, _)| B64.encode(k));
                 }
                 catalog.put(ctx, next)?;
                 Ok(())
