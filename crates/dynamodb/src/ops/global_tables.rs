@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value as Json};
 use super::validate;
 use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{Replica, TableMeta};
-use crate::{CallCtx, InRegion};
+use crate::InRegion;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -73,11 +73,10 @@ struct ReplicaSettingsUpdate {
     replica_provisioned_read_capacity_units: Option<i64>,
 }
 
-fn name_of(svc: &InRegion<'_>, name: Option<&str>) -> Result<String, DynamoError> {
+fn name_of(name: Option<&str>) -> Result<String, DynamoError> {
     let mut c = Constraints::default();
     validate::table_name(&mut c, name, "globalTableName");
     c.into_result()?;
-    let _ = svc;
     Ok(name.unwrap_or_default().to_string())
 }
 
@@ -204,7 +203,7 @@ async fn write_group(
 }
 
 pub(super) async fn create(svc: &InRegion<'_>, req: CreateRequest) -> Result<Json, DynamoError> {
-    let name = name_of(svc, req.global_table_name.as_deref())?;
+    let name = name_of(req.global_table_name.as_deref())?;
     let group = req.replication_group.unwrap_or_default();
     if group.is_empty() {
         return Err(DynamoError::validation(
@@ -236,12 +235,12 @@ pub(super) async fn create(svc: &InRegion<'_>, req: CreateRequest) -> Result<Jso
 }
 
 pub(super) fn describe(svc: &InRegion<'_>, req: NameRequest) -> Result<Json, DynamoError> {
-    let name = name_of(svc, req.global_table_name.as_deref())?;
+    let name = name_of(req.global_table_name.as_deref())?;
     Ok(json!({ "GlobalTableDescription": description(svc, &name, "ACTIVE")? }))
 }
 
 pub(super) async fn update(svc: &InRegion<'_>, req: UpdateRequest) -> Result<Json, DynamoError> {
-    let name = name_of(svc, req.global_table_name.as_deref())?;
+    let name = name_of(req.global_table_name.as_deref())?;
     let current = members(svc, &name);
     let Some(first) = current.first().cloned() else {
         return Err(not_found(&name));
@@ -390,7 +389,7 @@ fn settings(svc: &InRegion<'_>, name: &str) -> Result<Json, DynamoError> {
 }
 
 pub(super) fn describe_settings(svc: &InRegion<'_>, req: NameRequest) -> Result<Json, DynamoError> {
-    let name = name_of(svc, req.global_table_name.as_deref())?;
+    let name = name_of(req.global_table_name.as_deref())?;
     settings(svc, &name)
 }
 
@@ -399,7 +398,7 @@ pub(super) async fn update_settings(
     svc: &InRegion<'_>,
     req: UpdateSettingsRequest,
 ) -> Result<Json, DynamoError> {
-    let name = name_of(svc, req.global_table_name.as_deref())?;
+    let name = name_of(req.global_table_name.as_deref())?;
     let members = members(svc, &name);
     if members.is_empty() {
         return Err(not_found(&name));
@@ -444,17 +443,7 @@ pub(super) async fn update_settings(
         if body.len() == 1 {
             continue;
         }
-        let call = CallCtx {
-            region: m.region().to_string(),
-            host: svc.call.host.clone(),
-        };
-        let member = InRegion {
-            dynamo: svc.dynamo,
-            call: &call,
-        };
-        let update = serde_json::from_value(Json::Object(body))
-            .map_err(|e| DynamoError::validation(e.to_string()))?;
-        super::update_table::handle(&member, update).await?;
+        super::update_table::in_region(svc, m.region(), body).await?;
     }
     settings(svc, &name)
 }

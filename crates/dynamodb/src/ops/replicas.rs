@@ -233,18 +233,7 @@ async fn change(svc: &InRegion<'_>, name: &str, u: CreateReplica) -> Result<(), 
     if body.len() == 1 {
         return Ok(());
     }
-    let call = crate::CallCtx {
-        region,
-        host: svc.call.host.clone(),
-    };
-    let there = InRegion {
-        dynamo: svc.dynamo,
-        call: &call,
-    };
-    let update = serde_json::from_value(Json::Object(body))
-        .map_err(|e| DynamoError::validation(e.to_string()))?;
-    // Boxed: UpdateTable is what called this.
-    Box::pin(super::update_table::handle(&there, update)).await?;
+    super::update_table::in_region(svc, &region, body).await?;
     Ok(())
 }
 

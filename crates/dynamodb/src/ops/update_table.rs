@@ -51,6 +51,27 @@ struct IndexRef {
     index_name: String,
 }
 
+/// An UpdateTable of the same-named table in another `region` (a global table's member), with
+/// UpdateTable's checks and limits; `body` is its JSON request.
+pub(super) async fn in_region(
+    svc: &InRegion<'_>,
+    region: &str,
+    body: serde_json::Map<String, Json>,
+) -> Result<Json, DynamoError> {
+    let call = crate::CallCtx {
+        region: region.to_string(),
+        host: svc.call.host.clone(),
+    };
+    let there = InRegion {
+        dynamo: svc.dynamo,
+        call: &call,
+    };
+    let req = serde_json::from_value(Json::Object(body))
+        .map_err(|e| DynamoError::validation(e.to_string()))?;
+    // Boxed: UpdateTable (ReplicaUpdates) may be what called this.
+    Box::pin(handle(&there, req)).await
+}
+
 pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
