@@ -405,3 +405,37 @@ def test_writes_during_the_fill_reach_the_new_replica(server):
         us.put_item(TableName="busy", Item={"k": {"S": f"new{round_}"}, "n": {"N": "9"}})
     assert active(server, "busy", EU)
     assert wait_until(lambda: scan_all(eu, "busy") == scan_all(us, "busy"))
+
+
+def test_pending_replication_count_is_the_2017_11_29_versions_and_a_day_later_all_still_converges(new_server):
+    server = new_server(args=["--test-clock"])
+    us, eu = client(server, US), client(server, EU)
+    for ddb in (us, eu):
+        create(ddb, "legacy")
+    us.create_global_table(GlobalTableName="legacy", ReplicationGroup=[{"RegionName": US}, {"RegionName": EU}])
+    create(us, "current")
+    add_replica(us, "current", EU)
+    assert active(server, "current", EU)
+    for i in range(5):
+        us.put_item(TableName="legacy", Item={"k": {"S": f"k{i}"}})
+        us.put_item(TableName="current", Item={"k": {"S": f"k{i}"}})
+    assert wait_until(lambda: eu.scan(TableName="legacy", Select="COUNT")["Count"] == 5
+                      and eu.scan(TableName="current", Select="COUNT")["Count"] == 5)
+    now = advance(server, 120)["epoch_seconds"]
+    cw = client(server, US, "cloudwatch")
+
+    def pending(table):
+        return cw.get_metric_statistics(
+            Namespace="AWS/DynamoDB", MetricName="PendingReplicationCount", StartTime=now - 600, EndTime=now,
+            Dimensions=[{"Name": "TableName", "Value": table}, {"Name": "ReceivingRegion", "Value": EU}],
+            Period=600, Statistics=["Sum"])["Datapoints"]
+
+    assert sum(p["Sum"] for p in pending("legacy")) == 5
+    assert pending("current") == []
+    # A day later the versions of those writes are forgotten; writes from both sides converge.
+    advance(server, 25 * 3600)
+    for i in range(5):
+        (us if i % 2 else eu).put_item(TableName="current", Item={"k": {"S": f"k{i}"}, "day": {"N": "2"}})
+        eu.delete_item(TableName="current", Key={"k": {"S": "k4"}})
+    assert wait_until(lambda: scan_all(us, "current") == scan_all(eu, "current"))
+    assert len(scan_all(us, "current")) == 4

@@ -4,7 +4,8 @@
 //! - **Versions.** Every write to a member of a group has a version: its commit time on the
 //!   installation clock (ms), made greater than the version of the write it replaces, with its
 //!   region breaking ties. Each member keeps the version of every key's last write, deletes
-//!   included (`ddb.versions.<table id>`), and its change-log record carries it.
+//!   included (`ddb.versions.<table id>`), for a day (the change log's retention: no older
+//!   write can still arrive), and its change-log record carries it.
 //! - **Replication.** The `replication` worker reads the change log from its checkpoint and
 //!   applies each write made in one region to the group's other members, in one write job per
 //!   batch with the checkpoint: a replica takes the write only if its version is newer than the
@@ -18,7 +19,9 @@
 //!
 //! Each replicated write's delay, from its commit in one region to its application in another,
 //! is published as ReplicationLatency (AWS/DynamoDB, TableName and ReceivingRegion, in the
-//! writing region). PendingReplicationCount belongs to version 2017.11.29 only, as on AWS.
+//! writing region). For global tables of version 2017.11.29 only, as on AWS, each batch also
+//! publishes PendingReplicationCount: the writes that were waiting for that region when the
+//! batch began (nothing when none were).
 //!
 //! Differences from AWS: replicated writes consume no capacity in the receiving region.
 
@@ -51,6 +54,12 @@ const CHECKPOINT_KEY: &[u8] = b"next";
 /// Change-log records read per step, and items copied per write job of a fill.
 const BATCH: usize = 512;
 const FILL_CHUNK: usize = 256;
+
+/// How long versions are kept: the change log's retention (Streams' 24 hours), past which no
+/// write can still be replicated; and how often older ones are removed, at most how many a job.
+const VERSIONS_KEPT_MS: u64 = 24 * 3600 * 1000;
+const SWEEP_EVERY_MS: u64 = 3600 * 1000;
+const SWEEP_CHUNK: usize = 4096;
 
 /// A write's version: (time, region). The later time wins; at the same time, the region that
 /// sorts last.
@@ -232,6 +241,8 @@ pub struct Replicator {
     store: Store,
     catalog: Arc<Catalog>,
     metrics: Arc<Recorder>,
+    /// When old versions are next removed (installation clock, ms).
+    sweep_due: u64,
 }
 
 impl Replicator {
@@ -240,10 +251,11 @@ impl Replicator {
             store,
             catalog,
             metrics,
+            sweep_due: 0,
         }
     }
 
-    async fn step_once(&mut self) -> Result<Next, StoreError> {
+    async fn step_once(&mut self, now: u64) -> Result<Next, StoreError> {
         if !self
             .catalog
             .any(|m| !m.replicas.is_empty() || m.replica_fill.is_some())
@@ -252,11 +264,67 @@ impl Replicator {
         }
         let filled_more = self.fill().await?;
         let replicated_more = self.replicate().await?;
-        Ok(if filled_more || replicated_more {
+        let swept_more = self.forget_old_versions(now).await?;
+        Ok(if filled_more || replicated_more || swept_more {
             Next::Now
         } else {
             Next::Idle
         })
+    }
+
+    /// Every hour, removes the versions older than the change log's retention (deleted items'
+    /// included): no write that old can still arrive, since its record is gone from the log,
+    /// so a key without a version loses to any write replicated later, as it should. Bounds
+    /// the versions by the keys written in a day. True if there is more to remove now.
+    async fn forget_old_versions(&mut self, now: u64) -> Result<bool, StoreError> {
+        if now < self.sweep_due {
+            return Ok(false);
+        }
+        let horizon = now.saturating_sub(VERSIONS_KEPT_MS);
+        let read = self.store.read()?;
+        let mut old: Vec<(String, Vec<u8>)> = Vec::new();
+        for meta in self.catalog.all().iter().filter(|m| !m.replicas.is_empty()) {
+            let table = versions_table(&meta.table_id);
+            read.scan(
+                &table,
+                (Bound::Unbounded, Bound::Unbounded),
+                false,
+                |k, v| {
+                    if decode_version(v).0 < horizon {
+                        old.push((table.clone(), k.to_vec()));
+                    }
+                    if old.len() >= SWEEP_CHUNK {
+                        ScanControl::Stop
+                    } else {
+                        ScanControl::Continue
+                    }
+                },
+            )?;
+            if old.len() >= SWEEP_CHUNK {
+                break;
+            }
+        }
+        let more = old.len() >= SWEEP_CHUNK;
+        if !old.is_empty() {
+            self.store
+                .write(move |ctx| {
+                    for (table, key) in &old {
+                        // Still old: a write since has a new version.
+                        if ctx
+                            .get(table, key)?
+                            .is_some_and(|v| decode_version(&v).0 < horizon)
+                        {
+                            ctx.remove(table, key)?;
+                        }
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        if !more {
+            self.sweep_due = now + SWEEP_EVERY_MS;
+        }
+        Ok(more)
     }
 
     /// Copies one chunk into a replica being filled; true if there is more to do.
@@ -385,8 +453,8 @@ impl Replicator {
         let delays = self
             .store
             .write(move |ctx| {
-                // (origin region, table, receiving region, ms from commit to here)
-                let mut delays: Vec<(String, String, String, u64)> = Vec::new();
+                // (origin region, table, receiving region, ms from commit to here, legacy)
+                let mut delays: Vec<(String, String, String, u64, bool)> = Vec::new();
                 // Each group looked up once per batch.
                 let mut groups: HashMap<String, Vec<Arc<TableMeta>>> = HashMap::new();
                 let by_id: HashMap<String, Arc<TableMeta>> = catalog
@@ -426,6 +494,7 @@ impl Replicator {
                                 origin.table_name.clone(),
                                 target.region().to_string(),
                                 ctx.now_ms().saturating_sub(record.at_ms),
+                                origin.legacy_global_since.is_some(),
                             ));
                         }
                     }
@@ -434,12 +503,24 @@ impl Replicator {
                 Ok(delays)
             })
             .await?;
-        for (region, table, receiving, ms) in delays {
+        let mut pending: HashMap<(String, String, String), u64> = HashMap::new();
+        for (region, table, receiving, ms, legacy) in delays {
             self.metrics.add(
                 (&region, &table),
                 "ReplicationLatency",
-                Dim::Receiving(receiving),
+                Dim::Receiving(receiving.clone()),
                 ms as f64,
+            );
+            if legacy {
+                *pending.entry((region, table, receiving)).or_default() += 1;
+            }
+        }
+        for ((region, table, receiving), n) in pending {
+            self.metrics.add(
+                (&region, &table),
+                "PendingReplicationCount",
+                Dim::Receiving(receiving),
+                n as f64,
             );
         }
         Ok(more)
@@ -451,8 +532,8 @@ impl Worker for Replicator {
         "replication".into()
     }
 
-    fn step(&mut self, _now: u64) -> StepFuture<'_> {
-        Box::pin(async move { self.step_once().await.map_err(|e| e.to_string()) })
+    fn step(&mut self, now: u64) -> StepFuture<'_> {
+        Box::pin(async move { self.step_once(now).await.map_err(|e| e.to_string()) })
     }
 
     /// Writes to a global table are noticed within this interval (nobody wakes the worker:
