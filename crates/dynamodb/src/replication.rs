@@ -1,5 +1,5 @@
-//! Global tables (version 2019.11.21): replicas of a table in other regions, kept in step in
-//! the background, as AWS does, asynchronously and last writer wins.
+//! Global tables (versions 2019.11.21 and 2017.11.29 alike): replicas of a table in other
+//! regions, kept in step in the background, as AWS does, asynchronously and last writer wins.
 //!
 //! - **Versions.** Every write to a member of a group has a version: its commit time on the
 //!   installation clock (ms), made greater than the version of the write it replaces, with its
@@ -112,14 +112,15 @@ pub(crate) fn stamp_local(
 }
 
 /// Applies a write of another region (`new` None: a delete) to `target` if `version` is newer
-/// than the one the target has for the key. `quiet`: no stream record (a fill's copy).
+/// than the one the target has for the key (a fill passes its table without its stream, so its
+/// copies leave no stream record).
 fn apply_remote(
     ctx: &mut WriteCtx<'_>,
     target: &TableMeta,
     key: &[u8],
     new: Option<&Item>,
     version: Option<&Version>,
-) -> Result<bool, StoreError> {
+) -> Result<(), StoreError> {
     let current = version_of(ctx, &target.table_id, key)?;
     let newer = match (version, &current) {
         (Some(v), Some(c)) => v > c,
@@ -130,7 +131,7 @@ fn apply_remote(
         (None, None) => true,
     };
     if !newer {
-        return Ok(false);
+        return Ok(());
     }
     let old = items::read_item(ctx, target, key)?;
     items::apply_write(ctx, target, key, old.as_ref(), new, Origin::Replica)?;
@@ -141,7 +142,7 @@ fn apply_remote(
             &encode_version(*at, region),
         )?;
     }
-    Ok(true)
+    Ok(())
 }
 
 /// The group `meta` belongs to, itself included: (region, table), the regions in order.
