@@ -213,7 +213,13 @@ def test_the_modules_replica_regions_apply_plan_clean_and_destroy(server, tmp_pa
     assert eu.list_tables()["TableNames"] == ["myapp-prod-users"]
     replica = eu.describe_table(TableName="myapp-prod-users")["Table"]
     assert replica["TableStatus"] == "ACTIVE"
-    assert replica["Replicas"] == [{"RegionName": US, "ReplicaStatus": "ACTIVE"}]
+    # us-east-1's table is under the module's customer managed key, which the replica names;
+    # the replica has its region's AWS managed key (the module gives none), which is not named.
+    cmk = us.describe_table(TableName="myapp-prod-users")["Table"]["SSEDescription"]["KMSMasterKeyArn"]
+    assert replica["Replicas"] == [{"RegionName": US, "ReplicaStatus": "ACTIVE", "KMSMasterKeyId": cmk}]
+    assert us.describe_table(TableName="myapp-prod-users")["Table"]["Replicas"] == [
+        {"RegionName": EU, "ReplicaStatus": "ACTIVE"}]
+    assert replica["SSEDescription"]["KMSMasterKeyArn"].startswith("arn:aws:kms:eu-west-1:")
     # propagate_tags and the replica's point-in-time recovery reached eu-west-1.
     tags = {t["Key"]: t["Value"] for t in eu.list_tags_of_resource(ResourceArn=replica["TableArn"])["Tags"]}
     assert tags["Environment"] == "prod"
