@@ -537,8 +537,8 @@ impl Worker for Replicator {
         Box::pin(async move { self.step_once(now).await.map_err(|e| e.to_string()) })
     }
 
-    /// Writes to a global table are noticed within this interval (nobody wakes the worker:
-    /// the write path does not know it).
+    /// Requests' writes to a global table wake the worker once durable (`usage`); the TTL
+    /// sweeper's, and any other, are noticed within this interval.
     fn poll(&self) -> Option<Duration> {
         Some(Duration::from_millis(50))
     }

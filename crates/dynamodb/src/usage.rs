@@ -45,6 +45,11 @@ impl Dynamo {
         self.metrics
             .record((meta.region(), &meta.table_name), consumed, kind);
         self.throttle.debit(meta, consumed, kind);
+        // A global table's write, durable now (capacity is charged after the write job): the
+        // replication worker sends it on without waiting for its next poll.
+        if kind == Kind::Write && !meta.replicas.is_empty() {
+            self.replicator.wake();
+        }
         let _ = TOUCHED.try_with(|t| {
             let mut t = t.borrow_mut();
             if !t.iter().any(|x| Arc::ptr_eq(x, meta)) {
