@@ -145,8 +145,8 @@ fn apply_remote(
     Ok(())
 }
 
-/// The group `meta` belongs to, itself included: (region, table), the regions in order.
-fn group(catalog: &Catalog, meta: &TableMeta) -> Vec<Arc<TableMeta>> {
+/// The group `meta` belongs to, itself included, in region order.
+pub(crate) fn group(catalog: &Catalog, meta: &TableMeta) -> Vec<Arc<TableMeta>> {
     let mut out: Vec<Arc<TableMeta>> = meta
         .replicas
         .iter()
@@ -157,26 +157,37 @@ fn group(catalog: &Catalog, meta: &TableMeta) -> Vec<Arc<TableMeta>> {
     out
 }
 
-/// Sets the status of `region`'s entry in the replica lists of the group's other members.
+/// Changes the catalog entry of each of the group's members other than `member`.
+fn change_others(
+    ctx: &mut WriteCtx<'_>,
+    catalog: &Catalog,
+    member: &TableMeta,
+    change: impl Fn(&mut TableMeta),
+) -> Result<(), StoreError> {
+    for other in group(catalog, member) {
+        if other.region() != member.region() {
+            let mut next = (*other).clone();
+            change(&mut next);
+            catalog.put(ctx, next)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets the status of `member`'s entry in the replica lists of the group's other members.
 pub(crate) fn set_status(
     ctx: &mut WriteCtx<'_>,
     catalog: &Catalog,
     member: &TableMeta,
     status: &str,
 ) -> Result<(), StoreError> {
-    for other in group(catalog, member) {
-        if other.region() == member.region() {
-            continue;
-        }
-        let mut next = (*other).clone();
+    change_others(ctx, catalog, member, |next| {
         for r in next.replicas.iter_mut() {
             if r.region_name == member.region() {
                 r.replica_status = status.to_string();
             }
         }
-        catalog.put(ctx, next)?;
-    }
-    Ok(())
+    })
 }
 
 /// `member` leaves its group (its table is deleted): the others no longer list it.
@@ -185,14 +196,9 @@ pub(crate) fn leave_group(
     catalog: &Catalog,
     member: &TableMeta,
 ) -> Result<(), StoreError> {
-    for other in group(catalog, member) {
-        if other.region() == member.region() {
-            continue;
-        }
-        let mut next = (*other).clone();
-        next.replicas.retain(|r| r.region_name != member.region());
-        catalog.put(ctx, next)?;
-    }
+    change_others(ctx, catalog, member, |next| {
+        next.replicas.retain(|r| r.region_name != member.region())
+    })?;
     ctx.drop_table(&versions_table(&member.table_id))
 }
 

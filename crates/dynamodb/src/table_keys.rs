@@ -72,7 +72,7 @@ impl KeyCache {
 }
 
 /// Whether `arn` is the AWS managed key of DynamoDB in its region and account.
-fn is_managed(arn: &str) -> bool {
+pub(crate) fn is_managed(arn: &str) -> bool {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     match parts.as_slice() {
         [_, _, "kms", region, account, resource] => {

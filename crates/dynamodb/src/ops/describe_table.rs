@@ -57,10 +57,7 @@ pub(super) fn replicas(svc: &InRegion<'_>, meta: &TableMeta, description: &mut J
                 );
             }
             if let Some(sse) = &member.sse {
-                let managed = sse.kms_master_key_arn.ends_with(&format!(
-                    ":key/{}",
-                    kms::managed_key_id(member.region(), &svc.env.account_id)
-                ));
+                let managed = crate::table_keys::is_managed(&sse.kms_master_key_arn);
                 if !managed {
                     d.insert(
                         "KMSMasterKeyId".into(),

@@ -81,18 +81,6 @@ fn table_of(
         .ok_or_else(|| DynamoError::table_not_found(name))
 }
 
-/// The group's members: this table and its replicas, in region order.
-fn members(svc: &InRegion<'_>, meta: &TableMeta) -> Vec<std::sync::Arc<TableMeta>> {
-    let mut out: Vec<_> = meta
-        .replicas
-        .iter()
-        .filter_map(|r| svc.catalog.get(&r.region_name, &meta.table_name))
-        .collect();
-    out.extend(svc.table(&meta.table_name));
-    out.sort_by(|a, b| a.region().cmp(b.region()));
-    out
-}
-
 /// One call to Application Auto Scaling in `region`.
 async fn scaling(
     svc: &InRegion<'_>,
@@ -187,7 +175,7 @@ pub(super) async fn describe(
 ) -> Result<Json, DynamoError> {
     let meta = table_of(svc, req.table_name.as_deref())?;
     let mut replicas = Vec::new();
-    for m in members(svc, &meta) {
+    for m in crate::replication::group(&svc.catalog, &meta) {
         let region = m.region();
         let mut r = Map::new();
         r.insert("RegionName".into(), region.into());
@@ -294,7 +282,7 @@ pub(super) async fn update(svc: &InRegion<'_>, req: UpdateRequest) -> Result<Jso
             "One or more parameter values were invalid: Auto scaling is only supported for tables in PROVISIONED billing mode", // message unverified
         ));
     }
-    let members = members(svc, &meta);
+    let members = crate::replication::group(&svc.catalog, &meta);
     let name = meta.table_name.clone();
     for r in req.replica_updates.iter().flatten() {
         if !members.iter().any(|m| m.region() == r.region_name) {
