@@ -9,6 +9,7 @@ import time
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from dynohelpers import ACCESS_KEY, SECRET_KEY
@@ -17,6 +18,8 @@ from test_terraform import NO_TERRAFORM, SKIP_REASON, module_copy, run
 
 US, EU, AP = "us-east-1", "eu-west-1", "ap-southeast-2"
 STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+# What AWS answers in every replica entry of a current-version global table (recorded 2026-10-09).
+MODE = {"GlobalTableSettingsReplicationMode": "ENABLED_WITH_OVERRIDES"}
 
 
 def client(server, region, service="dynamodb"):
@@ -86,16 +89,17 @@ def test_a_replica_gets_the_items_and_writes_flow_both_ways(server):
     for i in range(1200):
         us.put_item(TableName="orders", Item={"k": {"S": f"k{i:04}"}, "g": {"S": f"g{i % 7}"}, "n": {"N": str(i)}})
     out = add_replica(us, "orders", EU)["TableDescription"]
-    assert out["Replicas"] == [{"RegionName": EU, "ReplicaStatus": "CREATING", "ReplicaStatusPercentProgress": "0"}]
+    assert out["Replicas"] == [{**MODE, "RegionName": EU, "ReplicaStatus": "CREATING",
+                                "ReplicaStatusPercentProgress": "0"}]
     assert out["GlobalTableVersion"] == "2019.11.21"
     assert active(server, "orders", EU)
     replica = eu.describe_table(TableName="orders")["Table"]
     assert replica["TableArn"].startswith("arn:aws:dynamodb:eu-west-1:")
-    assert replica["Replicas"] == [{"RegionName": US, "ReplicaStatus": "ACTIVE"}]
+    assert replica["Replicas"] == [{**MODE, "RegionName": US, "ReplicaStatus": "ACTIVE"}]
     assert replica["StreamSpecification"] == STREAM
     assert [g["IndexName"] for g in replica["GlobalSecondaryIndexes"]] == ["by-g"]
     assert wait_until(lambda: us.describe_table(TableName="orders")["Table"]["Replicas"]
-                      == [{"RegionName": EU, "ReplicaStatus": "ACTIVE"}])
+                      == [{**MODE, "RegionName": EU, "ReplicaStatus": "ACTIVE"}])
     assert scan_all(eu, "orders") == scan_all(us, "orders")
     # The replica's index was filled too.
     by_g = dict(TableName="orders", IndexName="by-g", KeyConditionExpression="g = :g",
@@ -216,9 +220,9 @@ def test_the_modules_replica_regions_apply_plan_clean_and_destroy(server, tmp_pa
     # us-east-1's table is under the module's customer managed key, which the replica names;
     # the replica has its region's AWS managed key (the module gives none), which is not named.
     cmk = us.describe_table(TableName="myapp-prod-users")["Table"]["SSEDescription"]["KMSMasterKeyArn"]
-    assert replica["Replicas"] == [{"RegionName": US, "ReplicaStatus": "ACTIVE", "KMSMasterKeyId": cmk}]
+    assert replica["Replicas"] == [{**MODE, "RegionName": US, "ReplicaStatus": "ACTIVE", "KMSMasterKeyId": cmk}]
     assert us.describe_table(TableName="myapp-prod-users")["Table"]["Replicas"] == [
-        {"RegionName": EU, "ReplicaStatus": "ACTIVE"}]
+        {**MODE, "RegionName": EU, "ReplicaStatus": "ACTIVE"}]
     assert replica["SSEDescription"]["KMSMasterKeyArn"].startswith("arn:aws:kms:eu-west-1:")
     # propagate_tags and the replica's point-in-time recovery reached eu-west-1.
     tags = {t["Key"]: t["Value"] for t in eu.list_tags_of_resource(ResourceArn=replica["TableArn"])["Tags"]}
@@ -385,7 +389,7 @@ def test_a_replicas_own_settings_change_with_replica_updates_update(server):
         "RegionName": EU, "ProvisionedThroughputOverride": {"ReadCapacityUnits": 12},
         "KMSMasterKeyId": key, "TableClassOverride": "STANDARD_INFREQUENT_ACCESS"}}])
     (replica,) = us.describe_table(TableName="tuned")["Table"]["Replicas"]
-    assert replica == {"RegionName": EU, "ReplicaStatus": "ACTIVE", "KMSMasterKeyId": key,
+    assert replica == {**MODE, "RegionName": EU, "ReplicaStatus": "ACTIVE", "KMSMasterKeyId": key,
                        "ProvisionedThroughputOverride": {"ReadCapacityUnits": 12},
                        "ReplicaTableClassSummary": {"TableClass": "STANDARD_INFREQUENT_ACCESS"}}
     there = eu.describe_table(TableName="tuned")["Table"]
@@ -445,3 +449,298 @@ def test_pending_replication_count_is_the_2017_11_29_versions_and_a_day_later_al
         eu.delete_item(TableName="current", Key={"k": {"S": "k4"}})
     assert wait_until(lambda: scan_all(us, "current") == scan_all(eu, "current"))
     assert len(scan_all(us, "current")) == 4
+
+
+def test_synchronized_settings_reach_every_replica_and_deletion_protection_does_not(server):
+    # AWS's list: capacity mode, write (and, overriding, read) capacity, index definitions and
+    # their capacity, TTL are synchronized; deletion protection is not.
+    us, eu = client(server, US), client(server, EU)
+    us.create_table(TableName="synced", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                    StreamSpecification=STREAM)
+    for i in range(50):
+        us.put_item(TableName="synced", Item={"k": {"S": f"k{i}"}, "g": {"S": f"g{i % 3}"}})
+    add_replica(us, "synced", EU)
+    assert active(server, "synced", EU)
+    us.update_table(TableName="synced", ReplicaUpdates=[{"Update": {
+        "RegionName": EU, "ProvisionedThroughputOverride": {"ReadCapacityUnits": 3}}}])
+
+    # An index made in eu-west-1 appears in both regions and is filled from each one's items.
+    eu.update_table(TableName="synced", AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                    GlobalSecondaryIndexUpdates=[{"Create": {
+                        "IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "KEYS_ONLY"},
+                        "ProvisionedThroughput": {"ReadCapacityUnits": 4, "WriteCapacityUnits": 4}}}])
+
+    def index_active(ddb):
+        return lambda: [g["IndexStatus"] for g in ddb.describe_table(TableName="synced")["Table"]
+                        .get("GlobalSecondaryIndexes", [])] == ["ACTIVE"]
+    assert wait_until(index_active(us)) and wait_until(index_active(eu))
+    for ddb in (us, eu):
+        got = ddb.query(TableName="synced", IndexName="by-g", KeyConditionExpression="g = :g",
+                        ExpressionAttributeValues={":g": {"S": "g0"}})
+        assert got["Count"] == 17
+
+    # Write capacity in us-east-1 changes both; so does read capacity, replacing the override.
+    us.update_table(TableName="synced", ProvisionedThroughput={"ReadCapacityUnits": 8, "WriteCapacityUnits": 9})
+    for ddb in (us, eu):
+        t = ddb.describe_table(TableName="synced")["Table"]["ProvisionedThroughput"]
+        assert (t["ReadCapacityUnits"], t["WriteCapacityUnits"]) == (8, 9)
+    assert "ProvisionedThroughputOverride" not in us.describe_table(TableName="synced")["Table"]["Replicas"][0]
+
+    # TTL set in one region holds in both.
+    us.update_time_to_live(TableName="synced", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    assert eu.describe_time_to_live(TableName="synced")["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "exp"} or \
+        eu.describe_time_to_live(TableName="synced")["TimeToLiveDescription"]["AttributeName"] == "exp"
+    assert eu.describe_time_to_live(TableName="synced")["TimeToLiveDescription"]["TimeToLiveStatus"] in (
+        "ENABLING", "ENABLED")
+
+    # Deletion protection stays per region.
+    us.update_table(TableName="synced", DeletionProtectionEnabled=True)
+    assert us.describe_table(TableName="synced")["Table"]["DeletionProtectionEnabled"] is True
+    assert eu.describe_table(TableName="synced")["Table"]["DeletionProtectionEnabled"] is False
+
+    # Switching to on demand switches every member.
+    eu.update_table(TableName="synced", BillingMode="PAY_PER_REQUEST")
+    for ddb in (us, eu):
+        assert ddb.describe_table(TableName="synced")["Table"]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_a_replica_overrides_its_index_read_capacity_and_on_demand_read_maximum(server):
+    us, eu, ap = client(server, US), client(server, EU), client(server, AP)
+    us.create_table(TableName="idx", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                                          {"AttributeName": "g", "AttributeType": "S"}],
+                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                    GlobalSecondaryIndexes=[{"IndexName": "by-g", "Projection": {"ProjectionType": "ALL"},
+                                             "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                             "ProvisionedThroughput": {"ReadCapacityUnits": 5,
+                                                                       "WriteCapacityUnits": 5}}],
+                    StreamSpecification=STREAM)
+    us.update_table(TableName="idx", ReplicaUpdates=[{"Create": {
+        "RegionName": EU, "GlobalSecondaryIndexes": [
+            {"IndexName": "by-g", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 11}}]}}])
+    assert active(server, "idx", EU)
+    (entry,) = us.describe_table(TableName="idx")["Table"]["Replicas"]
+    assert entry["GlobalSecondaryIndexes"] == [
+        {"IndexName": "by-g", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 11}}]
+    (there,) = eu.describe_table(TableName="idx")["Table"]["GlobalSecondaryIndexes"]
+    assert (there["ProvisionedThroughput"]["ReadCapacityUnits"],
+            there["ProvisionedThroughput"]["WriteCapacityUnits"]) == (11, 5)
+    us.update_table(TableName="idx", ReplicaUpdates=[{"Update": {
+        "RegionName": EU, "GlobalSecondaryIndexes": [
+            {"IndexName": "by-g", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 7}}]}}])
+    (there,) = eu.describe_table(TableName="idx")["Table"]["GlobalSecondaryIndexes"]
+    assert there["ProvisionedThroughput"]["ReadCapacityUnits"] == 7
+    with pytest.raises(ClientError) as e:
+        us.update_table(TableName="idx", ReplicaUpdates=[{"Update": {
+            "RegionName": EU, "GlobalSecondaryIndexes": [
+                {"IndexName": "nope", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 7}}]}}])
+    assert code(e) == "ValidationException"
+
+    # On demand: the replica's own maximum of read request units, enforced there.
+    us.create_table(TableName="ondemand", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                    BillingMode="PAY_PER_REQUEST", StreamSpecification=STREAM,
+                    OnDemandThroughput={"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 100})
+    us.update_table(TableName="ondemand", ReplicaUpdates=[{"Create": {
+        "RegionName": AP, "OnDemandThroughputOverride": {"MaxReadRequestUnits": 1}}}])
+    assert active(server, "ondemand", AP)
+    (entry,) = us.describe_table(TableName="ondemand")["Table"]["Replicas"]
+    assert entry["OnDemandThroughputOverride"] == {"MaxReadRequestUnits": 1}
+    assert ap.describe_table(TableName="ondemand")["Table"]["OnDemandThroughput"] == {
+        "MaxReadRequestUnits": 1, "MaxWriteRequestUnits": 100}
+    us.put_item(TableName="ondemand", Item={"k": {"S": "a"}, "pad": {"S": "x" * 3000}})
+    assert wait_until(lambda: "Item" in ap.get_item(TableName="ondemand", Key={"k": {"S": "a"}}))
+    ap = boto3.client("dynamodb", endpoint_url=server.endpoint, region_name=AP,
+                      aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                      config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+    throttled = 0
+    for _ in range(30):
+        try:
+            ap.get_item(TableName="ondemand", Key={"k": {"S": "a"}}, ConsistentRead=True)
+            us.get_item(TableName="ondemand", Key={"k": {"S": "a"}}, ConsistentRead=True)
+        except ClientError as err:
+            assert code_of(err) == "ThrottlingException"
+            throttled += 1
+    assert throttled > 0
+    for _ in range(20):  # us-east-1's maximum is its own: 100 units
+        us.get_item(TableName="ondemand", Key={"k": {"S": "a"}}, ConsistentRead=True)
+
+
+def code_of(err: ClientError) -> str:
+    return err.response["Error"]["Code"]
+
+
+def test_eventually_consistent_groups_take_one_replica_action_a_call(server):
+    us = client(server, US)
+    create(us, "one-at-a-time")
+    with pytest.raises(ClientError) as e:
+        us.update_table(TableName="one-at-a-time", ReplicaUpdates=[
+            {"Create": {"RegionName": EU}}, {"Create": {"RegionName": AP}}])
+    assert e.value.response["Error"]["Message"] == \
+        "Update table operation with more than one create or delete replica actions not allowed"
+    with pytest.raises(ClientError) as e:
+        us.update_table(TableName="one-at-a-time", DeletionProtectionEnabled=True,
+                        ReplicaUpdates=[{"Create": {"RegionName": EU}}])
+    assert e.value.response["Error"]["Message"] == \
+        "Requests that modify replicas or witnesses must not also modify other fields"
+    with pytest.raises(ClientError) as e:
+        add_replica(us, "one-at-a-time", US)
+    assert e.value.response["Error"]["Message"] == \
+        "Cannot add, delete, or update the local region through ReplicaUpdates"
+
+
+OHIO, OREGON = "us-east-2", "us-west-2"
+
+
+def strong_table(ddb, name, **extra):
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], **extra)
+
+
+def message(excinfo) -> str:
+    return excinfo.value.response["Error"]["Message"]
+
+
+def test_strong_consistency_validation_as_aws_answers(server):
+    us = client(server, US)
+    strong_table(us, "mrsc")
+
+    def refused(**kwargs):
+        with pytest.raises(ClientError) as e:
+            us.update_table(TableName="mrsc", **kwargs)
+        assert code(e) == "ValidationException"
+        return message(e)
+    assert refused(MultiRegionConsistency="STRONG", ReplicaUpdates=[{"Create": {"RegionName": OHIO}}]) == \
+        "Unsupported replica count for global tables with MultiRegionConsistency set to STRONG."
+    assert refused(ReplicaUpdates=[{"Create": {"RegionName": OHIO}}],
+                   GlobalTableWitnessUpdates=[{"Create": {"RegionName": OREGON}}]) == \
+        "MultiRegionConsistency must be set as STRONG when GlobalTableWitnessUpdates parameter is present."
+    assert refused(MultiRegionConsistency="STRONG", ReplicaUpdates=[{"Create": {"RegionName": OHIO}}],
+                   GlobalTableWitnessUpdates=[{"Create": {"RegionName": OHIO}}]) == \
+        "Cannot target multiple regions with the same action"
+    assert refused(MultiRegionConsistency="STRONG", ReplicaUpdates=[{"Create": {"RegionName": OHIO}}],
+                   GlobalTableWitnessUpdates=[{"Create": {"RegionName": US}}]) == \
+        "Cannot add a witness in the same region as an existing replica when creating a global table " \
+        "with MultiRegionConsistency set to STRONG."
+    assert refused(MultiRegionConsistency="STRONG", ReplicaUpdates=[{"Create": {"RegionName": "us-west-1"}}],
+                   GlobalTableWitnessUpdates=[{"Create": {"RegionName": OREGON}}]) == \
+        "Unsupported Region(s) specified for global tables with MultiRegionConsistency set to STRONG: [us-west-1]."
+    assert refused(MultiRegionConsistency="STRONG", GlobalTableWitnessUpdates=[
+        {"Create": {"RegionName": OREGON}}]).startswith("At least one of ProvisionedThroughput")
+    # A table with items cannot become one.
+    us.put_item(TableName="mrsc", Item={"k": {"S": "x"}})
+    refused(MultiRegionConsistency="STRONG", ReplicaUpdates=[{"Create": {"RegionName": OHIO}}],
+            GlobalTableWitnessUpdates=[{"Create": {"RegionName": OREGON}}])
+    assert "Replicas" not in us.describe_table(TableName="mrsc")["Table"]
+    with pytest.raises(ClientError):
+        client(server, OHIO).describe_table(TableName="mrsc")
+
+
+def test_strong_consistency_writes_are_read_at_once_in_every_region_and_the_group_is_frozen(server):
+    us, ohio, oregon = client(server, US), client(server, OHIO), client(server, OREGON)
+    strong_table(us, "ledger")
+    out = us.update_table(TableName="ledger", MultiRegionConsistency="STRONG",
+                          ReplicaUpdates=[{"Create": {"RegionName": OHIO}}],
+                          GlobalTableWitnessUpdates=[{"Create": {"RegionName": OREGON}}])["TableDescription"]
+    assert out["MultiRegionConsistency"] == "STRONG"
+    assert out["GlobalTableWitnesses"] == [{"RegionName": OREGON, "WitnessStatus": "ACTIVE"}]
+    assert active(server, "ledger", OHIO)
+    there = ohio.describe_table(TableName="ledger")["Table"]
+    assert there["MultiRegionConsistency"] == "STRONG" and there["GlobalTableVersion"] == "2019.11.21"
+    assert [r["RegionName"] for r in there["Replicas"]] == [US]
+    assert "StreamSpecification" not in there  # MRSC does not replicate through streams
+    with pytest.raises(ClientError) as e:  # the witness holds no table of the account
+        oregon.describe_table(TableName="ledger")
+    assert code(e) == "ResourceNotFoundException"
+
+    # Every acknowledged write is read at once, strongly consistent, in the other region: no
+    # waiting, 300 times, alternating the writing region.
+    rng = random.Random(7)
+    for i in range(300):
+        writer, reader = (us, ohio) if i % 2 == 0 else (ohio, us)
+        value = str(rng.randrange(10**9))
+        writer.put_item(TableName="ledger", Item={"k": {"S": f"k{i % 10}"}, "v": {"N": value}})
+        got = reader.get_item(TableName="ledger", Key={"k": {"S": f"k{i % 10}"}}, ConsistentRead=True)
+        assert got["Item"]["v"]["N"] == value
+    # Conditions are evaluated against the latest item, whichever region wrote it.
+    us.put_item(TableName="ledger", Item={"k": {"S": "seat"}, "owner": {"S": "ann"}})
+    with pytest.raises(ClientError) as e:
+        ohio.put_item(TableName="ledger", Item={"k": {"S": "seat"}, "owner": {"S": "bob"}},
+                      ConditionExpression="attribute_not_exists(k)")
+    assert code(e) == "ConditionalCheckFailedException"
+    ohio.update_item(TableName="ledger", Key={"k": {"S": "seat"}}, UpdateExpression="SET n = :one",
+                     ExpressionAttributeValues={":one": {"N": "1"}})
+    ohio.delete_item(TableName="ledger", Key={"k": {"S": "k0"}})
+    us.batch_write_item(RequestItems={"ledger": [{"PutRequest": {"Item": {"k": {"S": "batch"}}}}]})
+    ohio.execute_statement(Statement="INSERT INTO ledger VALUE {'k': 'partiql'}")
+    assert scan_all(us, "ledger") == scan_all(ohio, "ledger")
+    assert us.get_item(TableName="ledger", Key={"k": {"S": "seat"}})["Item"]["n"] == {"N": "1"}
+
+    # Not offered on MRSC tables: transactions, TTL; the membership and the mode are frozen.
+    with pytest.raises(ClientError) as e:
+        us.transact_write_items(TransactItems=[{"Put": {"TableName": "ledger", "Item": {"k": {"S": "t"}}}}])
+    assert code(e) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        us.transact_get_items(TransactItems=[{"Get": {"TableName": "ledger", "Key": {"k": {"S": "t"}}}}])
+    assert code(e) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        us.update_time_to_live(TableName="ledger", TimeToLiveSpecification={"Enabled": True, "AttributeName": "x"})
+    assert code(e) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        add_replica(us, "ledger", "eu-west-1")
+    assert message(e) == "Cannot add replicas to a global table with strong MultiRegionConsistency"
+    with pytest.raises(ClientError) as e:
+        us.update_table(TableName="ledger", ReplicaUpdates=[{"Delete": {"RegionName": OHIO}}])
+    assert message(e) == "Update table delete operation does not include all witnesses."
+    for ddb in (us, ohio):
+        with pytest.raises(ClientError) as e:
+            ddb.delete_table(TableName="ledger")
+        assert message(e) == ("Deletion of only one table replica is not supported for global tables "
+                              "with MultiRegionConsistency set to STRONG.")
+    with pytest.raises(ClientError) as e:
+        us.update_table(TableName="ledger", MultiRegionConsistency="EVENTUAL",
+                        ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])
+    assert message(e) == "MultiRegionConsistency parameter is unsupported on existing global table"
+    with pytest.raises(ClientError) as e:
+        us.update_table(TableName="ledger", ReplicaUpdates=[{"Delete": {"RegionName": OHIO}}],
+                        GlobalTableWitnessUpdates=[{"Delete": {"RegionName": "eu-west-1"}}])
+    assert message(e).endswith("Please retry the request without these witnesses: [eu-west-1].")
+
+    # Dissolved in one request: the replica and the witness; us-east-1 is a regional table again.
+    kept = scan_all(us, "ledger")
+    out = us.update_table(TableName="ledger", ReplicaUpdates=[{"Delete": {"RegionName": OHIO}}],
+                          GlobalTableWitnessUpdates=[{"Delete": {"RegionName": OREGON}}])["TableDescription"]
+    for key in ("Replicas", "GlobalTableWitnesses", "MultiRegionConsistency", "GlobalTableVersion"):
+        assert key not in out
+    with pytest.raises(ClientError) as e:
+        ohio.describe_table(TableName="ledger")
+    assert code(e) == "ResourceNotFoundException"
+    us.transact_write_items(TransactItems=[{"Put": {"TableName": "ledger", "Item": {"k": {"S": "t"}}}}])
+    assert len(scan_all(us, "ledger")) == len(kept) + 1
+
+
+def test_three_strongly_consistent_replicas_and_their_dissolution(server):
+    us, ohio, oregon = client(server, US), client(server, OHIO), client(server, OREGON)
+    strong_table(us, "trio")
+    us.update_table(TableName="trio", MultiRegionConsistency="STRONG",
+                    ReplicaUpdates=[{"Create": {"RegionName": OHIO}}, {"Create": {"RegionName": OREGON}}])
+    assert active(server, "trio", OHIO) and active(server, "trio", OREGON)
+    assert sorted(r["RegionName"] for r in oregon.describe_table(TableName="trio")["Table"]["Replicas"]) == [US, OHIO]
+    for i, writer in enumerate((us, ohio, oregon)):
+        writer.put_item(TableName="trio", Item={"k": {"S": f"from-{i}"}})
+        for reader in (us, ohio, oregon):
+            assert "Item" in reader.get_item(TableName="trio", Key={"k": {"S": f"from-{i}"}}, ConsistentRead=True)
+    with pytest.raises(ClientError) as e:
+        us.update_table(TableName="trio", ReplicaUpdates=[{"Delete": {"RegionName": OHIO}}])
+    assert message(e) == ("Deletion of only one table replica is not supported for global tables "
+                          "with MultiRegionConsistency set to STRONG.")
+    oregon.update_table(TableName="trio", ReplicaUpdates=[{"Delete": {"RegionName": US}},
+                                                         {"Delete": {"RegionName": OHIO}}])
+    assert "MultiRegionConsistency" not in oregon.describe_table(TableName="trio")["Table"]
+    assert [i["k"]["S"] for i in scan_all(oregon, "trio")] == ["from-0", "from-1", "from-2"]
+    oregon.delete_table(TableName="trio")

@@ -239,12 +239,14 @@ fn after_write(
         return Ok(index_writes);
     }
     // A global table's own writes carry their version to the other regions; replicated ones
-    // had theirs stamped where they were made.
-    let version = if meta.replicas.is_empty() || origin == Origin::Replica {
-        None
-    } else {
-        Some(crate::replication::stamp_local(ctx, meta, key)?)
-    };
+    // had theirs stamped where they were made. A strongly consistent group's writes are made
+    // in every member at once (`replication::write_through`) and need none.
+    let version =
+        if meta.replicas.is_empty() || meta.strongly_consistent || origin == Origin::Replica {
+            None
+        } else {
+            Some(crate::replication::stamp_local(ctx, meta, key)?)
+        };
     let shape = meta.key_shape();
     let keys = key_of(&shape, new.or(old).unwrap_or(&Item::new()));
     let record = ChangeRecord {

@@ -378,6 +378,22 @@ impl Dynamo {
     }
 
     /// Runs one operation on a raw JSON request body.
+    /// UpdateTable of a table's capacity in `call`'s region alone, for Application Auto
+    /// Scaling: a global table's other members keep theirs (each region's targets scale it).
+    pub async fn scale(
+        &self,
+        body: &[u8],
+        call: &CallCtx,
+    ) -> Result<serde_json::Value, DynamoError> {
+        self.measured(
+            Operation::UpdateTable,
+            body,
+            &call.region,
+            ops::scale_member(self, body, call),
+        )
+        .await
+    }
+
     pub async fn call(
         &self,
         op: Operation,

@@ -42,6 +42,10 @@ use crate::items;
 use crate::metrics::{Dim, Recorder};
 use crate::schema::{Replica, TableMeta};
 
+/// AWS's answer (recorded 2026-10-09, ack-api-quirks DDB-TABLE-260) to removing one member of
+/// a strongly consistent group: it is dissolved whole, by one UpdateTable.
+pub(crate) const STRONG_SINGLE_DELETE: &str = "Deletion of only one table replica is not supported for global tables with MultiRegionConsistency set to STRONG.";
+
 /// Per-key versions of a member of a group.
 pub(crate) fn versions_table(table_id: &str) -> String {
     format!("ddb.versions.{table_id}")
@@ -145,6 +149,30 @@ fn apply_remote(
     Ok(())
 }
 
+/// A request's write to a member of a strongly consistent group (MultiRegionConsistency
+/// STRONG), made in every other member in the same write job: replication is synchronous, so a
+/// read in any region sees it once it is acknowledged and a condition is evaluated against the
+/// latest item. The copies appear in the members' streams, if they have one; they need no
+/// versions, as no write can arrive later from elsewhere. Nothing for any other table.
+pub(crate) fn write_through(
+    ctx: &mut WriteCtx<'_>,
+    catalog: &Catalog,
+    meta: &TableMeta,
+    key: &[u8],
+    new: Option<&Item>,
+) -> Result<(), StoreError> {
+    if !meta.strongly_consistent {
+        return Ok(());
+    }
+    for target in group(catalog, meta) {
+        if target.region() != meta.region() {
+            let old = items::read_item(ctx, &target, key)?;
+            items::apply_write(ctx, &target, key, old.as_ref(), new, Origin::Replica)?;
+        }
+    }
+    Ok(())
+}
+
 /// The group `meta` belongs to, itself included, in region order.
 pub(crate) fn group(catalog: &Catalog, meta: &TableMeta) -> Vec<Arc<TableMeta>> {
     let mut out: Vec<Arc<TableMeta>> = meta
@@ -230,6 +258,19 @@ pub(crate) fn join_group(
     }
     start_checkpoint(ctx)?;
     catalog.put(ctx, replica)
+}
+
+/// Makes every member of `member`'s group strongly consistent, with the group's witness.
+pub(crate) fn make_strong(
+    ctx: &mut WriteCtx<'_>,
+    catalog: &Catalog,
+    member: &TableMeta,
+    witness: Option<String>,
+) -> Result<(), StoreError> {
+    change_others(ctx, catalog, member, |next| {
+        next.strongly_consistent = true;
+        next.witness_region = witness.clone();
+    })
 }
 
 /// Starts the worker's checkpoint at the job's position if it has none: a group made now needs

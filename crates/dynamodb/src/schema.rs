@@ -211,6 +211,14 @@ pub struct TableMeta {
     /// table was made (epoch seconds). Its group is `replicas`, as for the current version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legacy_global_since: Option<f64>,
+    /// A member of a global table with multi-Region strong consistency (MultiRegionConsistency
+    /// STRONG): every write reaches the other members in its own write job (`replication`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strongly_consistent: bool,
+    /// The witness of a strongly consistent global table of two replicas: a region that holds
+    /// no table of the account (AWS keeps its copy of the writes there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness_region: Option<String>,
 }
 
 /// A replica of a global table, as its group's other members list it.

@@ -1,8 +1,9 @@
 //! Application Auto Scaling's capacity changes, made through DynamoDB's UpdateTable as any
-//! client's would be: the same validation, the limits on decreases, the same catalog change.
+//! client's would be: the same validation, the limits on decreases, the same catalog change —
+//! in the target's region alone (a global table's other members have their own targets).
 
 use autoscaling::CapacityChange;
-use dynamodb::{CallCtx, Dynamo, Operation};
+use dynamodb::{CallCtx, Dynamo};
 use serde_json::json;
 
 /// One capacity change at a time: UpdateTable sets read and write units together, so a read
@@ -54,7 +55,7 @@ pub async fn set_capacity(dynamo: &Dynamo, change: CapacityChange) -> Result<(),
         host: "localhost".into(),
     };
     dynamo
-        .call(Operation::UpdateTable, body.to_string().as_bytes(), &call)
+        .scale(body.to_string().as_bytes(), &call)
         .await
         .map(|_| ())
         .map_err(|e| e.message)

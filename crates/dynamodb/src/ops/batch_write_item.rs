@@ -240,6 +240,7 @@ pub(super) async fn handle(
                         w.new.as_ref(),
                         Origin::User,
                     )?;
+                    crate::replication::write_through(tx, &catalog, meta, &w.key, w.new.as_ref())?;
                     table_consumed.merge(&common::write_consumed(
                         old.as_ref(),
                         w.new.as_ref(),

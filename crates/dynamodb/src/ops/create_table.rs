@@ -310,6 +310,8 @@ fn validate_request(svc: &InRegion<'_>, req: Request) -> Result<TableMeta, Dynam
         replicas: Vec::new(),
         replica_fill: None,
         legacy_global_since: None,
+        strongly_consistent: false,
+        witness_region: None,
     })
 }
 

@@ -31,6 +31,9 @@ pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, Dyn
                     format!("Attempt to change a resource which is still in use: Table is being restored: {name}"), // message unverified
                 )));
             }
+            if meta.strongly_consistent {
+                return Ok(Err(DynamoError::validation(crate::replication::STRONG_SINGLE_DELETE)));
+            }
             if meta.deletion_protection {
                 return Ok(Err(DynamoError::validation(
                     "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",

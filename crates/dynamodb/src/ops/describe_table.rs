@@ -43,6 +43,12 @@ pub(super) fn replicas(svc: &InRegion<'_>, meta: &TableMeta, description: &mut J
             let mut d = Map::new();
             d.insert("RegionName".into(), r.region_name.clone().into());
             d.insert("ReplicaStatus".into(), r.replica_status.clone().into());
+            if meta.legacy_global_since.is_none() {
+                d.insert(
+                    "GlobalTableSettingsReplicationMode".into(),
+                    SETTINGS_REPLICATION.into(),
+                );
+            }
             let Some(member) = svc.catalog.get(&r.region_name, &meta.table_name) else {
                 return Json::Object(d);
             };
@@ -72,6 +78,40 @@ pub(super) fn replicas(svc: &InRegion<'_>, meta: &TableMeta, description: &mut J
                     json!({ "ReadCapacityUnits": read }),
                 );
             }
+            let read_max = |m: &TableMeta| m.on_demand_throughput.map(|o| o.max_read_request_units);
+            if let (true, Some(units)) = (member.pay_per_request(), read_max(&member)) {
+                if read_max(meta) != Some(units) && units != -1 {
+                    d.insert(
+                        "OnDemandThroughputOverride".into(),
+                        json!({ "MaxReadRequestUnits": units }),
+                    );
+                }
+            }
+            // Only what the replica overrides: inherited values are absent, as AWS answers.
+            let indexes: Vec<Json> = member
+                .global_indexes
+                .iter()
+                .filter(|_| !member.pay_per_request())
+                .filter_map(|g| {
+                    let theirs = g.provisioned_throughput.as_ref()?.read_capacity_units;
+                    let mine = meta
+                        .global_indexes
+                        .iter()
+                        .find(|x| x.index_name == g.index_name)?
+                        .provisioned_throughput
+                        .as_ref()?
+                        .read_capacity_units;
+                    (theirs != mine).then(|| {
+                        json!({
+                            "IndexName": g.index_name,
+                            "ProvisionedThroughputOverride": { "ReadCapacityUnits": theirs },
+                        })
+                    })
+                })
+                .collect();
+            if !indexes.is_empty() {
+                d.insert("GlobalSecondaryIndexes".into(), indexes.into());
+            }
             if member.table_class != "STANDARD" {
                 d.insert(
                     "ReplicaTableClassSummary".into(),
@@ -85,6 +125,10 @@ pub(super) fn replicas(svc: &InRegion<'_>, meta: &TableMeta, description: &mut J
         d.insert("Replicas".into(), list.into());
     }
 }
+
+/// How a current-version global table replicates its settings: AWS answers this one value for
+/// every member and replica (recorded 2026-10-09, ack-api-quirks DDB-TABLE-320).
+const SETTINGS_REPLICATION: &str = "ENABLED_WITH_OVERRIDES";
 
 fn throughput(t: &Throughput, now: f64) -> Json {
     let mut out = Map::new();
@@ -258,6 +302,22 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>, no
         };
         d.insert("GlobalTableVersion".into(), version.into());
         d.insert("Replicas".into(), json!(meta.replicas));
+        if meta.legacy_global_since.is_none() {
+            d.insert(
+                "GlobalTableSettingsReplicationMode".into(),
+                SETTINGS_REPLICATION.into(),
+            );
+        }
+        // AWS names the mode only when it is STRONG (recorded 2026-10-09, DDB-TABLE-201).
+        if meta.strongly_consistent {
+            d.insert("MultiRegionConsistency".into(), "STRONG".into());
+        }
+        if let Some(w) = &meta.witness_region {
+            d.insert(
+                "GlobalTableWitnesses".into(),
+                json!([{ "RegionName": w, "WitnessStatus": "ACTIVE" }]),
+            );
+        }
     }
     Json::Object(d)
 }

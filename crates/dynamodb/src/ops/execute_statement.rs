@@ -284,6 +284,7 @@ pub(super) fn write_in(
         new.as_ref(),
         Origin::User,
     )?;
+    crate::replication::write_through(tx, catalog, &meta, &plan.key, new.as_ref())?;
     let consumed = common::write_consumed(old.as_ref(), new.as_ref(), &writes);
     let returned = match (&plan.kind, plan.returning) {
         (_, None) => None,

@@ -135,6 +135,7 @@ pub(super) async fn handle(svc: &InRegion<'_>, body: &[u8]) -> Result<Json, Dyna
         }
         let plan = partiql::plan_write(svc.tables(), &stmt, &params)
             .map_err(|e| translation_error(e, i, n))?;
+        super::transaction::transactable(&plan.meta)?;
         let cond = plan.condition();
         let effect = match plan.kind {
             WriteKind::Insert(item) => {
@@ -268,6 +269,7 @@ fn read_transaction(
         };
         let plan = partiql::plan_get(svc.tables(), &s, &params, GetUse::Transaction)
             .map_err(|e| translation_error(e, i, n))?;
+        super::transaction::transactable(&plan.meta)?;
         if !seen.insert((plan.meta.table_id.clone(), plan.key.clone())) {
             return Err(DynamoError::validation(
                 "Transaction request cannot include multiple operations on one item",

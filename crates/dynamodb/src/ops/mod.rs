@@ -49,6 +49,20 @@ use crate::capacity::Detail;
 use crate::error::{DynamoError, ErrorCode};
 use crate::{CallCtx, Dynamo, InRegion, Operation};
 
+/// An UpdateTable of one global table member's capacity, left to that member: Application
+/// Auto Scaling's targets scale each region's table on its own (AWS's per-replica read auto
+/// scaling), where a client's UpdateTable changes every member.
+pub(crate) async fn scale_member(
+    svc: &Dynamo,
+    body: &[u8],
+    call: &CallCtx,
+) -> Result<Json, DynamoError> {
+    preflight::check(Operation::UpdateTable, body)?;
+    members::check(Operation::UpdateTable, body)?;
+    let svc = &InRegion { dynamo: svc, call };
+    update_table::this_member(svc, parse(body)?).await
+}
+
 pub(crate) async fn dispatch(
     svc: &Dynamo,
     op: Operation,

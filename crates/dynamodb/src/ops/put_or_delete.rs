@@ -92,6 +92,7 @@ pub(super) async fn write(
             {
                 let (old, index_writes) =
                     items::put_unconditional(tx, &meta, &key, new, bytes, Origin::User)?;
+                crate::replication::write_through(tx, &catalog, &meta, &key, Some(new))?;
                 let consumed = common::write_consumed(old.as_ref(), Some(new), &index_writes);
                 return Ok(Ok((old, consumed, None)));
             }
@@ -112,6 +113,7 @@ pub(super) async fn write(
                 encoded.as_deref(),
                 Origin::User,
             )?;
+            crate::replication::write_through(tx, &catalog, &meta, &key, new.as_ref())?;
             let consumed = common::write_consumed(old.as_ref(), new.as_ref(), &index_writes);
             Ok(Ok((old, consumed, collection)))
         })

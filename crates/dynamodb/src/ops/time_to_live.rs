@@ -98,6 +98,11 @@ pub(super) async fn update(svc: &InRegion<'_>, req: UpdateRequest) -> Result<Jso
             let Some(current) = catalog.get(&region, &name).filter(|m| !m.restoring()) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
+            if current.strongly_consistent {
+                return Ok(Err(DynamoError::validation(
+                    "One or more parameter values were invalid: Time to Live is not supported for global tables with MultiRegionConsistency set to STRONG", // message unverified
+                )));
+            }
             let now = ctx.now_ms();
             let state = current.ttl.as_ref();
             let active = state.filter(|t| t.enabled);
@@ -124,21 +129,33 @@ pub(super) async fn update(svc: &InRegion<'_>, req: UpdateRequest) -> Result<Jso
                     "Time to live has been modified multiple times within a fixed interval",
                 )));
             }
-            let mut next = (*current).clone();
-            next.ttl = Some(TtlState {
+            let ttl = TtlState {
                 attribute_name: attr,
                 enabled,
                 building: enabled,
                 changed_at_ms: now,
-            });
-            if !enabled {
-                crate::ttl::drop_index(ctx, &current)?;
+            };
+            // A global table's members (version 2019.11.21) share their TTL setting, as on AWS.
+            let mut members = vec![current.clone()];
+            if current.legacy_global_since.is_none() {
+                members.extend(
+                    crate::replication::group(&catalog, &current)
+                        .into_iter()
+                        .filter(|m| m.region() != current.region()),
+                );
             }
-            let meta = catalog.put(ctx, next)?;
-            Ok(Ok(enabled.then_some(meta)))
+            for member in members {
+                let mut next = (*member).clone();
+                next.ttl = Some(ttl.clone());
+                if !enabled {
+                    crate::ttl::drop_index(ctx, &member)?;
+                }
+                catalog.put(ctx, next)?;
+            }
+            Ok(Ok(enabled))
         })
         .await??;
-    if started.is_some() {
+    if started {
         svc.ttl_build.wake();
     }
     Ok(json!({

@@ -91,6 +91,7 @@ pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoErr
         ctx.check_all_used()?;
         drop(ctx);
         let meta = svc.require(g.table_name.as_deref().unwrap_or_default())?;
+        super::transaction::transactable(&meta)?;
         svc.admit(&meta, None, crate::metrics::Kind::Read, "TransactGetItems")?;
         let key_item = item_param(g.key.as_ref().unwrap_or(&Json::Null))?;
         let key = items::key_bytes(&meta.key_shape(), &key_item, KeySource::Key)?;

@@ -209,6 +209,7 @@ fn prepare(svc: &InRegion<'_>, kind: Kind, a: ActionIn) -> Result<Action, Dynamo
     drop(ctx);
 
     let meta = svc.require(a.table_name.as_deref().unwrap_or_default())?;
+    super::transaction::transactable(&meta)?;
     let shape = meta.key_shape();
     let (key, effect) = match kind {
         Kind::Put => {

@@ -85,6 +85,18 @@ pub(super) fn check_distinct(actions: &[Action]) -> Result<(), DynamoError> {
 
 /// Runs `actions` all-or-nothing. A refused action cancels the whole transaction with one
 /// reason per action, in order.
+/// Transactions are not offered on the members of a strongly consistent global table (AWS's
+/// MRSC documents that they return an error).
+pub(super) fn transactable(meta: &TableMeta) -> Result<(), DynamoError> {
+    if meta.strongly_consistent {
+        return Err(DynamoError::validation(format!(
+            "Transactions are not supported for global tables with MultiRegionConsistency set to STRONG: {}", // message unverified
+            meta.table_name
+        )));
+    }
+    Ok(())
+}
+
 pub(super) async fn run(
     store: &store::Store,
     catalog: &Arc<Catalog>,

@@ -122,6 +122,7 @@ pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, Dyn
             };
             let index_writes =
                 items::apply_write(tx, &meta, &key, old.as_ref(), new.as_ref(), Origin::User)?;
+            crate::replication::write_through(tx, &catalog, &meta, &key, new.as_ref())?;
             let consumed = common::write_consumed(old.as_ref(), new.as_ref(), &index_writes);
             Ok(Ok((old, new, consumed, collection)))
         })

@@ -13,7 +13,7 @@ use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::schema::{AttributeDefinition, GlobalIndex, TableMeta, Throughput};
 use crate::InRegion;
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct Request {
     table_name: Option<String>,
@@ -28,6 +28,8 @@ pub(super) struct Request {
     table_class: Option<String>,
     on_demand_throughput: Option<validate::OnDemandIn>,
     replica_updates: Option<Vec<super::replicas::ReplicaUpdate>>,
+    multi_region_consistency: Option<String>,
+    global_table_witness_updates: Option<Vec<super::replicas::WitnessUpdate>>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -69,10 +71,29 @@ pub(super) async fn in_region(
     let req = serde_json::from_value(Json::Object(body))
         .map_err(|e| DynamoError::validation(e.to_string()))?;
     // Boxed: UpdateTable (ReplicaUpdates) may be what called this.
-    Box::pin(handle(&there, req)).await
+    Box::pin(update(&there, req, Members::ThisOnly)).await
+}
+
+/// Whether an UpdateTable of a global table's member also changes the group's other members.
+#[derive(Clone, Copy, PartialEq)]
+enum Members {
+    /// The settings AWS synchronizes (version 2019.11.21) change on every member.
+    Synchronized,
+    /// A replica's own settings (its overrides), a legacy member's (UpdateGlobalTableSettings),
+    /// or a capacity Application Auto Scaling sets in one region.
+    ThisOnly,
 }
 
 pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
+    update(svc, req, Members::Synchronized).await
+}
+
+/// UpdateTable of this member of a global table alone (Application Auto Scaling's changes).
+pub(super) async fn this_member(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
+    update(svc, req, Members::ThisOnly).await
+}
+
+async fn update(svc: &InRegion<'_>, req: Request, members: Members) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
     validate::billing_mode(&mut c, req.billing_mode.as_deref());
@@ -93,14 +114,21 @@ pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, Dyn
             || req.stream_specification.is_some()
             || req.sse_specification.is_some()
             || req.table_class.is_some()
-            || req.on_demand_throughput.is_some();
+            || req.on_demand_throughput.is_some()
+            || req.deletion_protection_enabled.is_some();
         if others {
+            // Recorded 2026-10-09 (ack-api-quirks DDB-TABLE-257).
             return Err(DynamoError::validation(
-                "One or more parameter values were invalid: ReplicaUpdates cannot be modified with other updates in the same request", // message unverified
+                "Requests that modify replicas or witnesses must not also modify other fields",
             ));
         }
         let name = req.table_name.unwrap_or_default();
-        return super::replicas::update(svc, &name, updates).await;
+        let change = super::replicas::GroupChange {
+            replicas: updates,
+            consistency: req.multi_region_consistency,
+            witnesses: req.global_table_witness_updates,
+        };
+        return super::replicas::update(svc, &name, change).await;
     }
     if req.billing_mode.is_none()
         && req.provisioned_throughput.is_none()
@@ -166,6 +194,18 @@ pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, Dyn
             let Some(current) = catalog.get(&region, &name).filter(|m| !m.restoring()) else {
                 return Ok(Err(DynamoError::table_not_found(&name)));
             };
+            // The group's other members take the synchronized settings in the same job: all
+            // change or none does.
+            let others = match members {
+                Members::Synchronized if current.legacy_global_since.is_none() => {
+                    crate::replication::group(&catalog, &current)
+                        .into_iter()
+                        .filter(|m| m.region() != current.region())
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
+            let synchronized = synchronized(&req);
             let mut next = match apply(&current, req, sse, ctx.now_ms()) {
                 Ok(next) => next,
                 Err(e) => return Ok(Err(e)),
@@ -175,23 +215,23 @@ pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, Dyn
                 next.data_key = Some(key);
                 next.resealing = true;
             }
-            for gone in current
-                .indexes()
-                .iter()
-                .filter(|i| next.index(&i.name).is_none())
-            {
-                crate::indexes::drop_index(ctx, &current, &gone.name)?;
+            let mut created = change_indexes(ctx, &current, &next)?;
+            let meta = catalog.put(ctx, next)?;
+            for member in others {
+                let Some(req) = for_member(&synchronized, &member) else {
+                    continue;
+                };
+                let next = match apply(&member, req, None, ctx.now_ms()) {
+                    Ok(next) => next,
+                    Err(e) => return Ok(Err(e)),
+                };
+                created |= change_indexes(ctx, &member, &next)?;
+                catalog.put(ctx, next)?;
             }
-            let created: Vec<String> = next
-                .global_indexes
-                .iter()
-                .filter(|g| g.index_status == "CREATING" && current.index(&g.index_name).is_none())
-                .map(|g| g.index_name.clone())
-                .collect();
-            Ok(Ok((catalog.put(ctx, next)?, created)))
+            Ok(Ok((meta, created)))
         })
         .await??;
-    if !created.is_empty() {
+    if created {
         svc.backfill.wake();
     }
     if meta.resealing {
@@ -200,6 +240,93 @@ pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, Dyn
     Ok(
         json!({ "TableDescription": describe(&meta, &Stats::read(&svc.store.read()?, &meta)?, Some("UPDATING"), svc.clock().now_epoch_seconds()) }),
     )
+}
+
+/// Drops the indexes `next` no longer has; true if it creates one (to be backfilled).
+fn change_indexes(
+    ctx: &mut store::WriteCtx<'_>,
+    current: &TableMeta,
+    next: &TableMeta,
+) -> Result<bool, store::StoreError> {
+    for gone in current
+        .indexes()
+        .iter()
+        .filter(|i| next.index(&i.name).is_none())
+    {
+        crate::indexes::drop_index(ctx, current, &gone.name)?;
+    }
+    Ok(next
+        .global_indexes
+        .iter()
+        .any(|g| g.index_status == "CREATING" && current.index(&g.index_name).is_none()))
+}
+
+/// The part of an UpdateTable that AWS applies to every member of a global table (version
+/// 2019.11.21): capacity mode, provisioned capacity (a replica's read override is replaced, as
+/// AWS documents), index definitions and their capacity, on-demand maxima, table class. Not
+/// deletion protection (never synchronized), nor the stream (a global table's stays as it is)
+/// nor encryption (each region's key is its own).
+fn synchronized(req: &Request) -> Request {
+    Request {
+        table_name: req.table_name.clone(),
+        attribute_definitions: req.attribute_definitions.clone(),
+        billing_mode: req.billing_mode.clone(),
+        provisioned_throughput: req.provisioned_throughput,
+        global_secondary_index_updates: req.global_secondary_index_updates.clone(),
+        stream_specification: None,
+        sse_specification: None,
+        deletion_protection_enabled: None,
+        table_class: req.table_class.clone(),
+        on_demand_throughput: req.on_demand_throughput,
+        replica_updates: None,
+        multi_region_consistency: None,
+        global_table_witness_updates: None,
+    }
+}
+
+/// `req` for one member: without the capacities it already has (which would be refused as no
+/// change); None if nothing is left to change there.
+fn for_member(req: &Request, member: &TableMeta) -> Option<Request> {
+    let mut req = req.clone();
+    let same = |t: &ThroughputIn, cur: &Throughput| {
+        t.read_capacity_units.unwrap_or(cur.read_capacity_units) == cur.read_capacity_units
+            && t.write_capacity_units.unwrap_or(cur.write_capacity_units)
+                == cur.write_capacity_units
+    };
+    if req.billing_mode.is_none()
+        && !member.pay_per_request()
+        && req
+            .provisioned_throughput
+            .is_some_and(|t| same(&t, &member.throughput))
+    {
+        req.provisioned_throughput = None;
+    }
+    if let Some(updates) = req.global_secondary_index_updates.as_mut() {
+        for u in updates.iter_mut() {
+            let Some(update) = u.update.as_mut() else {
+                continue;
+            };
+            let current = member
+                .global_indexes
+                .iter()
+                .find(|g| g.index_name == update.index_name)
+                .and_then(|g| g.provisioned_throughput.clone());
+            if let (Some(t), Some(cur)) = (&update.provisioned_throughput, current) {
+                if same(t, &cur) {
+                    update.provisioned_throughput = None;
+                }
+            }
+        }
+    }
+    if req.table_class.as_deref() == Some(member.table_class.as_str()) {
+        req.table_class = None;
+    }
+    let changes = req.billing_mode.is_some()
+        || req.provisioned_throughput.is_some()
+        || req.global_secondary_index_updates.is_some()
+        || req.table_class.is_some()
+        || req.on_demand_throughput.is_some();
+    changes.then_some(req)
 }
 
 fn apply(
@@ -357,8 +484,9 @@ fn apply(
     if let Some(spec) = req.stream_specification {
         let enable = spec.stream_enabled.unwrap_or(false);
         let currently = current.stream.as_ref().is_some_and(|s| s.enabled);
-        // Replication reads the stream's records: a global table keeps it.
-        if !enable && !current.replicas.is_empty() {
+        // Replication reads the stream's records: a global table keeps it (a strongly
+        // consistent one replicates without it).
+        if !enable && !current.replicas.is_empty() && !current.strongly_consistent {
             return Err(DynamoError::validation(
                 "One or more parameter values were invalid: Cannot disable the stream of a table with replicas", // message unverified
             ));
