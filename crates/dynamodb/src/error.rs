@@ -188,30 +188,64 @@ impl From<item::expr::ExprError> for DynamoError {
 }
 
 /// Coral's constraint messages: "1 validation error detected: Value 'x' at 'tableName' failed to
-/// satisfy constraint: Member must …", several joined with "; ".
+/// satisfy constraint: Member must …", several joined with "; " in AWS's order of members
+/// (`coral_order`), each kept with its member path until then.
 #[derive(Default)]
-pub struct Constraints(Vec<String>);
+pub struct Constraints(Vec<(String, String)>);
 
 impl Constraints {
     pub fn push(&mut self, value: impl fmt::Display, member: &str, constraint: &str) {
-        self.0.push(format!(
-            "Value '{value}' at '{member}' failed to satisfy constraint: Member must {constraint}"
-        ));
+        self.add(
+            member,
+            format!("Value '{value}' at '{member}' failed to satisfy constraint: Member must {constraint}"),
+        );
     }
 
     pub fn push_null(&mut self, member: &str) {
-        self.0.push(format!(
-            "Value null at '{member}' failed to satisfy constraint: Member must not be null"
-        ));
+        self.add(
+            member,
+            format!(
+                "Value null at '{member}' failed to satisfy constraint: Member must not be null"
+            ),
+        );
     }
 
-    pub fn into_result(self) -> Result<(), DynamoError> {
+    /// A map whose keys break `constraints` (Coral's own words for maps).
+    pub fn map_keys(&mut self, value: &str, member: &str, constraints: &str) {
+        self.add(
+            member,
+            format!("Value '{value}' at '{member}' failed to satisfy constraint: Map keys must satisfy constraint: {constraints}"),
+        );
+    }
+
+    /// A map whose values break `constraints`.
+    pub fn map_values(&mut self, value: &str, member: &str, constraints: &str) {
+        self.add(
+            member,
+            format!("Value '{value}' at '{member}' failed to satisfy constraint: Map value must satisfy constraint: {constraints}"),
+        );
+    }
+
+    fn add(&mut self, member: &str, text: String) {
+        self.0.push((member.to_string(), text));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(mut self) -> Result<(), DynamoError> {
+        crate::coral_order::sort(&mut self.0);
         match self.0.len() {
             0 => Ok(()),
             n => Err(DynamoError::validation(format!(
                 "{n} validation error{} detected: {}",
                 if n == 1 { "" } else { "s" },
-                self.0.join("; ")
+                self.0
+                    .iter()
+                    .map(|(_, text)| text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ))),
         }
     }

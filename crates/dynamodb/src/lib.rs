@@ -15,6 +15,7 @@ pub mod capacity;
 pub mod catalog;
 pub mod changelog;
 mod collections;
+mod coral_order;
 mod csv;
 pub mod data_keys;
 pub mod error;

@@ -11,14 +11,14 @@ use item::Value;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
-use super::batch_get_item::{capacity_enum, capacity_list, java_list, java_object, Violations};
+use super::batch_get_item::{capacity_enum, capacity_list, java_list, java_object};
 use super::execute_statement::{
     self as exec, parameters, parameters_constraint, return_values_enum, shapes,
     statement_constraints, statement_error_code,
 };
 use super::write_common as common;
 use crate::capacity::{read_units, Consumed, Detail};
-use crate::error::DynamoError;
+use crate::error::{Constraints, DynamoError};
 use crate::items;
 use crate::metrics::Kind;
 use crate::partiql::{self, GetPlan, GetUse, WritePlan};
@@ -60,11 +60,11 @@ pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, Dyn
         shapes(s.parameters.as_deref())?;
         statements.push(s);
     }
-    let mut v = Violations::default();
+    let mut v = Constraints::default();
     match raw.len() {
-        0 if !present => v.null("statements"),
-        0 => v.member("[]", "statements", "have length greater than or equal to 1"),
-        n if n > MAX_STATEMENTS => v.member(
+        0 if !present => v.push_null("statements"),
+        0 => v.push("[]", "statements", "have length greater than or equal to 1"),
+        n if n > MAX_STATEMENTS => v.push(
             java_list(raw.iter().map(|r| java_object("BatchStatementRequest", r))),
             "statements",
             &format!("have length less than or equal to {MAX_STATEMENTS}"),

@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json};
 
 use super::{capacity_detail, item_param};
 use crate::capacity::{read_units, Consumed, Detail};
-use crate::error::{DynamoError, ErrorCode};
+use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::items::{self, KeySource};
 use crate::metrics::Kind;
 use crate::InRegion;
@@ -162,14 +162,14 @@ pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoErr
 
 /// Coral's constraints on the request's members, all reported together.
 fn constraints(req: &Request) -> Result<(), DynamoError> {
-    let mut v = Violations::default();
+    let mut v = Constraints::default();
     capacity_enum(&mut v, req.return_consumed_capacity.as_deref());
     let Some(tables) = &req.request_items else {
-        v.null("requestItems");
+        v.push_null("requestItems");
         return v.into_result();
     };
     if tables.is_empty() {
-        v.member(
+        v.push(
             "{}",
             "requestItems",
             "have length greater than or equal to 1",
@@ -188,13 +188,13 @@ fn constraints(req: &Request) -> Result<(), DynamoError> {
     for (name, t) in tables {
         let path = format!("requestItems.{name}.member");
         match &t.keys {
-            None => v.null(&format!("{path}.keys")),
-            Some(keys) if keys.is_empty() => v.member(
+            None => v.push_null(&format!("{path}.keys")),
+            Some(keys) if keys.is_empty() => v.push(
                 "[]",
                 &format!("{path}.keys"),
                 "have length greater than or equal to 1",
             ),
-            Some(keys) if keys.len() > MAX_KEYS => v.member(
+            Some(keys) if keys.len() > MAX_KEYS => v.push(
                 java_list(keys.iter().map(java_attribute_map)),
                 &format!("{path}.keys"),
                 &format!("have length less than or equal to {MAX_KEYS}"),
@@ -202,12 +202,12 @@ fn constraints(req: &Request) -> Result<(), DynamoError> {
             Some(_) => {}
         }
         match &t.attributes_to_get {
-            Some(a) if a.is_empty() => v.member(
+            Some(a) if a.is_empty() => v.push(
                 "[]",
                 &format!("{path}.attributesToGet"),
                 "have length greater than or equal to 1",
             ),
-            Some(a) if a.len() > MAX_ATTRIBUTES_TO_GET => v.member(
+            Some(a) if a.len() > MAX_ATTRIBUTES_TO_GET => v.push(
                 java_list(a.iter().cloned()),
                 &format!("{path}.attributesToGet"),
                 &format!("have length less than or equal to {MAX_ATTRIBUTES_TO_GET}"),
@@ -320,9 +320,9 @@ pub(super) fn capacity_list(detail: Detail, per_table: &[(String, Consumed)]) ->
 
 /// Coral's enum constraint on ReturnConsumedCapacity, reported with the request's other
 /// constraint violations.
-pub(super) fn capacity_enum(v: &mut Violations, raw: Option<&str>) {
+pub(super) fn capacity_enum(v: &mut Constraints, raw: Option<&str>) {
     if let Some(other) = raw.filter(|r| !matches!(*r, "INDEXES" | "TOTAL" | "NONE")) {
-        v.member(
+        v.push(
             other,
             "returnConsumedCapacity",
             "satisfy enum value set: [INDEXES, TOTAL, NONE]",
@@ -338,48 +338,6 @@ pub(super) fn valid_table_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-}
-
-/// Coral's constraint violations, including the map forms ("Map keys must satisfy constraint:
-/// …") that `error::Constraints` does not word; rendered the same way.
-#[derive(Default)]
-pub(super) struct Violations(Vec<String>);
-
-impl Violations {
-    pub fn member(&mut self, value: impl std::fmt::Display, member: &str, constraint: &str) {
-        self.0.push(format!(
-            "Value '{value}' at '{member}' failed to satisfy constraint: Member must {constraint}"
-        ));
-    }
-
-    pub fn null(&mut self, member: &str) {
-        self.0.push(format!(
-            "Value null at '{member}' failed to satisfy constraint: Member must not be null"
-        ));
-    }
-
-    pub fn map_keys(&mut self, value: &str, member: &str, constraints: &str) {
-        self.0.push(format!(
-            "Value '{value}' at '{member}' failed to satisfy constraint: Map keys must satisfy constraint: {constraints}"
-        ));
-    }
-
-    pub fn map_values(&mut self, value: &str, member: &str, constraints: &str) {
-        self.0.push(format!(
-            "Value '{value}' at '{member}' failed to satisfy constraint: Map value must satisfy constraint: {constraints}"
-        ));
-    }
-
-    pub fn into_result(self) -> Result<(), DynamoError> {
-        match self.0.len() {
-            0 => Ok(()),
-            n => Err(DynamoError::validation(format!(
-                "{n} validation error{} detected: {}",
-                if n == 1 { "" } else { "s" },
-                self.0.join("; ")
-            ))),
-        }
-    }
 }
 
 // Coral echoes a collection member with Java's toString: maps as `{k=v, …}`, lists as

@@ -11,13 +11,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use super::batch_get_item::{
-    capacity_enum, capacity_list, java_list, java_map, java_object, valid_table_name, Violations,
+    capacity_enum, capacity_list, java_list, java_map, java_object, valid_table_name,
     TABLE_NAME_MAP_KEYS,
 };
 use super::write_common as common;
 use super::{capacity_detail, item_param};
 use crate::capacity::Consumed;
-use crate::error::{DynamoError, ErrorCode};
+use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::items::{self, KeySource, Origin};
 use crate::metrics::Kind;
 use crate::schema::KeyShape;
@@ -310,25 +310,25 @@ fn put_key(shape: &KeyShape, item: &Item) -> Result<Vec<u8>, DynamoError> {
 
 /// Coral's constraints on the request's members, all reported together.
 fn constraints(req: &Request) -> Result<(), DynamoError> {
-    let mut v = Violations::default();
+    let mut v = Constraints::default();
     capacity_enum(&mut v, req.return_consumed_capacity.as_deref());
     if let Some(other) = req
         .return_item_collection_metrics
         .as_deref()
         .filter(|m| !matches!(*m, "SIZE" | "NONE"))
     {
-        v.member(
+        v.push(
             other,
             "returnItemCollectionMetrics",
             "satisfy enum value set: [SIZE, NONE]",
         );
     }
     let Some(tables) = &req.request_items else {
-        v.null("requestItems");
+        v.push_null("requestItems");
         return v.into_result();
     };
     if tables.is_empty() {
-        v.member(
+        v.push(
             "{}",
             "requestItems",
             "have length greater than or equal to 1",
@@ -362,10 +362,10 @@ fn constraints(req: &Request) -> Result<(), DynamoError> {
         for (i, r) in requests.iter().enumerate() {
             let path = format!("requestItems.{name}.member.{}.member", i + 1);
             if r.delete_request.as_ref().is_some_and(|d| d.key.is_none()) {
-                v.null(&format!("{path}.deleteRequest.key"));
+                v.push_null(&format!("{path}.deleteRequest.key"));
             }
             if r.put_request.as_ref().is_some_and(|p| p.item.is_none()) {
-                v.null(&format!("{path}.putRequest.item"));
+                v.push_null(&format!("{path}.putRequest.item"));
             }
         }
     }

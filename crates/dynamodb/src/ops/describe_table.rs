@@ -219,7 +219,7 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>, no
             .global_indexes
             .iter()
             .map(|g| {
-                json!({
+                let mut index = json!({
                     "IndexName": g.index_name,
                     "KeySchema": g.key_schema,
                     "Projection": g.projection,
@@ -228,8 +228,12 @@ pub(super) fn describe(meta: &TableMeta, stats: &Stats, status: Option<&str>, no
                     "IndexSizeBytes": stats.index(&g.index_name).size_bytes,
                     "ItemCount": stats.index(&g.index_name).item_count,
                     "IndexArn": format!("{}/index/{}", meta.table_arn, g.index_name),
-                    "Backfilling": g.backfilling,
-                })
+                });
+                // AWS answers Backfilling only while an index is being created.
+                if let (Some(i), "CREATING") = (index.as_object_mut(), g.index_status.as_str()) {
+                    i.insert("Backfilling".into(), g.backfilling.into());
+                }
+                index
             })
             .collect();
         d.insert("GlobalSecondaryIndexes".into(), gsis.into());

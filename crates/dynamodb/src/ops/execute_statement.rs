@@ -16,12 +16,12 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 use store::{StoreError, WriteCtx};
 
-use super::batch_get_item::{capacity_enum, Violations};
+use super::batch_get_item::capacity_enum;
 use super::page::{self, Output, PageSpec, Source};
 use super::write_common as common;
 use crate::capacity::{Consumed, Detail};
 use crate::catalog::Catalog;
-use crate::error::{DynamoError, ErrorCode};
+use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::items::{self, Origin};
 use crate::partiql::{self, Access, ReadPlan, WriteKind, WritePlan};
 use crate::InRegion;
@@ -43,17 +43,17 @@ pub(super) struct Request {
 
 pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     shapes(req.parameters.as_deref())?;
-    let mut v = Violations::default();
+    let mut v = Constraints::default();
     statement_constraints(&mut v, req.statement.as_deref(), "statement");
     parameters_constraint(&mut v, req.parameters.as_deref(), "parameters");
     if let Some(l) = req.limit.filter(|l| *l < 1) {
-        v.member(l, "limit", "have value greater than or equal to 1");
+        v.push(l, "limit", "have value greater than or equal to 1");
     }
     if let Some(t) = &req.next_token {
         if t.is_empty() {
-            v.member(t, "nextToken", "have length greater than or equal to 1");
+            v.push(t, "nextToken", "have length greater than or equal to 1");
         } else if t.len() > 32768 {
-            v.member(t, "nextToken", "have length less than or equal to 32768");
+            v.push(t, "nextToken", "have length less than or equal to 32768");
         }
     }
     capacity_enum(&mut v, req.return_consumed_capacity.as_deref());
@@ -152,11 +152,11 @@ pub(super) fn shapes(params: Option<&[Json]>) -> Result<(), DynamoError> {
     Ok(())
 }
 
-pub(super) fn statement_constraints(v: &mut Violations, statement: Option<&str>, member: &str) {
+pub(super) fn statement_constraints(v: &mut Constraints, statement: Option<&str>, member: &str) {
     match statement {
-        None => v.null(member),
-        Some(s) if s.is_empty() => v.member(s, member, "have length greater than or equal to 1"),
-        Some(s) if s.len() > MAX_STATEMENT_BYTES => v.member(
+        None => v.push_null(member),
+        Some(s) if s.is_empty() => v.push(s, member, "have length greater than or equal to 1"),
+        Some(s) if s.len() > MAX_STATEMENT_BYTES => v.push(
             s,
             member,
             &format!("have length less than or equal to {MAX_STATEMENT_BYTES}"),
@@ -165,15 +165,15 @@ pub(super) fn statement_constraints(v: &mut Violations, statement: Option<&str>,
     }
 }
 
-pub(super) fn parameters_constraint(v: &mut Violations, params: Option<&[Json]>, member: &str) {
+pub(super) fn parameters_constraint(v: &mut Constraints, params: Option<&[Json]>, member: &str) {
     if params.is_some_and(<[Json]>::is_empty) {
-        v.member("[]", member, "have length greater than or equal to 1");
+        v.push("[]", member, "have length greater than or equal to 1");
     }
 }
 
-pub(super) fn return_values_enum(v: &mut Violations, raw: Option<&str>, member: &str) {
+pub(super) fn return_values_enum(v: &mut Constraints, raw: Option<&str>, member: &str) {
     if let Some(other) = raw.filter(|r| !matches!(*r, "ALL_OLD" | "NONE")) {
-        v.member(other, member, "satisfy enum value set: [ALL_OLD, NONE]");
+        v.push(other, member, "satisfy enum value set: [ALL_OLD, NONE]");
     }
 }
 

@@ -11,7 +11,7 @@ use item::partiql::Statement;
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 
-use super::batch_get_item::{capacity_enum, java_list, java_object, Violations};
+use super::batch_get_item::{capacity_enum, java_list, java_object};
 use super::execute_statement::{
     parameters, parameters_constraint, return_values_enum, shapes, statement_constraints,
 };
@@ -20,7 +20,7 @@ use super::transact_write_items::MAX_ACTIONS;
 use super::transaction::{self, Action, Effect, Token};
 use super::write_common as common;
 use crate::capacity::{read_units, Consumed, Detail};
-use crate::error::{DynamoError, ErrorCode};
+use crate::error::{Constraints, DynamoError, ErrorCode};
 use crate::items;
 use crate::partiql::{self, GetUse, WriteKind};
 use crate::InRegion;
@@ -53,15 +53,15 @@ pub(super) async fn handle(svc: &InRegion<'_>, body: &[u8]) -> Result<Json, Dyna
         shapes(s.parameters.as_deref())?;
         statements.push(s);
     }
-    let mut v = Violations::default();
+    let mut v = Constraints::default();
     match list.len() {
-        0 if !present => v.null("transactStatements"),
-        0 => v.member(
+        0 if !present => v.push_null("transactStatements"),
+        0 => v.push(
             "[]",
             "transactStatements",
             "have length greater than or equal to 1",
         ),
-        n if n > MAX_ACTIONS => v.member(
+        n if n > MAX_ACTIONS => v.push(
             java_list(
                 list.iter()
                     .map(|r| java_object("ParameterizedStatement", r)),
@@ -83,13 +83,13 @@ pub(super) async fn handle(svc: &InRegion<'_>, body: &[u8]) -> Result<Json, Dyna
     }
     if let Some(t) = &req.client_request_token {
         if t.is_empty() {
-            v.member(
+            v.push(
                 t,
                 "clientRequestToken",
                 "have length greater than or equal to 1",
             );
         } else if t.len() > 36 {
-            v.member(
+            v.push(
                 t,
                 "clientRequestToken",
                 "have length less than or equal to 36",

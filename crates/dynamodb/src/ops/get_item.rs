@@ -27,7 +27,7 @@ pub(super) struct Request {
 
 pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
-    validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
+    validate::item_table_name(&mut c, req.table_name.as_deref());
     if req.key.is_none() {
         c.push_null("key");
     }
@@ -40,6 +40,13 @@ pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoErr
             );
         }
     }
+    validate::enums(
+        &mut c,
+        &[(
+            "returnConsumedCapacity",
+            req.return_consumed_capacity.as_deref(),
+        )],
+    );
     c.into_result()?;
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
     let key_item = item_param(req.key.as_ref().unwrap_or(&Json::Null))?;

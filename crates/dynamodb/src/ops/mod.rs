@@ -57,13 +57,25 @@ pub(crate) async fn scale_member(
     body: &[u8],
     call: &CallCtx,
 ) -> Result<Json, DynamoError> {
-    preflight::check(Operation::UpdateTable, body)?;
-    members::check(Operation::UpdateTable, body)?;
-    let svc = &InRegion { dynamo: svc, call };
-    update_table::this_member(svc, parse(body)?).await
+    crate::coral_order::as_operation(Operation::UpdateTable.name(), async {
+        preflight::check(Operation::UpdateTable, body)?;
+        members::check(Operation::UpdateTable, body)?;
+        let svc = &InRegion { dynamo: svc, call };
+        update_table::this_member(svc, parse(body)?).await
+    })
+    .await
 }
 
 pub(crate) async fn dispatch(
+    svc: &Dynamo,
+    op: Operation,
+    body: &[u8],
+    call: &CallCtx,
+) -> Result<Json, DynamoError> {
+    crate::coral_order::as_operation(op.name(), run(svc, op, body, call)).await
+}
+
+async fn run(
     svc: &Dynamo,
     op: Operation,
     body: &[u8],

@@ -40,8 +40,19 @@ pub(super) struct Request {
 
 pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
-    validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
+    validate::item_table_name(&mut c, req.table_name.as_deref());
     super::scan::limit_constraint(&mut c, req.limit);
+    validate::enums(
+        &mut c,
+        &[
+            ("select", req.select.as_deref()),
+            ("conditionalOperator", req.conditional_operator.as_deref()),
+            (
+                "returnConsumedCapacity",
+                req.return_consumed_capacity.as_deref(),
+            ),
+        ],
+    );
     c.into_result()?;
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
     expr::check_expression_params(

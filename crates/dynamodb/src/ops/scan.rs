@@ -70,7 +70,7 @@ pub(super) fn start_key(raw: Option<&Json>) -> Result<Option<Item>, DynamoError>
 
 pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
-    validate::table_name(&mut c, req.table_name.as_deref(), "tableName");
+    validate::item_table_name(&mut c, req.table_name.as_deref());
     limit_constraint(&mut c, req.limit);
     if let Some(t) = req.total_segments {
         if t < 1 {
@@ -90,6 +90,17 @@ pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoErr
             c.push(s, "segment", "have value less than or equal to 999999");
         }
     }
+    validate::enums(
+        &mut c,
+        &[
+            ("select", req.select.as_deref()),
+            ("conditionalOperator", req.conditional_operator.as_deref()),
+            (
+                "returnConsumedCapacity",
+                req.return_consumed_capacity.as_deref(),
+            ),
+        ],
+    );
     c.into_result()?;
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
     expr::check_expression_params(

@@ -96,6 +96,55 @@ fn name_length(c: &mut Constraints, name: &str, member: &str) {
     }
 }
 
+/// The enum members of the item operations, with their value sets as AWS's messages print
+/// them (recorded; not the model's order).
+const ENUM_SETS: [(&str, &[&str]); 6] = [
+    ("returnConsumedCapacity", &["INDEXES", "TOTAL", "NONE"]),
+    (
+        "returnValues",
+        &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"],
+    ),
+    ("returnItemCollectionMetrics", &["SIZE", "NONE"]),
+    ("returnValuesOnConditionCheckFailure", &["ALL_OLD", "NONE"]),
+    ("conditionalOperator", &["OR", "AND"]),
+    (
+        "select",
+        &[
+            "SPECIFIC_ATTRIBUTES",
+            "COUNT",
+            "ALL_ATTRIBUTES",
+            "ALL_PROJECTED_ATTRIBUTES",
+        ],
+    ),
+];
+
+/// Each given enum member's value outside its set, among the request's other violations (AWS
+/// reports them all in one message).
+pub fn enums(c: &mut Constraints, given: &[(&str, Option<&str>)]) {
+    for (member, value) in given {
+        let (Some(value), Some((_, set))) = (value, ENUM_SETS.iter().find(|(m, _)| m == member))
+        else {
+            continue;
+        };
+        if !set.contains(value) {
+            c.push(
+                value,
+                member,
+                &format!("satisfy enum value set: [{}]", set.join(", ")),
+            );
+        }
+    }
+}
+
+/// The table name of an item operation, which may also be the table's ARN: an empty one breaks
+/// only the ARN's minimum length (recorded 2026-10-09 for UpdateItem), others the name's rules.
+pub fn item_table_name(c: &mut Constraints, name: Option<&str>) {
+    match name {
+        Some("") => c.push("", "tableName", "have length greater than or equal to 1"),
+        _ => table_name(c, name, "tableName"),
+    }
+}
+
 /// A data-plane table name: the same constraints, checked alone.
 pub fn require_table_name(name: Option<&str>) -> Result<&str, DynamoError> {
     let mut c = Constraints::default();
