@@ -311,3 +311,15 @@ def test_an_active_index_has_no_backfilling_member(ddb, make_table):
             break
         time.sleep(0.05)
     assert index["IndexStatus"] == "ACTIVE" and "Backfilling" not in index
+
+
+def test_an_index_update_without_its_capacities_names_both_in_aws_order(ddb_raw, make_table):
+    # Recorded 2026-10-09 (ack-api-quirks, gsi_update_pt_empty_real): write before read, checked
+    # before the index is looked up.
+    name = make_table()
+    path = "globalSecondaryIndexUpdates.1.member.update.provisionedThroughput"
+    expect_error(ddb_raw.update_table, VE,
+                 f"2 validation errors detected: Value null at '{path}.writeCapacityUnits' failed to satisfy "
+                 f"constraint: Member must not be null; Value null at '{path}.readCapacityUnits' failed to satisfy "
+                 "constraint: Member must not be null",
+                 TableName=name, GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g", "ProvisionedThroughput": {}}}])

@@ -106,6 +106,24 @@ async fn update(svc: &InRegion<'_>, req: Request, members: Members) -> Result<Js
     if let Some(s) = &req.stream_specification {
         validate::stream_view_type(&mut c, s.stream_view_type.as_deref());
     }
+    for (i, u) in req
+        .global_secondary_index_updates
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        if let Some(t) = u
+            .update
+            .as_ref()
+            .and_then(|u| u.provisioned_throughput.as_ref())
+        {
+            let member = format!(
+                "globalSecondaryIndexUpdates.{}.member.update.provisionedThroughput",
+                i + 1
+            );
+            validate::throughput_constraints(&mut c, t, &member);
+        }
+    }
     c.into_result()?;
     if let Some(updates) = req.replica_updates {
         let others = req.billing_mode.is_some()
