@@ -323,3 +323,23 @@ def test_an_index_update_without_its_capacities_names_both_in_aws_order(ddb_raw,
                  f"constraint: Member must not be null; Value null at '{path}.readCapacityUnits' failed to satisfy "
                  "constraint: Member must not be null",
                  TableName=name, GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g", "ProvisionedThroughput": {}}}])
+
+
+def test_a_secondary_index_key_has_the_table_keys_size_limits(ddb_raw, make_table):
+    """Group 3: once an index exists, a write whose index key value is past the key limits
+    (2,048 bytes for a partition key, 1,024 for a sort key) is refused, the item untouched
+    (the table key's messages; for an index's, unverified)."""
+    name = make_table(AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                                            {"AttributeName": "g", "AttributeType": "S"},
+                                            {"AttributeName": "r", "AttributeType": "S"}],
+                      GlobalSecondaryIndexes=[{"IndexName": "by-g", "Projection": {"ProjectionType": "ALL"},
+                                               "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                             {"AttributeName": "r", "KeyType": "RANGE"}]}])
+    ddb_raw.put_item(TableName=name, Item={"k": {"S": "a"}, "g": {"S": "x" * 2048}, "r": {"S": "y" * 1024}})
+    expect_error(ddb_raw.put_item, VE, "One or more parameter values were invalid: Size of hashkey has exceeded "
+                 "the maximum size limit of2048 bytes", TableName=name, Item={"k": {"S": "a"}, "g": {"S": "x" * 2049}})
+    expect_error(ddb_raw.update_item, VE, "One or more parameter values were invalid: Aggregated size of all range "
+                 "keys has exceeded the size limit of 1024 bytes", TableName=name, Key={"k": {"S": "a"}},
+                 UpdateExpression="SET r = :r", ExpressionAttributeValues={":r": {"S": "y" * 1025}})
+    item = ddb_raw.get_item(TableName=name, Key={"k": {"S": "a"}}, ConsistentRead=True)["Item"]
+    assert len(item["g"]["S"]) == 2048 and len(item["r"]["S"]) == 1024

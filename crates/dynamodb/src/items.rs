@@ -296,6 +296,19 @@ pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Result<(), DynamoError
                     index.name, attr.name
                 )));
             }
+            // An index key has the table key's limits (AWS's words for the table's key; for an
+            // index's, message unverified).
+            let hash = std::ptr::eq(attr, &index.shape.hash);
+            if hash && key_part_size(v) > MAX_PARTITION_KEY_BYTES {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of{MAX_PARTITION_KEY_BYTES} bytes"
+                )));
+            }
+            if !hash && key_part_size(v) > MAX_SORT_KEY_BYTES {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of {MAX_SORT_KEY_BYTES} bytes"
+                )));
+            }
         }
     }
     Ok(())
