@@ -343,3 +343,12 @@ def test_a_secondary_index_key_has_the_table_keys_size_limits(ddb_raw, make_tabl
                  UpdateExpression="SET r = :r", ExpressionAttributeValues={":r": {"S": "y" * 1025}})
     item = ddb_raw.get_item(TableName=name, Key={"k": {"S": "a"}}, ConsistentRead=True)["Item"]
     assert len(item["g"]["S"]) == 2048 and len(item["r"]["S"]) == 1024
+
+
+def test_an_empty_expression_attribute_name_is_refused(ddb_raw, hash_table):
+    # AWS's words as applications report them ("... for key #DE").
+    for call, extra in ((ddb_raw.update_item, {"UpdateExpression": "SET #n = :v",
+                                               "ExpressionAttributeValues": {":v": {"S": "1"}}}),
+                        (ddb_raw.get_item, {"ProjectionExpression": "#n"})):
+        expect_error(call, VE, "ExpressionAttributeNames contains invalid value: Empty attribute name for key #n",
+                     TableName=hash_table, Key={"k": {"S": "a"}}, ExpressionAttributeNames={"#n": ""}, **extra)

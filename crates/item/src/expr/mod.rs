@@ -81,7 +81,8 @@ impl<'a> Context<'a> {
     }
 
     /// AWS's checks on the placeholder maps themselves, made before any expression is parsed:
-    /// neither map may be empty, and keys must be `#`/`:` followed by `[0-9A-Za-z_]+`.
+    /// neither map may be empty, keys must be `#`/`:` followed by `[0-9A-Za-z_]+`, and names
+    /// must not be empty.
     /// (The values' own validity — "ExpressionAttributeValues contains invalid value: … for key
     /// :v" — is checked when the caller decodes them.)
     pub fn validate_keys(&self) -> Result<(), ExprError> {
@@ -102,6 +103,18 @@ impl<'a> Context<'a> {
             if let Some(k) = bad_key(names.keys(), '#') {
                 return Err(ExprError::new(format!(
                     "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\""
+                )));
+            }
+            // AWS's words, as applications have met them.
+            let mut empty: Vec<&String> = names
+                .iter()
+                .filter(|(_, v)| v.is_empty())
+                .map(|(k, _)| k)
+                .collect();
+            empty.sort();
+            if let Some(k) = empty.first() {
+                return Err(ExprError::new(format!(
+                    "ExpressionAttributeNames contains invalid value: Empty attribute name for key {k}"
                 )));
             }
         }
