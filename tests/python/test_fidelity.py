@@ -352,3 +352,18 @@ def test_an_empty_expression_attribute_name_is_refused(ddb_raw, hash_table):
                         (ddb_raw.get_item, {"ProjectionExpression": "#n"})):
         expect_error(call, VE, "ExpressionAttributeNames contains invalid value: Empty attribute name for key #n",
                      TableName=hash_table, Key={"k": {"S": "a"}}, ExpressionAttributeNames={"#n": ""}, **extra)
+
+
+def test_update_table_cannot_change_a_key_attributes_type(ddb_raw, make_table):
+    """Group 3: an index added by UpdateTable may not redefine a key attribute with another type
+    (the table's items are stored by it); nothing changes (message unverified)."""
+    name = make_table()
+    ddb_raw.put_item(TableName=name, Item={"k": {"S": "a"}})
+    expect_error(ddb_raw.update_table, VE, TableName=name,
+                 AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "N"}],
+                 GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "by-k", "Projection": {"ProjectionType": "ALL"},
+                                                          "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}]}}])
+    table = ddb_raw.describe_table(TableName=name)["Table"]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "k", "AttributeType": "S"}]
+    assert "GlobalSecondaryIndexes" not in table
+    assert ddb_raw.get_item(TableName=name, Key={"k": {"S": "a"}})["Item"] == {"k": {"S": "a"}}

@@ -396,7 +396,14 @@ fn apply(
                 .iter_mut()
                 .find(|x| x.attribute_name == d.attribute_name)
             {
-                Some(existing) => *existing = d,
+                // A key attribute keeps its type: the items and indexes are stored by it.
+                Some(existing) if existing.attribute_type != d.attribute_type => {
+                    return Err(invalid(format!(
+                        "Cannot change the type of attribute {} from {} to {}: it is a key attribute of the table or an index", // message unverified
+                        d.attribute_name, existing.attribute_type, d.attribute_type
+                    )));
+                }
+                Some(_) => {}
                 None => defs.push(d),
             }
         }
