@@ -56,10 +56,14 @@ def test_tables_of_one_region_are_invisible_in_another(regional):
     with pytest.raises(ClientError) as e:
         eu.put_item(TableName="orders", Item={"k": {"S": "x"}})
     assert code(e) == "ResourceNotFoundException"
-    # Another region's ARN names no table here (for a request that takes an ARN, too).
+    # Another region's ARN names no table here (for a request that takes an ARN, too; for
+    # ListTagsOfResource AWS refuses an ARN of no table).
+    with pytest.raises(ClientError) as e:
+        eu.tag_resource(ResourceArn=created["TableArn"], Tags=[{"Key": "a", "Value": "b"}])
+    assert code(e) == "ResourceNotFoundException"
     with pytest.raises(ClientError) as e:
         eu.list_tags_of_resource(ResourceArn=created["TableArn"])
-    assert code(e) == "ResourceNotFoundException"
+    assert code(e) == "AccessDeniedException"
 
     # The same name in another region is another table, with its own key schema and items.
     other = create(eu, "orders", key="id")

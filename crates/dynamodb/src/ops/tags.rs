@@ -200,6 +200,18 @@ pub(super) fn list(svc: &InRegion<'_>, req: ListRequest) -> Result<Json, DynamoE
     let mut c = Constraints::default();
     arn_constraints(&mut c, req.resource_arn.as_deref());
     c.into_result()?;
-    let meta = table_by_arn(svc, req.resource_arn.as_deref().unwrap_or_default())?;
+    let arn = req.resource_arn.as_deref().unwrap_or_default();
+    // Today AWS answers a well-formed ARN of no table with a refusal, not "not found" (as
+    // applications and the suites meet it); TagResource and UntagResource still say
+    // "not found".
+    let meta = table_by_arn(svc, arn).map_err(|e| match e.code {
+        ErrorCode::ResourceNotFound => DynamoError::new(
+            ErrorCode::AccessDenied,
+            format!(
+                "User is not authorized to perform: dynamodb:ListTagsOfResource on resource: {arn}"
+            ),
+        ),
+        _ => e,
+    })?;
     Ok(json!({ "Tags": meta.tags }))
 }
