@@ -367,3 +367,26 @@ def test_update_table_cannot_change_a_key_attributes_type(ddb_raw, make_table):
     assert table["AttributeDefinitions"] == [{"AttributeName": "k", "AttributeType": "S"}]
     assert "GlobalSecondaryIndexes" not in table
     assert ddb_raw.get_item(TableName=name, Key={"k": {"S": "a"}})["Item"] == {"k": {"S": "a"}}
+
+
+def test_legacy_eq_and_ne_compare_every_type(ddb, make_table):
+    """Group 2: ScanFilter, QueryFilter and Expected accept EQ and NE on lists, maps, booleans and
+    NULL, comparing whole values."""
+    name = make_table()
+    item = {"k": {"S": "a"}, "l": {"L": [{"S": "x"}, {"N": "1"}]}, "m": {"M": {"a": {"N": "1"}}},
+            "b": {"BOOL": True}, "n": {"NULL": True}}
+    ddb.put_item(TableName=name, Item=item)
+    ddb.put_item(TableName=name, Item={"k": {"S": "b"}})
+    for attr in ("l", "m", "b", "n"):
+        eq = ddb.scan(TableName=name, ScanFilter={attr: {"ComparisonOperator": "EQ",
+                                                         "AttributeValueList": [item[attr]]}})["Items"]
+        assert [i["k"]["S"] for i in eq] == ["a"], attr
+        ne = ddb.query(TableName=name, KeyConditions={"k": {"ComparisonOperator": "EQ",
+                                                             "AttributeValueList": [{"S": "a"}]}},
+                       QueryFilter={attr: {"ComparisonOperator": "NE", "AttributeValueList": [item[attr]]}})
+        assert ne["Count"] == 0, attr
+    other = {"L": [{"S": "x"}]}
+    ddb.put_item(TableName=name, Item={**item, "b": {"BOOL": False}},
+                 Expected={"l": {"ComparisonOperator": "NE", "AttributeValueList": [other]},
+                           "m": {"ComparisonOperator": "EQ", "AttributeValueList": [item["m"]]}})
+    assert ddb.get_item(TableName=name, Key={"k": {"S": "a"}})["Item"]["b"] == {"BOOL": False}

@@ -45,7 +45,8 @@ const OPERATORS: [&str; 13] = [
 /// The value types each operator accepts in its AttributeValueList.
 fn accepted_types(op: &str) -> &'static [&'static str] {
     match op {
-        "EQ" | "NE" => &["S", "N", "B", "SS", "NS", "BS"],
+        // Equality holds for every type (lists, maps, booleans and NULL too).
+        "EQ" | "NE" => &["S", "N", "B", "SS", "NS", "BS", "L", "M", "BOOL", "NULL"],
         "BEGINS_WITH" => &["S", "B"],
         "NULL" | "NOT_NULL" => &[],
         _ => &["S", "N", "B"],
