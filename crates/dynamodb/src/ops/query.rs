@@ -42,17 +42,7 @@ pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoErr
     let mut c = Constraints::default();
     validate::item_table_name(&mut c, req.table_name.as_deref());
     super::scan::limit_constraint(&mut c, req.limit);
-    validate::enums(
-        &mut c,
-        &[
-            ("select", req.select.as_deref()),
-            ("conditionalOperator", req.conditional_operator.as_deref()),
-            (
-                "returnConsumedCapacity",
-                req.return_consumed_capacity.as_deref(),
-            ),
-        ],
-    );
+    validate::read_enums!(&mut c, req);
     c.into_result()?;
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
     expr::check_expression_params(

@@ -90,17 +90,7 @@ pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoErr
             c.push(s, "segment", "have value less than or equal to 999999");
         }
     }
-    validate::enums(
-        &mut c,
-        &[
-            ("select", req.select.as_deref()),
-            ("conditionalOperator", req.conditional_operator.as_deref()),
-            (
-                "returnConsumedCapacity",
-                req.return_consumed_capacity.as_deref(),
-            ),
-        ],
-    );
+    validate::read_enums!(&mut c, req);
     c.into_result()?;
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
     expr::check_expression_params(

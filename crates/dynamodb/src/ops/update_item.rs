@@ -38,25 +38,7 @@ pub(super) async fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, Dyn
     if req.key.is_none() {
         c.push_null("key");
     }
-    validate::enums(
-        &mut c,
-        &[
-            ("returnValues", req.return_values.as_deref()),
-            (
-                "returnConsumedCapacity",
-                req.return_consumed_capacity.as_deref(),
-            ),
-            (
-                "returnItemCollectionMetrics",
-                req.return_item_collection_metrics.as_deref(),
-            ),
-            (
-                "returnValuesOnConditionCheckFailure",
-                req.return_values_on_condition_check_failure.as_deref(),
-            ),
-            ("conditionalOperator", req.conditional_operator.as_deref()),
-        ],
-    );
+    validate::write_enums!(&mut c, req);
     c.into_result()?;
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;
     let rv = common::return_values(req.return_values.as_deref(), true)?;

@@ -146,6 +146,51 @@ pub fn item_table_name(c: &mut Constraints, name: Option<&str>) {
 }
 
 /// A data-plane table name: the same constraints, checked alone.
+/// [`enums`] of an item write's request (PutItem, UpdateItem, DeleteItem: their requests share
+/// these members' names, not a type).
+macro_rules! write_enums {
+    ($c:expr, $req:expr) => {
+        $crate::ops::validate::enums(
+            $c,
+            &[
+                ("returnValues", $req.return_values.as_deref()),
+                (
+                    "returnConsumedCapacity",
+                    $req.return_consumed_capacity.as_deref(),
+                ),
+                (
+                    "returnItemCollectionMetrics",
+                    $req.return_item_collection_metrics.as_deref(),
+                ),
+                (
+                    "returnValuesOnConditionCheckFailure",
+                    $req.return_values_on_condition_check_failure.as_deref(),
+                ),
+                ("conditionalOperator", $req.conditional_operator.as_deref()),
+            ],
+        )
+    };
+}
+pub(crate) use write_enums;
+
+/// [`enums`] of a read's request (Query, Scan).
+macro_rules! read_enums {
+    ($c:expr, $req:expr) => {
+        $crate::ops::validate::enums(
+            $c,
+            &[
+                ("select", $req.select.as_deref()),
+                ("conditionalOperator", $req.conditional_operator.as_deref()),
+                (
+                    "returnConsumedCapacity",
+                    $req.return_consumed_capacity.as_deref(),
+                ),
+            ],
+        )
+    };
+}
+pub(crate) use read_enums;
+
 pub fn require_table_name(name: Option<&str>) -> Result<&str, DynamoError> {
     let mut c = Constraints::default();
     table_name(&mut c, name, "tableName");
