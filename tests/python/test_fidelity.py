@@ -390,3 +390,12 @@ def test_legacy_eq_and_ne_compare_every_type(ddb, make_table):
                  Expected={"l": {"ComparisonOperator": "NE", "AttributeValueList": [other]},
                            "m": {"ComparisonOperator": "EQ", "AttributeValueList": [item["m"]]}})
     assert ddb.get_item(TableName=name, Key={"k": {"S": "a"}})["Item"]["b"] == {"BOOL": False}
+
+
+def test_select_with_a_projection_names_the_parameter_given(ddb_raw, hash_table):
+    """Group 2: Select other than SPECIFIC_ATTRIBUTES with a projection is refused naming the
+    parameter the projection came from; COUNT reads "only the Count" (DynamoDB Local's words)."""
+    expect_error(ddb_raw.scan, VE, "Cannot specify the ProjectionExpression when choosing to get only the Count",
+                 TableName=hash_table, Select="COUNT", ProjectionExpression="k")
+    expect_error(ddb_raw.scan, VE, "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES",
+                 TableName=hash_table, Select="ALL_ATTRIBUTES", AttributesToGet=["k"])

@@ -128,10 +128,21 @@ pub(super) enum Output {
     FromTable(Option<Projection>),
 }
 
-/// Decodes Select and the projection parameters into an [`Output`], with AWS's checks.
+/// The parameter a read's projection came from.
+pub(super) fn projection_member(expression: bool) -> &'static str {
+    if expression {
+        "ProjectionExpression"
+    } else {
+        "AttributesToGet"
+    }
+}
+
+/// Decodes Select and the projection parameters into an [`Output`], with AWS's checks;
+/// `member` is the parameter the projection came from (ProjectionExpression or AttributesToGet).
 pub(super) fn output(
     select: Option<&str>,
     projection: Option<Projection>,
+    member: &str,
     source: &Source,
 ) -> Result<Output, DynamoError> {
     let index = match source {
@@ -155,8 +166,10 @@ pub(super) fn output(
                 "1 validation error detected: Value 'SPECIFIC_ATTRIBUTES' at 'select' failed to satisfy constraint: Member must have ProjectionExpression or AttributesToGet", // message unverified
             )),
         },
+        // DynamoDB Local's words, which other suites confirm: COUNT is "only the Count".
         Some(other) if projection.is_some() => Err(DynamoError::validation(format!(
-            "Cannot specify the AttributesToGet when choosing to get {other}" // message unverified
+            "Cannot specify the {member} when choosing to get {}",
+            if other == "COUNT" { "only the Count" } else { other }
         ))),
         Some("COUNT") => Ok(Output::Count),
         Some("ALL_ATTRIBUTES") => match index {
