@@ -399,3 +399,15 @@ def test_select_with_a_projection_names_the_parameter_given(ddb_raw, hash_table)
                  TableName=hash_table, Select="COUNT", ProjectionExpression="k")
     expect_error(ddb_raw.scan, VE, "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES",
                  TableName=hash_table, Select="ALL_ATTRIBUTES", AttributesToGet=["k"])
+
+
+def test_a_missing_table_name_is_named_as_aws_names_it_today(ddb_raw):
+    """Group 1: a request without TableName reads "The parameter 'TableName' is required but was
+    not specified." (the issue's evidence of today's AWS), before any other violation."""
+    message = "The parameter 'TableName' is required but was not specified."
+    expect_error(ddb_raw.describe_table, VE, message)
+    expect_error(ddb_raw.get_item, VE, message, Key={"k": {"S": "a"}}, ReturnConsumedCapacity="NOPE")
+    expect_error(ddb_raw.update_item, VE, message)
+    expect_error(ddb_raw.create_table, VE, message, KeySchema=KEYS, AttributeDefinitions=DEFS,
+                 BillingMode="PAY_PER_REQUEST")
+    expect_error(ddb_raw.create_backup, VE, message, BackupName="bk1")

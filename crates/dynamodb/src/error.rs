@@ -191,9 +191,20 @@ impl From<item::expr::ExprError> for DynamoError {
 /// satisfy constraint: Member must …", several joined with "; " in AWS's order of members
 /// (`coral_order`), each kept with its member path until then.
 #[derive(Default)]
-pub struct Constraints(Vec<(String, String)>);
+pub struct Constraints {
+    found: Vec<(String, String)>,
+    /// A required parameter the request left out, which AWS names before any constraint.
+    missing: Option<&'static str>,
+}
 
 impl Constraints {
+    /// A required parameter left out (`TableName`): AWS answers "The parameter 'TableName' is
+    /// required but was not specified." alone (issue 26's evidence of today's AWS), not with
+    /// Coral's "Value null" form.
+    pub fn push_missing(&mut self, parameter: &'static str) {
+        self.missing.get_or_insert(parameter);
+    }
+
     pub fn push(&mut self, value: impl fmt::Display, member: &str, constraint: &str) {
         self.add(
             member,
@@ -227,21 +238,26 @@ impl Constraints {
     }
 
     fn add(&mut self, member: &str, text: String) {
-        self.0.push((member.to_string(), text));
+        self.found.push((member.to_string(), text));
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.found.is_empty() && self.missing.is_none()
     }
 
     pub fn into_result(mut self) -> Result<(), DynamoError> {
-        crate::coral_order::sort(&mut self.0);
-        match self.0.len() {
+        if let Some(parameter) = self.missing {
+            return Err(DynamoError::validation(format!(
+                "The parameter '{parameter}' is required but was not specified."
+            )));
+        }
+        crate::coral_order::sort(&mut self.found);
+        match self.found.len() {
             0 => Ok(()),
             n => Err(DynamoError::validation(format!(
                 "{n} validation error{} detected: {}",
                 if n == 1 { "" } else { "s" },
-                self.0
+                self.found
                     .iter()
                     .map(|(_, text)| text.as_str())
                     .collect::<Vec<_>>()

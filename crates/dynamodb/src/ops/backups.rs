@@ -213,7 +213,7 @@ pub(super) fn description(r: &BackupRecord) -> Json {
 pub(super) async fn create(svc: &InRegion<'_>, req: CreateRequest) -> Result<Json, DynamoError> {
     let mut c = Constraints::default();
     match req.table_name.as_deref() {
-        None => c.push_null("tableName"),
+        None => c.push_missing("TableName"),
         Some(n) if n.len() > 1024 => {
             c.push(n, "tableName", "have length less than or equal to 1024")
         }

@@ -22,7 +22,10 @@ pub fn invalid_parameter(msg: impl AsRef<str>) -> DynamoError {
 /// Coral's constraints on a table name (also index names: 3..255, same pattern).
 pub fn table_name(c: &mut Constraints, name: Option<&str>, member: &str) {
     let Some(name) = name else {
-        c.push_null(member);
+        match member {
+            "tableName" => c.push_missing("TableName"),
+            _ => c.push_null(member),
+        }
         return;
     };
     table_or_index_name_constraints(c, name, member);
@@ -32,7 +35,7 @@ pub fn table_name(c: &mut Constraints, name: Option<&str>, member: &str) {
 /// widened the member's constraint (for ARNs) and checks 3..255 in the service.
 pub fn create_table_name_constraints(c: &mut Constraints, name: Option<&str>) {
     match name {
-        None => c.push_null("tableName"),
+        None => c.push_missing("TableName"),
         Some(n)
             if !n.is_empty()
                 && !n
