@@ -356,7 +356,8 @@ def test_an_empty_expression_attribute_name_is_refused(ddb_raw, hash_table):
 
 def test_update_table_cannot_change_a_key_attributes_type(ddb_raw, make_table):
     """Group 3: an index added by UpdateTable may not redefine a key attribute with another type
-    (the table's items are stored by it); nothing changes (message unverified)."""
+    (the table's items are stored by it); nothing changes (AWS's wording is not known: the code
+    marks it)."""
     name = make_table()
     ddb_raw.put_item(TableName=name, Item={"k": {"S": "a"}})
     expect_error(ddb_raw.update_table, VE, TableName=name,

@@ -46,6 +46,9 @@ use crate::schema::{Replica, TableMeta};
 /// a strongly consistent group: it is dissolved whole, by one UpdateTable.
 pub(crate) const STRONG_SINGLE_DELETE: &str = "Deletion of only one table replica is not supported for global tables with MultiRegionConsistency set to STRONG.";
 
+/// A strongly consistent group has no TTL, as AWS documents (message unverified).
+pub(crate) const STRONG_NO_TTL: &str = "One or more parameter values were invalid: Time to Live is not supported for global tables with MultiRegionConsistency set to STRONG";
+
 /// Per-key versions of a member of a group.
 pub(crate) fn versions_table(table_id: &str) -> String {
     format!("ddb.versions.{table_id}")

@@ -98,7 +98,7 @@ pub(super) async fn handle(
     if tables.values().map(Vec::len).sum::<usize>() > MAX_WRITES {
         // Coral bounds each table's list; the total over tables is the service's own check.
         return Err(DynamoError::validation(
-            "Too many items requested for the BatchWriteItem call", // message unverified
+            "Too many items requested for the BatchWriteItem call", // DynamoDB Local's words (its error codes)
         ));
     }
 

@@ -225,9 +225,7 @@ pub(super) async fn create(svc: &InRegion<'_>, req: CreateRequest) -> Result<Jso
     }
     if let Some(first) = joined.first() {
         if joined.iter().any(|m| m.key_schema != first.key_schema) {
-            return Err(DynamoError::validation(
-                "One or more parameter values were invalid: The tables of a global table must have the same key schema", // message unverified
-            ));
+            return Err(other_key_schema());
         }
     }
     write_group(svc, joined, Vec::new(), svc.clock().now_epoch_seconds()).await?;
@@ -262,18 +260,13 @@ pub(super) async fn update(svc: &InRegion<'_>, req: UpdateRequest) -> Result<Jso
                 }
                 let m = joinable(svc, &region, &name)?;
                 if m.key_schema != first.key_schema {
-                    return Err(DynamoError::validation(
-                        "One or more parameter values were invalid: The tables of a global table must have the same key schema", // message unverified
-                    ));
+                    return Err(other_key_schema());
                 }
                 joined.push(m);
             }
             (None, Some(region)) => {
                 let Some(at) = joined.iter().position(|m| m.region() == region) else {
-                    return Err(DynamoError::new(
-                        ErrorCode::ReplicaNotFound,
-                        format!("Replica not found in region: {region}"), // message unverified
-                    ));
+                    return Err(replica_not_found(&region));
                 };
                 left.push(joined.remove(at));
             }
@@ -411,10 +404,7 @@ pub(super) async fn update_settings(
         .collect();
     for region in reads.keys() {
         if !members.iter().any(|m| m.region() == region) {
-            return Err(DynamoError::new(
-                ErrorCode::ReplicaNotFound,
-                format!("Replica not found in region: {region}"), // message unverified
-            ));
+            return Err(replica_not_found(region));
         }
     }
     for m in &members {
@@ -446,4 +436,19 @@ pub(super) async fn update_settings(
         super::update_table::in_region(svc, m.region(), body).await?;
     }
     settings(svc, &name)
+}
+
+/// A table of another key schema asked to join a group.
+fn other_key_schema() -> DynamoError {
+    DynamoError::validation(
+        "One or more parameter values were invalid: The tables of a global table must have the same key schema", // message unverified
+    )
+}
+
+/// A region named in a request that is not one of the group's.
+pub(super) fn replica_not_found(region: &str) -> DynamoError {
+    DynamoError::new(
+        ErrorCode::ReplicaNotFound,
+        format!("Replica not found in region: {region}"), // message unverified
+    )
 }

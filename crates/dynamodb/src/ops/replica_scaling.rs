@@ -286,10 +286,10 @@ pub(super) async fn update(svc: &InRegion<'_>, req: UpdateRequest) -> Result<Jso
     let name = meta.table_name.clone();
     for r in req.replica_updates.iter().flatten() {
         if !members.iter().any(|m| m.region() == r.region_name) {
-            return Err(DynamoError::new(
-                ErrorCode::ResourceNotFound,
-                format!("Replica not found in region: {}", r.region_name), // message unverified
-            ));
+            return Err(DynamoError {
+                code: ErrorCode::ResourceNotFound,
+                ..super::global_tables::replica_not_found(&r.region_name)
+            });
         }
     }
     // Write capacity: every member alike.

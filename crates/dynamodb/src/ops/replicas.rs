@@ -249,9 +249,7 @@ fn strong_plan(
         ));
     }
     if source.ttl.as_ref().is_some_and(|t| t.enabled) {
-        return Err(DynamoError::validation(
-            "One or more parameter values were invalid: Time to Live is not supported for global tables with MultiRegionConsistency set to STRONG", // message unverified
-        ));
+        return Err(DynamoError::validation(crate::replication::STRONG_NO_TTL));
     }
     let items = crate::stats::table(&svc.store.read()?, source)?.item_count;
     if items > 0 {
@@ -363,6 +361,13 @@ struct Strong {
     witness: Option<String>,
 }
 
+/// A replica override naming an index the table does not have.
+fn no_such_index(name: &str) -> DynamoError {
+    DynamoError::validation(format!(
+        "One or more parameter values were invalid: Global secondary index {name} does not exist on the table" // message unverified
+    ))
+}
+
 fn not_a_member(source: &TableMeta, region: &str) -> Result<(), DynamoError> {
     if source.replicas.iter().any(|r| r.region_name == region) {
         return Ok(());
@@ -395,9 +400,7 @@ fn apply_overrides(replica: &mut TableMeta, c: &CreateReplica) -> Result<(), Dyn
             .iter_mut()
             .find(|g| g.index_name == name)
         else {
-            return Err(DynamoError::validation(format!(
-                "One or more parameter values were invalid: Global secondary index {name} does not exist on the table" // message unverified
-            )));
+            return Err(no_such_index(name));
         };
         if let (Some(units), Some(t), true) = (
             o.provisioned_throughput_override
@@ -556,15 +559,11 @@ async fn create(
 async fn change(svc: &InRegion<'_>, name: &str, u: CreateReplica) -> Result<(), DynamoError> {
     let region = region_of_update(u.region_name)?;
     let source = svc.require(name)?;
-    let replica = match source.replicas.iter().any(|r| r.region_name == region) {
-        true => svc.catalog.get(&region, name),
-        false => None,
-    }
-    .ok_or_else(|| {
-        DynamoError::validation(format!(
-            "Update global table operation failed because region {region} is not a part of the global table" // message unverified
-        ))
-    })?;
+    not_a_member(&source, &region)?;
+    let replica = svc
+        .catalog
+        .get(&region, name)
+        .ok_or_else(|| DynamoError::table_not_found(name))?;
     let mut body = serde_json::Map::new();
     body.insert("TableName".into(), name.into());
     if let Some(units) = u
@@ -591,9 +590,7 @@ async fn change(svc: &InRegion<'_>, name: &str, u: CreateReplica) -> Result<(), 
     for o in u.global_secondary_indexes.iter().flatten() {
         let name = o.index_name.as_deref().unwrap_or_default();
         let Some(index) = replica.global_indexes.iter().find(|g| g.index_name == name) else {
-            return Err(DynamoError::validation(format!(
-                "One or more parameter values were invalid: Global secondary index {name} does not exist on the table" // message unverified
-            )));
+            return Err(no_such_index(name));
         };
         let units = o
             .provisioned_throughput_override
@@ -632,11 +629,7 @@ async fn change(svc: &InRegion<'_>, name: &str, u: CreateReplica) -> Result<(), 
 async fn delete(svc: &InRegion<'_>, name: &str, d: RegionRef) -> Result<(), DynamoError> {
     let region = region_of_update(d.region_name)?;
     let source = svc.require(name)?;
-    if !source.replicas.iter().any(|r| r.region_name == region) {
-        return Err(DynamoError::validation(format!(
-            "Update global table operation failed because region {region} is not a part of the global table" // message unverified
-        )));
-    }
+    not_a_member(&source, &region)?;
     let catalog = svc.catalog.clone();
     let name = name.to_string();
     svc.store

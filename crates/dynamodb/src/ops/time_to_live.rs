@@ -100,7 +100,7 @@ pub(super) async fn update(svc: &InRegion<'_>, req: UpdateRequest) -> Result<Jso
             };
             if current.strongly_consistent {
                 return Ok(Err(DynamoError::validation(
-                    "One or more parameter values were invalid: Time to Live is not supported for global tables with MultiRegionConsistency set to STRONG", // message unverified
+                    crate::replication::STRONG_NO_TTL,
                 )));
             }
             let now = ctx.now_ms();

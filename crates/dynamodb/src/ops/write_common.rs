@@ -117,7 +117,7 @@ pub(super) fn write_condition(
     }
     if conditional_operator.is_some() {
         return Err(DynamoError::validation(
-            "ConditionalOperator can only be used when Filter or Expected has two or more elements", // message unverified
+            "ConditionalOperator can only be used when Filter or Expected has two or more elements", // DynamoDB Local's words (its error codes)
         ));
     }
     Ok(None)
