@@ -17,6 +17,11 @@
 //!   copies the source's items into it in key order, a chunk per write job, each by the same
 //!   rule; writes meanwhile reach it through the log. It is ACTIVE once the copy ends.
 //!
+//! - **Strong consistency.** A group made with MultiRegionConsistency STRONG (three regions, or
+//!   two and a witness that holds no table) does not replicate through the log: each write a
+//!   request makes to a member is made in every other member in the same write job
+//!   (`write_through`), so every region reads it once it is acknowledged.
+//!
 //! Each replicated write's delay, from its commit in one region to its application in another,
 //! is published as ReplicationLatency (AWS/DynamoDB, TableName and ReceivingRegion, in the
 //! writing region). For global tables of version 2017.11.29 only, as on AWS, each batch also

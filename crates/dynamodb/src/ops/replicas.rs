@@ -368,6 +368,7 @@ fn no_such_index(name: &str) -> DynamoError {
     ))
 }
 
+/// Refuses a region that is not one of the group's (`source` lists the others).
 fn not_a_member(source: &TableMeta, region: &str) -> Result<(), DynamoError> {
     if source.replicas.iter().any(|r| r.region_name == region) {
         return Ok(());
