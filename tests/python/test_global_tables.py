@@ -31,10 +31,12 @@ def code(excinfo) -> str:
     return excinfo.value.response["Error"]["Code"]
 
 
-def create(ddb, name, stream=STREAM, gsi=False):
+def create(ddb, name, stream=STREAM, gsi=False, provisioned=False):
     args = dict(TableName=name, BillingMode="PAY_PER_REQUEST",
                 KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
                 AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    if provisioned:
+        args.update(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
     if gsi:
         args["AttributeDefinitions"].append({"AttributeName": "g", "AttributeType": "S"})
         args["GlobalSecondaryIndexes"] = [{"IndexName": "by-g", "Projection": {"ProjectionType": "ALL"},
@@ -340,10 +342,7 @@ def test_ttl_deletions_replicate(new_server):
 
 def test_replica_auto_scaling_is_application_auto_scaling_in_each_region(server):
     us, eu = client(server, US), client(server, EU)
-    us.create_table(TableName="scaled", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-                    StreamSpecification=STREAM)
+    create(us, "scaled", provisioned=True)
     add_replica(us, "scaled", EU)
     assert active(server, "scaled", EU)
     policy = {"PolicyName": "writes", "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70.0}}
@@ -378,10 +377,7 @@ def test_replica_auto_scaling_is_application_auto_scaling_in_each_region(server)
 
 def test_a_replicas_own_settings_change_with_replica_updates_update(server):
     us, eu = client(server, US), client(server, EU)
-    us.create_table(TableName="tuned", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-                    StreamSpecification=STREAM)
+    create(us, "tuned", provisioned=True)
     add_replica(us, "tuned", EU)
     assert active(server, "tuned", EU)
     key = client(server, EU, "kms").create_key()["KeyMetadata"]["Arn"]
@@ -455,10 +451,7 @@ def test_synchronized_settings_reach_every_replica_and_deletion_protection_does_
     # AWS's list: capacity mode, write (and, overriding, read) capacity, index definitions and
     # their capacity, TTL are synchronized; deletion protection is not.
     us, eu = client(server, US), client(server, EU)
-    us.create_table(TableName="synced", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-                    StreamSpecification=STREAM)
+    create(us, "synced", provisioned=True)
     for i in range(50):
         us.put_item(TableName="synced", Item={"k": {"S": f"k{i}"}, "g": {"S": f"g{i % 3}"}})
     add_replica(us, "synced", EU)

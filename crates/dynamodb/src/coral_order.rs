@@ -117,6 +117,7 @@ pub(crate) fn sort<T>(violations: &mut [(String, T)]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -341,7 +341,7 @@ pub(super) fn read(
     page::check_projected(meta, &source, projection.as_ref())?;
     // Projections are applied after reading (a SELECT list flattens paths); an LSI read that
     // names attributes the index does not hold still fetches them from the table.
-    let output = match page::output(None, projection, "ProjectionExpression", &source)? {
+    let output = match page::output(None, projection, true, &source)? {
         Output::FromTable(_) => Output::FromTable(None),
         _ => Output::Stored,
     };

@@ -128,23 +128,20 @@ pub(super) enum Output {
     FromTable(Option<Projection>),
 }
 
-/// The parameter a read's projection came from.
-pub(super) fn projection_member(expression: bool) -> &'static str {
-    if expression {
-        "ProjectionExpression"
-    } else {
-        "AttributesToGet"
-    }
-}
-
 /// Decodes Select and the projection parameters into an [`Output`], with AWS's checks;
-/// `member` is the parameter the projection came from (ProjectionExpression or AttributesToGet).
+/// `expression` tells whether the projection came from a ProjectionExpression (or else from
+/// AttributesToGet).
 pub(super) fn output(
     select: Option<&str>,
     projection: Option<Projection>,
-    member: &str,
+    expression: bool,
     source: &Source,
 ) -> Result<Output, DynamoError> {
+    let member = if expression {
+        "ProjectionExpression"
+    } else {
+        "AttributesToGet"
+    };
     let index = match source {
         Source::Index(i) => Some(i),
         Source::Table => None,

@@ -134,12 +134,8 @@ pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoErr
             .chain(projection.iter().flat_map(|p| p.paths().iter())),
     )?;
     page::check_projected(&meta, &source, projection.as_ref())?;
-    let output = page::output(
-        req.select.as_deref(),
-        projection,
-        page::projection_member(req.projection_expression.is_some()),
-        &source,
-    )?;
+    let expression = req.projection_expression.is_some();
+    let output = page::output(req.select.as_deref(), projection, expression, &source)?;
 
     let reverse = req.scan_index_forward == Some(false);
     let mut bounds = key_range(hash, range)?;
