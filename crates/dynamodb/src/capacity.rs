@@ -25,9 +25,7 @@ impl Detail {
             None | Some("NONE") => Ok(Detail::None),
             Some("TOTAL") => Ok(Detail::Total),
             Some("INDEXES") => Ok(Detail::Indexes),
-            Some(other) => Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
-            ))),
+            Some(other) => Err(DynamoError::bad_enum(other, "returnConsumedCapacity")),
         }
     }
 }

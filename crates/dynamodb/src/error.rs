@@ -138,6 +138,13 @@ impl DynamoError {
         )
     }
 
+    /// The one violation of an enum member, for a check made apart from the request's others.
+    pub fn bad_enum(value: &str, member: &str) -> DynamoError {
+        let mut c = Constraints::default();
+        c.push_enum(Some(value), member);
+        c.into_result().err().unwrap_or_else(DynamoError::internal)
+    }
+
     pub fn internal() -> DynamoError {
         DynamoError::new(ErrorCode::InternalServerError, "Internal server error")
     }
@@ -187,6 +194,46 @@ impl From<item::expr::ExprError> for DynamoError {
     }
 }
 
+/// DynamoDB's enum members, by name, with their values in the order AWS's messages print them
+/// (recorded; not the model's order, nor a hash order).
+const ENUM_SETS: &[(&str, &[&str])] = &[
+    ("returnConsumedCapacity", &["INDEXES", "TOTAL", "NONE"]),
+    (
+        "returnValues",
+        &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"],
+    ),
+    ("returnItemCollectionMetrics", &["SIZE", "NONE"]),
+    ("returnValuesOnConditionCheckFailure", &["ALL_OLD", "NONE"]),
+    ("conditionalOperator", &["OR", "AND"]),
+    (
+        "select",
+        &[
+            "SPECIFIC_ATTRIBUTES",
+            "COUNT",
+            "ALL_ATTRIBUTES",
+            "ALL_PROJECTED_ATTRIBUTES",
+        ],
+    ),
+    ("keyType", &["HASH", "RANGE"]),
+    ("attributeType", &["B", "N", "S"]),
+    ("projectionType", &["ALL", "INCLUDE", "KEYS_ONLY"]),
+    ("billingMode", &["PROVISIONED", "PAY_PER_REQUEST"]),
+    // As AWS printed it on 2026-10-09 (an older recording had another order).
+    (
+        "streamViewType",
+        &["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"],
+    ),
+    ("tableClass", &["STANDARD", "STANDARD_INFREQUENT_ACCESS"]),
+    ("sSEType", &["AES256", "KMS"]),
+    ("backupType", &["USER", "SYSTEM", "AWS_BACKUP", "ALL"]),
+    ("s3SseAlgorithm", &["AES256", "KMS"]),
+    ("exportFormat", &["DYNAMODB_JSON", "ION"]),
+    ("exportType", &["FULL_EXPORT", "INCREMENTAL_EXPORT"]),
+    ("inputFormat", &["DYNAMODB_JSON", "ION", "CSV"]),
+    // As AWS printed it (recorded 2026-10).
+    ("inputCompressionType", &["ZSTD", "NONE", "GZIP"]),
+];
+
 /// Coral's constraint messages: "1 validation error detected: Value 'x' at 'tableName' failed to
 /// satisfy constraint: Member must …", several joined with "; " in AWS's order of members
 /// (`coral_order`), each kept with its member path until then.
@@ -219,6 +266,23 @@ impl Constraints {
                 "Value null at '{member}' failed to satisfy constraint: Member must not be null"
             ),
         );
+    }
+
+    /// `value` at `member` (a path whose last name is the enum member) unless it is one of
+    /// the member's values ([`ENUM_SETS`]).
+    pub fn push_enum(&mut self, value: Option<&str>, member: &str) {
+        let leaf = member.rsplit('.').next().unwrap_or(member);
+        let (Some(value), Some((_, set))) = (value, ENUM_SETS.iter().find(|(m, _)| *m == leaf))
+        else {
+            return;
+        };
+        if !set.contains(&value) {
+            self.push(
+                value,
+                member,
+                &format!("satisfy enum value set: [{}]", set.join(", ")),
+            );
+        }
     }
 
     /// A map whose keys break `constraints` (Coral's own words for maps).

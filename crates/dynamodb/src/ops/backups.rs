@@ -309,15 +309,7 @@ pub(super) fn list(svc: &InRegion<'_>, req: ListRequest) -> Result<Json, DynamoE
             c.push(l, "limit", "have value less than or equal to 100");
         }
     }
-    if let Some(t) = req.backup_type.as_deref() {
-        if !matches!(t, "USER" | "SYSTEM" | "AWS_BACKUP" | "ALL") {
-            c.push(
-                t,
-                "backupType",
-                "satisfy enum value set: [USER, SYSTEM, AWS_BACKUP, ALL]",
-            );
-        }
-    }
+    c.push_enum(req.backup_type.as_deref(), "backupType");
     if let Some(a) = req.exclusive_start_backup_arn.as_deref() {
         if a.len() < 37 {
             c.push(

@@ -321,13 +321,7 @@ pub(super) fn capacity_list(detail: Detail, per_table: &[(String, Consumed)]) ->
 /// Coral's enum constraint on ReturnConsumedCapacity, reported with the request's other
 /// constraint violations.
 pub(super) fn capacity_enum(v: &mut Constraints, raw: Option<&str>) {
-    if let Some(other) = raw.filter(|r| !matches!(*r, "INDEXES" | "TOTAL" | "NONE")) {
-        v.push(
-            other,
-            "returnConsumedCapacity",
-            "satisfy enum value set: [INDEXES, TOTAL, NONE]",
-        );
-    }
+    v.push_enum(raw, "returnConsumedCapacity");
 }
 
 /// Coral's constraint on the table names used as RequestItems keys.

@@ -312,17 +312,10 @@ fn put_key(shape: &KeyShape, item: &Item) -> Result<Vec<u8>, DynamoError> {
 fn constraints(req: &Request) -> Result<(), DynamoError> {
     let mut v = Constraints::default();
     capacity_enum(&mut v, req.return_consumed_capacity.as_deref());
-    if let Some(other) = req
-        .return_item_collection_metrics
-        .as_deref()
-        .filter(|m| !matches!(*m, "SIZE" | "NONE"))
-    {
-        v.push(
-            other,
-            "returnItemCollectionMetrics",
-            "satisfy enum value set: [SIZE, NONE]",
-        );
-    }
+    v.push_enum(
+        req.return_item_collection_metrics.as_deref(),
+        "returnItemCollectionMetrics",
+    );
     let Some(tables) = &req.request_items else {
         v.push_null("requestItems");
         return v.into_result();

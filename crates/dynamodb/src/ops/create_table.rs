@@ -418,9 +418,7 @@ pub(super) fn sse_state(
     let Some(spec) = spec else { return Ok(None) };
     if let Some(t) = spec.sse_type.as_deref() {
         if t != "KMS" && t != "AES256" {
-            return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{t}' at 'sSESpecification.sSEType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS]"
-            )));
+            return Err(DynamoError::bad_enum(t, "sSESpecification.sSEType"));
         }
     }
     // An SSEType alone asks for KMS encryption; Enabled false, for the AWS owned key.

@@ -172,9 +172,7 @@ pub(super) fn parameters_constraint(v: &mut Constraints, params: Option<&[Json]>
 }
 
 pub(super) fn return_values_enum(v: &mut Constraints, raw: Option<&str>, member: &str) {
-    if let Some(other) = raw.filter(|r| !matches!(*r, "ALL_OLD" | "NONE")) {
-        v.push(other, member, "satisfy enum value set: [ALL_OLD, NONE]");
-    }
+    v.push_enum(raw, member);
 }
 
 /// The request's parameters, decoded with AWS's wording for a bad value.

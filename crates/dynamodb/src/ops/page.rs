@@ -183,9 +183,7 @@ pub(super) fn output(
                 "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
             )),
         },
-        Some(other) => Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{other}' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]"
-        ))),
+        Some(other) => Err(DynamoError::bad_enum(other, "select")),
     }
 }
 

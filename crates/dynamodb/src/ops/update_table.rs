@@ -559,9 +559,7 @@ fn apply(
         validate::on_demand(req.on_demand_throughput, next.on_demand_throughput)?;
     if let Some(class) = req.table_class {
         if !matches!(class.as_str(), "STANDARD" | "STANDARD_INFREQUENT_ACCESS") {
-            return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{class}' at 'tableClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, STANDARD_INFREQUENT_ACCESS]"
-            )));
+            return Err(DynamoError::bad_enum(&class, "tableClass"));
         }
         next.table_class = class;
     }

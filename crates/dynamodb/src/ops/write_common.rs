@@ -140,11 +140,7 @@ pub(super) fn return_values(raw: Option<&str>, update: bool) -> Result<ReturnVal
         Some("UPDATED_OLD") => ReturnValues::UpdatedOld,
         Some("ALL_NEW") => ReturnValues::AllNew,
         Some("UPDATED_NEW") => ReturnValues::UpdatedNew,
-        Some(other) => {
-            return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"
-            )))
-        }
+        Some(other) => return Err(DynamoError::bad_enum(other, "returnValues")),
     };
     if !update && !matches!(rv, ReturnValues::None | ReturnValues::AllOld) {
         return Err(DynamoError::validation(
@@ -159,9 +155,10 @@ pub(super) fn return_old_on_failure(raw: Option<&str>) -> Result<bool, DynamoErr
     match raw {
         None | Some("NONE") => Ok(false),
         Some("ALL_OLD") => Ok(true),
-        Some(other) => Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{other}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]"
-        ))),
+        Some(other) => Err(DynamoError::bad_enum(
+            other,
+            "returnValuesOnConditionCheckFailure",
+        )),
     }
 }
 
@@ -209,9 +206,7 @@ pub(super) fn wants_collection_metrics(raw: Option<&str>) -> Result<bool, Dynamo
     match raw {
         None | Some("NONE") => Ok(false),
         Some("SIZE") => Ok(true),
-        Some(other) => Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{other}' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]"
-        ))),
+        Some(other) => Err(DynamoError::bad_enum(other, "returnItemCollectionMetrics")),
     }
 }
 
