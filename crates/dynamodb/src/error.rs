@@ -268,8 +268,9 @@ impl Constraints {
         );
     }
 
-    /// `value` at `member` (a path whose last name is the enum member) unless it is one of
-    /// the member's values ([`ENUM_SETS`]).
+    /// Records `value` at `member` (a path whose last name is the enum member's) as a violation
+    /// unless it is one of the member's values ([`ENUM_SETS`]); a member missing from the table
+    /// checks nothing, so every caller names one of its members.
     pub fn push_enum(&mut self, value: Option<&str>, member: &str) {
         let leaf = member.rsplit('.').next().unwrap_or(member);
         let (Some(value), Some((_, set))) = (value, ENUM_SETS.iter().find(|(m, _)| *m == leaf))
