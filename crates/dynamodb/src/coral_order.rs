@@ -36,16 +36,14 @@ fn members() -> Option<&'static Members> {
 }
 
 tokio::task_local! {
-    /// The input shape of the operation the current request runs.
-    static INPUT: &'static str;
+    /// The operation the current request runs (its input shape is looked up only when there
+    /// are violations to order).
+    static OPERATION: &'static str;
 }
 
 /// Runs `f` as operation `op`, so that its violations are ordered as AWS orders them.
-pub(crate) async fn as_operation<F: std::future::Future>(op: &str, f: F) -> F::Output {
-    match members().and_then(|m| m.operations.get(op)) {
-        Some(input) => INPUT.scope(input.as_str(), f).await,
-        None => f.await,
-    }
+pub(crate) async fn as_operation<F: std::future::Future>(op: &'static str, f: F) -> F::Output {
+    OPERATION.scope(op, f).await
 }
 
 /// Java's `String.hashCode`, spread as `HashMap.hash` spreads it.
@@ -109,8 +107,10 @@ fn key(members: &Members, input: &str, path: &str) -> Vec<Step> {
 /// Sorts violations (each with its member path) into AWS's order for the current operation;
 /// outside one, or for paths the model does not know, the order they were found in stays.
 pub(crate) fn sort<T>(violations: &mut [(String, T)]) {
-    let Some(members) = members() else { return };
-    let Ok(input) = INPUT.try_with(|i| *i) else {
+    let Ok(op) = OPERATION.try_with(|o| *o) else {
+        return;
+    };
+    let Some((members, input)) = members().and_then(|m| Some((m, m.operations.get(op)?))) else {
         return;
     };
     violations.sort_by_cached_key(|(path, _)| key(members, input, path));

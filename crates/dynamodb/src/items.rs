@@ -39,19 +39,29 @@ pub fn key_bytes(shape: &KeyShape, item: &Item, source: KeySource) -> Result<Vec
         Some(r) => Some(key_value(r, item, source)?),
         None => None,
     };
-    if key_part_size(hash) > MAX_PARTITION_KEY_BYTES {
-        return Err(DynamoError::validation(format!(
-            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of{MAX_PARTITION_KEY_BYTES} bytes"
-        )));
-    }
-    if range.is_some_and(|r| key_part_size(r) > MAX_SORT_KEY_BYTES) {
-        return Err(DynamoError::validation(format!(
-            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of {MAX_SORT_KEY_BYTES} bytes"
-        )));
+    key_size(hash, true)?;
+    if let Some(r) = range {
+        key_size(r, false)?;
     }
     item::keycodec::encode_key(hash, range).ok_or_else(|| {
         DynamoError::validation("The provided key element does not match the schema")
     })
+}
+
+/// A partition (`hash`) or sort key value past its size limit, in AWS's words for a table's key
+/// (for an index's, message unverified).
+fn key_size(v: &Value, hash: bool) -> Result<(), DynamoError> {
+    if hash && key_part_size(v) > MAX_PARTITION_KEY_BYTES {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of{MAX_PARTITION_KEY_BYTES} bytes"
+        )));
+    }
+    if !hash && key_part_size(v) > MAX_SORT_KEY_BYTES {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of {MAX_SORT_KEY_BYTES} bytes"
+        )));
+    }
+    Ok(())
 }
 
 fn key_part_size(v: &Value) -> usize {
@@ -296,19 +306,8 @@ pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Result<(), DynamoError
                     index.name, attr.name
                 )));
             }
-            // An index key has the table key's limits (AWS's words for the table's key; for an
-            // index's, message unverified).
-            let hash = std::ptr::eq(attr, &index.shape.hash);
-            if hash && key_part_size(v) > MAX_PARTITION_KEY_BYTES {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of{MAX_PARTITION_KEY_BYTES} bytes"
-                )));
-            }
-            if !hash && key_part_size(v) > MAX_SORT_KEY_BYTES {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of {MAX_SORT_KEY_BYTES} bytes"
-                )));
-            }
+            // An index key has the table key's limits.
+            key_size(v, attr.name == index.shape.hash.name)?;
         }
     }
     Ok(())

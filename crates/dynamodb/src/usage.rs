@@ -46,8 +46,9 @@ impl Dynamo {
             .record((meta.region(), &meta.table_name), consumed, kind);
         self.throttle.debit(meta, consumed, kind);
         // A global table's write, durable now (capacity is charged after the write job): the
-        // replication worker sends it on without waiting for its next poll.
-        if kind == Kind::Write && !meta.replicas.is_empty() {
+        // replication worker sends it on without waiting for its next poll. A strongly
+        // consistent group's writes are already in every member.
+        if kind == Kind::Write && !meta.replicas.is_empty() && !meta.strongly_consistent {
             self.replicator.wake();
         }
         let _ = TOUCHED.try_with(|t| {

@@ -40,12 +40,9 @@ pub(super) fn handle(svc: &InRegion<'_>, req: Request) -> Result<Json, DynamoErr
             );
         }
     }
-    validate::enums(
-        &mut c,
-        &[(
-            "returnConsumedCapacity",
-            req.return_consumed_capacity.as_deref(),
-        )],
+    c.push_enum(
+        req.return_consumed_capacity.as_deref(),
+        "returnConsumedCapacity",
     );
     c.into_result()?;
     let detail = capacity_detail(req.return_consumed_capacity.as_deref())?;

@@ -223,7 +223,7 @@ async fn update(svc: &InRegion<'_>, req: Request, members: Members) -> Result<Js
                 }
                 _ => Vec::new(),
             };
-            let synchronized = synchronized(&req);
+            let synchronized = (!others.is_empty()).then(|| synchronized(&req));
             let mut next = match apply(&current, req, sse, ctx.now_ms()) {
                 Ok(next) => next,
                 Err(e) => return Ok(Err(e)),
@@ -236,7 +236,7 @@ async fn update(svc: &InRegion<'_>, req: Request, members: Members) -> Result<Js
             let mut created = change_indexes(ctx, &current, &next)?;
             let meta = catalog.put(ctx, next)?;
             for member in others {
-                let Some(req) = for_member(&synchronized, &member) else {
+                let Some(req) = synchronized.as_ref().and_then(|s| for_member(s, &member)) else {
                     continue;
                 };
                 let next = match apply(&member, req, None, ctx.now_ms()) {

@@ -99,14 +99,6 @@ fn name_length(c: &mut Constraints, name: &str, member: &str) {
     }
 }
 
-/// Each given enum member's value outside its set, among the request's other violations (AWS
-/// reports them all in one message).
-pub fn enums(c: &mut Constraints, given: &[(&str, Option<&str>)]) {
-    for (member, value) in given {
-        c.push_enum(*value, member);
-    }
-}
-
 /// The table name of an item operation, which may also be the table's ARN: an empty one breaks
 /// only the ARN's minimum length (recorded 2026-10-09 for UpdateItem), others the name's rules.
 pub fn item_table_name(c: &mut Constraints, name: Option<&str>) {
@@ -116,48 +108,40 @@ pub fn item_table_name(c: &mut Constraints, name: Option<&str>) {
     }
 }
 
-/// [`enums`] of an item write's request (PutItem, UpdateItem, DeleteItem: their requests share
-/// these members' names, not a type).
+/// The enum members of an item write's request (PutItem, UpdateItem, DeleteItem: their requests
+/// share these members' names, not a type), among the request's other violations.
 macro_rules! write_enums {
-    ($c:expr, $req:expr) => {
-        $crate::ops::validate::enums(
-            $c,
-            &[
-                ("returnValues", $req.return_values.as_deref()),
-                (
-                    "returnConsumedCapacity",
-                    $req.return_consumed_capacity.as_deref(),
-                ),
-                (
-                    "returnItemCollectionMetrics",
-                    $req.return_item_collection_metrics.as_deref(),
-                ),
-                (
-                    "returnValuesOnConditionCheckFailure",
-                    $req.return_values_on_condition_check_failure.as_deref(),
-                ),
-                ("conditionalOperator", $req.conditional_operator.as_deref()),
-            ],
-        )
-    };
+    ($c:expr, $req:expr) => {{
+        let c: &mut $crate::error::Constraints = $c;
+        c.push_enum($req.return_values.as_deref(), "returnValues");
+        c.push_enum(
+            $req.return_consumed_capacity.as_deref(),
+            "returnConsumedCapacity",
+        );
+        c.push_enum(
+            $req.return_item_collection_metrics.as_deref(),
+            "returnItemCollectionMetrics",
+        );
+        c.push_enum(
+            $req.return_values_on_condition_check_failure.as_deref(),
+            "returnValuesOnConditionCheckFailure",
+        );
+        c.push_enum($req.conditional_operator.as_deref(), "conditionalOperator");
+    }};
 }
 pub(crate) use write_enums;
 
-/// [`enums`] of a read's request (Query, Scan).
+/// The enum members of a read's request (Query, Scan), among the request's other violations.
 macro_rules! read_enums {
-    ($c:expr, $req:expr) => {
-        $crate::ops::validate::enums(
-            $c,
-            &[
-                ("select", $req.select.as_deref()),
-                ("conditionalOperator", $req.conditional_operator.as_deref()),
-                (
-                    "returnConsumedCapacity",
-                    $req.return_consumed_capacity.as_deref(),
-                ),
-            ],
-        )
-    };
+    ($c:expr, $req:expr) => {{
+        let c: &mut $crate::error::Constraints = $c;
+        c.push_enum($req.select.as_deref(), "select");
+        c.push_enum($req.conditional_operator.as_deref(), "conditionalOperator");
+        c.push_enum(
+            $req.return_consumed_capacity.as_deref(),
+            "returnConsumedCapacity",
+        );
+    }};
 }
 pub(crate) use read_enums;
 
