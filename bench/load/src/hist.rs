@@ -58,13 +58,20 @@ impl Histogram {
     }
 
     pub fn record(&mut self, nanos: u64) {
+        self.record_n(nanos, 1);
+    }
+
+    /// Records `n` values of `nanos` at once (another tool's histogram, read back).
+    pub fn record_n(&mut self, nanos: u64, n: u64) {
         if let Some(c) = self.counts.get_mut(Self::index(nanos)) {
-            *c += 1;
+            *c += n;
         }
-        self.total += 1;
-        self.min = self.min.min(nanos);
-        self.max = self.max.max(nanos);
-        self.sum += u128::from(nanos);
+        self.total += n;
+        if n > 0 {
+            self.min = self.min.min(nanos);
+            self.max = self.max.max(nanos);
+        }
+        self.sum += u128::from(nanos) * u128::from(n);
     }
 
     pub fn merge(&mut self, other: &Histogram) {

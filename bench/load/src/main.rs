@@ -18,6 +18,7 @@ mod report;
 mod server;
 mod suite;
 mod workload;
+mod wrk;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -58,6 +59,9 @@ enum Cmd {
     Backup(backup::Args),
     /// GetItem and PutItem throughput with encryption at rest against the same build without.
     Encryption(encryption::Args),
+    /// PutItem and GetItem driven by wrk (pre-built requests, a light C client) against the
+    /// ceiling and a dynostack server, in alternating slices: the outside benchmark's figures.
+    Wrk(wrk::Args),
 }
 
 #[derive(Args, Clone)]
@@ -204,6 +208,7 @@ async fn main() -> ExitCode {
         Cmd::Footprint(args) => footprint::footprint(args).await,
         Cmd::Backup(args) => backup::backup(args).await,
         Cmd::Encryption(args) => encryption::encryption(args).await,
+        Cmd::Wrk(args) => wrk::wrk(args).await,
     };
     match result {
         Ok(code) => code,

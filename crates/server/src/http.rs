@@ -381,17 +381,18 @@ fn resolve(
     }
 }
 
-/// Runs the operation on its service; the protocol layer frames the answer.
+/// Runs the operation on its service; the protocol layer frames the answer. Each service's
+/// future is boxed so that the request's future, which hyper moves, stays small.
 async fn dispatch(state: &SharedState, endpoint: Endpoint, req: &protocol::Request<'_>) -> Reply {
     match endpoint {
-        Endpoint::DynamoDb(op) => protocol::serve(&state.dynamodb, op, req).await,
-        Endpoint::Streams(op) => protocol::serve(&state.streams, op, req).await,
-        Endpoint::Kms(op) => protocol::serve(&state.kms, op, req).await,
-        Endpoint::AutoScaling(op) => protocol::serve(&state.autoscaling, op, req).await,
-        Endpoint::CloudWatch(op) => protocol::serve(&state.cloudwatch, op, req).await,
-        Endpoint::Iam(op) => protocol::serve(&state.iam, op, req).await,
-        Endpoint::Sts(op) => protocol::serve(&state.sts, op, req).await,
-        Endpoint::Backup(op) => protocol::serve(&state.backup, op, req).await,
+        Endpoint::DynamoDb(op) => Box::pin(protocol::serve(&state.dynamodb, op, req)).await,
+        Endpoint::Streams(op) => Box::pin(protocol::serve(&state.streams, op, req)).await,
+        Endpoint::Kms(op) => Box::pin(protocol::serve(&state.kms, op, req)).await,
+        Endpoint::AutoScaling(op) => Box::pin(protocol::serve(&state.autoscaling, op, req)).await,
+        Endpoint::CloudWatch(op) => Box::pin(protocol::serve(&state.cloudwatch, op, req)).await,
+        Endpoint::Iam(op) => Box::pin(protocol::serve(&state.iam, op, req)).await,
+        Endpoint::Sts(op) => Box::pin(protocol::serve(&state.sts, op, req)).await,
+        Endpoint::Backup(op) => Box::pin(protocol::serve(&state.backup, op, req)).await,
     }
 }
 

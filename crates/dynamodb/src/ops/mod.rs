@@ -84,66 +84,69 @@ async fn run(
     preflight::check(op, body)?;
     members::check(op, body)?;
     let svc = &InRegion { dynamo: svc, call };
+    // Each asynchronous operation's future is boxed: unboxed, this match's future would be as
+    // large as the largest operation's (kilobytes), and every layer above moves it — copies
+    // that took a tenth of a GetItem's CPU in the profile (docs/performance.md).
     match op {
-        Operation::CreateTable => create_table::handle(svc, parse(body)?).await,
+        Operation::CreateTable => Box::pin(create_table::handle(svc, parse(body)?)).await,
         Operation::DescribeTable => describe_table::handle(svc, parse(body)?),
         Operation::ListTables => list_tables::handle(svc, parse(body)?),
-        Operation::DeleteTable => delete_table::handle(svc, parse(body)?).await,
-        Operation::UpdateTable => update_table::handle(svc, parse(body)?).await,
+        Operation::DeleteTable => Box::pin(delete_table::handle(svc, parse(body)?)).await,
+        Operation::UpdateTable => Box::pin(update_table::handle(svc, parse(body)?)).await,
         Operation::DescribeLimits => Ok(misc::describe_limits()),
         Operation::DescribeEndpoints => Ok(misc::describe_endpoints(call)),
-        Operation::TagResource => tags::tag(svc, parse(body)?).await,
-        Operation::UntagResource => tags::untag(svc, parse(body)?).await,
+        Operation::TagResource => Box::pin(tags::tag(svc, parse(body)?)).await,
+        Operation::UntagResource => Box::pin(tags::untag(svc, parse(body)?)).await,
         Operation::ListTagsOfResource => tags::list(svc, parse(body)?),
-        Operation::ExportTableToPointInTime => exports::export(svc, parse(body)?).await,
+        Operation::ExportTableToPointInTime => Box::pin(exports::export(svc, parse(body)?)).await,
         Operation::DescribeExport => exports::describe_export(svc, parse(body)?),
         Operation::ListExports => exports::list_exports(svc, parse(body)?),
-        Operation::ImportTable => exports::import(svc, parse(body)?).await,
+        Operation::ImportTable => Box::pin(exports::import(svc, parse(body)?)).await,
         Operation::DescribeImport => exports::describe_import(svc, parse(body)?),
         Operation::ListImports => exports::list_imports(svc, parse(body)?),
-        Operation::PutResourcePolicy => resource_policy::put(svc, parse(body)?).await,
+        Operation::PutResourcePolicy => Box::pin(resource_policy::put(svc, parse(body)?)).await,
         Operation::GetResourcePolicy => resource_policy::get(svc, parse(body)?),
-        Operation::DeleteResourcePolicy => resource_policy::delete(svc, parse(body)?).await,
-        Operation::PutItem => put_item::handle(svc, parse(body)?).await,
+        Operation::DeleteResourcePolicy => Box::pin(resource_policy::delete(svc, parse(body)?)).await,
+        Operation::PutItem => Box::pin(put_item::handle(svc, parse(body)?)).await,
         Operation::GetItem => get_item::handle(svc, parse(body)?),
-        Operation::UpdateItem => update_item::handle(svc, parse(body)?).await,
-        Operation::DeleteItem => delete_item::handle(svc, parse(body)?).await,
+        Operation::UpdateItem => Box::pin(update_item::handle(svc, parse(body)?)).await,
+        Operation::DeleteItem => Box::pin(delete_item::handle(svc, parse(body)?)).await,
         Operation::BatchGetItem => batch_get_item::handle(svc, parse(body)?),
-        Operation::BatchWriteItem => batch_write_item::handle(svc, parse(body)?, body.len()).await,
+        Operation::BatchWriteItem => Box::pin(batch_write_item::handle(svc, parse(body)?, body.len())).await,
         Operation::Query => query::handle(svc, parse(body)?),
         Operation::Scan => scan::handle(svc, parse(body)?),
-        Operation::TransactWriteItems => transact_write_items::handle(svc, body).await,
+        Operation::TransactWriteItems => Box::pin(transact_write_items::handle(svc, body)).await,
         Operation::TransactGetItems => transact_get_items::handle(svc, parse(body)?),
-        Operation::ExecuteStatement => execute_statement::handle(svc, parse(body)?).await,
+        Operation::ExecuteStatement => Box::pin(execute_statement::handle(svc, parse(body)?)).await,
         Operation::BatchExecuteStatement => {
-            batch_execute_statement::handle(svc, parse(body)?).await
+            Box::pin(batch_execute_statement::handle(svc, parse(body)?)).await
         }
-        Operation::ExecuteTransaction => execute_transaction::handle(svc, body).await,
+        Operation::ExecuteTransaction => Box::pin(execute_transaction::handle(svc, body)).await,
         Operation::DescribeContinuousBackups => continuous_backups::describe(svc, parse(body)?),
-        Operation::UpdateContinuousBackups => continuous_backups::update(svc, parse(body)?).await,
-        Operation::UpdateTimeToLive => time_to_live::update(svc, parse(body)?).await,
+        Operation::UpdateContinuousBackups => Box::pin(continuous_backups::update(svc, parse(body)?)).await,
+        Operation::UpdateTimeToLive => Box::pin(time_to_live::update(svc, parse(body)?)).await,
         Operation::DescribeTimeToLive => time_to_live::describe(svc, parse(body)?),
-        Operation::CreateBackup => backups::create(svc, parse(body)?).await,
+        Operation::CreateBackup => Box::pin(backups::create(svc, parse(body)?)).await,
         Operation::DescribeBackup => backups::describe(svc, parse(body)?),
         Operation::ListBackups => backups::list(svc, parse(body)?),
-        Operation::DeleteBackup => backups::delete(svc, parse(body)?).await,
-        Operation::RestoreTableFromBackup => restore::from_backup(svc, parse(body)?).await,
-        Operation::RestoreTableToPointInTime => restore::to_point_in_time(svc, parse(body)?).await,
-        Operation::CreateGlobalTable => global_tables::create(svc, parse(body)?).await,
+        Operation::DeleteBackup => Box::pin(backups::delete(svc, parse(body)?)).await,
+        Operation::RestoreTableFromBackup => Box::pin(restore::from_backup(svc, parse(body)?)).await,
+        Operation::RestoreTableToPointInTime => Box::pin(restore::to_point_in_time(svc, parse(body)?)).await,
+        Operation::CreateGlobalTable => Box::pin(global_tables::create(svc, parse(body)?)).await,
         Operation::DescribeGlobalTable => global_tables::describe(svc, parse(body)?),
-        Operation::UpdateGlobalTable => global_tables::update(svc, parse(body)?).await,
+        Operation::UpdateGlobalTable => Box::pin(global_tables::update(svc, parse(body)?)).await,
         Operation::ListGlobalTables => global_tables::list(svc, parse(body)?),
         Operation::DescribeGlobalTableSettings => {
             global_tables::describe_settings(svc, parse(body)?)
         }
         Operation::UpdateGlobalTableSettings => {
-            global_tables::update_settings(svc, parse(body)?).await
+            Box::pin(global_tables::update_settings(svc, parse(body)?)).await
         }
         Operation::DescribeTableReplicaAutoScaling => {
-            replica_scaling::describe(svc, parse(body)?).await
+            Box::pin(replica_scaling::describe(svc, parse(body)?)).await
         }
         Operation::UpdateTableReplicaAutoScaling => {
-            replica_scaling::update(svc, parse(body)?).await
+            Box::pin(replica_scaling::update(svc, parse(body)?)).await
         }
     }
 }
