@@ -148,6 +148,53 @@ class TestConnections:
         assert waited < 10
         srv.client().list_tables()
 
+    def test_headers_that_trickle_in_and_idle_connections_are_closed(self, new_server):
+        import socket
+        import time
+
+        srv = new_server(args=["--header-timeout-seconds", "1"])
+        url = urllib.parse.urlparse(srv.endpoint)
+
+        def closed_after(s) -> float:
+            """Seconds until the server closes `s`, sending a header byte every 0.2 s."""
+            started = time.monotonic()
+            s.settimeout(0.2)
+            while time.monotonic() - started < 10:
+                try:
+                    if s.recv(4096) == b"":
+                        return time.monotonic() - started
+                except socket.timeout:
+                    try:
+                        s.sendall(b"X")
+                    except OSError:
+                        return time.monotonic() - started
+                except OSError:
+                    return time.monotonic() - started
+            return float("inf")
+
+        trickle = socket.create_connection((url.hostname, url.port), timeout=10)
+        trickle.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Pad: ")
+        waited = closed_after(trickle)
+        trickle.close()
+        assert 0.9 <= waited < 3.5, waited
+
+        # A keep-alive connection that answered a request and then sends nothing.
+        idle = socket.create_connection((url.hostname, url.port), timeout=10)
+        idle.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert idle.recv(4096).startswith(b"HTTP/1.1 200")
+        idle.settimeout(10)
+        started = time.monotonic()
+        assert idle.recv(4096) == b""
+        waited = time.monotonic() - started
+        idle.close()
+        assert 0.9 <= waited < 3.5, waited
+
+        # A connection that keeps sending requests is not closed by the timeout.
+        busy = srv.client()
+        for _ in range(8):
+            busy.list_tables()
+            time.sleep(0.3)
+
     def test_running_out_of_file_descriptors_does_not_spin(self, tmp_path):
         import os
         import resource

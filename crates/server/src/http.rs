@@ -13,7 +13,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -23,6 +23,7 @@ use protocol::{query, Reply, Service, Wire};
 
 use crate::authorize;
 use crate::budget::{self, Refused};
+use crate::header_wait::Waiting;
 use crate::open_mode;
 use crate::request_id::new_request_id;
 use crate::route::{route, Endpoint, ServiceId};
@@ -94,7 +95,8 @@ pub async fn serve(listener: TcpListener, state: SharedState, shutdown: impl Fut
     }
 }
 
-/// Serves one connection's requests (HTTP/1.1 with keep-alive) until it closes.
+/// Serves one connection's requests (HTTP/1.1 with keep-alive) until it closes, or until it
+/// has waited `header_timeout` for a request's headers (an idle keep-alive connection too).
 async fn connection<IO>(
     state: SharedState,
     io: TokioIo<IO>,
@@ -105,19 +107,30 @@ async fn connection<IO>(
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let header_timeout = state.limits.header_timeout;
+    let waiting = Arc::new(Waiting::new());
+    let clock = waiting.clone();
     let service = service_fn(move |req| {
         let state = state.clone();
-        async move { Ok::<_, Infallible>(handle(state, req, peer, secure).await) }
+        let waiting = clock.clone();
+        waiting.served();
+        async move {
+            let response = handle(state, req, peer, secure).await;
+            waiting.started();
+            Ok::<_, Infallible>(response)
+        }
     });
-    // hyper starts the header timeout whenever the connection waits for a request, so it also
-    // closes idle keep-alive connections.
     let conn = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
         .keep_alive(true)
         .serve_connection(io, service);
-    if let Err(e) = watcher.watch(conn).await {
-        tracing::debug!(error = %e, "connection ended with an error");
+    tokio::select! {
+        ended = watcher.watch(conn) => {
+            if let Err(e) = ended {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        }
+        () = waiting.expired(header_timeout) => {
+            tracing::debug!("no request headers within the header timeout; connection closed");
+        }
     }
 }
 
@@ -484,10 +497,12 @@ pub(crate) fn send(reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
         h.insert("x-amzn-requestid", v);
     }
     for (name, value) in reply.headers {
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
+        // The one header every JSON answer has is named without parsing its name.
+        let name = match name {
+            "x-amz-crc32" => Ok(HeaderName::from_static("x-amz-crc32")),
+            other => HeaderName::from_bytes(other.as_bytes()),
+        };
+        if let (Ok(n), Ok(v)) = (name, HeaderValue::from_str(&value)) {
             h.insert(n, v);
         }
     }

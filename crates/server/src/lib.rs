@@ -11,6 +11,7 @@
 
 mod authorize;
 pub mod budget;
+mod header_wait;
 mod http;
 pub mod open_mode;
 mod request_id;
