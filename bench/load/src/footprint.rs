@@ -70,6 +70,8 @@ pub async fn footprint(args: Args) -> Result<ExitCode, String> {
     let table = "bench_footprint";
     workload::create_table(&target, &signer, table, false).await?;
     let mut loaded = 0u64;
+    // The items' own size as DynamoDB counts it (attribute names and values).
+    let mut data = 0u64;
     let mut at_counts = Vec::new();
     for &count in &args.items {
         if count <= loaded {
@@ -88,16 +90,21 @@ pub async fn footprint(args: Args) -> Result<ExitCode, String> {
             table,
         )
         .await?;
+        data += item_bytes(from, count);
         loaded = count;
         tokio::time::sleep(SETTLE).await;
         let stats = srv.stats();
-        let disk = dir_bytes(&dir);
+        let files = dir_bytes(&dir);
+        let disk = files.allocated;
+        let per_data_byte = disk as f64 / data as f64;
         println!(
-            "{count} items: RSS {:.1} MiB (peak {:.1} MiB), on disk {:.1} MiB = {:.0} bytes/item; loaded at {:.0} items/s",
+            "{count} items: RSS {:.1} MiB (peak {:.1} MiB), on disk {:.1} MiB allocated = {:.0} bytes/item = {per_data_byte:.2} bytes per byte of item data (files' length {:.1} MiB = {:.2} per byte); loaded at {:.0} items/s",
             mib(stats.rss_kib),
             mib(stats.peak_rss_kib),
             disk as f64 / (1024.0 * 1024.0),
             disk as f64 / count as f64,
+            files.length as f64 / (1024.0 * 1024.0),
+            files.length as f64 / data as f64,
             l.rate()
         );
         at_counts.push(json!({
@@ -106,6 +113,9 @@ pub async fn footprint(args: Args) -> Result<ExitCode, String> {
             "peak_rss_kib": stats.peak_rss_kib,
             "disk_bytes": disk,
             "disk_bytes_per_item": disk as f64 / count as f64,
+            "item_data_bytes": data,
+            "files_length_bytes": files.length,
+            "disk_bytes_per_item_byte": per_data_byte,
             "load_items_per_s": l.rate(),
         }));
     }
@@ -160,6 +170,14 @@ async fn start_timed(
     }
 }
 
+/// The DynamoDB size of the items `k{from}` … `k{to - 1}` loaded above: each is `pk` (its key
+/// string) and `data` (`PAYLOAD_1K`).
+fn item_bytes(from: u64, to: u64) -> u64 {
+    (from..to)
+        .map(|i| ("pk".len() + format!("k{i}").len() + "data".len() + PAYLOAD_1K.len()) as u64)
+        .sum()
+}
+
 /// An ephemeral loopback port, free a moment ago.
 fn free_port() -> Result<SocketAddr, String> {
     let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
@@ -169,21 +187,39 @@ fn free_port() -> Result<SocketAddr, String> {
 /// The server's ballast for a full disk: a fixed size set aside, not data.
 const RESERVE_FILE: &str = "dynostack.reserve";
 
-/// Bytes of every file under `dir`, backups (`backups/`) included, the ballast apart.
-fn dir_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|e| e.file_name() != RESERVE_FILE)
-                .map(|e| match e.metadata() {
-                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
-                    Ok(m) => m.len(),
-                    Err(_) => 0,
-                })
-                .sum()
-        })
-        .unwrap_or(0)
+/// Bytes of every file under `dir`, backups (`backups/`) included, the ballast apart: their
+/// length, and the blocks the file system allocated to them. redb grows its file a region at a
+/// time and writes pages into it as they are used, so the length runs ahead of the blocks.
+fn dir_bytes(dir: &Path) -> Bytes {
+    use std::os::unix::fs::MetadataExt;
+    let mut total = Bytes::default();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return total;
+    };
+    for e in entries.filter_map(Result::ok) {
+        if e.file_name() == RESERVE_FILE {
+            continue;
+        }
+        match e.metadata() {
+            Ok(m) if m.is_dir() => {
+                let sub = dir_bytes(&e.path());
+                total.length += sub.length;
+                total.allocated += sub.allocated;
+            }
+            Ok(m) => {
+                total.length += m.len();
+                total.allocated += m.blocks() * 512;
+            }
+            Err(_) => {}
+        }
+    }
+    total
+}
+
+#[derive(Default, Clone, Copy)]
+struct Bytes {
+    length: u64,
+    allocated: u64,
 }
 
 fn mib(kib: u64) -> f64 {
@@ -201,4 +237,14 @@ fn ms_summary(d: &[Duration]) -> (f64, f64, f64) {
     ms.sort_by(f64::total_cmp);
     let at = |i: usize| ms.get(i).copied().unwrap_or(f64::NAN);
     (at(ms.len() / 2), at(0), at(ms.len().saturating_sub(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn item_bytes_count_names_keys_and_payload() {
+        let payload = super::PAYLOAD_1K.len() as u64;
+        assert_eq!(super::item_bytes(0, 10), 10 * (8 + payload));
+        assert_eq!(super::item_bytes(9, 11), (8 + payload) + (9 + payload));
+    }
 }

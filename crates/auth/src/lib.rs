@@ -152,13 +152,12 @@ fn check(
     presented.check_algorithm()?;
     let scope = Scope::parse(&presented.credential)?;
     scope.check(presented.timestamp)?;
-    let verified = Verified {
-        access_key_id: scope.access_key_id.clone(),
-        region: scope.region.clone(),
-        service: scope.service.clone(),
-    };
     let Some(keys) = keys else {
-        return Ok(verified);
+        return Ok(Verified {
+            access_key_id: scope.access_key_id,
+            region: scope.region,
+            service: scope.service,
+        });
     };
     let (secret, token) = match keys.key(&scope.access_key_id) {
         Key::Unknown => return Err(AuthError::UnrecognizedClient),
@@ -195,7 +194,11 @@ fn check(
     let key = signing::signing_key(&secret, &scope.date, &scope.region, &scope.service);
     let expected = signing::signature(&key, &string_to_sign);
     if signing::signatures_match(&expected, &presented.signature) {
-        Ok(verified)
+        Ok(Verified {
+            access_key_id: scope.access_key_id,
+            region: scope.region,
+            service: scope.service,
+        })
     } else {
         Err(AuthError::mismatch())
     }

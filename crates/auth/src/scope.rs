@@ -20,15 +20,18 @@ impl Scope {
     /// Splits a credential into its five parts. Trailing slashes are ignored, as DynamoDB
     /// ignores them; any other count of parts is an `IncompleteSignatureException`.
     pub fn parse(credential: &str) -> Result<Scope, AuthError> {
-        let parts: Vec<&str> = credential.trim_end_matches('/').split('/').collect();
-        match parts.as_slice() {
-            [key, date, region, service, terminator] => Ok(Scope {
-                access_key_id: (*key).to_string(),
-                date: (*date).to_string(),
-                region: (*region).to_string(),
-                service: (*service).to_string(),
-                terminator: (*terminator).to_string(),
-            }),
+        let mut parts = credential.trim_end_matches('/').split('/');
+        let mut next = || parts.next();
+        match (next(), next(), next(), next(), next(), next()) {
+            (Some(key), Some(date), Some(region), Some(service), Some(terminator), None) => {
+                Ok(Scope {
+                    access_key_id: key.to_string(),
+                    date: date.to_string(),
+                    region: region.to_string(),
+                    service: service.to_string(),
+                    terminator: terminator.to_string(),
+                })
+            }
             _ => Err(AuthError::IncompleteSignature(format!(
                 "Credential must have exactly 5 slash-delimited elements, e.g. \
                  keyid/date/region/service/term, got '{credential}'"

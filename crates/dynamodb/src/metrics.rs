@@ -87,6 +87,26 @@ pub fn unit_of(metric: &str) -> &'static str {
     }
 }
 
+/// One sample of a table's series: the metric, its dimension, the value.
+pub type Sample = (&'static str, Dim, f64);
+
+/// The consumed-capacity samples of what a request consumed: one for the table (local
+/// secondary index units count as the table's, as AWS reports them) and one per global
+/// secondary index.
+pub fn consumed_samples(consumed: &Consumed, kind: Kind) -> impl Iterator<Item = Sample> + '_ {
+    let metric = match kind {
+        Kind::Read => "ConsumedReadCapacityUnits",
+        Kind::Write => "ConsumedWriteCapacityUnits",
+    };
+    let table_units = consumed.table + consumed.local.values().sum::<f64>();
+    std::iter::once((metric, Dim::Table, table_units)).chain(
+        consumed
+            .global
+            .iter()
+            .map(move |(index, units)| (metric, Dim::Index(index.clone()), *units)),
+    )
+}
+
 /// Metrics whose percentiles are published (their samples are kept in a histogram).
 const WITH_PERCENTILES: [&str; 2] = ["SuccessfulRequestLatency", "ReplicationLatency"];
 /// Histogram buckets are 1 % wide, as CloudWatch's distribution keeps them.
@@ -177,7 +197,7 @@ impl Recorder {
         &self,
         minute: u64,
         (region, table): TableAt<'_>,
-        samples: impl IntoIterator<Item = (&'static str, Dim, f64)>,
+        samples: impl IntoIterator<Item = Sample>,
     ) {
         let Ok(mut minutes) = self.minutes.lock() else {
             return;
@@ -219,17 +239,11 @@ impl Recorder {
     /// Capacity a request consumed: one sample per table and per global secondary index
     /// (local secondary index units count as the table's, as AWS reports them).
     pub fn record(&self, at: TableAt<'_>, consumed: &Consumed, kind: Kind) {
-        let metric = match kind {
-            Kind::Read => "ConsumedReadCapacityUnits",
-            Kind::Write => "ConsumedWriteCapacityUnits",
-        };
-        let table_units = consumed.table + consumed.local.values().sum::<f64>();
-        let samples = std::iter::once((metric, Dim::Table, table_units)).chain(
-            consumed
-                .global
-                .iter()
-                .map(|(index, units)| (metric, Dim::Index(index.clone()), *units)),
-        );
+        self.add_samples(at, consumed_samples(consumed, kind));
+    }
+
+    /// Adds samples of one table's series at once, in the current minute (one lock).
+    pub fn add_samples(&self, at: TableAt<'_>, samples: impl IntoIterator<Item = Sample>) {
         self.add_many(self.clock.now_secs() / 60, at, samples);
     }
 
