@@ -245,7 +245,7 @@ pub async fn query_scaling(args: Args) -> Result<ExitCode, String> {
     println!();
     report::print_table(&[
         ("small (10 items)".to_string(), &small),
-        ("big (1M items)".to_string(), &big),
+        (format!("big ({} items)", args.big_items), &big),
     ]);
     println!();
     println!(
