@@ -190,9 +190,9 @@ const RESERVE_FILE: &str = "dynostack.reserve";
 /// Bytes of every file under `dir`, backups (`backups/`) included, the ballast apart: their
 /// length, and the blocks the file system allocated to them. redb grows its file a region at a
 /// time and writes pages into it as they are used, so the length runs ahead of the blocks.
-fn dir_bytes(dir: &Path) -> Bytes {
+fn dir_bytes(dir: &Path) -> DiskUse {
     use std::os::unix::fs::MetadataExt;
-    let mut total = Bytes::default();
+    let mut total = DiskUse::default();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return total;
     };
@@ -216,8 +216,9 @@ fn dir_bytes(dir: &Path) -> Bytes {
     total
 }
 
+/// Files' bytes: their length, and what the file system allocated to them.
 #[derive(Default, Clone, Copy)]
-struct Bytes {
+struct DiskUse {
     length: u64,
     allocated: u64,
 }

@@ -108,10 +108,10 @@ async fn connection<IO>(
 {
     let header_timeout = state.limits.header_timeout;
     let waiting = Arc::new(Waiting::new());
-    let clock = waiting.clone();
+    let waits = waiting.clone();
     let service = service_fn(move |req| {
         let state = state.clone();
-        let waiting = clock.clone();
+        let waiting = waits.clone();
         waiting.served();
         async move {
             let response = handle(state, req, peer, secure).await;

@@ -106,13 +106,17 @@ async fn run(
         Operation::ListImports => exports::list_imports(svc, parse(body)?),
         Operation::PutResourcePolicy => Box::pin(resource_policy::put(svc, parse(body)?)).await,
         Operation::GetResourcePolicy => resource_policy::get(svc, parse(body)?),
-        Operation::DeleteResourcePolicy => Box::pin(resource_policy::delete(svc, parse(body)?)).await,
+        Operation::DeleteResourcePolicy => {
+            Box::pin(resource_policy::delete(svc, parse(body)?)).await
+        }
         Operation::PutItem => Box::pin(put_item::handle(svc, parse(body)?)).await,
         Operation::GetItem => get_item::handle(svc, parse(body)?),
         Operation::UpdateItem => Box::pin(update_item::handle(svc, parse(body)?)).await,
         Operation::DeleteItem => Box::pin(delete_item::handle(svc, parse(body)?)).await,
         Operation::BatchGetItem => batch_get_item::handle(svc, parse(body)?),
-        Operation::BatchWriteItem => Box::pin(batch_write_item::handle(svc, parse(body)?, body.len())).await,
+        Operation::BatchWriteItem => {
+            Box::pin(batch_write_item::handle(svc, parse(body)?, body.len())).await
+        }
         Operation::Query => query::handle(svc, parse(body)?),
         Operation::Scan => scan::handle(svc, parse(body)?),
         Operation::TransactWriteItems => Box::pin(transact_write_items::handle(svc, body)).await,
@@ -123,15 +127,21 @@ async fn run(
         }
         Operation::ExecuteTransaction => Box::pin(execute_transaction::handle(svc, body)).await,
         Operation::DescribeContinuousBackups => continuous_backups::describe(svc, parse(body)?),
-        Operation::UpdateContinuousBackups => Box::pin(continuous_backups::update(svc, parse(body)?)).await,
+        Operation::UpdateContinuousBackups => {
+            Box::pin(continuous_backups::update(svc, parse(body)?)).await
+        }
         Operation::UpdateTimeToLive => Box::pin(time_to_live::update(svc, parse(body)?)).await,
         Operation::DescribeTimeToLive => time_to_live::describe(svc, parse(body)?),
         Operation::CreateBackup => Box::pin(backups::create(svc, parse(body)?)).await,
         Operation::DescribeBackup => backups::describe(svc, parse(body)?),
         Operation::ListBackups => backups::list(svc, parse(body)?),
         Operation::DeleteBackup => Box::pin(backups::delete(svc, parse(body)?)).await,
-        Operation::RestoreTableFromBackup => Box::pin(restore::from_backup(svc, parse(body)?)).await,
-        Operation::RestoreTableToPointInTime => Box::pin(restore::to_point_in_time(svc, parse(body)?)).await,
+        Operation::RestoreTableFromBackup => {
+            Box::pin(restore::from_backup(svc, parse(body)?)).await
+        }
+        Operation::RestoreTableToPointInTime => {
+            Box::pin(restore::to_point_in_time(svc, parse(body)?)).await
+        }
         Operation::CreateGlobalTable => Box::pin(global_tables::create(svc, parse(body)?)).await,
         Operation::DescribeGlobalTable => global_tables::describe(svc, parse(body)?),
         Operation::UpdateGlobalTable => Box::pin(global_tables::update(svc, parse(body)?)).await,
