@@ -10,7 +10,9 @@ use redb::{Database, Durability, ReadableDatabase, WriteTransaction};
 
 use crate::data_keys::{self, Keyring, ValueSealer, ASSIGNMENTS};
 use crate::memtable::{change_seq, Base, Owned, Tables};
+use crate::pacing::Progress;
 use crate::tables::{CHANGELOG, CHANGELOG_NAME};
+use crate::txn::ENTRY_OVERHEAD;
 use crate::values::{self, Seal, TableWriter};
 use crate::wal::write_checkpoint;
 use crate::StoreError;
@@ -36,6 +38,7 @@ pub(crate) type Folded = Result<Base, StoreError>;
 pub(crate) fn run(
     db: &Arc<Database>,
     keys: &Arc<Keyring>,
+    progress: &Progress,
     tasks: &Receiver<Task>,
     done: &Sender<Folded>,
 ) {
@@ -49,7 +52,7 @@ pub(crate) fn run(
             }
         };
         let started = std::time::Instant::now();
-        let outcome = fold(db, keys, &job);
+        let outcome = fold(db, keys, progress, &job);
         tracing::debug!(took = ?started.elapsed(), "folded a memtable generation");
         if let Err(e) = &outcome {
             tracing::error!(error = %e, "folding the memtable into the database failed");
@@ -68,10 +71,12 @@ const SLICE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Writes the generation in slices, each committed without durability but the last, which
 /// records the checkpoint and is durable: a crash before it leaves the database where it was.
-fn fold(db: &Database, keys: &Arc<Keyring>, job: &Fold) -> Folded {
+fn fold(db: &Database, keys: &Arc<Keyring>, progress: &Progress, job: &Fold) -> Folded {
+    let started = std::time::Instant::now();
     let mut slices = Slices {
         db,
         keys,
+        progress,
         tx: Some(db.begin_write()?),
         bytes: 0,
     };
@@ -88,12 +93,14 @@ fn fold(db: &Database, keys: &Arc<Keyring>, job: &Fold) -> Folded {
         }
     }
     let mut tx = slices.tx.take().ok_or_else(lost)?;
+    progress.writing_done(started);
     if let Some(id) = job.covers {
         write_checkpoint(&tx, id)?;
     }
     tx.set_durability(Durability::Immediate)
         .map_err(|e| StoreError::io(e.to_string()))?;
     tx.commit()?;
+    progress.commit_done(started);
     Base::new(db.begin_read()?, keys.clone())
 }
 
@@ -115,6 +122,7 @@ fn lost() -> StoreError {
 struct Slices<'d> {
     db: &'d Database,
     keys: &'d Keyring,
+    progress: &'d Progress,
     tx: Option<WriteTransaction>,
     bytes: u64,
 }
@@ -138,8 +146,11 @@ impl Slices<'_> {
             let mut bytes = self.bytes;
             let mut apply = |put: &mut dyn FnMut(Owned) -> Result<(), StoreError>| {
                 while let Some(entry) = next.take() {
-                    bytes += (entry.0.len() + entry.1.as_ref().map_or(0, |v| v.len())) as u64;
+                    let size = (entry.0.len() + entry.1.as_ref().map_or(0, |v| v.len())) as u64;
+                    bytes += size;
                     put(entry)?;
+                    // As the writer counted it into the generation's size.
+                    self.progress.wrote(size + ENTRY_OVERHEAD);
                     next = entries.next().transpose()?;
                     if bytes >= SLICE_BYTES {
                         break;

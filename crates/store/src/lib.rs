@@ -40,6 +40,7 @@ mod fold;
 mod format;
 mod memtable;
 mod paced;
+mod pacing;
 mod sealing;
 mod space;
 mod syncer;
@@ -123,13 +124,16 @@ impl Default for Options {
     }
 }
 
-/// The disk kept in reserve by default: room for the largest fold (three 16 MiB generations)
-/// and a restart's replay of the log.
+/// The disk kept in reserve by default: room for the largest fold (a generation stays within
+/// the writer's 32 MiB memtable budget) and a restart's replay of the log.
 pub const DISK_RESERVE: u64 = 64 * 1024 * 1024;
 
 /// redb's page cache. Its default (1 GiB) would make the server's memory grow with the data;
-/// the data lives on disk and the OS page cache already keeps hot pages close.
-pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// the data lives on disk and the OS page cache already keeps hot pages close. With the
+/// memtable's budget (`writer`) it is most of the server's memory under writes: 32 MiB keeps
+/// the whole under 150 MB (docs/performance.md). Values apart keep the key trees, which every
+/// lookup descends, small: their branch pages stay in it.
+pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// The clock's offset's key in [`tables::CLOCK`] (see [`Store::save_clock`]).
 const CLOCK_OFFSET: &[u8] = b"offset_ms";

@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 
 use crate::fold::{self, Fold, Folded, Task};
 use crate::memtable::View;
+use crate::pacing::{Pacer, Progress};
 use crate::space::Space;
 use crate::syncer::{self, Completion, Published, Step};
 use crate::txn::WriteCtx;
@@ -30,10 +31,13 @@ const MAX_BATCH: usize = 512;
 /// Batches the writer may run ahead of the sync thread.
 const AHEAD: usize = 8;
 
-/// How far the active generation may grow while the one before is still being folded, in
-/// multiples of [`CHECKPOINT_BYTES`]; beyond it writes wait for the fold (memory stays bounded
-/// when writes outrun it).
-const MAX_BEHIND: u64 = 3;
+/// The memtable's bytes, the generation being folded and the active one together, at which
+/// writes wait for the fold: memory stays bounded when writes outrun it. Before that they are
+/// paced (`pacing`), so that under a steady load each generation settles at half of it.
+const MEMTABLE_BUDGET: u64 = 2 * CHECKPOINT_BYTES;
+
+/// Folds this large or larger teach the pacer how long a byte takes to fold.
+const PACE_SAMPLE_BYTES: u64 = CHECKPOINT_BYTES / 4;
 
 /// The writer thread's stack.
 const WRITER_STACK: usize = 8 * 1024 * 1024;
@@ -102,9 +106,11 @@ impl Writer {
             .map_err(|e| StoreError::io(format!("cannot start the sync thread: {e}")))?;
         let (to_fold, folds) = mpsc::channel::<Task>();
         let (fold_done, folded) = mpsc::channel::<Folded>();
+        let progress = Arc::new(Progress::default());
+        let pacer = Pacer::new(progress.clone());
         let folder = std::thread::Builder::new()
             .name("store-fold".into())
-            .spawn(move || fold::run(&db, &keys, &folds, &fold_done))
+            .spawn(move || fold::run(&db, &keys, &progress, &folds, &fold_done))
             .map_err(|e| StoreError::io(format!("cannot start the fold thread: {e}")))?;
         let flag = poisoned.clone();
         let thread = std::thread::Builder::new()
@@ -121,6 +127,7 @@ impl Writer {
                     to_fold,
                     folded,
                     folding: false,
+                    pacer,
                     generation_bytes: 0,
                     generation_since: Instant::now(),
                     poisoned: &flag,
@@ -189,6 +196,7 @@ struct WriterThread<'a> {
     folded: Receiver<Folded>,
     /// Whether the fold thread is writing the frozen generation.
     folding: bool,
+    pacer: Pacer,
     /// Bytes written to the active generation, and since when it takes writes.
     generation_bytes: u64,
     generation_since: Instant,
@@ -221,8 +229,9 @@ impl WriterThread<'_> {
                 }
                 continue;
             }
-            self.run_batch(batch);
-            self.after_batch();
+            let started = Instant::now();
+            let written = self.run_batch(batch);
+            self.after_batch(started, written);
         }
         // Leave a database that holds everything, and an empty log.
         self.wait_for_fold();
@@ -258,18 +267,25 @@ impl WriterThread<'_> {
         }
     }
 
-    /// After a batch: takes in a finished fold, freezes the generation when it is large or old
-    /// enough, and waits for the fold when the active generation runs too far ahead of it.
-    fn after_batch(&mut self) {
+    /// After a batch that started at `started` and wrote `written` bytes: takes in a finished
+    /// fold, freezes the generation when it is large or old enough, and paces writes or waits
+    /// for the fold when the active generation runs ahead of it.
+    fn after_batch(&mut self, started: Instant, written: u64) {
         if self.folding {
             self.poll_fold();
         }
         if self.folding {
-            if self.generation_bytes >= MAX_BEHIND * CHECKPOINT_BYTES {
+            let bound = self.active_bound();
+            if self.generation_bytes >= bound {
                 let started = Instant::now();
                 self.wait_for_fold();
                 tracing::debug!(waited = ?started.elapsed(), "writes waited for a fold");
             } else {
+                let room = bound.saturating_sub(self.generation_bytes);
+                let delay = self.pacer.delay(started, written, room);
+                if !delay.is_zero() {
+                    std::thread::sleep(delay);
+                }
                 return;
             }
         }
@@ -299,6 +315,7 @@ impl WriterThread<'_> {
             self.hand_over(Step::Rotate { keep });
         }
         self.folding = true;
+        self.pacer.fold_started(bytes);
         if self
             .to_fold
             .send(Task::Fold(Fold { tables, covers }))
@@ -306,6 +323,13 @@ impl WriterThread<'_> {
         {
             self.fold_finished(Err(fold_thread_gone()));
         }
+    }
+
+    /// How large the active generation may grow while the frozen one is folded.
+    fn active_bound(&self) -> u64 {
+        MEMTABLE_BUDGET
+            .saturating_sub(self.pacer.folding_bytes())
+            .max(CHECKPOINT_BYTES / 2)
     }
 
     fn poll_fold(&mut self) {
@@ -330,6 +354,7 @@ impl WriterThread<'_> {
     /// generation. A failed fold poisons the store (the log still holds the generation).
     fn fold_finished(&mut self, outcome: Folded) {
         self.folding = false;
+        self.pacer.fold_finished(PACE_SAMPLE_BYTES);
         match outcome {
             Ok(base) => {
                 self.view.base = Arc::new(base);
@@ -367,8 +392,8 @@ impl WriterThread<'_> {
     }
 
     /// Runs the batch into the active generation and hands it to the sync thread, which makes
-    /// it durable and replies.
-    fn run_batch(&mut self, batch: Vec<Job>) {
+    /// it durable and replies; returns the bytes it wrote.
+    fn run_batch(&mut self, batch: Vec<Job>) -> u64 {
         self.view.version += 1;
         let mut ops = OpLog::default();
         let mut completions = Vec::with_capacity(batch.len());
@@ -405,6 +430,7 @@ impl WriterThread<'_> {
             after_durable,
             completions,
         });
+        written
     }
 }
 
