@@ -53,6 +53,11 @@ impl Progress {
     }
 }
 
+/// `s` seconds, if that is a duration (not negative, not absurdly long).
+fn secs(s: f64) -> Option<Duration> {
+    Duration::try_from_secs_f64(s).ok()
+}
+
 /// At least 1: 0 stands for "not yet".
 fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1)
@@ -114,13 +119,16 @@ impl Pacer {
             return Duration::ZERO;
         };
         // Writes may take the room at no more than room / remaining bytes per second.
-        let due = remaining.mul_f64(batch_bytes as f64 / room.max(1) as f64);
+        let Some(due) = secs(remaining.as_secs_f64() * batch_bytes as f64 / room.max(1) as f64)
+        else {
+            return MAX_DELAY;
+        };
         due.saturating_sub(batch_started.elapsed()).min(MAX_DELAY)
     }
 
     /// How long the fold under way has left, if anything is known of its pace.
     fn remaining(&self) -> Option<Duration> {
-        let commit = Duration::from_secs_f64(self.commit_per_byte? * self.bytes as f64);
+        let commit = secs(self.commit_per_byte? * self.bytes as f64)?;
         let elapsed = self.started.elapsed();
         let wrote_us = self.progress.wrote_us.load(Ordering::Relaxed);
         if wrote_us > 0 {
@@ -131,12 +139,11 @@ impl Pacer {
         let written = self.progress.written.load(Ordering::Relaxed);
         let left = self.bytes.saturating_sub(written) as f64;
         let writing = if written >= MIN_PROGRESS {
-            elapsed.mul_f64(left / written as f64)
+            secs(elapsed.as_secs_f64() * left / written as f64)?
         } else {
-            let expected = Duration::from_secs_f64(self.write_per_byte? * self.bytes as f64);
-            expected.saturating_sub(elapsed)
+            secs(self.write_per_byte? * self.bytes as f64)?.saturating_sub(elapsed)
         };
-        Some(writing + commit)
+        writing.checked_add(commit)
     }
 }
 
